@@ -1,0 +1,3 @@
+namespace Strongroom.Core.Secrets;
+
+public sealed record SecretTag(string Key, string Value);

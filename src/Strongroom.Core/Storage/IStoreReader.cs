@@ -1,0 +1,33 @@
+using Strongroom.Core.Identity;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Secrets;
+
+namespace Strongroom.Core.Storage;
+
+/// <summary>Reads shared by the store and its write transactions. Records returned are fresh copies.</summary>
+public interface IStoreReader
+{
+    Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken);
+
+    Task<SecretRecord?> FindSecretByNameAsync(string region, string name, CancellationToken cancellationToken);
+
+    Task<SecretRecord?> FindSecretByArnAsync(string arn, CancellationToken cancellationToken);
+
+    /// <summary>Secrets whose ARN is <paramref name="partialArn"/> followed by '-' and six characters.</summary>
+    Task<IReadOnlyList<SecretRecord>> FindSecretsByPartialArnAsync(string partialArn, CancellationToken cancellationToken);
+
+    Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken);
+
+    Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken);
+
+    /// <summary>All versions of a secret, oldest first, with their stages and envelopes.</summary>
+    Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(long secretId, CancellationToken cancellationToken);
+
+    Task<KmsKeyRecord?> FindKmsKeyAsync(Guid keyId, CancellationToken cancellationToken);
+
+    Task<Guid?> FindKmsAliasAsync(string region, string aliasName, CancellationToken cancellationToken);
+
+    Task<byte[]?> GetKmsKeyMaterialAsync(Guid keyId, uint version, CancellationToken cancellationToken);
+
+    Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
+}

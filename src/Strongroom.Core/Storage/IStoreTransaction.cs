@@ -1,0 +1,37 @@
+using Strongroom.Core.Identity;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Secrets;
+
+namespace Strongroom.Core.Storage;
+
+/// <summary>
+/// One serialisable write transaction. Every change made through it commits together when the work
+/// passed to <see cref="IStore.WriteAsync{T}"/> returns, or not at all when it throws.
+/// </summary>
+public interface IStoreTransaction : IStoreReader
+{
+    Task SetSettingAsync(string key, string value, CancellationToken cancellationToken);
+
+    /// <summary>Inserts the secret and sets its <see cref="SecretRecord.Id"/>.</summary>
+    Task InsertSecretAsync(SecretRecord secret, CancellationToken cancellationToken);
+
+    Task UpdateSecretAsync(SecretRecord secret, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the secret, its versions and its stages.</summary>
+    Task DeleteSecretAsync(long secretId, CancellationToken cancellationToken);
+
+    Task InsertVersionAsync(long secretId, SecretVersionRecord version, CancellationToken cancellationToken);
+
+    Task UpdateVersionValueAsync(long secretId, string versionId, byte[] envelope, string kmsKeyArn, CancellationToken cancellationToken);
+
+    Task DeleteVersionAsync(long secretId, string versionId, CancellationToken cancellationToken);
+
+    /// <summary>Replaces every stage of the secret. A stage names at most one version (the store enforces it).</summary>
+    Task ReplaceStagesAsync(long secretId, IEnumerable<KeyValuePair<string, string>> stageToVersion, CancellationToken cancellationToken);
+
+    Task InsertKmsKeyAsync(KmsKeyRecord key, byte[] wrappedMaterial, CancellationToken cancellationToken);
+
+    Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, CancellationToken cancellationToken);
+
+    Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
+}

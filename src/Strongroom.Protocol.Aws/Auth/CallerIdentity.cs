@@ -1,0 +1,4 @@
+namespace Strongroom.Protocol.Aws.Auth;
+
+/// <summary>Who made a verified request, and the region and service of its credential scope.</summary>
+public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service);

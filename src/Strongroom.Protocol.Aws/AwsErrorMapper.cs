@@ -1,0 +1,14 @@
+using Strongroom.Core.Errors;
+
+namespace Strongroom.Protocol.Aws;
+
+/// <summary>The one place where domain errors become AWS errors.</summary>
+public static class AwsErrorMapper
+{
+    public static AwsError Map(Exception exception) => exception switch
+    {
+        AwsError aws => aws,
+        DomainException domain => new AwsError(ErrorCodes.For(domain.Kind), domain.Message, domain.Kind == ErrorKind.InternalFailure ? 500 : 400),
+        _ => new AwsError("InternalServiceError", "An error occurred on the server side.", 500),
+    };
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Strongroom.Core.Secrets;
+
+namespace Strongroom.Server;
+
+/// <summary>Deletes secrets whose recovery window has ended, on a timer.</summary>
+public sealed partial class PurgeService : BackgroundService
+{
+    private readonly SecretsService _secrets;
+    private readonly ServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PurgeService> _logger;
+
+    public PurgeService(SecretsService secrets, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
+    {
+        _secrets = secrets;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.PurgeInterval, _time);
+        do
+        {
+            try
+            {
+                var purged = await _secrets.PurgeDueAsync(stoppingToken);
+                if (purged > 0)
+                {
+                    LogPurged(_logger, purged);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPurgeFailed(_logger, e.GetType().Name);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Deleted {Count} secrets whose recovery window ended")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Purge of deleted secrets failed ({ExceptionType}); it is retried at the next interval")]
+    private static partial void LogPurgeFailed(ILogger logger, string exceptionType);
+}

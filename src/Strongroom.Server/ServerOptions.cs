@@ -1,0 +1,65 @@
+using System.Net;
+
+namespace Strongroom.Server;
+
+/// <summary>Settings of one server process, validated by <see cref="Validate"/> before anything starts.</summary>
+public sealed class ServerOptions
+{
+    public string DataDir { get; set; } = "strongroom-data";
+
+    public string Listen { get; set; } = "127.0.0.1:4566";
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string? AccountId { get; set; }
+
+    public bool Dev { get; set; }
+
+    public string? TlsCert { get; set; }
+
+    public string? TlsKey { get; set; }
+
+    /// <summary>How often the background purge looks for secrets whose recovery window has ended.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Parsed <see cref="Listen"/>.</summary>
+    public (string Host, int Port) Endpoint { get; private set; }
+
+    /// <summary>Returns the problems, each naming the setting; empty when the options are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        var colon = Listen.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(Listen.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
+        {
+            problems.Add($"--listen: '{Listen}' is not HOST:PORT (for example 127.0.0.1:4566)");
+        }
+        else
+        {
+            var host = Listen[..colon].Trim('[', ']');
+            Endpoint = (host, port);
+            var loopback = host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+            var tls = TlsCert is not null || TlsKey is not null;
+            if (tls && (TlsCert is null || TlsKey is null))
+            {
+                problems.Add("--tls-cert and --tls-key go together: give both or neither");
+            }
+            else if (!loopback && !tls)
+            {
+                problems.Add($"--listen: refusing to serve plain HTTP on '{host}', which is not a loopback address. Secrets would cross the network unencrypted; give --tls-cert and --tls-key, or listen on 127.0.0.1.");
+            }
+        }
+
+        if (!Core.Secrets.RegionName.IsValid(Region))
+        {
+            problems.Add($"--region: '{Region}' is not a region name (for example us-east-1)");
+        }
+
+        if (AccountId is not null && (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit)))
+        {
+            problems.Add($"--account-id: '{AccountId}' is not a 12-digit AWS account id");
+        }
+
+        return problems;
+    }
+}

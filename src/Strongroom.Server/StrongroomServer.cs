@@ -1,0 +1,184 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Secrets;
+using Strongroom.Protocol.Aws.Auth;
+using Strongroom.Protocol.Aws.SecretsManager;
+
+namespace Strongroom.Server;
+
+/// <summary>The composition root: builds and runs the HTTP server over an opened data directory.</summary>
+public static partial class StrongroomServer
+{
+    /// <summary>Runs until <paramref name="ct"/> is cancelled or the process gets SIGTERM/SIGINT. Returns the exit code.</summary>
+    public static async Task<int> RunAsync(ServerOptions options, TextWriter console, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await console.WriteLineAsync("strongroom: " + problem);
+            }
+
+            return 2;
+        }
+
+        string? tempDir = null;
+        if (options.Dev)
+        {
+            tempDir = Directory.CreateTempSubdirectory("strongroom-dev-").FullName;
+            options.DataDir = Path.Combine(tempDir, "data");
+        }
+
+        DataDirectory data;
+        try
+        {
+            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct);
+        }
+        catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            await console.WriteLineAsync($"strongroom: cannot open data directory '{options.DataDir}': {e.Message}");
+            return 1;
+        }
+
+        try
+        {
+            if (options.Dev)
+            {
+                await data.ImportAccessKeyAsync("test", "test", ct);
+            }
+            else
+            {
+                await data.EnsureAdminCredentialsAsync(ct);
+            }
+
+            var app = Build(options, data);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Strongroom");
+            if (options.Dev)
+            {
+                LogDevWarning(logger, data.Path);
+            }
+
+            LogStarting(logger, options.Listen, data.Path, data.Identity.AccountId, options.Region, data.RootKey.Fingerprint());
+            if (data.Created && !options.Dev)
+            {
+                LogInitialised(logger, data.CredentialsFile);
+            }
+
+            await app.RunAsync(ct);
+            return 0;
+        }
+        finally
+        {
+            await data.DisposeAsync();
+            if (tempDir is not null)
+            {
+                try
+                {
+                    Directory.Delete(tempDir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Best effort: a dev directory left in /tmp holds only ciphertext and a throw-away key.
+                }
+            }
+        }
+    }
+
+    private static WebApplication Build(ServerOptions options, DataDirectory data)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024 + 1;
+            var (host, port) = options.Endpoint;
+            void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+            {
+                if (options.TlsCert is not null && options.TlsKey is not null)
+                {
+                    listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey));
+                }
+            }
+
+            if (host == "localhost")
+            {
+                kestrel.ListenLocalhost(port, Configure);
+            }
+            else
+            {
+                kestrel.Listen(System.Net.IPAddress.Parse(host), port, Configure);
+            }
+        });
+
+        var time = TimeProvider.System;
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(data.Store);
+        builder.Services.AddSingleton(data.Identity);
+        builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.RootKey, data.Identity, time));
+        builder.Services.AddSingleton<SecretsService>();
+        builder.Services.AddSingleton<SecretsManagerApi>();
+        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.RootKey, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
+        builder.Services.AddSingleton<SigV4Verifier>();
+        builder.Services.AddSingleton<ApiEndpoint>();
+        builder.Services.AddHostedService<PurgeService>();
+
+        var app = builder.Build();
+        var ready = false;
+        app.Lifetime.ApplicationStarted.Register(() => ready = true);
+        app.Lifetime.ApplicationStopping.Register(() => ready = false);
+        var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
+        app.Run(async context =>
+        {
+            var path = context.Request.Path.Value;
+            if (HttpMethods.IsGet(context.Request.Method) && path == "/health/live")
+            {
+                await context.Response.WriteAsync("ok");
+                return;
+            }
+
+            if (HttpMethods.IsGet(context.Request.Method) && path == "/health/ready")
+            {
+                context.Response.StatusCode = ready ? 200 : 503;
+                await context.Response.WriteAsync(ready ? "ready" : "not ready");
+                return;
+            }
+
+            if (HttpMethods.IsPost(context.Request.Method) && (path == "/" || string.IsNullOrEmpty(path)))
+            {
+                await endpoint.HandleAsync(context);
+                return;
+            }
+
+            context.Response.StatusCode = 404;
+        });
+        return app;
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
+    private static partial void LogDevWarning(ILogger logger, string dataDir);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
+    private static partial void LogStarting(ILogger logger, string listen, string dataDir, string accountId, string region, string fingerprint);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
+    private static partial void LogInitialised(ILogger logger, string credentialsFile);
+}

@@ -1,0 +1,67 @@
+namespace Strongroom.Storage.Sqlite;
+
+/// <summary>Forward-only migrations; index i brings the schema from version i to i + 1.</summary>
+internal static class Schema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE secrets (
+            id INTEGER PRIMARY KEY,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            arn TEXT NOT NULL UNIQUE,
+            created_ms INTEGER NOT NULL,
+            changed_ms INTEGER NOT NULL,
+            accessed_ms INTEGER,
+            deleted_ms INTEGER,
+            meta TEXT NOT NULL,
+            UNIQUE (region, name));
+        CREATE INDEX secrets_created ON secrets (region, created_ms, id);
+        CREATE INDEX secrets_changed ON secrets (region, changed_ms, id);
+        CREATE INDEX secrets_deleted ON secrets (deleted_ms) WHERE deleted_ms IS NOT NULL;
+        CREATE TABLE versions (
+            secret_id INTEGER NOT NULL REFERENCES secrets (id) ON DELETE CASCADE,
+            version_id TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            accessed_ms INTEGER,
+            envelope BLOB,
+            kms_key_arn TEXT,
+            PRIMARY KEY (secret_id, version_id));
+        CREATE TABLE stages (
+            secret_id INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            version_id TEXT NOT NULL,
+            PRIMARY KEY (secret_id, stage),
+            FOREIGN KEY (secret_id, version_id) REFERENCES versions (secret_id, version_id) ON DELETE CASCADE);
+        CREATE INDEX stages_version ON stages (secret_id, version_id);
+        CREATE TABLE kms_keys (
+            key_id TEXT PRIMARY KEY,
+            region TEXT NOT NULL,
+            arn TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL,
+            manager TEXT NOT NULL,
+            description TEXT,
+            created_ms INTEGER NOT NULL,
+            current_version INTEGER NOT NULL);
+        CREATE TABLE kms_key_versions (
+            key_id TEXT NOT NULL REFERENCES kms_keys (key_id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            wrapped BLOB NOT NULL,
+            PRIMARY KEY (key_id, version));
+        CREATE TABLE kms_aliases (
+            region TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            key_id TEXT NOT NULL REFERENCES kms_keys (key_id),
+            PRIMARY KEY (region, alias));
+        CREATE TABLE access_keys (
+            access_key_id TEXT PRIMARY KEY,
+            wrapped_secret BLOB NOT NULL,
+            principal_arn TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_ms INTEGER NOT NULL);
+        """,
+    ];
+}

@@ -1,0 +1,429 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Strongroom.Core.Identity;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Secrets;
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Storage.Sqlite;
+
+/// <summary>Reads and writes over one connection, inside a transaction when one is given. Not thread-safe.</summary>
+internal sealed class SqliteAccess : IStoreTransaction
+{
+    private const string SecretColumns = "id, region, name, arn, created_ms, changed_ms, accessed_ms, deleted_ms, meta";
+    private readonly SqliteConnection _connection;
+    private readonly SqliteTransaction? _transaction;
+
+    public SqliteAccess(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        _connection = connection;
+        _transaction = transaction;
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.Transaction = _transaction;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    private static SecretRecord ReadSecret(SqliteDataReader r)
+    {
+        var secret = new SecretRecord
+        {
+            Id = r.GetInt64(0),
+            Region = r.GetString(1),
+            Name = r.GetString(2),
+            Arn = r.GetString(3),
+            CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
+            LastChangedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
+            LastAccessedDate = r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
+            DeletedDate = r.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+        };
+        SecretMeta.Read(r.GetString(8), secret);
+        return secret;
+    }
+
+    private List<SecretRecord> QuerySecrets(string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<SecretRecord>();
+        while (r.Read())
+        {
+            list.Add(ReadSecret(r));
+        }
+
+        return list;
+    }
+
+    public string? GetSetting(string key)
+    {
+        using var cmd = Command("SELECT value FROM settings WHERE key = $k", ("$k", key));
+        return cmd.ExecuteScalar() as string;
+    }
+
+    public SecretRecord? FindSecretByName(string region, string name) =>
+        QuerySecrets($"SELECT {SecretColumns} FROM secrets WHERE region = $r AND name = $n", ("$r", region), ("$n", name)).FirstOrDefault();
+
+    public SecretRecord? FindSecretByArn(string arn) =>
+        QuerySecrets($"SELECT {SecretColumns} FROM secrets WHERE arn = $a", ("$a", arn)).FirstOrDefault();
+
+    public IReadOnlyList<SecretRecord> FindSecretsByPartialArn(string partialArn) =>
+        // The ARN is the partial ARN, '-', and a 6-character suffix. Range on the unique ARN index, then exact shape.
+        QuerySecrets(
+            $"SELECT {SecretColumns} FROM secrets WHERE arn > $lo AND arn < $hi AND length(arn) = $len",
+            ("$lo", partialArn + "-"),
+            ("$hi", partialArn + "-\u007f"),
+            ("$len", partialArn.Length + 7));
+
+    private SecretVersionRecord? QueryVersion(string where, params (string, object?)[] parameters)
+    {
+        using var cmd = Command($"SELECT v.version_id, v.created_ms, v.accessed_ms, v.envelope, v.kms_key_arn, v.secret_id FROM versions v WHERE {where}", parameters);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        var version = ReadVersion(r);
+        version.Stages = StagesOf(r.GetInt64(5), version.VersionId);
+        return version;
+    }
+
+    private static SecretVersionRecord ReadVersion(SqliteDataReader r) => new()
+    {
+        VersionId = r.GetString(0),
+        CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+        LastAccessedDate = r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+        Envelope = r.IsDBNull(3) ? null : (byte[])r.GetValue(3),
+        KmsKeyArn = r.IsDBNull(4) ? null : r.GetString(4),
+    };
+
+    private List<string> StagesOf(long secretId, string versionId)
+    {
+        using var cmd = Command("SELECT stage FROM stages WHERE secret_id = $s AND version_id = $v ORDER BY stage", ("$s", secretId), ("$v", versionId));
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read())
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return list;
+    }
+
+    public SecretVersionRecord? FindVersionById(long secretId, string versionId) =>
+        QueryVersion("v.secret_id = $s AND v.version_id = $v", ("$s", secretId), ("$v", versionId));
+
+    public SecretVersionRecord? FindVersionByStage(long secretId, string stage) =>
+        QueryVersion("v.secret_id = $s AND v.version_id = (SELECT version_id FROM stages WHERE secret_id = $s AND stage = $st)", ("$s", secretId), ("$st", stage));
+
+    public IReadOnlyList<SecretVersionRecord> ListVersions(long secretId)
+    {
+        var versions = new List<SecretVersionRecord>();
+        using (var cmd = Command("SELECT version_id, created_ms, accessed_ms, envelope, kms_key_arn FROM versions WHERE secret_id = $s ORDER BY created_ms, version_id", ("$s", secretId)))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                versions.Add(ReadVersion(r));
+            }
+        }
+
+        var byId = versions.ToDictionary(v => v.VersionId, StringComparer.Ordinal);
+        using (var cmd = Command("SELECT stage, version_id FROM stages WHERE secret_id = $s ORDER BY stage", ("$s", secretId)))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (byId.TryGetValue(r.GetString(1), out var v))
+                {
+                    v.Stages.Add(r.GetString(0));
+                }
+            }
+        }
+
+        return versions;
+    }
+
+    public IReadOnlyList<SecretRecord> ScanSecrets(SecretScan scan)
+    {
+        var column = scan.SortBy switch
+        {
+            SecretSortKey.Name => "name",
+            SecretSortKey.LastChangedDate => "changed_ms",
+            SecretSortKey.LastAccessedDate => "COALESCE(accessed_ms, 0)",
+            _ => "created_ms",
+        };
+        var dir = scan.Ascending ? "ASC" : "DESC";
+        var cmp = scan.Ascending ? ">" : "<";
+        var sql = new StringBuilder($"SELECT {SecretColumns} FROM secrets WHERE region = $r");
+        var parameters = new List<(string, object?)> { ("$r", scan.Region), ("$limit", scan.Limit) };
+        if (!scan.IncludeDeleted)
+        {
+            sql.Append(" AND deleted_ms IS NULL");
+        }
+
+        if (scan.NamePrefix is { Length: > 0 })
+        {
+            sql.Append(" AND name >= $plo AND name < $phi");
+            parameters.Add(("$plo", scan.NamePrefix));
+            parameters.Add(("$phi", scan.NamePrefix + "\u007f"));
+        }
+
+        if (scan.AfterId is not null)
+        {
+            if (scan.SortBy == SecretSortKey.Name)
+            {
+                sql.Append($" AND (name {cmp} $av OR (name = $av AND id {cmp} $aid))");
+                parameters.Add(("$av", scan.AfterName));
+            }
+            else
+            {
+                sql.Append($" AND ({column} {cmp} $av OR ({column} = $av AND id {cmp} $aid))");
+                parameters.Add(("$av", scan.AfterValue));
+            }
+
+            parameters.Add(("$aid", scan.AfterId));
+        }
+
+        sql.Append($" ORDER BY {column} {dir}, id {dir} LIMIT $limit");
+        return QuerySecrets(sql.ToString(), parameters.ToArray());
+    }
+
+    public IReadOnlyDictionary<long, Dictionary<string, List<string>>> GetStageMaps(IReadOnlyCollection<long> secretIds)
+    {
+        var maps = new Dictionary<long, Dictionary<string, List<string>>>();
+        if (secretIds.Count == 0)
+        {
+            return maps;
+        }
+
+        using var cmd = Command($"SELECT secret_id, version_id, stage FROM stages WHERE secret_id IN ({string.Join(",", secretIds)}) ORDER BY secret_id, version_id, stage");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var id = r.GetInt64(0);
+            if (!maps.TryGetValue(id, out var map))
+            {
+                map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+                maps[id] = map;
+            }
+
+            var versionId = r.GetString(1);
+            if (!map.TryGetValue(versionId, out var stages))
+            {
+                stages = [];
+                map[versionId] = stages;
+            }
+
+            stages.Add(r.GetString(2));
+        }
+
+        return maps;
+    }
+
+    public IReadOnlyList<SecretRecord> FindSecretsDueForDeletion(DateTimeOffset now, int limit) =>
+        QuerySecrets($"SELECT {SecretColumns} FROM secrets WHERE deleted_ms IS NOT NULL AND deleted_ms <= $now ORDER BY deleted_ms LIMIT $limit", ("$now", now.ToUnixTimeMilliseconds()), ("$limit", limit));
+
+    public void RecordAccess(long secretId, string versionId, DateTimeOffset day)
+    {
+        var ms = day.ToUnixTimeMilliseconds();
+        Execute("UPDATE secrets SET accessed_ms = $d WHERE id = $s AND (accessed_ms IS NULL OR accessed_ms < $d)", ("$d", ms), ("$s", secretId));
+        Execute("UPDATE versions SET accessed_ms = $d WHERE secret_id = $s AND version_id = $v AND (accessed_ms IS NULL OR accessed_ms < $d)", ("$d", ms), ("$s", secretId), ("$v", versionId));
+    }
+
+    public KmsKeyRecord? FindKmsKey(Guid keyId)
+    {
+        using var cmd = Command("SELECT key_id, region, arn, state, manager, description, created_ms, current_version FROM kms_keys WHERE key_id = $k", ("$k", keyId.ToString("D")));
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        return new KmsKeyRecord
+        {
+            KeyId = Guid.Parse(r.GetString(0)),
+            Region = r.GetString(1),
+            Arn = r.GetString(2),
+            State = r.GetString(3),
+            Manager = r.GetString(4),
+            Description = r.IsDBNull(5) ? null : r.GetString(5),
+            CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
+            CurrentVersion = (uint)r.GetInt64(7),
+        };
+    }
+
+    public Guid? FindKmsAlias(string region, string aliasName)
+    {
+        using var cmd = Command("SELECT key_id FROM kms_aliases WHERE region = $r AND alias = $a", ("$r", region), ("$a", aliasName));
+        return cmd.ExecuteScalar() is string id ? Guid.Parse(id) : null;
+    }
+
+    public byte[]? GetKmsKeyMaterial(Guid keyId, uint version)
+    {
+        using var cmd = Command("SELECT wrapped FROM kms_key_versions WHERE key_id = $k AND version = $v", ("$k", keyId.ToString("D")), ("$v", (long)version));
+        return cmd.ExecuteScalar() as byte[];
+    }
+
+    public AccessKeyRecord? FindAccessKey(string accessKeyId)
+    {
+        using var cmd = Command("SELECT access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms FROM access_keys WHERE access_key_id = $k", ("$k", accessKeyId));
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        return new AccessKeyRecord
+        {
+            AccessKeyId = r.GetString(0),
+            WrappedSecret = (byte[])r.GetValue(1),
+            PrincipalArn = r.GetString(2),
+            UserName = r.GetString(3),
+            Status = r.GetString(4),
+            CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
+        };
+    }
+
+    // ------------------------------------------------------------ IStoreReader (async façade)
+
+    public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken) => Task.FromResult(GetSetting(key));
+
+    public Task<SecretRecord?> FindSecretByNameAsync(string region, string name, CancellationToken cancellationToken) => Task.FromResult(FindSecretByName(region, name));
+
+    public Task<SecretRecord?> FindSecretByArnAsync(string arn, CancellationToken cancellationToken) => Task.FromResult(FindSecretByArn(arn));
+
+    public Task<IReadOnlyList<SecretRecord>> FindSecretsByPartialArnAsync(string partialArn, CancellationToken cancellationToken) => Task.FromResult(FindSecretsByPartialArn(partialArn));
+
+    public Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken) => Task.FromResult(FindVersionById(secretId, versionId));
+
+    public Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken) => Task.FromResult(FindVersionByStage(secretId, stage));
+
+    public Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(long secretId, CancellationToken cancellationToken) => Task.FromResult(ListVersions(secretId));
+
+    public Task<KmsKeyRecord?> FindKmsKeyAsync(Guid keyId, CancellationToken cancellationToken) => Task.FromResult(FindKmsKey(keyId));
+
+    public Task<Guid?> FindKmsAliasAsync(string region, string aliasName, CancellationToken cancellationToken) => Task.FromResult(FindKmsAlias(region, aliasName));
+
+    public Task<byte[]?> GetKmsKeyMaterialAsync(Guid keyId, uint version, CancellationToken cancellationToken) => Task.FromResult(GetKmsKeyMaterial(keyId, version));
+
+    public Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => Task.FromResult(FindAccessKey(accessKeyId));
+
+    // ------------------------------------------------------------ writes
+
+    public Task SetSettingAsync(string key, string value, CancellationToken cancellationToken)
+    {
+        Execute("INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertSecretAsync(SecretRecord secret, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        using var cmd = Command(
+            "INSERT INTO secrets (region, name, arn, created_ms, changed_ms, accessed_ms, deleted_ms, meta) VALUES ($r, $n, $a, $c, $ch, $ac, $d, $m) RETURNING id",
+            ("$r", secret.Region), ("$n", secret.Name), ("$a", secret.Arn),
+            ("$c", secret.CreatedDate.ToUnixTimeMilliseconds()), ("$ch", secret.LastChangedDate.ToUnixTimeMilliseconds()),
+            ("$ac", secret.LastAccessedDate?.ToUnixTimeMilliseconds()), ("$d", secret.DeletedDate?.ToUnixTimeMilliseconds()),
+            ("$m", SecretMeta.Write(secret)));
+        secret.Id = (long)cmd.ExecuteScalar()!;
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateSecretAsync(SecretRecord secret, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        Execute(
+            "UPDATE secrets SET changed_ms = $ch, accessed_ms = $ac, deleted_ms = $d, meta = $m WHERE id = $id",
+            ("$ch", secret.LastChangedDate.ToUnixTimeMilliseconds()), ("$ac", secret.LastAccessedDate?.ToUnixTimeMilliseconds()),
+            ("$d", secret.DeletedDate?.ToUnixTimeMilliseconds()), ("$m", SecretMeta.Write(secret)), ("$id", secret.Id));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteSecretAsync(long secretId, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM stages WHERE secret_id = $s", ("$s", secretId));
+        Execute("DELETE FROM versions WHERE secret_id = $s", ("$s", secretId));
+        Execute("DELETE FROM secrets WHERE id = $s", ("$s", secretId));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertVersionAsync(long secretId, SecretVersionRecord version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        Execute(
+            "INSERT INTO versions (secret_id, version_id, created_ms, accessed_ms, envelope, kms_key_arn) VALUES ($s, $v, $c, $a, $e, $k)",
+            ("$s", secretId), ("$v", version.VersionId), ("$c", version.CreatedDate.ToUnixTimeMilliseconds()),
+            ("$a", version.LastAccessedDate?.ToUnixTimeMilliseconds()), ("$e", version.Envelope), ("$k", version.KmsKeyArn));
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateVersionValueAsync(long secretId, string versionId, byte[] envelope, string kmsKeyArn, CancellationToken cancellationToken)
+    {
+        Execute("UPDATE versions SET envelope = $e, kms_key_arn = $k WHERE secret_id = $s AND version_id = $v", ("$e", envelope), ("$k", kmsKeyArn), ("$s", secretId), ("$v", versionId));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteVersionAsync(long secretId, string versionId, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM stages WHERE secret_id = $s AND version_id = $v", ("$s", secretId), ("$v", versionId));
+        Execute("DELETE FROM versions WHERE secret_id = $s AND version_id = $v", ("$s", secretId), ("$v", versionId));
+        return Task.CompletedTask;
+    }
+
+    public Task ReplaceStagesAsync(long secretId, IEnumerable<KeyValuePair<string, string>> stageToVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stageToVersion);
+        Execute("DELETE FROM stages WHERE secret_id = $s", ("$s", secretId));
+        foreach (var pair in stageToVersion)
+        {
+            // The primary key (secret_id, stage) makes a second holder of one label a constraint violation.
+            Execute("INSERT INTO stages (secret_id, stage, version_id) VALUES ($s, $st, $v)", ("$s", secretId), ("$st", pair.Key), ("$v", pair.Value));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task InsertKmsKeyAsync(KmsKeyRecord key, byte[] wrappedMaterial, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Execute(
+            "INSERT INTO kms_keys (key_id, region, arn, state, manager, description, created_ms, current_version) VALUES ($k, $r, $a, $s, $m, $d, $c, $v)",
+            ("$k", key.KeyId.ToString("D")), ("$r", key.Region), ("$a", key.Arn), ("$s", key.State), ("$m", key.Manager),
+            ("$d", key.Description), ("$c", key.CreatedDate.ToUnixTimeMilliseconds()), ("$v", (long)key.CurrentVersion));
+        Execute("INSERT INTO kms_key_versions (key_id, version, wrapped) VALUES ($k, $v, $w)", ("$k", key.KeyId.ToString("D")), ("$v", (long)key.CurrentVersion), ("$w", wrappedMaterial));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, CancellationToken cancellationToken)
+    {
+        Execute("INSERT INTO kms_aliases (region, alias, key_id) VALUES ($r, $a, $k)", ("$r", region), ("$a", aliasName), ("$k", keyId.ToString("D")));
+        return Task.CompletedTask;
+    }
+
+    public Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accessKey);
+        Execute(
+            "INSERT INTO access_keys (access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms) VALUES ($k, $w, $p, $u, $s, $c) " +
+            "ON CONFLICT (access_key_id) DO UPDATE SET wrapped_secret = excluded.wrapped_secret, principal_arn = excluded.principal_arn, user_name = excluded.user_name, status = excluded.status",
+            ("$k", accessKey.AccessKeyId), ("$w", accessKey.WrappedSecret), ("$p", accessKey.PrincipalArn), ("$u", accessKey.UserName),
+            ("$s", accessKey.Status), ("$c", accessKey.CreatedDate.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+}

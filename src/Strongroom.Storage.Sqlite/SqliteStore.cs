@@ -1,0 +1,152 @@
+using Microsoft.Data.Sqlite;
+using Strongroom.Core.Secrets;
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged write
+/// survives a crash. Writers are serialised by a semaphore and BEGIN IMMEDIATE; readers use pooled
+/// connections and never block writers. Thread-safe.
+/// </summary>
+public sealed class SqliteStore : IStore
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteStore(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        _writer = Open();
+        Exec(_writer, "PRAGMA journal_mode=WAL;");
+        Exec(_writer, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+        using var tx = _writer.BeginTransaction(deferred: false);
+        long version;
+        using (var cmd = _writer.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version;";
+            version = (long)(cmd.ExecuteScalar() ?? 0L);
+        }
+
+        if (version > Schema.Migrations.Length)
+        {
+            throw new InvalidOperationException($"The data directory's schema is version {version}, newer than this build ({Schema.Migrations.Length}). Upgrade Strongroom.");
+        }
+
+        for (var i = (int)version; i < Schema.Migrations.Length; i++)
+        {
+            using var cmd = _writer.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = Schema.Migrations[i] + $"\nINSERT INTO schema_version (version) VALUES ({i + 1});";
+            cmd.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        await Task.CompletedTask;
+    }
+
+    internal SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Exec(connection, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        return connection;
+    }
+
+    internal static void Exec(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private T Read<T>(Func<SqliteAccess, T> read)
+    {
+        using var connection = Open();
+        return read(new SqliteAccess(connection, null));
+    }
+
+    public async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var writer = _writer ?? throw new InvalidOperationException("The store is not initialised.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            var result = await work(new SqliteAccess(writer, tx));
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.GetSetting(key)));
+
+    public Task<SecretRecord?> FindSecretByNameAsync(string region, string name, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindSecretByName(region, name)));
+
+    public Task<SecretRecord?> FindSecretByArnAsync(string arn, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindSecretByArn(arn)));
+
+    public Task<IReadOnlyList<SecretRecord>> FindSecretsByPartialArnAsync(string partialArn, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindSecretsByPartialArn(partialArn)));
+
+    public Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindVersionById(secretId, versionId)));
+
+    public Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindVersionByStage(secretId, stage)));
+
+    public Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(long secretId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListVersions(secretId)));
+
+    public Task<Core.Kms.KmsKeyRecord?> FindKmsKeyAsync(Guid keyId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindKmsKey(keyId)));
+
+    public Task<Guid?> FindKmsAliasAsync(string region, string aliasName, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindKmsAlias(region, aliasName)));
+
+    public Task<byte[]?> GetKmsKeyMaterialAsync(Guid keyId, uint version, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.GetKmsKeyMaterial(keyId, version)));
+
+    public Task<Core.Identity.AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindAccessKey(accessKeyId)));
+
+    public Task<IReadOnlyList<SecretRecord>> ScanSecretsAsync(SecretScan scan, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ScanSecrets(scan)));
+
+    public Task<IReadOnlyDictionary<long, Dictionary<string, List<string>>>> GetStageMapsAsync(IReadOnlyCollection<long> secretIds, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.GetStageMaps(secretIds)));
+
+    public Task<IReadOnlyList<SecretRecord>> FindSecretsDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.FindSecretsDueForDeletion(now, limit)));
+
+    public Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken) =>
+        WriteAsync(tx => { ((SqliteAccess)tx).RecordAccess(secretId, versionId, day); return Task.FromResult(true); }, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            if (_writer is not null)
+            {
+                Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+                await _writer.DisposeAsync();
+                _writer = null;
+            }
+
+            SqliteConnection.ClearAllPools();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}
