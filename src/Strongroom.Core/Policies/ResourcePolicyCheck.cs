@@ -11,6 +11,19 @@ public static class ResourcePolicyCheck
     private static readonly HashSet<string> TopLevel = ["Version", "Id", "Statement"];
     private static readonly HashSet<string> StatementKeys = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
+    public static bool IsJson(string policy)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(policy);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Returns the syntax errors; empty when the document is well formed.</summary>
     public static IReadOnlyList<string> SyntaxErrors(string policy)
     {

@@ -99,6 +99,7 @@ public sealed partial class SecretsService
         replica.KmsKeyId = status.KmsKeyId;
         replica.Tags = primary.Tags.ToList();
         replica.Type = primary.Type;
+        replica.ResourcePolicy = primary.ResourcePolicy;
         replica.LastChangedDate = primary.LastChangedDate;
         replica.RotationEnabled = primary.RotationEnabled;
         replica.RotationLambdaArn = primary.RotationLambdaArn;

@@ -83,7 +83,7 @@ public sealed partial class SecretsService
 
         if (secret.IsReplica)
         {
-            throw DomainException.InvalidRequest("Operation is not permitted on a replica secret. Perform it on the primary secret in " + secret.PrimaryRegion + ".");
+            throw DomainException.InvalidParameter("Operation not permitted on a replica secret. Call must be made in primary secret's region.");
         }
 
         return secret;
@@ -783,7 +783,7 @@ public sealed partial class SecretsService
 
             if (secret.Replicas.Count > 0)
             {
-                throw DomainException.InvalidRequest($"You can't delete secret {secret.Name} because it still has replicas in [{string.Join(", ", secret.Replicas.Select(r => r.Region))}]. Remove the replica Regions first.");
+                throw DomainException.InvalidParameter($"You can't delete secret {secret.Arn} that still has replica regions [{string.Join(", ", secret.Replicas.Select(r => r.Region))}].");
             }
 
             if (force)
@@ -1012,6 +1012,7 @@ public sealed partial class SecretsService
             secret.ResourcePolicy = policy;
             secret.LastChangedDate = Now;
             await tx.UpdateSecretAsync(secret, ct);
+            await SyncReplicasAsync(tx, secret, force: false, ct);
             return secret;
         }, ct);
     }
@@ -1029,6 +1030,7 @@ public sealed partial class SecretsService
                 secret.ResourcePolicy = null;
                 secret.LastChangedDate = Now;
                 await tx.UpdateSecretAsync(secret, ct);
+                await SyncReplicasAsync(tx, secret, force: false, ct);
             }
 
             return secret;
@@ -1041,6 +1043,11 @@ public sealed partial class SecretsService
         if (secretId is not null)
         {
             await RequireAsync(_store, region, secretId, ct);
+        }
+
+        if (!ResourcePolicyCheck.IsJson(policy))
+        {
+            throw new DomainException(ErrorKind.MalformedPolicyDocument, "This resource policy contains a syntax error.");
         }
 
         var errors = ResourcePolicyCheck.SyntaxErrors(policy).Select(e => ("SYNTAX_CHECK", e)).ToList();
