@@ -56,6 +56,12 @@ public static class SecretFilters
 
         foreach (var filter in filters)
         {
+            // A secret without tags never matches a tag filter, negated or not (as AWS answers).
+            if (filter.Key is "tag-key" or "tag-value" && secret.Tags.Count == 0)
+            {
+                return false;
+            }
+
             var any = false;
             foreach (var raw in filter.Values)
             {
