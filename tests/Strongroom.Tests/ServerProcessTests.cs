@@ -113,7 +113,12 @@ public sealed class ServerProcessTests : IDisposable
         using var client = new TestSigner(server.Endpoint, "AKIAIMPORTEDKEY00001", "imported-secret-value");
         Assert.Equal(200, (await client.CallAsync("ListSecrets", new { })).Status);
         using var wrong = new TestSigner(server.Endpoint, "AKIAIMPORTEDKEY00001", "other");
-        Assert.Equal(400, (await wrong.CallAsync("ListSecrets", new { })).Status);
+        Assert.Equal("InvalidSignatureException", (await wrong.CallAsync("ListSecrets", new { })).Body.GetProperty("__type").GetString());
+        using var unknown = new TestSigner(server.Endpoint, "AKIAUNKNOWNKEY000001", "imported-secret-value");
+        var (status, body) = await unknown.CallAsync("ListSecrets", new { });
+        Assert.Equal(400, status);
+        Assert.Equal("UnrecognizedClientException", body.GetProperty("__type").GetString());
+        Assert.Equal("The security token included in the request is invalid.", body.GetProperty("Message").GetString());
     }
 
     [Fact]
