@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 // Shared helpers for the Strongroom end-to-end tests.
 //
 // Contract: the server under test is reached at $STRONGROOM_ENDPOINT (e.g. http://127.0.0.1:4566),
@@ -149,6 +150,21 @@ export async function createSecret(client, input = {}) {
 }
 
 /** Best-effort removal, for after() hooks; never throws. */
+/** A client for one test file; every name passed to track() is force-deleted after the file's tests. */
+export function suiteClient(region = REGION) {
+  const client = makeClient(region);
+  const created = [];
+  after(async () => {
+    await Promise.all(created.map((n) => forceDelete(client, n)));
+    client.destroy();
+  });
+  const track = (name) => {
+    created.push(name);
+    return name;
+  };
+  return { client, created, track };
+}
+
 export async function forceDelete(client, secretId) {
   try {
     await client.send(new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }));

@@ -20,18 +20,10 @@ import {
   assertDateNear,
   MSG_NOT_FOUND,
   MSG_MARKED_FOR_DELETION,
+  suiteClient,
 } from '../lib/harness.js';
 
-const client = makeClient();
-const created = [];
-const track = (name) => {
-  created.push(name);
-  return name;
-};
-after(async () => {
-  await Promise.all(created.map((n) => forceDelete(client, n)));
-  client.destroy();
-});
+const { client, created, track } = suiteClient();
 
 const DAY_MS = 86_400_000;
 

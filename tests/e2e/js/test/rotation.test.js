@@ -8,18 +8,9 @@ import {
   DescribeSecretCommand,
   ListSecretsCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { makeClient, uniqueName, createSecret, forceDelete, expectError, expectErrorOneOf, MSG_NOT_FOUND } from '../lib/harness.js';
+import { makeClient, uniqueName, createSecret, forceDelete, expectError, expectErrorOneOf, MSG_NOT_FOUND, suiteClient } from '../lib/harness.js';
 
-const client = makeClient();
-const created = [];
-const track = (name) => {
-  created.push(name);
-  return name;
-};
-after(async () => {
-  await Promise.all(created.map((n) => forceDelete(client, n)));
-  client.destroy();
-});
+const { client, created, track } = suiteClient();
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:x';
 

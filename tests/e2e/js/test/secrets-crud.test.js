@@ -22,18 +22,10 @@ import {
   arnPattern,
   MSG_NOT_FOUND,
   msgAlreadyExists,
+  suiteClient,
 } from '../lib/harness.js';
 
-const client = makeClient();
-const created = [];
-const track = (name) => {
-  created.push(name);
-  return name;
-};
-after(async () => {
-  await Promise.all(created.map((n) => forceDelete(client, n)));
-  client.destroy();
-});
+const { client, created, track } = suiteClient();
 
 describe('CreateSecret', () => {
   it('creates a text secret and returns ARN, Name and the token as VersionId', async () => {

@@ -18,18 +18,10 @@ import {
   expectError,
   sortTags,
   MSG_NOT_FOUND,
+  suiteClient,
 } from '../lib/harness.js';
 
-const client = makeClient();
-const created = [];
-const track = (name) => {
-  created.push(name);
-  return name;
-};
-after(async () => {
-  await Promise.all(created.map((n) => forceDelete(client, n)));
-  client.destroy();
-});
+const { client, created, track } = suiteClient();
 
 const tagsOf = async (SecretId) => sortTags((await client.send(new DescribeSecretCommand({ SecretId }))).Tags ?? []);
 

@@ -23,18 +23,10 @@ import {
   assertDateNear,
   MSG_NOT_FOUND,
   msgAlreadyExists,
+  suiteClient,
 } from '../lib/harness.js';
 
-const client = makeClient();
-const created = [];
-const track = (name) => {
-  created.push(name);
-  return name;
-};
-after(async () => {
-  await Promise.all(created.map((n) => forceDelete(client, n)));
-  client.destroy();
-});
+const { client, created, track } = suiteClient();
 
 /** A secret with three versions v1..v3 (v3 AWSCURRENT, v2 AWSPREVIOUS, v1 without labels). */
 async function threeVersions(label) {
