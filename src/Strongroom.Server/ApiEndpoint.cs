@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Strongroom.Core.Errors;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
+using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
 
 namespace Strongroom.Server;
@@ -19,12 +20,14 @@ public sealed partial class ApiEndpoint
     private const string JsonContentType = "application/x-amz-json-1.1";
     private readonly SigV4Verifier _verifier;
     private readonly SecretsManagerApi _secretsManager;
+    private readonly KmsApi _kms;
     private readonly ILogger<ApiEndpoint> _logger;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, ILogger<ApiEndpoint> logger)
     {
         _verifier = verifier;
         _secretsManager = secretsManager;
+        _kms = kms;
         _logger = logger;
     }
 
@@ -34,6 +37,7 @@ public sealed partial class ApiEndpoint
         var requestId = Guid.NewGuid().ToString();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         byte[]? rented = null;
+        var messageMember = context.Request.Headers["X-Amz-Target"].ToString().StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? "message" : "Message";
         try
         {
             var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
@@ -45,21 +49,27 @@ public sealed partial class ApiEndpoint
                 new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
                 context.RequestAborted);
 
-            if (!target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal))
+            var (service, prefix) = target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal) ? ("secretsmanager", SecretsManagerApi.TargetPrefix)
+                : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", KmsApi.TargetPrefix)
+                : throw new AwsError("UnknownOperationException", string.Empty);
+            messageMember = service == "kms" ? "message" : "Message";
+            if (caller.Service != service)
             {
-                throw new AwsError("UnknownOperationException", string.Empty);
+                throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
             }
 
-            if (caller.Service != "secretsmanager")
-            {
-                throw new AwsError("InvalidSignatureException", "Credential should be scoped to correct service: 'secretsmanager'. ");
-            }
-
-            var operation = target[SecretsManagerApi.TargetPrefix.Length..];
+            var operation = target[prefix.Length..];
             var output = new ArrayBufferWriter<byte>(512);
             await using (var writer = new Utf8JsonWriter(output))
             {
-                await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
+                if (service == "kms")
+                {
+                    await _kms.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
+                }
+                else
+                {
+                    await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
+                }
             }
 
             context.Response.StatusCode = 200;
@@ -75,7 +85,7 @@ public sealed partial class ApiEndpoint
                 LogInternalError(_logger, requestId, e.GetType().Name, e.StackTrace);
             }
 
-            await WriteErrorAsync(context, error);
+            await WriteErrorAsync(context, error, messageMember);
         }
         finally
         {
@@ -121,7 +131,8 @@ public sealed partial class ApiEndpoint
         }
     }
 
-    public static async Task WriteErrorAsync(HttpContext context, AwsError error)
+    /// <summary>AWS's JSON error shape. Secrets Manager names the text "Message", KMS "message".</summary>
+    public static async Task WriteErrorAsync(HttpContext context, AwsError error, string messageMember)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(error);
@@ -138,7 +149,7 @@ public sealed partial class ApiEndpoint
         {
             writer.WriteStartObject();
             writer.WriteString("__type", error.Code);
-            writer.WriteString("Message", error.Message);
+            writer.WriteString(messageMember, error.Message);
             writer.WriteEndObject();
         }
 

@@ -136,10 +136,13 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.RootKey, data.Identity, time));
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
+        builder.Services.AddSingleton<KmsService>();
+        builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.RootKey, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton<ApiEndpoint>();
         builder.Services.AddHostedService<PurgeService>();
+        builder.Services.AddHostedService<KmsMaintenanceService>();
 
         var app = builder.Build();
         var ready = false;

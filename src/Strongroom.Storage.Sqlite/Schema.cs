@@ -63,5 +63,18 @@ internal static class Schema
             status TEXT NOT NULL,
             created_ms INTEGER NOT NULL);
         """,
+        """
+        ALTER TABLE kms_keys ADD COLUMN meta TEXT NOT NULL DEFAULT '{"v":1}';
+        ALTER TABLE kms_keys ADD COLUMN deletion_ms INTEGER;
+        ALTER TABLE kms_keys ADD COLUMN next_rotation_ms INTEGER;
+        CREATE INDEX kms_keys_region ON kms_keys (region, key_id);
+        CREATE INDEX kms_keys_deletion ON kms_keys (deletion_ms) WHERE deletion_ms IS NOT NULL;
+        CREATE INDEX kms_keys_rotation ON kms_keys (next_rotation_ms) WHERE next_rotation_ms IS NOT NULL;
+        ALTER TABLE kms_key_versions ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE kms_key_versions ADD COLUMN rotation_type TEXT;
+        ALTER TABLE kms_aliases ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE kms_aliases ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX kms_aliases_key ON kms_aliases (key_id);
+        """,
     ];
 }

@@ -246,16 +246,11 @@ internal sealed class SqliteAccess : IStoreTransaction
         Execute("UPDATE versions SET accessed_ms = $d WHERE secret_id = $s AND version_id = $v AND (accessed_ms IS NULL OR accessed_ms < $d)", ("$d", ms), ("$s", secretId), ("$v", versionId));
     }
 
-    public KmsKeyRecord? FindKmsKey(Guid keyId)
-    {
-        using var cmd = Command("SELECT key_id, region, arn, state, manager, description, created_ms, current_version FROM kms_keys WHERE key_id = $k", ("$k", keyId.ToString("D")));
-        using var r = cmd.ExecuteReader();
-        if (!r.Read())
-        {
-            return null;
-        }
+    private const string KmsColumns = "key_id, region, arn, state, manager, description, created_ms, current_version, meta, deletion_ms, next_rotation_ms";
 
-        return new KmsKeyRecord
+    private static KmsKeyRecord ReadKmsKey(SqliteDataReader r)
+    {
+        var key = new KmsKeyRecord
         {
             KeyId = Guid.Parse(r.GetString(0)),
             Region = r.GetString(1),
@@ -265,7 +260,60 @@ internal sealed class SqliteAccess : IStoreTransaction
             Description = r.IsDBNull(5) ? null : r.GetString(5),
             CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
             CurrentVersion = (uint)r.GetInt64(7),
+            DeletionDate = r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
+            NextRotationDate = r.IsDBNull(10) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
         };
+        KmsMeta.Read(r.GetString(8), key);
+        return key;
+    }
+
+    private List<KmsKeyRecord> QueryKmsKeys(string where, params (string, object?)[] parameters)
+    {
+        using var cmd = Command($"SELECT {KmsColumns} FROM kms_keys WHERE {where}", parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<KmsKeyRecord>();
+        while (r.Read())
+        {
+            list.Add(ReadKmsKey(r));
+        }
+
+        return list;
+    }
+
+    public KmsKeyRecord? FindKmsKey(Guid keyId) => QueryKmsKeys("key_id = $k", ("$k", keyId.ToString("D"))).FirstOrDefault();
+
+    public IReadOnlyList<KmsKeyRecord> ListKmsKeys(string region, Guid? afterKeyId, int limit) =>
+        QueryKmsKeys("region = $r AND key_id > $after ORDER BY key_id LIMIT $limit", ("$r", region), ("$after", afterKeyId?.ToString("D") ?? string.Empty), ("$limit", limit));
+
+    public IReadOnlyList<KmsKeyRecord> FindKmsKeysDue(DateTimeOffset now, int limit) =>
+        QueryKmsKeys("deletion_ms <= $now OR next_rotation_ms <= $now LIMIT $limit", ("$now", now.ToUnixTimeMilliseconds()), ("$limit", limit));
+
+    public IReadOnlyList<KmsAlias> ListKmsAliases(string region, Guid? keyId, string? afterAlias, int limit)
+    {
+        using var cmd = Command(
+            "SELECT region, alias, key_id, created_ms, updated_ms FROM kms_aliases WHERE region = $r AND ($k IS NULL OR key_id = $k) AND alias > $after ORDER BY alias LIMIT $limit",
+            ("$r", region), ("$k", keyId?.ToString("D")), ("$after", afterAlias ?? string.Empty), ("$limit", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<KmsAlias>();
+        while (r.Read())
+        {
+            list.Add(new KmsAlias(r.GetString(0), r.GetString(1), Guid.Parse(r.GetString(2)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))));
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<KmsKeyVersion> ListKmsKeyVersions(Guid keyId)
+    {
+        using var cmd = Command("SELECT version, created_ms, rotation_type FROM kms_key_versions WHERE key_id = $k ORDER BY version", ("$k", keyId.ToString("D")));
+        using var r = cmd.ExecuteReader();
+        var list = new List<KmsKeyVersion>();
+        while (r.Read())
+        {
+            list.Add(new KmsKeyVersion((uint)r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.IsDBNull(2) ? null : r.GetString(2)));
+        }
+
+        return list;
     }
 
     public Guid? FindKmsAlias(string region, string aliasName)
@@ -323,6 +371,14 @@ internal sealed class SqliteAccess : IStoreTransaction
     public Task<byte[]?> GetKmsKeyMaterialAsync(Guid keyId, uint version, CancellationToken cancellationToken) => Task.FromResult(GetKmsKeyMaterial(keyId, version));
 
     public Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => Task.FromResult(FindAccessKey(accessKeyId));
+
+    public Task<IReadOnlyList<KmsKeyRecord>> ListKmsKeysAsync(string region, Guid? afterKeyId, int limit, CancellationToken cancellationToken) => Task.FromResult(ListKmsKeys(region, afterKeyId, limit));
+
+    public Task<IReadOnlyList<KmsAlias>> ListKmsAliasesAsync(string region, Guid? keyId, string? afterAlias, int limit, CancellationToken cancellationToken) => Task.FromResult(ListKmsAliases(region, keyId, afterAlias, limit));
+
+    public Task<IReadOnlyList<KmsKeyVersion>> ListKmsKeyVersionsAsync(Guid keyId, CancellationToken cancellationToken) => Task.FromResult(ListKmsKeyVersions(keyId));
+
+    public Task<IReadOnlyList<KmsKeyRecord>> FindKmsKeysDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => Task.FromResult(FindKmsKeysDue(now, limit));
 
     // ------------------------------------------------------------ writes
 
@@ -403,16 +459,56 @@ internal sealed class SqliteAccess : IStoreTransaction
     {
         ArgumentNullException.ThrowIfNull(key);
         Execute(
-            "INSERT INTO kms_keys (key_id, region, arn, state, manager, description, created_ms, current_version) VALUES ($k, $r, $a, $s, $m, $d, $c, $v)",
+            "INSERT INTO kms_keys (key_id, region, arn, state, manager, description, created_ms, current_version, meta, deletion_ms, next_rotation_ms) VALUES ($k, $r, $a, $s, $m, $d, $c, $v, $meta, $del, $rot)",
             ("$k", key.KeyId.ToString("D")), ("$r", key.Region), ("$a", key.Arn), ("$s", key.State), ("$m", key.Manager),
-            ("$d", key.Description), ("$c", key.CreatedDate.ToUnixTimeMilliseconds()), ("$v", (long)key.CurrentVersion));
-        Execute("INSERT INTO kms_key_versions (key_id, version, wrapped) VALUES ($k, $v, $w)", ("$k", key.KeyId.ToString("D")), ("$v", (long)key.CurrentVersion), ("$w", wrappedMaterial));
+            ("$d", key.Description), ("$c", key.CreatedDate.ToUnixTimeMilliseconds()), ("$v", (long)key.CurrentVersion), ("$meta", KmsMeta.Write(key)),
+            ("$del", key.DeletionDate?.ToUnixTimeMilliseconds()), ("$rot", key.NextRotationDate?.ToUnixTimeMilliseconds()));
+        return InsertKmsKeyVersionAsync(key.KeyId, new KmsKeyVersion(key.CurrentVersion, key.CreatedDate, null), wrappedMaterial, cancellationToken);
+    }
+
+    public Task UpdateKmsKeyAsync(KmsKeyRecord key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Execute(
+            "UPDATE kms_keys SET state = $s, description = $d, current_version = $v, meta = $meta, deletion_ms = $del, next_rotation_ms = $rot WHERE key_id = $k",
+            ("$k", key.KeyId.ToString("D")), ("$s", key.State), ("$d", key.Description), ("$v", (long)key.CurrentVersion), ("$meta", KmsMeta.Write(key)),
+            ("$del", key.DeletionDate?.ToUnixTimeMilliseconds()), ("$rot", key.NextRotationDate?.ToUnixTimeMilliseconds()));
         return Task.CompletedTask;
     }
 
-    public Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, CancellationToken cancellationToken)
+    public Task InsertKmsKeyVersionAsync(Guid keyId, KmsKeyVersion version, byte[] wrappedMaterial, CancellationToken cancellationToken)
     {
-        Execute("INSERT INTO kms_aliases (region, alias, key_id) VALUES ($r, $a, $k)", ("$r", region), ("$a", aliasName), ("$k", keyId.ToString("D")));
+        ArgumentNullException.ThrowIfNull(version);
+        Execute(
+            "INSERT INTO kms_key_versions (key_id, version, wrapped, created_ms, rotation_type) VALUES ($k, $v, $w, $c, $t)",
+            ("$k", keyId.ToString("D")), ("$v", (long)version.Version), ("$w", wrappedMaterial), ("$c", version.CreatedDate.ToUnixTimeMilliseconds()), ("$t", version.RotationType));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Execute("INSERT INTO kms_aliases (region, alias, key_id, created_ms, updated_ms) VALUES ($r, $a, $k, $c, $c)", ("$r", region), ("$a", aliasName), ("$k", keyId.ToString("D")), ("$c", now.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateKmsAliasAsync(string region, string aliasName, Guid keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Execute("UPDATE kms_aliases SET key_id = $k, updated_ms = $u WHERE region = $r AND alias = $a", ("$r", region), ("$a", aliasName), ("$k", keyId.ToString("D")), ("$u", now.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteKmsAliasAsync(string region, string aliasName, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM kms_aliases WHERE region = $r AND alias = $a", ("$r", region), ("$a", aliasName));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteKmsKeyAsync(Guid keyId, CancellationToken cancellationToken)
+    {
+        var id = keyId.ToString("D");
+        Execute("DELETE FROM kms_aliases WHERE key_id = $k", ("$k", id));
+        Execute("DELETE FROM kms_key_versions WHERE key_id = $k", ("$k", id));
+        Execute("DELETE FROM kms_keys WHERE key_id = $k", ("$k", id));
         return Task.CompletedTask;
     }
 

@@ -119,6 +119,14 @@ public sealed class SqliteStore : IStore
 
     public Task<Core.Identity.AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindAccessKey(accessKeyId)));
 
+    public Task<IReadOnlyList<Core.Kms.KmsKeyRecord>> ListKmsKeysAsync(string region, Guid? afterKeyId, int limit, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListKmsKeys(region, afterKeyId, limit)));
+
+    public Task<IReadOnlyList<Core.Kms.KmsAlias>> ListKmsAliasesAsync(string region, Guid? keyId, string? afterAlias, int limit, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListKmsAliases(region, keyId, afterAlias, limit)));
+
+    public Task<IReadOnlyList<Core.Kms.KmsKeyVersion>> ListKmsKeyVersionsAsync(Guid keyId, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListKmsKeyVersions(keyId)));
+
+    public Task<IReadOnlyList<Core.Kms.KmsKeyRecord>> FindKmsKeysDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.FindKmsKeysDue(now, limit)));
+
     public Task<IReadOnlyList<SecretRecord>> ScanSecretsAsync(SecretScan scan, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ScanSecrets(scan)));
 
     public Task<IReadOnlyDictionary<long, Dictionary<string, List<string>>>> GetStageMapsAsync(IReadOnlyCollection<long> secretIds, CancellationToken cancellationToken) =>

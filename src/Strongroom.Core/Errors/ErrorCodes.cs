@@ -20,6 +20,18 @@ public static class ErrorCodes
         ErrorKind.Validation => "ValidationException",
         ErrorKind.Serialization => "SerializationException",
         ErrorKind.AccessDenied => "AccessDeniedException",
+        ErrorKind.KmsNotFound => "NotFoundException",
+        ErrorKind.Disabled => "DisabledException",
+        ErrorKind.KmsInvalidState => "KMSInvalidStateException",
+        ErrorKind.InvalidCiphertext => "InvalidCiphertextException",
+        ErrorKind.IncorrectKey => "IncorrectKeyException",
+        ErrorKind.InvalidKeyUsage => "InvalidKeyUsageException",
+        ErrorKind.InvalidAliasName => "InvalidAliasNameException",
+        ErrorKind.AlreadyExists => "AlreadyExistsException",
+        ErrorKind.UnsupportedOperation => "UnsupportedOperationException",
+        ErrorKind.Tag => "TagException",
+        ErrorKind.InvalidMarker => "InvalidMarkerException",
+        ErrorKind.InvalidArn => "InvalidArnException",
         _ => "InternalServiceError",
     };
 }

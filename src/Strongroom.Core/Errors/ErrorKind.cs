@@ -21,4 +21,18 @@ public enum ErrorKind
     Serialization,
     AccessDenied,
     InternalFailure,
+
+    // KMS
+    KmsNotFound,
+    Disabled,
+    KmsInvalidState,
+    InvalidCiphertext,
+    IncorrectKey,
+    InvalidKeyUsage,
+    InvalidAliasName,
+    AlreadyExists,
+    UnsupportedOperation,
+    Tag,
+    InvalidMarker,
+    InvalidArn,
 }

@@ -1,18 +1,22 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using Strongroom.Core.Storage;
 using Strongroom.Crypto;
 
 namespace Strongroom.Core.Kms;
 
 /// <summary>
-/// Resolves KMS keys and makes and opens data keys under them. Unwrapped key material is cached in
+/// Resolves KMS keys and makes and opens ciphertext under them. Unwrapped key material is cached in
 /// memory (zeroed on dispose) so the read path costs two AES-GCM operations and no store round trip
-/// for key material. Thread-safe.
+/// for key material; key records are cached for decryption and invalidated by <see cref="Invalidate"/>
+/// when a key's state or material changes. Thread-safe.
 /// </summary>
 public sealed class KeyRing : IDisposable
 {
     public const string SecretsManagerAlias = "alias/aws/secretsmanager";
+    public const string SsmAlias = "alias/aws/ssm";
+    private static readonly string[] ManagedAliases = [SecretsManagerAlias, SsmAlias];
 
     private readonly IStore _store;
     private readonly RootKey _rootKey;
@@ -20,6 +24,7 @@ public sealed class KeyRing : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(Guid, uint), byte[]> _material = new();
     private readonly ConcurrentDictionary<Guid, KmsKeyRecord> _keys = new();
+    private readonly Dictionary<Guid, long> _generations = [];
 
     public KeyRing(IStore store, RootKey rootKey, ServerIdentity identity, TimeProvider time)
     {
@@ -31,40 +36,50 @@ public sealed class KeyRing : IDisposable
 
     public string KeyArn(string region, Guid keyId) => $"arn:aws:kms:{region}:{_identity.AccountId}:key/{keyId:D}";
 
+    public string AliasArn(string region, string aliasName) => $"arn:aws:kms:{region}:{_identity.AccountId}:{aliasName}";
+
+    /// <summary>A stable, non-secret id of one material generation: 64 lowercase hex characters.</summary>
+    public static string KeyMaterialId(string keyArn, uint version) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("strongroom-key-material:" + keyArn + "#" + version.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    public static bool IsManagedAlias(string aliasName) => ManagedAliases.Contains(aliasName, StringComparer.Ordinal);
+
     /// <summary>
     /// Finds the key a secret names (key id, key ARN, alias name or alias ARN; null or empty = the AWS managed
-    /// key, created on first use inside <paramref name="tx"/>).
+    /// key, created on first use inside <paramref name="tx"/>) and checks that it can encrypt.
     /// </summary>
     public async Task<KmsKeyRecord> ResolveForEncryptAsync(IStoreTransaction tx, string region, string? keyIdentifier, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(tx);
-        KmsKeyRecord? key;
-        if (string.IsNullOrEmpty(keyIdentifier) || keyIdentifier == SecretsManagerAlias)
-        {
-            key = await EnsureManagedKeyAsync(tx, region, SecretsManagerAlias, ct);
-        }
-        else
-        {
-            key = await ResolveAsync(tx, region, keyIdentifier, ct);
-        }
+        var key = await FindAsync(tx, region, string.IsNullOrEmpty(keyIdentifier) ? SecretsManagerAlias : keyIdentifier, allowAlias: true, ct)
+            ?? throw new KmsUnavailableException(KmsFailure.NotFound, null);
+        EnsureUsable(key);
+        return key;
+    }
 
-        if (key is null)
+    public static void EnsureUsable(KmsKeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.State == "PendingDeletion")
         {
-            throw new KmsUnavailableException("not found");
+            throw new KmsUnavailableException(KmsFailure.PendingDeletion, key.Arn);
         }
 
         if (key.State != "Enabled")
         {
-            throw new KmsUnavailableException(key.State);
+            throw new KmsUnavailableException(KmsFailure.Disabled, key.Arn);
         }
-
-        return key;
     }
 
-    private async Task<KmsKeyRecord?> ResolveAsync(IStoreReader reader, string region, string identifier, CancellationToken ct)
+    /// <summary>
+    /// Resolves a key identifier in <paramref name="region"/>: key id or key ARN, and with
+    /// <paramref name="allowAlias"/> also an alias name or alias ARN. A predefined AWS alias with no key yet
+    /// gets its AWS managed key when <paramref name="reader"/> is a write transaction. Null when nothing matches.
+    /// </summary>
+    public async Task<KmsKeyRecord?> FindAsync(IStoreReader reader, string region, string identifier, bool allowAlias, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(identifier);
         string? aliasName = null;
-        Guid keyId;
         if (identifier.StartsWith("alias/", StringComparison.Ordinal))
         {
             aliasName = identifier;
@@ -81,31 +96,30 @@ public sealed class KeyRing : IDisposable
             {
                 aliasName = parts[5];
             }
-            else if (!parts[5].StartsWith("key/", StringComparison.Ordinal) || !Guid.TryParse(parts[5][4..], out keyId))
-            {
-                return null;
-            }
             else
             {
-                return await FindKeyAsync(reader, keyId, region, ct);
+                return parts[5].StartsWith("key/", StringComparison.Ordinal) && Guid.TryParse(parts[5].AsSpan(4), out var arnKeyId)
+                    ? await FindKeyAsync(reader, arnKeyId, region, ct)
+                    : null;
             }
         }
-        else if (Guid.TryParse(identifier, out keyId))
-        {
-            return await FindKeyAsync(reader, keyId, region, ct);
-        }
         else
+        {
+            return Guid.TryParse(identifier, out var keyId) ? await FindKeyAsync(reader, keyId, region, ct) : null;
+        }
+
+        if (!allowAlias)
         {
             return null;
         }
 
-        if (aliasName == SecretsManagerAlias && reader is IStoreTransaction tx)
+        var aliased = await reader.FindKmsAliasAsync(region, aliasName, ct);
+        if (aliased is not null)
         {
-            return await EnsureManagedKeyAsync(tx, region, SecretsManagerAlias, ct);
+            return await FindKeyAsync(reader, aliased.Value, region, ct);
         }
 
-        var aliased = await reader.FindKmsAliasAsync(region, aliasName, ct);
-        return aliased is null ? null : await FindKeyAsync(reader, aliased.Value, region, ct);
+        return IsManagedAlias(aliasName) && reader is IStoreTransaction tx ? await EnsureManagedKeyAsync(tx, region, aliasName, ct) : null;
     }
 
     private static async Task<KmsKeyRecord?> FindKeyAsync(IStoreReader reader, Guid keyId, string region, CancellationToken ct)
@@ -119,15 +133,13 @@ public sealed class KeyRing : IDisposable
     {
         ArgumentNullException.ThrowIfNull(tx);
         var existing = await tx.FindKmsAliasAsync(region, alias, ct);
-        if (existing is not null)
+        if (existing is not null && await tx.FindKmsKeyAsync(existing.Value, ct) is { } found)
         {
-            var found = await tx.FindKmsKeyAsync(existing.Value, ct);
-            if (found is not null)
-            {
-                return found;
-            }
+            return found;
         }
 
+        var service = alias["alias/aws/".Length..];
+        var now = _time.GetUtcNow();
         var keyId = Guid.NewGuid();
         var key = new KmsKeyRecord
         {
@@ -136,37 +148,90 @@ public sealed class KeyRing : IDisposable
             Arn = KeyArn(region, keyId),
             State = "Enabled",
             Manager = "AWS",
-            Description = "Default key that protects my Secrets Manager data when no other key is defined",
-            CreatedDate = _time.GetUtcNow(),
+            Description = service == "ssm"
+                ? "Default key that protects my SSM parameters when no other key is defined"
+                : "Default key that protects my Secrets Manager data when no other key is defined",
+            CreatedDate = now,
             CurrentVersion = 1,
+            RotationEnabled = true,
+            RotationPeriodInDays = 365,
+            NextRotationDate = now.AddDays(365),
+            Policy = ManagedKeyPolicy(region, service),
         };
+        await InsertNewKeyAsync(tx, key, ct);
+        await tx.InsertKmsAliasAsync(region, alias, keyId, now, ct);
+        return key;
+    }
+
+    /// <summary>Stores a new key with fresh version-1 material.</summary>
+    public async Task InsertNewKeyAsync(IStoreTransaction tx, KmsKeyRecord key, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(key);
         var material = RandomNumberGenerator.GetBytes(AesGcmSeal.KeySize);
         try
         {
-            var wrapped = WrappedKey.Wrap(_rootKey, material, MaterialBinding(key.Arn, 1));
-            await tx.InsertKmsKeyAsync(key, wrapped, ct);
-            await tx.InsertKmsAliasAsync(region, alias, keyId, ct);
+            await tx.InsertKmsKeyAsync(key, WrappedKey.Wrap(_rootKey, material, MaterialBinding(key.Arn, key.CurrentVersion)), ct);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    /// <summary>Adds a new material generation; new encryptions use it, older ones still decrypt.</summary>
+    public async Task RotateAsync(IStoreTransaction tx, KmsKeyRecord key, string rotationType, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(key);
+        var version = key.CurrentVersion + 1;
+        var material = RandomNumberGenerator.GetBytes(AesGcmSeal.KeySize);
+        try
+        {
+            await tx.InsertKmsKeyVersionAsync(key.KeyId, new KmsKeyVersion(version, now, rotationType), WrappedKey.Wrap(_rootKey, material, MaterialBinding(key.Arn, version)), ct);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(material);
         }
 
-        return key;
+        key.CurrentVersion = version;
+        await tx.UpdateKmsKeyAsync(key, ct);
+    }
+
+    public string ManagedKeyPolicy(string region, string service) =>
+        "{\"Version\":\"2012-10-17\",\"Id\":\"auto-" + service + "-1\",\"Statement\":[" +
+        "{\"Sid\":\"Allow access through " + service + " for all principals in the account that are authorized to use " + service + "\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":[\"kms:Encrypt\",\"kms:Decrypt\",\"kms:ReEncrypt*\",\"kms:GenerateDataKey*\",\"kms:CreateGrant\",\"kms:DescribeKey\"],\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"kms:ViaService\":\"" + service + "." + region + ".amazonaws.com\",\"kms:CallerAccount\":\"" + _identity.AccountId + "\"}}}," +
+        "{\"Sid\":\"Allow direct access to key metadata to the account\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::" + _identity.AccountId + ":root\"},\"Action\":[\"kms:Describe*\",\"kms:Get*\",\"kms:List*\",\"kms:RevokeGrant\"],\"Resource\":\"*\"}]}";
+
+    public string DefaultKeyPolicy() =>
+        "{\"Version\":\"2012-10-17\",\"Id\":\"key-default-1\",\"Statement\":[{\"Sid\":\"Enable IAM User Permissions\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::" + _identity.AccountId + ":root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}";
+
+    /// <summary>Encrypts under the key's current material. The key must be usable (<see cref="EnsureUsable"/>).</summary>
+    public async Task<byte[]> EncryptAsync(IStoreReader reader, KmsKeyRecord key, ReadOnlyMemory<byte> plaintext, byte[] canonicalContext, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var material = await GetMaterialAsync(reader, key, key.CurrentVersion, ct);
+        return KmsCiphertextBlob.Seal(key.KeyId, key.CurrentVersion, material, plaintext.Span, canonicalContext);
     }
 
     /// <summary>A fresh data key and its blob under <paramref name="key"/>. The caller zeroes the plaintext.</summary>
     public async Task<(byte[] Plaintext, byte[] Blob)> GenerateDataKeyAsync(IStoreReader reader, KmsKeyRecord key, byte[] canonicalContext, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        var material = await GetMaterialAsync(reader, key, key.CurrentVersion, ct);
         var dataKey = SecretEnvelope.NewDataKey();
-        var blob = KmsCiphertextBlob.Seal(key.KeyId, key.CurrentVersion, material, dataKey, canonicalContext);
-        return (dataKey, blob);
+        return (dataKey, await EncryptAsync(reader, key, dataKey, canonicalContext, ct));
     }
 
-    /// <summary>Opens a data-key blob. Throws <see cref="KmsUnavailableException"/> when the key is unusable or the blob is bad.</summary>
-    public async Task<byte[]> DecryptDataKeyAsync(IStoreReader reader, ReadOnlyMemory<byte> blob, byte[] canonicalContext, CancellationToken ct)
+    /// <summary>Opens a data-key blob made by this ring. Throws <see cref="KmsUnavailableException"/>.</summary>
+    public async Task<byte[]> DecryptDataKeyAsync(IStoreReader reader, ReadOnlyMemory<byte> blob, byte[] canonicalContext, CancellationToken ct) =>
+        (await DecryptAsync(reader, blob, canonicalContext, ct)).Plaintext;
+
+    /// <summary>
+    /// Opens any blob made by this ring, naming the key and material version that made it. Throws
+    /// <see cref="KmsUnavailableException"/>: InvalidCiphertext for a malformed or tampered blob or a wrong
+    /// context, NotFound/Disabled/PendingDeletion for an unusable key.
+    /// </summary>
+    public async Task<(KmsKeyRecord Key, uint Version, byte[] Plaintext)> DecryptAsync(IStoreReader reader, ReadOnlyMemory<byte> blob, byte[] canonicalContext, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         Guid keyId;
@@ -177,33 +242,62 @@ public sealed class KeyRing : IDisposable
         }
         catch (CryptoFailureException e)
         {
-            throw new KmsUnavailableException("invalid ciphertext", e);
+            throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null, e);
         }
 
         if (!_keys.TryGetValue(keyId, out var key))
         {
-            key = await reader.FindKmsKeyAsync(keyId, ct) ?? throw new KmsUnavailableException("not found");
-            _keys[keyId] = key;
+            long generation;
+            lock (_generations)
+            {
+                generation = _generations.GetValueOrDefault(keyId);
+            }
+
+            key = await reader.FindKmsKeyAsync(keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
+            lock (_generations)
+            {
+                // A record read before a concurrent Invalidate must not be cached after it.
+                if (_generations.GetValueOrDefault(keyId) == generation)
+                {
+                    _keys[keyId] = key;
+                }
+            }
         }
 
-        if (key.State != "Enabled")
+        EnsureUsable(key);
+        if (version == 0 || version > key.CurrentVersion)
         {
-            throw new KmsUnavailableException(key.State);
+            throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn);
         }
 
         var material = await GetMaterialAsync(reader, key, version, ct);
         try
         {
-            return KmsCiphertextBlob.Open(blob.Span, material, canonicalContext);
+            return (key, version, KmsCiphertextBlob.Open(blob.Span, material, canonicalContext));
         }
         catch (CryptoFailureException e)
         {
-            throw new KmsUnavailableException("invalid ciphertext", e);
+            throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
         }
     }
 
-    /// <summary>Forgets what is cached about a key, after its state changed.</summary>
-    public void Invalidate(Guid keyId) => _keys.TryRemove(keyId, out _);
+    /// <summary>Forgets what is cached about a key, after its state, material or existence changed.</summary>
+    public void Invalidate(Guid keyId)
+    {
+        lock (_generations)
+        {
+            _generations[keyId] = _generations.GetValueOrDefault(keyId) + 1;
+            _keys.TryRemove(keyId, out _);
+        }
+
+        foreach (var entry in _material.Keys.Where(k => k.Item1 == keyId).ToList())
+        {
+            if (_material.TryRemove(entry, out var removed))
+            {
+                CryptographicOperations.ZeroMemory(removed);
+            }
+        }
+    }
 
     private async Task<byte[]> GetMaterialAsync(IStoreReader reader, KmsKeyRecord key, uint version, CancellationToken ct)
     {
@@ -212,7 +306,7 @@ public sealed class KeyRing : IDisposable
             return cached;
         }
 
-        var wrapped = await reader.GetKmsKeyMaterialAsync(key.KeyId, version, ct) ?? throw new KmsUnavailableException("key version not found");
+        var wrapped = await reader.GetKmsKeyMaterialAsync(key.KeyId, version, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn);
         byte[] material;
         try
         {
@@ -220,7 +314,7 @@ public sealed class KeyRing : IDisposable
         }
         catch (CryptoFailureException e)
         {
-            throw new KmsUnavailableException("key material does not unwrap", e);
+            throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
         }
 
         return _material.GetOrAdd((key.KeyId, version), material);

@@ -395,11 +395,11 @@ public sealed partial class SecretsService
         }
         catch (KmsUnavailableException e)
         {
-            throw new DomainException(ErrorKind.EncryptionFailure, e.Message switch
+            throw new DomainException(ErrorKind.EncryptionFailure, e.Failure switch
             {
-                "not found" => "Secrets Manager can't find the specified KMS key.",
-                "PendingDeletion" => "The KMS key is pending deletion and can't be used to encrypt.",
-                _ => "The KMS key is disabled and can't be used to encrypt.",
+                KmsFailure.NotFound => "Secrets Manager can't find the specified KMS key.",
+                KmsFailure.PendingDeletion => $"{e.KeyArn} is pending deletion.",
+                _ => $"{e.KeyArn} is disabled.",
             });
         }
     }

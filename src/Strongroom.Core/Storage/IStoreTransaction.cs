@@ -31,7 +31,19 @@ public interface IStoreTransaction : IStoreReader
 
     Task InsertKmsKeyAsync(KmsKeyRecord key, byte[] wrappedMaterial, CancellationToken cancellationToken);
 
-    Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, CancellationToken cancellationToken);
+    Task InsertKmsAliasAsync(string region, string aliasName, Guid keyId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task UpdateKmsKeyAsync(KmsKeyRecord key, CancellationToken cancellationToken);
+
+    Task InsertKmsKeyVersionAsync(Guid keyId, KmsKeyVersion version, byte[] wrappedMaterial, CancellationToken cancellationToken);
+
+    /// <summary>Points an existing alias at another key.</summary>
+    Task UpdateKmsAliasAsync(string region, string aliasName, Guid keyId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task DeleteKmsAliasAsync(string region, string aliasName, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a key with all its material and aliases.</summary>
+    Task DeleteKmsKeyAsync(Guid keyId, CancellationToken cancellationToken);
 
     Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
 }

@@ -159,6 +159,28 @@ public sealed class JsonInput : IDisposable
     public static List<string>? StringList(JsonElement parent, string name) =>
         Array(parent, name)?.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw WrongType(name, "list of strings")).ToList();
 
+    /// <summary>A map&lt;string,string&gt; member (an encryption context).</summary>
+    public Dictionary<string, string>? Map(string name)
+    {
+        if (!TryGet(Root, name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw WrongType(name, "map");
+        }
+
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            map[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : throw WrongType(name, "map of strings");
+        }
+
+        return map;
+    }
+
     public JsonElement? Object(string name)
     {
         if (!TryGet(Root, name, out var value))

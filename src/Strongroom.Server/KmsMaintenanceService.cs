@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Strongroom.Core.Kms;
+
+namespace Strongroom.Server;
+
+/// <summary>Rotates KMS key material when due and deletes keys whose deletion window ended, on a timer.</summary>
+public sealed partial class KmsMaintenanceService : BackgroundService
+{
+    private readonly KmsService _kms;
+    private readonly ServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KmsMaintenanceService> _logger;
+
+    public KmsMaintenanceService(KmsService kms, ServerOptions options, TimeProvider time, ILogger<KmsMaintenanceService> logger)
+    {
+        _kms = kms;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.PurgeInterval, _time);
+        do
+        {
+            try
+            {
+                var (rotated, deleted) = await _kms.RunMaintenanceAsync(stoppingToken);
+                if (rotated + deleted > 0)
+                {
+                    LogDone(_logger, rotated, deleted);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(_logger, e.GetType().Name);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "KMS maintenance: rotated the material of {Rotated} keys, deleted {Deleted} keys")]
+    private static partial void LogDone(ILogger logger, int rotated, int deleted);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "KMS maintenance failed ({ExceptionType}); it is retried at the next interval")]
+    private static partial void LogFailed(ILogger logger, string exceptionType);
+}
