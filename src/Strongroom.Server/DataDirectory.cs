@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Strongroom.Core;
 using Strongroom.Core.Identity;
+using Strongroom.Core.Kms;
 using Strongroom.Core.Storage;
 using Strongroom.Crypto;
 using Strongroom.Storage.Sqlite;
@@ -18,10 +19,12 @@ public sealed class DataDirectory : IAsyncDisposable
     private const string AccessKeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-    private DataDirectory(string path, RootKey rootKey, IStore store, ServerIdentity identity, bool created)
+    private DataDirectory(string path, RootKeySource source, RootKeyHolder holder, IStore store, ServerIdentity identity, bool created)
     {
         Path = path;
-        RootKey = rootKey;
+        RootSource = source;
+        RootKeys = holder;
+        Root = new RootWrap(holder);
         Store = store;
         Identity = identity;
         Created = created;
@@ -29,7 +32,11 @@ public sealed class DataDirectory : IAsyncDisposable
 
     public string Path { get; }
 
-    public RootKey RootKey { get; }
+    public RootKeySource RootSource { get; }
+
+    public RootKeyHolder RootKeys { get; }
+
+    public RootWrap Root { get; }
 
     public IStore Store { get; }
 
@@ -38,26 +45,33 @@ public sealed class DataDirectory : IAsyncDisposable
     /// <summary>True when this open initialised an empty directory.</summary>
     public bool Created { get; }
 
+    /// <summary>What recovery did about an interrupted root-key rotation, if anything (for the log).</summary>
+    public string? Recovery { get; private set; }
+
     public string CredentialsFile => System.IO.Path.Combine(Path, "admin.credentials");
 
     public static string AdminArn(string accountId) => $"arn:aws:iam::{accountId}:user/{AdminUser}";
 
-    /// <summary>Opens <paramref name="path"/>; with <paramref name="create"/>, initialises it when empty.</summary>
-    /// <exception cref="RootKeyUnavailableException">when the root key cannot be obtained.</exception>
-    public static async Task<DataDirectory> OpenAsync(string path, string defaultRegion, string? accountId, bool create, CancellationToken ct)
+    /// <summary>
+    /// Opens <paramref name="path"/>; with <paramref name="create"/>, initialises it when empty. A rotation of the
+    /// root key that was interrupted after the store committed is completed; one interrupted before that is
+    /// rolled back unless <paramref name="keepPendingRotation"/> (the rotate command resumes it instead).
+    /// </summary>
+    /// <exception cref="RootKeyUnavailableException">when the root key cannot be obtained or does not match.</exception>
+    public static async Task<DataDirectory> OpenAsync(string path, string defaultRegion, string? accountId, bool create, CancellationToken ct, RootKeyOptions? rootKeyOptions = null, bool keepPendingRotation = false)
     {
         var full = System.IO.Path.GetFullPath(path);
         var databasePath = System.IO.Path.Combine(full, "strongroom.db");
-        var keyProvider = new FileRootKeyProvider(System.IO.Path.Combine(full, "root.key"));
+        var source = new RootKeySource(rootKeyOptions ?? new RootKeyOptions(), full);
         var fresh = !File.Exists(databasePath);
         if (fresh && !create)
         {
             throw new DirectoryNotFoundException($"'{full}' is not an initialised Strongroom data directory (no strongroom.db). Start 'strongroom server --data-dir {path}' once to initialise it.");
         }
 
-        if (fresh && keyProvider.Exists && Directory.EnumerateFiles(full).Any(f => !f.EndsWith("root.key", StringComparison.Ordinal)))
+        if (fresh && Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
         {
-            throw new InvalidOperationException($"'{full}' has a root key but no database; refusing to initialise over it.");
+            throw new InvalidOperationException($"'{full}' is not empty but holds no Strongroom database; refusing to initialise over it (a restored backup needs its strongroom.db).");
         }
 
         if (fresh)
@@ -69,12 +83,39 @@ public sealed class DataDirectory : IAsyncDisposable
             }
         }
 
-        // A restored backup brings its database but not its root key: refuse rather than make a new one.
-        var rootKey = fresh && !keyProvider.Exists ? keyProvider.Create() : keyProvider.Load();
+        var rootKey = fresh ? source.Create() : source.Load();
         var store = new SqliteStore(databasePath);
         try
         {
             await store.InitializeAsync(ct);
+            string? recovery = null;
+            var stored = await store.GetSettingAsync(RootWrap.FingerprintSetting, ct);
+            if (stored is not null && stored != rootKey.Fingerprint())
+            {
+                // The store was re-wrapped to a new key whose file was not yet promoted: finish the rotation.
+                RootKey? next = null;
+                if (source.HasNext)
+                {
+                    next = source.Load(source.NextFile);
+                }
+
+                if (next is null || next.Fingerprint() != stored)
+                {
+                    next?.Dispose();
+                    throw new RootKeyUnavailableException($"the root key from {source.Describe()} (fingerprint {rootKey.Fingerprint()}) is not the key this data directory is under (fingerprint {stored})");
+                }
+
+                rootKey.Dispose();
+                rootKey = next;
+                source.PromoteNext();
+                recovery = "completed an interrupted root-key rotation (the store was already re-wrapped)";
+            }
+            else if (source.HasNext && !keepPendingRotation)
+            {
+                source.DiscardNext();
+                recovery = "rolled back an interrupted root-key rotation (the store was never re-wrapped)";
+            }
+
             var storedAccount = await store.GetSettingAsync("account_id", ct);
             if (storedAccount is not null && accountId is not null && storedAccount != accountId)
             {
@@ -82,17 +123,24 @@ public sealed class DataDirectory : IAsyncDisposable
             }
 
             var account = storedAccount ?? accountId ?? NewAccountId();
-            if (storedAccount is null)
+            var fingerprint = rootKey.Fingerprint();
+            await store.WriteAsync(async tx =>
             {
-                await store.WriteAsync(async tx =>
+                if (storedAccount is null)
                 {
                     await tx.SetSettingAsync("account_id", account, ct);
-                    return true;
-                }, ct);
-            }
+                }
 
-            var directory = new DataDirectory(full, rootKey, store, new ServerIdentity(account, defaultRegion), fresh);
-            return directory;
+                if (await tx.GetSettingAsync(RootWrap.FingerprintSetting, ct) is null)
+                {
+                    await tx.SetSettingAsync(RootWrap.FingerprintSetting, fingerprint, ct);
+                }
+
+                return true;
+            }, ct);
+
+            var holder = new RootKeyHolder(rootKey, source.Reloader());
+            return new DataDirectory(full, source, holder, store, new ServerIdentity(account, defaultRegion), fresh) { Recovery = recovery };
         }
         catch
         {
@@ -100,6 +148,34 @@ public sealed class DataDirectory : IAsyncDisposable
             rootKey.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Rotates the root key: the next key is made (and, for file and passphrase, written to "&lt;state&gt;.next"),
+    /// the store re-wraps everything under it in one transaction, then the next state is promoted. A pending
+    /// .next left by an interrupted run is resumed, not replaced. Returns how many values were re-wrapped.
+    /// </summary>
+    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, Action<string>? faultPoint, CancellationToken ct)
+    {
+        var next = RootSource.HasNext ? RootSource.Load(RootSource.NextFile) : RootSource.CreateNext(newKeyEnv, newPassphrase);
+        faultPoint?.Invoke("after-next");
+        var current = RootKeys.Current;
+        int count;
+        try
+        {
+            count = await Store.WriteAsync(tx => RootKeyRotation.RewrapAllAsync(tx, current, next, ct), ct);
+        }
+        catch
+        {
+            next.Dispose();
+            throw;
+        }
+
+        faultPoint?.Invoke("after-commit");
+        RootSource.PromoteNext();
+        var fingerprint = next.Fingerprint();
+        next.Dispose();
+        return (count, fingerprint);
     }
 
     private static string NewAccountId()
@@ -143,7 +219,7 @@ public sealed class DataDirectory : IAsyncDisposable
             var record = new AccessKeyRecord
             {
                 AccessKeyId = accessKeyId,
-                WrappedSecret = WrappedKey.Wrap(RootKey, secretBytes, "access-key:" + accessKeyId),
+                WrappedSecret = [],
                 PrincipalArn = AdminArn(Identity.AccountId),
                 UserName = AdminUser,
                 Status = "Active",
@@ -151,7 +227,16 @@ public sealed class DataDirectory : IAsyncDisposable
             };
             await Store.WriteAsync(async tx =>
             {
-                await tx.UpsertAccessKeyAsync(record, ct);
+                var wrapped = new AccessKeyRecord
+                {
+                    AccessKeyId = record.AccessKeyId,
+                    WrappedSecret = await Root.WrapAsync(tx, secretBytes, "access-key:" + accessKeyId, ct),
+                    PrincipalArn = record.PrincipalArn,
+                    UserName = record.UserName,
+                    Status = record.Status,
+                    CreatedDate = record.CreatedDate,
+                };
+                await tx.UpsertAccessKeyAsync(wrapped, ct);
                 return true;
             }, ct);
         }
@@ -189,6 +274,6 @@ public sealed class DataDirectory : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        RootKey.Dispose();
+        RootKeys.Dispose();
     }
 }

@@ -19,6 +19,8 @@ public sealed class ServerOptions
 
     public string? TlsKey { get; set; }
 
+    public RootKeyOptions RootKey { get; set; } = new();
+
     /// <summary>How often the background purge looks for secrets whose recovery window has ended.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Strongroom.Core.Storage;
-using Strongroom.Crypto;
+using Strongroom.Core.Kms;
 using Strongroom.Protocol.Aws.Auth;
 
 namespace Strongroom.Server;
@@ -14,15 +14,15 @@ public sealed class StoreCredentialSource : ICredentialSource
 {
     private static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(5);
     private readonly IStore _store;
-    private readonly RootKey _rootKey;
+    private readonly RootWrap _root;
     private readonly TimeProvider _time;
     private readonly string? _devAdminArn;
     private readonly ConcurrentDictionary<string, (ResolvedCredential? Credential, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    public StoreCredentialSource(IStore store, RootKey rootKey, TimeProvider time, string? devAdminArn)
+    public StoreCredentialSource(IStore store, RootWrap root, TimeProvider time, string? devAdminArn)
     {
         _store = store;
-        _rootKey = rootKey;
+        _root = root;
         _time = time;
         _devAdminArn = devAdminArn;
     }
@@ -39,7 +39,7 @@ public sealed class StoreCredentialSource : ICredentialSource
         ResolvedCredential? credential = null;
         if (record is not null && record.Status == "Active")
         {
-            var secret = WrappedKey.Unwrap(_rootKey, record.WrappedSecret, "access-key:" + accessKeyId);
+            var secret = await _root.UnwrapAsync(_store, record.WrappedSecret, "access-key:" + accessKeyId, cancellationToken);
             credential = new ResolvedCredential(record.PrincipalArn, record.UserName, secret);
         }
         else if (record is null && _devAdminArn is not null)

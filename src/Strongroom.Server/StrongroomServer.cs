@@ -41,7 +41,7 @@ public static partial class StrongroomServer
         DataDirectory data;
         try
         {
-            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct);
+            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct, options.RootKey);
         }
         catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -67,7 +67,12 @@ public static partial class StrongroomServer
                 LogDevWarning(logger, data.Path);
             }
 
-            LogStarting(logger, options.Listen, data.Path, data.Identity.AccountId, options.Region, data.RootKey.Fingerprint());
+            LogStarting(logger, options.Listen, data.Path, data.Identity.AccountId, options.Region, data.Root.Fingerprint);
+            if (data.Recovery is not null)
+            {
+                LogRecovery(logger, data.Recovery);
+            }
+
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
@@ -133,12 +138,12 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(data.Store);
         builder.Services.AddSingleton(data.Identity);
-        builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.RootKey, data.Identity, time));
+        builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.Root, data.Identity, time));
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
         builder.Services.AddSingleton<KmsService>();
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
-        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.RootKey, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
+        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton<ApiEndpoint>();
         builder.Services.AddHostedService<PurgeService>();
@@ -181,6 +186,9 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
     private static partial void LogStarting(ILogger logger, string listen, string dataDir, string accountId, string region, string fingerprint);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Root key: {Recovery}")]
+    private static partial void LogRecovery(ILogger logger, string recovery);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
     private static partial void LogInitialised(ILogger logger, string credentialsFile);

@@ -512,6 +512,45 @@ internal sealed class SqliteAccess : IStoreTransaction
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<RootWrappedValue>();
+        using (var cmd = Command("SELECT v.key_id, v.version, k.arn, v.wrapped FROM kms_key_versions v JOIN kms_keys k ON k.key_id = v.key_id ORDER BY v.key_id, v.version"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var version = r.GetInt64(1);
+                list.Add(new RootWrappedValue("kms", r.GetString(0), version, r.GetString(2) + "#" + version.ToString(System.Globalization.CultureInfo.InvariantCulture), (byte[])r.GetValue(3)));
+            }
+        }
+
+        using (var cmd = Command("SELECT access_key_id, wrapped_secret FROM access_keys ORDER BY access_key_id"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                list.Add(new RootWrappedValue("access-key", r.GetString(0), 0, "access-key:" + r.GetString(0), (byte[])r.GetValue(1)));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<RootWrappedValue>>(list);
+    }
+
+    public Task ReplaceRootWrappedAsync(RootWrappedValue value, byte[] wrapped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var changed = value.Kind == "kms"
+            ? Execute("UPDATE kms_key_versions SET wrapped = $w WHERE key_id = $k AND version = $v", ("$w", wrapped), ("$k", value.Id), ("$v", value.Version))
+            : Execute("UPDATE access_keys SET wrapped_secret = $w WHERE access_key_id = $k", ("$w", wrapped), ("$k", value.Id));
+        if (changed != 1)
+        {
+            throw new InvalidOperationException($"Wrapped value {value.Kind} {value.Id} vanished during root-key rotation.");
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(accessKey);

@@ -14,6 +14,34 @@ public static class Program
         return await root.Parse(args).InvokeAsync();
     }
 
+    /// <summary>The root-key provider flags every command that opens a data directory takes.</summary>
+    private sealed class RootKeyFlags
+    {
+        public Option<string> Provider { get; } = new("--root-key-provider") { Description = "Where the root key comes from: file (DATA_DIR/root.key), env, or passphrase (Argon2id).", DefaultValueFactory = _ => "file" };
+
+        public Option<string> EnvName { get; } = new("--root-key-env") { Description = "For env: the variable holding the base64 root key.", DefaultValueFactory = _ => "STRONGROOM_ROOT_KEY" };
+
+        public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase." };
+
+        public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for)." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Provider);
+            command.Options.Add(EnvName);
+            command.Options.Add(PassphraseFile);
+            command.Options.Add(PassphraseEnv);
+        }
+
+        public RootKeyOptions Read(ParseResult result) => new()
+        {
+            Provider = result.GetValue(Provider)!,
+            EnvName = result.GetValue(EnvName)!,
+            PassphraseFile = result.GetValue(PassphraseFile),
+            PassphraseEnv = result.GetValue(PassphraseEnv),
+        };
+    }
+
     private static Command ServerCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start).", DefaultValueFactory = _ => "strongroom-data" };
@@ -24,6 +52,8 @@ public static class Program
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS." };
         var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey };
+        var rootKey = new RootKeyFlags();
+        rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var options = new ServerOptions
@@ -35,6 +65,7 @@ public static class Program
                 Dev = result.GetValue(dev),
                 TlsCert = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
+                RootKey = rootKey.Read(result),
             };
             return await StrongroomServer.RunAsync(options, Console.Error, ct);
         });
@@ -47,6 +78,8 @@ public static class Program
         var keyId = new Option<string>("--access-key-id") { Description = "Access key id to import.", Required = true };
         var secret = new Option<string>("--secret-access-key") { Description = "Secret access key to import.", Required = true };
         var import = new Command("import-access-key", "Import an existing access key pair for the admin.") { dataDir, keyId, secret };
+        var importRoot = new RootKeyFlags();
+        importRoot.AddTo(import);
         import.SetAction(async (result, ct) =>
         {
             var id = result.GetValue(keyId)!;
@@ -65,7 +98,7 @@ public static class Program
 
             try
             {
-                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: true, ct);
+                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: true, ct, importRoot.Read(result));
                 await data.ImportAccessKeyAsync(id, key, ct);
                 await Console.Out.WriteLineAsync($"Imported access key {id} for {DataDirectory.AdminArn(data.Identity.AccountId)}.");
                 return 0;
@@ -76,6 +109,69 @@ public static class Program
                 return 1;
             }
         });
-        return new Command("admin", "Operator tasks on a data directory.") { import };
+        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand() };
+    }
+
+    private static Command RotateRootKeyCommand()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
+        var newEnv = new Option<string?>("--new-root-key-env") { Description = "For env: the variable holding the new base64 root key." };
+        var newPassphraseFile = new Option<string?>("--new-passphrase-file") { Description = "For passphrase: a file holding the new passphrase (default: the current one, with a new salt)." };
+        var rollback = new Option<bool>("--rollback") { Description = "Abandon an interrupted rotation instead of resuming it." };
+        var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback };
+        var rootKey = new RootKeyFlags();
+        rootKey.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            try
+            {
+                var keep = !result.GetValue(rollback);
+                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: false, ct, rootKey.Read(result), keepPendingRotation: keep);
+                if (data.Recovery is not null)
+                {
+                    await Console.Out.WriteLineAsync("Root key: " + data.Recovery + ".");
+                }
+
+                if (!keep)
+                {
+                    return 0;
+                }
+
+                var resumed = data.RootSource.HasNext;
+                string? newPassphrase = null;
+                if (result.GetValue(newPassphraseFile) is { } file)
+                {
+                    newPassphrase = (await File.ReadAllLinesAsync(file, ct)).FirstOrDefault();
+                }
+
+                var before = data.Root.Fingerprint;
+                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, FaultPoint, ct);
+                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped {count} values; fingerprint {before} -> {after}.");
+                if (data.RootSource.Provider == "env")
+                {
+                    await Console.Out.WriteLineAsync($"Set {rootKey.Read(result).EnvName} to the new key before the next start.");
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Test-only fault injection: STRONGROOM_FAULT_INJECT=&lt;point&gt; kills this process (SIGKILL) at that point of
+    /// a root-key rotation, so tests can prove an interrupted rotation loses nothing.
+    /// </summary>
+    private static void FaultPoint(string point)
+    {
+        if (Environment.GetEnvironmentVariable("STRONGROOM_FAULT_INJECT") == point)
+        {
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }
     }
 }

@@ -215,8 +215,8 @@ public sealed class SecretsServiceTests
     {
         await using var f = await ServiceFixture.CreateAsync();
         await f.CreateAsync("a");
-        using var otherRoot = Crypto.RootKey.Generate();
-        using var keys = new Core.Kms.KeyRing(f.Store, otherRoot, new Core.ServerIdentity("111122223333", ServiceFixture.Region), f.Time);
+        using var otherRoot = new Crypto.RootKeyHolder(Crypto.RootKey.Generate(), null);
+        using var keys = new Core.Kms.KeyRing(f.Store, new Core.Kms.RootWrap(otherRoot), new Core.ServerIdentity("111122223333", ServiceFixture.Region), f.Time);
         var service = new SecretsService(f.Store, keys, new Core.ServerIdentity("111122223333", ServiceFixture.Region), f.Time);
         var error = await Fails(() => service.GetSecretValueAsync(ServiceFixture.Region, "a", null, null, CancellationToken.None));
         Assert.Equal(ErrorKind.DecryptionFailure, error.Kind);

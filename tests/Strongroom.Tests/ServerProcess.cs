@@ -74,9 +74,17 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunWithEnvironmentAsync(null, args);
+
+    public static async Task<(int ExitCode, string Output)> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var process = Process.Start(Command(args))!;
+        var info = Command(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -84,7 +92,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    public static async Task<ServerProcess> StartAsync(string? dataDir, bool dev = false, int? port = null)
+    public static async Task<ServerProcess> StartAsync(string? dataDir, bool dev = false, int? port = null, IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
     {
         var chosen = port ?? FreePort();
         var args = new List<string> { "server", "--listen", $"127.0.0.1:{chosen}" };
@@ -98,7 +106,14 @@ internal sealed class ServerProcess : IAsyncDisposable
             args.Add("--dev");
         }
 
-        var server = new ServerProcess(Process.Start(Command([.. args]))!, chosen);
+        args.AddRange(extra);
+        var info = Command([.. args]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        var server = new ServerProcess(Process.Start(info)!, chosen);
         await server.WaitReadyAsync();
         return server;
     }

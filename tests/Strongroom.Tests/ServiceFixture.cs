@@ -10,7 +10,7 @@ namespace Strongroom.Tests;
 /// <summary>A SecretsService over a real SQLite file in a temp directory, with a fake clock.</summary>
 internal sealed class ServiceFixture : IAsyncDisposable
 {
-    private ServiceFixture(string dir, SqliteStore store, RootKey root, KeyRing keys, SecretsService service, FakeTimeProvider time)
+    private ServiceFixture(string dir, SqliteStore store, RootKeyHolder root, KeyRing keys, SecretsService service, FakeTimeProvider time)
     {
         Dir = dir;
         Store = store;
@@ -24,7 +24,7 @@ internal sealed class ServiceFixture : IAsyncDisposable
 
     public SqliteStore Store { get; }
 
-    public RootKey Root { get; }
+    public RootKeyHolder Root { get; }
 
     public KeyRing Keys { get; }
 
@@ -40,9 +40,9 @@ internal sealed class ServiceFixture : IAsyncDisposable
         var store = new SqliteStore(Path.Combine(dir, "strongroom.db"));
         await store.InitializeAsync(CancellationToken.None);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero));
-        var root = RootKey.Generate();
+        var root = new RootKeyHolder(RootKey.Generate(), null);
         var identity = new ServerIdentity("111122223333", Region);
-        var keys = new KeyRing(store, root, identity, time);
+        var keys = new KeyRing(store, new RootWrap(root), identity, time);
         return new ServiceFixture(dir, store, root, keys, new SecretsService(store, keys, identity, time), time);
     }
 

@@ -31,19 +31,25 @@ internal sealed class TestSigner : IDisposable
         return new TestSigner(endpoint, Value("aws_access_key_id"), Value("aws_secret_access_key"));
     }
 
-    public async Task<(int Status, JsonElement Body)> CallAsync(string operation, object input, CancellationToken ct = default)
+    public Task<(int Status, JsonElement Body)> CallAsync(string operation, object input, CancellationToken ct = default) =>
+        CallAsync("secretsmanager", operation, input, ct);
+
+    public Task<(int Status, JsonElement Body)> KmsAsync(string operation, object input, CancellationToken ct = default) =>
+        CallAsync("kms", operation, input, ct);
+
+    public async Task<(int Status, JsonElement Body)> CallAsync(string service, string operation, object input, CancellationToken ct)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(input);
         var now = DateTime.UtcNow;
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var date = amzDate[..8];
         var host = _endpoint.Authority;
-        var target = "secretsmanager." + operation;
+        var target = (service == "kms" ? "TrentService." : "secretsmanager.") + operation;
         var canonical = $"POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{host}\nx-amz-date:{amzDate}\nx-amz-target:{target}\n\ncontent-type;host;x-amz-date;x-amz-target\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
-        var scope = $"{date}/us-east-1/secretsmanager/aws4_request";
+        var scope = $"{date}/us-east-1/{service}/aws4_request";
         var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
         var key = Encoding.UTF8.GetBytes("AWS4" + _secret);
-        foreach (var part in new[] { date, "us-east-1", "secretsmanager", "aws4_request" })
+        foreach (var part in new[] { date, "us-east-1", service, "aws4_request" })
         {
             key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
         }

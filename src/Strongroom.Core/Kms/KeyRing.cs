@@ -19,17 +19,17 @@ public sealed class KeyRing : IDisposable
     private static readonly string[] ManagedAliases = [SecretsManagerAlias, SsmAlias];
 
     private readonly IStore _store;
-    private readonly RootKey _rootKey;
+    private readonly RootWrap _root;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(Guid, uint), byte[]> _material = new();
     private readonly ConcurrentDictionary<Guid, KmsKeyRecord> _keys = new();
     private readonly Dictionary<Guid, long> _generations = [];
 
-    public KeyRing(IStore store, RootKey rootKey, ServerIdentity identity, TimeProvider time)
+    public KeyRing(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
     {
         _store = store;
-        _rootKey = rootKey;
+        _root = root;
         _identity = identity;
         _time = time;
     }
@@ -171,7 +171,7 @@ public sealed class KeyRing : IDisposable
         var material = RandomNumberGenerator.GetBytes(AesGcmSeal.KeySize);
         try
         {
-            await tx.InsertKmsKeyAsync(key, WrappedKey.Wrap(_rootKey, material, MaterialBinding(key.Arn, key.CurrentVersion)), ct);
+            await tx.InsertKmsKeyAsync(key, await _root.WrapAsync(tx, material, MaterialBinding(key.Arn, key.CurrentVersion), ct), ct);
         }
         finally
         {
@@ -188,7 +188,7 @@ public sealed class KeyRing : IDisposable
         var material = RandomNumberGenerator.GetBytes(AesGcmSeal.KeySize);
         try
         {
-            await tx.InsertKmsKeyVersionAsync(key.KeyId, new KmsKeyVersion(version, now, rotationType), WrappedKey.Wrap(_rootKey, material, MaterialBinding(key.Arn, version)), ct);
+            await tx.InsertKmsKeyVersionAsync(key.KeyId, new KmsKeyVersion(version, now, rotationType), await _root.WrapAsync(tx, material, MaterialBinding(key.Arn, version), ct), ct);
         }
         finally
         {
@@ -310,7 +310,7 @@ public sealed class KeyRing : IDisposable
         byte[] material;
         try
         {
-            material = WrappedKey.Unwrap(_rootKey, wrapped, MaterialBinding(key.Arn, version));
+            material = await _root.UnwrapAsync(reader, wrapped, MaterialBinding(key.Arn, version), ct);
         }
         catch (CryptoFailureException e)
         {
@@ -320,7 +320,7 @@ public sealed class KeyRing : IDisposable
         return _material.GetOrAdd((key.KeyId, version), material);
     }
 
-    private static string MaterialBinding(string keyArn, uint version) =>
+    public static string MaterialBinding(string keyArn, uint version) =>
         keyArn + "#" + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose()

@@ -46,4 +46,9 @@ public interface IStoreTransaction : IStoreReader
     Task DeleteKmsKeyAsync(Guid keyId, CancellationToken cancellationToken);
 
     Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
+
+    /// <summary>Every value wrapped by the root key (KMS key material, access-key secrets), for root-key rotation.</summary>
+    Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken);
+
+    Task ReplaceRootWrappedAsync(RootWrappedValue value, byte[] wrapped, CancellationToken cancellationToken);
 }

@@ -1,0 +1,65 @@
+using Strongroom.Core.Storage;
+using Strongroom.Crypto;
+
+namespace Strongroom.Core.Kms;
+
+/// <summary>
+/// Wraps and unwraps values under the root key while keeping the store and the key in step: the store
+/// records the fingerprint of the root key its wrapped values are under (setting
+/// <see cref="FingerprintSetting"/>). A wrap checks it inside the write transaction, so a root-key rotation
+/// by another process can never interleave with it; an unwrap that fails after such a rotation reloads
+/// the key from its provider once. Thread-safe.
+/// </summary>
+public sealed class RootWrap
+{
+    public const string FingerprintSetting = "root_key_fingerprint";
+    private readonly RootKeyHolder _holder;
+
+    public RootWrap(RootKeyHolder holder)
+    {
+        _holder = holder;
+    }
+
+    public string Fingerprint => _holder.Current.Fingerprint();
+
+    public async Task<byte[]> WrapAsync(IStoreTransaction tx, byte[] plaintext, string binding, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        await EnsureCurrentAsync(tx, ct);
+        return WrappedKey.Wrap(_holder.Current, plaintext, binding);
+    }
+
+    public async Task<byte[]> UnwrapAsync(IStoreReader reader, byte[] wrapped, string binding, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        try
+        {
+            return WrappedKey.Unwrap(_holder.Current, wrapped, binding);
+        }
+        catch (CryptoFailureException)
+        {
+            var stored = await reader.GetSettingAsync(FingerprintSetting, ct);
+            if (stored is null || stored == _holder.Current.Fingerprint() || !_holder.TryReload(stored))
+            {
+                throw;
+            }
+
+            return WrappedKey.Unwrap(_holder.Current, wrapped, binding);
+        }
+    }
+
+    private async Task EnsureCurrentAsync(IStoreTransaction tx, CancellationToken ct)
+    {
+        var stored = await tx.GetSettingAsync(FingerprintSetting, ct);
+        if (stored is null)
+        {
+            await tx.SetSettingAsync(FingerprintSetting, _holder.Current.Fingerprint(), ct);
+            return;
+        }
+
+        if (stored != _holder.Current.Fingerprint() && !_holder.TryReload(stored))
+        {
+            throw new RootKeyUnavailableException($"the data directory's root key was rotated (fingerprint {stored}) and this process cannot load the new key; restart it with the new root key");
+        }
+    }
+}
