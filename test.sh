@@ -21,16 +21,7 @@ if ! grep -q " 0 Error(s)" "$logs/build.log"; then
   echo "build failed"; echo "tests: 0 passed, 1 failed"; exit 1
 fi
 
-echo "== .NET tests"
-dotnet test Strongroom.slnx -c Release --no-build -nologo 2>&1 | tee "$logs/dotnet.log"
-line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$logs/dotnet.log" | tail -1)
-if [ -n "$line" ]; then
-  count dotnet "$(echo "$line" | sed -E 's/.*Passed: +([0-9]+).*/\1/')" "$(echo "$line" | sed -E 's/.*Failed: +([0-9]+),.*/\1/')"
-else
-  count dotnet 0 1
-fi
-
-# The end-to-end suites share one dev server on a free loopback port.
+# One dev server on a free loopback port serves every end-to-end suite (the .NET SDK tests included).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll server --dev --listen "127.0.0.1:$port" > "$logs/server.log" 2>&1 &
 server=$!
@@ -42,7 +33,16 @@ for _ in $(seq 1 300); do
 done
 if ! curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
   echo "server did not start:"; cat "$logs/server.log"; count server 0 1
-else
+fi
+
+echo "== .NET tests (unit, store, process, AWS SDK for .NET against $STRONGROOM_ENDPOINT)"
+dotnet test Strongroom.slnx -c Release --no-build -nologo 2>&1 | tee "$logs/dotnet.log"
+while read -r line; do
+  count dotnet "$(echo "$line" | sed -E 's/.*Passed: +([0-9]+).*/\1/')" "$(echo "$line" | sed -E 's/.*Failed: +([0-9]+),.*/\1/')"
+done < <(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$logs/dotnet.log")
+if ! grep -qE "(Passed|Failed)! +- Failed" "$logs/dotnet.log"; then count dotnet 0 1; fi
+
+if curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
   echo "== Python end-to-end (boto3, AWS CLI v1 and v2) against $STRONGROOM_ENDPOINT"
   python3 tests/e2e/python/run.py > "$logs/python.log" 2>&1
   tail -n 40 "$logs/python.log"

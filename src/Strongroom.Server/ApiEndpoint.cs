@@ -1,18 +1,23 @@
 using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Strongroom.Core.Errors;
+using Strongroom.Core;
+using Strongroom.Core.Audit;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
+using Strongroom.Protocol.Aws.CloudTrail;
 using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
 
 namespace Strongroom.Server;
 
 /// <summary>
-/// POST /: verifies SigV4, routes by X-Amz-Target, and writes the answer or AWS's error shape. Request
-/// bodies are never logged (they hold secret values).
+/// POST /: verifies SigV4, routes by X-Amz-Target, records the call in the audit trail, and only then
+/// answers (fail closed: no durable record, no answer). Request bodies are never logged: they hold secret
+/// values. The response buffer is zeroed once written.
 /// </summary>
 public sealed partial class ApiEndpoint
 {
@@ -21,71 +26,96 @@ public sealed partial class ApiEndpoint
     private readonly SigV4Verifier _verifier;
     private readonly SecretsManagerApi _secretsManager;
     private readonly KmsApi _kms;
+    private readonly CloudTrailApi _cloudTrail;
+    private readonly AuditLog _audit;
+    private readonly ServerIdentity _identity;
+    private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
     {
         _verifier = verifier;
         _secretsManager = secretsManager;
         _kms = kms;
+        _cloudTrail = cloudTrail;
+        _audit = audit;
+        _identity = identity;
+        _time = time;
         _logger = logger;
     }
+
+    private static (string? Service, string Operation) Route(string target) =>
+        target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal) ? ("secretsmanager", target[SecretsManagerApi.TargetPrefix.Length..])
+        : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", target[KmsApi.TargetPrefix.Length..])
+        : target.StartsWith(CloudTrailApi.TargetPrefix, StringComparison.Ordinal) ? ("cloudtrail", target[CloudTrailApi.TargetPrefix.Length..])
+        : (null, target);
 
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var requestId = Guid.NewGuid().ToString();
+        var started = _time.GetUtcNow();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
+        var (service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
+        var messageMember = service == "kms" ? "message" : "Message";
         byte[]? rented = null;
-        var messageMember = context.Request.Headers["X-Amz-Target"].ToString().StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? "message" : "Message";
+        var output = new ArrayBufferWriter<byte>(512);
+        CallerIdentity? caller = null;
+        AwsError? error = null;
+        var body = ReadOnlyMemory<byte>.Empty;
         try
         {
             var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
             rented = buffer;
-            var body = new ReadOnlyMemory<byte>(buffer, 0, length);
-            var target = context.Request.Headers["X-Amz-Target"].ToString();
+            body = new ReadOnlyMemory<byte>(buffer, 0, length);
             var headers = context.Request.Headers;
-            var caller = await _verifier.VerifyAsync(
+            caller = await _verifier.VerifyAsync(
                 new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
                 context.RequestAborted);
+            if (service is null)
+            {
+                throw new AwsError("UnknownOperationException", string.Empty);
+            }
 
-            var (service, prefix) = target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal) ? ("secretsmanager", SecretsManagerApi.TargetPrefix)
-                : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", KmsApi.TargetPrefix)
-                : throw new AwsError("UnknownOperationException", string.Empty);
-            messageMember = service == "kms" ? "message" : "Message";
             if (caller.Service != service)
             {
                 throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
             }
 
-            var operation = target[prefix.Length..];
-            var output = new ArrayBufferWriter<byte>(512);
-            await using (var writer = new Utf8JsonWriter(output))
+            await using var writer = new Utf8JsonWriter(output);
+            switch (service)
             {
-                if (service == "kms")
-                {
+                case "kms":
                     await _kms.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
-                }
-                else
-                {
+                    break;
+                case "cloudtrail":
+                    await _cloudTrail.InvokeAsync(operation, body, writer, context.RequestAborted);
+                    break;
+                default:
                     await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
-                }
+                    break;
             }
-
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = JsonContentType;
-            context.Response.ContentLength = output.WrittenCount;
-            await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            var error = AwsErrorMapper.Map(e);
+            error = AwsErrorMapper.Map(e);
             if (error.Status >= 500)
             {
                 LogInternalError(_logger, requestId, e.GetType().Name, e.StackTrace);
             }
 
-            await WriteErrorAsync(context, error, messageMember);
+            output.Clear();
+        }
+
+        try
+        {
+            await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error));
+        }
+        catch (AuditUnavailableException e)
+        {
+            LogAuditFailed(_logger, requestId, e.InnerException?.GetType().Name ?? e.GetType().Name);
+            output.Clear();
+            error = new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not answered. Try again later.", 503);
         }
         finally
         {
@@ -94,6 +124,88 @@ public sealed partial class ApiEndpoint
                 ArrayPool<byte>.Shared.Return(rented, clearArray: true);
             }
         }
+
+        try
+        {
+            if (error is not null)
+            {
+                await WriteErrorAsync(context, error, messageMember);
+                return;
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = JsonContentType;
+            context.Response.ContentLength = output.WrittenCount;
+            await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted);
+        }
+        finally
+        {
+            output.Clear();
+        }
+    }
+
+    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error)
+    {
+        var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
+        var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
+        var (responseElements, resources) = error is null ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
+        AuditIdentity identity;
+        if (caller is not null)
+        {
+            identity = new AuditIdentity("IAMUser", PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
+        }
+        else
+        {
+            identity = new AuditIdentity("Unknown", string.Empty, string.Empty, _identity.AccountId, ClaimedAccessKey(context.Request.Headers.Authorization.ToString()), null);
+        }
+
+        return new AuditEvent
+        {
+            EventName = string.IsNullOrEmpty(operation) ? "Unknown" : operation,
+            EventSource = source,
+            AwsRegion = caller?.Region ?? _identity.DefaultRegion,
+            AccountId = _identity.AccountId,
+            EventTime = started,
+            RequestId = requestId,
+            UserIdentity = identity,
+            SourceIpAddress = context.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = Truncate(context.Request.Headers.UserAgent.ToString(), 1024),
+            RequestParametersJson = caller is null ? null : AuditShape.RequestParameters(body),
+            ResponseElementsJson = responseElements,
+            ErrorCode = error?.Code,
+            ErrorMessage = error?.Message,
+            ReadOnly = readOnly,
+            Resources = resources.Select(r => new AuditResource(r.Arn, r.Type)).ToList(),
+        };
+    }
+
+    private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];
+
+    /// <summary>A stable principal id in AWS's shape (AIDA + 17 characters) derived from the principal's ARN.</summary>
+    public static string PrincipalId(string arn)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(arn));
+        var builder = new StringBuilder("AIDA", 21);
+        for (var i = 0; i < 17; i++)
+        {
+            builder.Append(alphabet[hash[i] % 32]);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string? ClaimedAccessKey(string authorization)
+    {
+        var start = authorization.IndexOf("Credential=", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        start += "Credential=".Length;
+        var end = authorization.IndexOf('/', start);
+        return end > start && end - start <= 128 ? authorization[start..end] : null;
     }
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
@@ -159,4 +271,7 @@ public sealed partial class ApiEndpoint
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Request {RequestId} failed with an internal error {ExceptionType}: {StackTrace}")]
     private static partial void LogInternalError(ILogger logger, string requestId, string exceptionType, string? stackTrace);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Critical, Message = "Request {RequestId} was refused because its audit record could not be written ({ExceptionType})")]
+    private static partial void LogAuditFailed(ILogger logger, string requestId, string exceptionType);
 }

@@ -11,10 +11,12 @@ public sealed partial class KmsMaintenanceService : BackgroundService
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<KmsMaintenanceService> _logger;
+    private readonly ServiceEvents _events;
 
-    public KmsMaintenanceService(KmsService kms, ServerOptions options, TimeProvider time, ILogger<KmsMaintenanceService> logger)
+    public KmsMaintenanceService(KmsService kms, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<KmsMaintenanceService> logger)
     {
         _kms = kms;
+        _events = events;
         _options = options;
         _time = time;
         _logger = logger;
@@ -28,9 +30,19 @@ public sealed partial class KmsMaintenanceService : BackgroundService
             try
             {
                 var (rotated, deleted) = await _kms.RunMaintenanceAsync(stoppingToken);
-                if (rotated + deleted > 0)
+                foreach (var key in rotated)
                 {
-                    LogDone(_logger, rotated, deleted);
+                    await _events.RecordAsync("RotateKey", "kms", key.Region, new Core.Audit.AuditResource(key.Arn, "AWS::KMS::Key"));
+                }
+
+                foreach (var key in deleted)
+                {
+                    await _events.RecordAsync("DeleteKey", "kms", key.Region, new Core.Audit.AuditResource(key.Arn, "AWS::KMS::Key"));
+                }
+
+                if (rotated.Count + deleted.Count > 0)
+                {
+                    LogDone(_logger, rotated.Count, deleted.Count);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

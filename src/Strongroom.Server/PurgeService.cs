@@ -11,10 +11,12 @@ public sealed partial class PurgeService : BackgroundService
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PurgeService> _logger;
+    private readonly ServiceEvents _events;
 
-    public PurgeService(SecretsService secrets, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
+    public PurgeService(SecretsService secrets, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
     {
         _secrets = secrets;
+        _events = events;
         _options = options;
         _time = time;
         _logger = logger;
@@ -28,9 +30,14 @@ public sealed partial class PurgeService : BackgroundService
             try
             {
                 var purged = await _secrets.PurgeDueAsync(stoppingToken);
-                if (purged > 0)
+                foreach (var secret in purged)
                 {
-                    LogPurged(_logger, purged);
+                    await _events.RecordAsync("EndSecretDelete", "secretsmanager", secret.Region, new Core.Audit.AuditResource(secret.Arn, "AWS::SecretsManager::Secret"));
+                }
+
+                if (purged.Count > 0)
+                {
+                    LogPurged(_logger, purged.Count);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -24,6 +24,9 @@ public sealed class ServerOptions
     /// <summary>How often the background purge looks for secrets whose recovery window has ended.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often a digest of the audit trail is signed (and once more at shutdown).</summary>
+    public TimeSpan DigestInterval { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Parsed <see cref="Listen"/>.</summary>
     public (string Host, int Port) Endpoint { get; private set; }
 

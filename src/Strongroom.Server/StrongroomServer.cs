@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Strongroom.Core.Audit;
 using Strongroom.Core.Kms;
 using Strongroom.Core.Secrets;
 using Strongroom.Protocol.Aws.Auth;
@@ -60,7 +61,11 @@ public static partial class StrongroomServer
                 await data.EnsureAdminCredentialsAsync(ct);
             }
 
-            var app = Build(options, data);
+            await using var audit = await AuditLog.StartAsync(data.Store, ct);
+            using var signer = await AuditSigner.LoadOrCreateAsync(data.Store, data.Root, ct);
+            var digester = new AuditDigester(data.Store, signer, TimeProvider.System);
+            var app = Build(options, data, audit, digester);
+            var events = app.Services.GetRequiredService<ServiceEvents>();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Strongroom");
             if (options.Dev)
             {
@@ -78,7 +83,10 @@ public static partial class StrongroomServer
                 LogInitialised(logger, data.CredentialsFile);
             }
 
+            await events.RecordAsync("ServerStarted", "strongroom", null, null, new Dictionary<string, string> { ["listen"] = options.Listen, ["rootKeyFingerprint"] = data.Root.Fingerprint });
             await app.RunAsync(ct);
+            await events.RecordAsync("ServerStopped", "strongroom", null, null);
+            await digester.WriteDigestAsync(CancellationToken.None);
             return 0;
         }
         finally
@@ -98,7 +106,7 @@ public static partial class StrongroomServer
         }
     }
 
-    private static WebApplication Build(ServerOptions options, DataDirectory data)
+    private static WebApplication Build(ServerOptions options, DataDirectory data, AuditLog audit, AuditDigester digester)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -145,6 +153,11 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
         builder.Services.AddSingleton<SigV4Verifier>();
+        builder.Services.AddSingleton(audit);
+        builder.Services.AddSingleton(digester);
+        builder.Services.AddSingleton<ServiceEvents>();
+        builder.Services.AddSingleton<Protocol.Aws.CloudTrail.CloudTrailApi>();
+        builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
         builder.Services.AddHostedService<PurgeService>();
         builder.Services.AddHostedService<KmsMaintenanceService>();

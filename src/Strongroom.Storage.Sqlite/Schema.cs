@@ -76,5 +76,33 @@ internal static class Schema
         ALTER TABLE kms_aliases ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX kms_aliases_key ON kms_aliases (key_id);
         """,
+        """
+        CREATE TABLE audit_events (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            event_time_ms INTEGER NOT NULL,
+            event_name TEXT NOT NULL,
+            event_source TEXT NOT NULL,
+            username TEXT,
+            access_key_id TEXT,
+            read_only INTEGER NOT NULL,
+            resource_name TEXT,
+            resource_type TEXT,
+            record TEXT NOT NULL,
+            hash BLOB NOT NULL);
+        CREATE INDEX audit_time ON audit_events (event_time_ms);
+        CREATE INDEX audit_name ON audit_events (event_name, seq);
+        CREATE INDEX audit_user ON audit_events (username, seq);
+        CREATE INDEX audit_resource ON audit_events (resource_name, seq);
+        CREATE INDEX audit_event_id ON audit_events (event_id);
+        CREATE TABLE audit_digests (
+            to_seq INTEGER PRIMARY KEY,
+            from_seq INTEGER NOT NULL,
+            last_hash BLOB NOT NULL,
+            created_ms INTEGER NOT NULL,
+            previous_digest_hash BLOB NOT NULL,
+            signature BLOB NOT NULL);
+        CREATE TABLE root_wrapped (name TEXT PRIMARY KEY, wrapped BLOB NOT NULL);
+        """,
     ];
 }

@@ -348,6 +348,120 @@ internal sealed class SqliteAccess : IStoreTransaction
         };
     }
 
+    // ------------------------------------------------------------ audit
+
+    private const string AuditColumns = "seq, event_id, event_time_ms, event_name, event_source, username, access_key_id, read_only, resource_name, resource_type, record, hash";
+
+    private List<Core.Audit.AuditRow> QueryAuditRows(string where, params (string, object?)[] parameters)
+    {
+        using var cmd = Command($"SELECT {AuditColumns} FROM audit_events {where}", parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Core.Audit.AuditRow>();
+        while (r.Read())
+        {
+            list.Add(new Core.Audit.AuditRow(
+                r.GetInt64(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetString(3), r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt64(7) != 0,
+                r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetString(10), (byte[])r.GetValue(11)));
+        }
+
+        return list;
+    }
+
+    public void AppendAudit(IReadOnlyList<Core.Audit.AuditRow> rows)
+    {
+        using var cmd = Command(
+            $"INSERT INTO audit_events ({AuditColumns}) VALUES ($seq, $id, $t, $n, $src, $u, $ak, $ro, $rn, $rt, $rec, $h)");
+        var p = new Dictionary<string, SqliteParameter>();
+        foreach (var name in new[] { "$seq", "$id", "$t", "$n", "$src", "$u", "$ak", "$ro", "$rn", "$rt", "$rec", "$h" })
+        {
+            p[name] = cmd.Parameters.Add(name, SqliteType.Text);
+        }
+
+        foreach (var row in rows)
+        {
+            p["$seq"].Value = row.Seq;
+            p["$id"].Value = row.EventId;
+            p["$t"].Value = row.EventTime.ToUnixTimeMilliseconds();
+            p["$n"].Value = row.EventName;
+            p["$src"].Value = row.EventSource;
+            p["$u"].Value = (object?)row.Username ?? DBNull.Value;
+            p["$ak"].Value = (object?)row.AccessKeyId ?? DBNull.Value;
+            p["$ro"].Value = row.ReadOnly ? 1 : 0;
+            p["$rn"].Value = (object?)row.ResourceName ?? DBNull.Value;
+            p["$rt"].Value = (object?)row.ResourceType ?? DBNull.Value;
+            p["$rec"].Value = row.Record;
+            p["$h"].Value = row.Hash;
+            p["$h"].SqliteType = SqliteType.Blob;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public Core.Audit.AuditRow? LastAudit() => QueryAuditRows("ORDER BY seq DESC LIMIT 1").FirstOrDefault();
+
+    public IReadOnlyList<Core.Audit.AuditRow> ReadAudit(long afterSeq, int limit) =>
+        QueryAuditRows("WHERE seq > $after ORDER BY seq LIMIT $limit", ("$after", afterSeq), ("$limit", limit));
+
+    public IReadOnlyList<Core.Audit.AuditRow> QueryAudit(Core.Audit.AuditQuery q)
+    {
+        var where = new StringBuilder("WHERE 1 = 1");
+        var parameters = new List<(string, object?)> { ("$limit", q.Limit) };
+        if (q.AttributeKey is not null)
+        {
+            var column = q.AttributeKey switch
+            {
+                "EventId" => "event_id",
+                "EventName" => "event_name",
+                "ReadOnly" => "read_only",
+                "Username" => "username",
+                "ResourceType" => "resource_type",
+                "ResourceName" => "resource_name",
+                "EventSource" => "event_source",
+                _ => "access_key_id",
+            };
+            where.Append($" AND {column} = $v");
+            parameters.Add(("$v", q.AttributeKey == "ReadOnly" ? (string.Equals(q.AttributeValue, "true", StringComparison.OrdinalIgnoreCase) ? 1 : 0) : q.AttributeValue));
+        }
+
+        if (q.StartTime is not null)
+        {
+            where.Append(" AND event_time_ms >= $start");
+            parameters.Add(("$start", q.StartTime.Value.ToUnixTimeMilliseconds()));
+        }
+
+        if (q.EndTime is not null)
+        {
+            where.Append(" AND event_time_ms <= $end");
+            parameters.Add(("$end", q.EndTime.Value.ToUnixTimeMilliseconds()));
+        }
+
+        if (q.BeforeSeq is not null)
+        {
+            where.Append(" AND seq < $before");
+            parameters.Add(("$before", q.BeforeSeq.Value));
+        }
+
+        return QueryAuditRows(where + " ORDER BY seq DESC LIMIT $limit", parameters.ToArray());
+    }
+
+    public void InsertAuditDigest(Core.Audit.AuditDigest d) =>
+        Execute(
+            "INSERT INTO audit_digests (to_seq, from_seq, last_hash, created_ms, previous_digest_hash, signature) VALUES ($to, $from, $h, $c, $p, $s)",
+            ("$to", d.ToSeq), ("$from", d.FromSeq), ("$h", d.LastHash), ("$c", d.CreatedDate.ToUnixTimeMilliseconds()), ("$p", d.PreviousDigestHash), ("$s", d.Signature));
+
+    public IReadOnlyList<Core.Audit.AuditDigest> ListAuditDigests()
+    {
+        using var cmd = Command("SELECT from_seq, to_seq, last_hash, created_ms, previous_digest_hash, signature FROM audit_digests ORDER BY to_seq");
+        using var r = cmd.ExecuteReader();
+        var list = new List<Core.Audit.AuditDigest>();
+        while (r.Read())
+        {
+            list.Add(new Core.Audit.AuditDigest(r.GetInt64(0), r.GetInt64(1), (byte[])r.GetValue(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), (byte[])r.GetValue(4), (byte[])r.GetValue(5)));
+        }
+
+        return list;
+    }
+
     // ------------------------------------------------------------ IStoreReader (async façade)
 
     public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken) => Task.FromResult(GetSetting(key));
@@ -525,6 +639,15 @@ internal sealed class SqliteAccess : IStoreTransaction
             }
         }
 
+        using (var cmd = Command("SELECT name, wrapped FROM root_wrapped ORDER BY name"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                list.Add(new RootWrappedValue("named", r.GetString(0), 0, "named:" + r.GetString(0), (byte[])r.GetValue(1)));
+            }
+        }
+
         using (var cmd = Command("SELECT access_key_id, wrapped_secret FROM access_keys ORDER BY access_key_id"))
         using (var r = cmd.ExecuteReader())
         {
@@ -540,14 +663,29 @@ internal sealed class SqliteAccess : IStoreTransaction
     public Task ReplaceRootWrappedAsync(RootWrappedValue value, byte[] wrapped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var changed = value.Kind == "kms"
-            ? Execute("UPDATE kms_key_versions SET wrapped = $w WHERE key_id = $k AND version = $v", ("$w", wrapped), ("$k", value.Id), ("$v", value.Version))
-            : Execute("UPDATE access_keys SET wrapped_secret = $w WHERE access_key_id = $k", ("$w", wrapped), ("$k", value.Id));
+        var changed = value.Kind switch
+        {
+            "kms" => Execute("UPDATE kms_key_versions SET wrapped = $w WHERE key_id = $k AND version = $v", ("$w", wrapped), ("$k", value.Id), ("$v", value.Version)),
+            "named" => Execute("UPDATE root_wrapped SET wrapped = $w WHERE name = $k", ("$w", wrapped), ("$k", value.Id)),
+            _ => Execute("UPDATE access_keys SET wrapped_secret = $w WHERE access_key_id = $k", ("$w", wrapped), ("$k", value.Id)),
+        };
         if (changed != 1)
         {
             throw new InvalidOperationException($"Wrapped value {value.Kind} {value.Id} vanished during root-key rotation.");
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task<byte[]?> GetRootWrappedAsync(string name, CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT wrapped FROM root_wrapped WHERE name = $n", ("$n", name));
+        return Task.FromResult(cmd.ExecuteScalar() as byte[]);
+    }
+
+    public Task PutRootWrappedAsync(string name, byte[] wrapped, CancellationToken cancellationToken)
+    {
+        Execute("INSERT INTO root_wrapped (name, wrapped) VALUES ($n, $w) ON CONFLICT (name) DO UPDATE SET wrapped = excluded.wrapped", ("$n", name), ("$w", wrapped));
         return Task.CompletedTask;
     }
 

@@ -138,6 +138,20 @@ public sealed class SqliteStore : IStore
     public Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).RecordAccess(secretId, versionId, day); return Task.FromResult(true); }, cancellationToken);
 
+    public Task AppendAuditAsync(IReadOnlyList<Core.Audit.AuditRow> rows, CancellationToken cancellationToken) =>
+        WriteAsync(tx => { ((SqliteAccess)tx).AppendAudit(rows); return Task.FromResult(true); }, cancellationToken);
+
+    public Task<Core.Audit.AuditRow?> LastAuditAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.LastAudit()));
+
+    public Task<IReadOnlyList<Core.Audit.AuditRow>> ReadAuditAsync(long afterSeq, int limit, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ReadAudit(afterSeq, limit)));
+
+    public Task<IReadOnlyList<Core.Audit.AuditRow>> QueryAuditAsync(Core.Audit.AuditQuery query, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.QueryAudit(query)));
+
+    public Task InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken) =>
+        WriteAsync(tx => { ((SqliteAccess)tx).InsertAuditDigest(digest); return Task.FromResult(true); }, cancellationToken);
+
+    public Task<IReadOnlyList<Core.Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListAuditDigests()));
+
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync();

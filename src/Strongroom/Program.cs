@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("Strongroom: a self-hosted secrets manager that speaks AWS Secrets Manager's API.");
         root.Subcommands.Add(ServerCommand());
         root.Subcommands.Add(AdminCommand());
+        root.Subcommands.Add(AuditCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -110,6 +111,36 @@ public static class Program
             }
         });
         return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand() };
+    }
+
+    private static Command AuditCommand()
+    {
+        static Option<string> DataDir() => new("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
+        var verifyDir = DataDir();
+        var publicKey = new Option<string?>("--public-key") { Description = "PEM file with the published audit public key (default: the one stored in the data directory)." };
+        var verify = new Command("verify", "Check the hash chain and every signed digest; exit 0 only when the whole trail verifies.") { verifyDir, publicKey };
+        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct)));
+        var keyDir = DataDir();
+        var key = new Command("public-key", "Print the digest-signing public key (PEM).") { keyDir };
+        key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct)));
+        var exportDir = DataDir();
+        var since = new Option<string?>("--since") { Description = "Only records at or after this ISO-8601 time." };
+        var export = new Command("export", "Write the trail to standard output as JSON lines.") { exportDir, since };
+        export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct)));
+        return new Command("audit", "Read and verify the audit trail.") { verify, key, export };
+    }
+
+    private static async Task<int> Guarded(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
+            return 1;
+        }
     }
 
     private static Command RotateRootKeyCommand()

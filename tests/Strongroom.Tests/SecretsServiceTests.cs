@@ -84,9 +84,9 @@ public sealed class SecretsServiceTests
         Assert.Equal(ErrorKind.InvalidRequest, (await Fails(() => f.CreateAsync("a"))).Kind);
 
         f.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
-        Assert.Equal(0, await f.Service.PurgeDueAsync(CancellationToken.None));
+        Assert.Empty(await f.Service.PurgeDueAsync(CancellationToken.None));
         f.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(1, await f.Service.PurgeDueAsync(CancellationToken.None));
+        Assert.Single(await f.Service.PurgeDueAsync(CancellationToken.None));
 
         var second = await f.CreateAsync("a", "new");
         Assert.NotEqual(first.Secret.Arn, second.Secret.Arn);

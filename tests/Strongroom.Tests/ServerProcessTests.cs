@@ -167,7 +167,18 @@ public sealed class ServerProcessTests : IDisposable
             Assert.True(status == 200, $"acknowledged version {token} is missing: {body}");
         }
 
-        var (_, described) = await reader.CallAsync("DescribeSecret", new { SecretId = "durable" });
+        // Every acknowledged call has its audit record (the record names the ClientRequestToken).
+        await restarted.TerminateAsync();
+        var (exported, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
+        Assert.Equal(0, exported);
+        foreach (var token in acknowledged)
+        {
+            Assert.Contains(token, trail, StringComparison.Ordinal);
+        }
+
+        await using var again = await ServerProcess.StartAsync(DataDir);
+        using var reader2 = TestSigner.FromCredentialsFile(again.Endpoint, Path.Combine(DataDir, "admin.credentials"));
+        var (_, described) = await reader2.CallAsync("DescribeSecret", new { SecretId = "durable" });
         var labels = described.GetProperty("VersionIdsToStages").EnumerateObject().SelectMany(p => p.Value.EnumerateArray().Select(v => v.GetString())).ToList();
         Assert.Single(labels, l => l == "AWSCURRENT");
         Assert.Single(labels, l => l == "AWSPREVIOUS");

@@ -671,12 +671,12 @@ public sealed class KmsService
     // ---------------------------------------------------------------- background work
 
     /// <summary>Rotates keys whose automatic rotation is due and deletes keys whose deletion window ended.</summary>
-    public async Task<(int Rotated, int Deleted)> RunMaintenanceAsync(CancellationToken ct)
+    public async Task<(IReadOnlyList<KmsKeyRecord> Rotated, IReadOnlyList<KmsKeyRecord> Deleted)> RunMaintenanceAsync(CancellationToken ct)
     {
         var now = Now;
         var due = await _store.FindKmsKeysDueAsync(now, 100, ct);
-        var rotated = 0;
-        var deleted = 0;
+        var rotated = new List<KmsKeyRecord>();
+        var deleted = new List<KmsKeyRecord>();
         foreach (var candidate in due)
         {
             var outcome = await _store.WriteAsync(async tx =>
@@ -714,8 +714,7 @@ public sealed class KmsService
                 return 0;
             }, ct);
             _keys.Invalidate(candidate.KeyId);
-            rotated += outcome == 1 ? 1 : 0;
-            deleted += outcome == 2 ? 1 : 0;
+            (outcome == 1 ? rotated : outcome == 2 ? deleted : []).Add(candidate);
         }
 
         return (rotated, deleted);

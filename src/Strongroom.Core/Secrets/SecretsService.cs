@@ -833,11 +833,11 @@ public sealed partial class SecretsService
         }, ct);
     }
 
-    /// <summary>Deletes secrets whose recovery window has ended. Returns how many were deleted.</summary>
-    public async Task<int> PurgeDueAsync(CancellationToken ct)
+    /// <summary>Deletes secrets whose recovery window has ended. Returns the deleted secrets.</summary>
+    public async Task<IReadOnlyList<SecretRecord>> PurgeDueAsync(CancellationToken ct)
     {
         var due = await _store.FindSecretsDueForDeletionAsync(_time.GetUtcNow(), 100, ct);
-        var count = 0;
+        var purged = new List<SecretRecord>();
         foreach (var candidate in due)
         {
             var deleted = await _store.WriteAsync(async tx =>
@@ -851,10 +851,13 @@ public sealed partial class SecretsService
                 await DeleteNowAsync(tx, secret, ct);
                 return true;
             }, ct);
-            count += deleted ? 1 : 0;
+            if (deleted)
+            {
+                purged.Add(candidate);
+            }
         }
 
-        return count;
+        return purged;
     }
 
     // ---------------------------------------------------------------- labels

@@ -22,6 +22,23 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Sets LastAccessedDate of a secret and one version to <paramref name="day"/>. Outside any transaction; idempotent.</summary>
     Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken);
 
+    /// <summary>Appends audit rows (already numbered and chained) in one durable transaction.</summary>
+    Task AppendAuditAsync(IReadOnlyList<Audit.AuditRow> rows, CancellationToken cancellationToken);
+
+    /// <summary>The newest audit row, or null when the trail is empty.</summary>
+    Task<Audit.AuditRow?> LastAuditAsync(CancellationToken cancellationToken);
+
+    /// <summary>Audit rows with sequence greater than <paramref name="afterSeq"/>, oldest first.</summary>
+    Task<IReadOnlyList<Audit.AuditRow>> ReadAuditAsync(long afterSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Audit rows matching a LookupEvents query, newest first.</summary>
+    Task<IReadOnlyList<Audit.AuditRow>> QueryAuditAsync(Audit.AuditQuery query, CancellationToken cancellationToken);
+
+    Task InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
+
+    /// <summary>All digests, oldest first.</summary>
+    Task<IReadOnlyList<Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken);
+
     /// <summary>Secrets whose scheduled deletion date is at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<SecretRecord>> FindSecretsDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 }

@@ -51,4 +51,9 @@ public interface IStoreTransaction : IStoreReader
     Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken);
 
     Task ReplaceRootWrappedAsync(RootWrappedValue value, byte[] wrapped, CancellationToken cancellationToken);
+
+    /// <summary>A named value wrapped by the root key (binding "named:&lt;name&gt;"), e.g. the audit signing key.</summary>
+    Task<byte[]?> GetRootWrappedAsync(string name, CancellationToken cancellationToken);
+
+    Task PutRootWrappedAsync(string name, byte[] wrapped, CancellationToken cancellationToken);
 }

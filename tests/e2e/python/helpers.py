@@ -49,6 +49,18 @@ ARN_RE = re.compile(
     r"secret:(?P<name>[A-Za-z0-9/_+=.@-]+)-(?P<suffix>[A-Za-z0-9]{6})$"
 )
 
+# arn:aws:kms:<region>:<12-digit account>:key/<uuid> and ...:alias/<name> (KMS spec §3.1).
+KMS_KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+KMS_KEY_ARN_RE = re.compile(
+    r"^arn:aws:kms:(?P<region>[a-z]+(?:-[a-z]+)*-\d+):(?P<account>\d{12}):key/(?P<key_id>[0-9a-f-]{36})$"
+)
+KMS_ALIAS_ARN_RE = re.compile(
+    r"^arn:aws:kms:(?P<region>[a-z]+(?:-[a-z]+)*-\d+):(?P<account>\d{12}):(?P<alias>alias/[A-Za-z0-9:/_-]+)$"
+)
+# The AWS managed key that only Secrets Manager may use (KMS spec §3.8).
+SECRETSMANAGER_MANAGED_ALIAS = "alias/aws/secretsmanager"
+
+
 # Error codes a server may legitimately use for a plain constraint violation
 # (length, range, pattern, enum) that botocore does not check itself (spec §1.4/§1.5).
 VALIDATION_CODES = ("InvalidParameterException", "ValidationException")
@@ -120,6 +132,28 @@ def sm(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KE
                 region_name=region,
             )
             client = session.client("secretsmanager", endpoint_url=endpoint(), config=config)
+            _clients[key] = client
+        return client
+
+
+def kms(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
+    """A boto3 KMS client pointed at the server (same settings as `sm`)."""
+    key = ("kms", region, validate, access_key, secret_key)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            config = botocore.config.Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                parameter_validation=validate,
+                connect_timeout=10,
+                read_timeout=60,
+            )
+            session = boto3.session.Session(
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                region_name=region,
+            )
+            client = session.client("kms", endpoint_url=endpoint(), config=config)
             _clients[key] = client
         return client
 
@@ -277,6 +311,73 @@ class SMTestCase(unittest.TestCase):
         self.assertIsNotNone(value.tzinfo, "%s must be timezone-aware" % what)
         delta = abs((value - expected).total_seconds())
         self.assertLess(delta, seconds, "%s %s is not within %ds of %s" % (what, value, seconds, expected))
+
+
+# --------------------------------------------------------------------------- KMS
+
+
+def cleanup_key(key_id, aliases=(), region=REGION):
+    """Best-effort removal of a KMS key a test created (never raises).
+
+    Keys can't be deleted at once: the aliases go now, the key is scheduled for deletion
+    with the shortest window (7 days).
+    """
+    client = kms(region)
+    for alias in aliases:
+        try:
+            client.delete_alias(AliasName=alias)
+        except Exception:  # noqa: BLE001
+            pass
+    if key_id is None:
+        return
+    try:
+        client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    except Exception:  # noqa: BLE001 - cleanup must never turn a pass into an error
+        pass
+
+
+class KMSTestCase(SMTestCase):
+    """SMTestCase plus a KMS client (`self.kms`) and helpers for keys and aliases.
+
+    Every key a test creates is scheduled for deletion afterwards; every alias it
+    creates through `create_alias` is deleted. Alias names are `alias/<unique prefix>...`.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.kms = kms(self.region)
+
+    def create_key(self, cleanup=True, **kwargs):
+        """CreateKey; returns KeyMetadata. Scheduled for deletion afterwards."""
+        meta = self.kms.create_key(**kwargs)["KeyMetadata"]
+        if cleanup:
+            self.addCleanup(cleanup_key, meta["Arn"], (), self.region)
+        return meta
+
+    def alias_name(self, suffix="key"):
+        return "alias/" + self.prefix + suffix
+
+    def create_alias(self, key_id, suffix="key"):
+        """CreateAlias with a unique name for key_id; returns the alias name. Deleted afterwards."""
+        name = self.alias_name(suffix)
+        self.kms.create_alias(AliasName=name, TargetKeyId=key_id)
+        self.addCleanup(cleanup_key, None, (name,), self.region)
+        return name
+
+    def describe_key(self, key_id):
+        return self.kms.describe_key(KeyId=key_id)["KeyMetadata"]
+
+    def alias_arn(self, meta, alias_name):
+        """The alias ARN `arn:aws:kms:<region>:<account>:alias/<name>` for the key's account."""
+        return "arn:aws:kms:%s:%s:%s" % (self.region, meta["AWSAccountId"], alias_name)
+
+    def assertKeyArn(self, arn, key_id=None, region=None):
+        m = KMS_KEY_ARN_RE.match(arn or "")
+        self.assertIsNotNone(m, "bad KMS key ARN %r" % arn)
+        self.assertEqual(m.group("region"), region or self.region)
+        if key_id is not None:
+            self.assertEqual(m.group("key_id"), key_id)
+        return m
 
 
 # --------------------------------------------------------------------------- CLI

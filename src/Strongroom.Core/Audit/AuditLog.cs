@@ -1,0 +1,102 @@
+using System.Threading.Channels;
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Core.Audit;
+
+/// <summary>
+/// The append-only, hash-chained audit trail with group commit: callers enqueue an event and wait; one
+/// writer numbers, chains and stores whatever is queued in a single durable transaction, then releases
+/// every waiter. A failed write fails every waiting call (fail closed) and leaves the chain where it was.
+/// Thread-safe.
+/// </summary>
+public sealed class AuditLog : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+    private readonly IStore _store;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private long _seq;
+    private byte[] _hash;
+
+    private sealed record Pending(AuditEvent Event, TaskCompletionSource Done);
+
+    private AuditLog(IStore store, long seq, byte[] hash)
+    {
+        _store = store;
+        _seq = seq;
+        _hash = hash;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Sequence number of the last durable record.</summary>
+    public long LastSeq => Interlocked.Read(ref _seq);
+
+    public static async Task<AuditLog> StartAsync(IStore store, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var last = await store.LastAuditAsync(ct);
+        return new AuditLog(store, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis);
+    }
+
+    /// <summary>Completes once the event's record is durable; throws <see cref="AuditUnavailableException"/> if it cannot be.</summary>
+    public Task AppendAsync(AuditEvent auditEvent)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Pending(auditEvent, done)))
+        {
+            done.SetException(new AuditUnavailableException("The audit trail is shut down."));
+        }
+
+        return done.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            var rows = new List<AuditRow>(batch.Count);
+            var seq = _seq;
+            var hash = _hash;
+            foreach (var pending in batch)
+            {
+                seq++;
+                var e = pending.Event;
+                var record = AuditRecordWriter.Write(e);
+                hash = AuditChain.Link(hash, seq, record);
+                var resource = e.Resources.Count > 0 ? e.Resources[0] : null;
+                rows.Add(new AuditRow(seq, e.EventId, e.EventTime, e.EventName, e.EventSource, e.UserIdentity?.UserName, e.UserIdentity?.AccessKeyId, e.ReadOnly, resource?.Arn, resource?.Type, record, hash));
+            }
+
+            try
+            {
+                await _store.AppendAuditAsync(rows, CancellationToken.None);
+                Interlocked.Exchange(ref _seq, seq);
+                _hash = hash;
+                foreach (var pending in batch)
+                {
+                    pending.Done.SetResult();
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Done.SetException(new AuditUnavailableException("The audit trail cannot be written.", e));
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Strongroom.Tests;
+
+/// <summary>The audit trail: tamper evidence checked by `strongroom audit verify`, export, public key.</summary>
+[Collection("processes")]
+public sealed class AuditTrailTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sr-audit-").FullName;
+
+    private string DataDir => Path.Combine(_dir, "data");
+
+    private string Database => Path.Combine(DataDir, "strongroom.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, true);
+    }
+
+    /// <summary>A stopped server's data dir with a trail of about 20 records and a final signed digest.</summary>
+    private async Task<string> SeedAsync()
+    {
+        await using var server = await ServerProcess.StartAsync(DataDir);
+        using var client = TestSigner.FromCredentialsFile(server.Endpoint, Path.Combine(DataDir, "admin.credentials"));
+        for (var i = 0; i < 6; i++)
+        {
+            await client.CallAsync("CreateSecret", new { Name = "audit/" + i, SecretString = "v", ClientRequestToken = Guid.NewGuid().ToString() });
+            await client.CallAsync("GetSecretValue", new { SecretId = "audit/" + i });
+        }
+
+        await client.CallAsync("GetSecretValue", new { SecretId = "missing" });
+        Assert.Equal(0, await server.TerminateAsync());
+        var (code, key) = await ServerProcess.RunAsync("audit", "public-key", "--data-dir", DataDir);
+        Assert.Equal(0, code);
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----", key.Trim(), StringComparison.Ordinal);
+        var keyFile = Path.Combine(_dir, "audit.pem");
+        await File.WriteAllTextAsync(keyFile, key);
+        return keyFile;
+    }
+
+    private async Task<(int Code, string Output)> VerifyAsync(string keyFile) =>
+        await ServerProcess.RunAsync("audit", "verify", "--data-dir", DataDir, "--public-key", keyFile);
+
+    private void Sql(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Database};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task Verify_UntouchedTrail_Succeeds()
+    {
+        var key = await SeedAsync();
+        var (code, output) = await VerifyAsync(key);
+        Assert.True(code == 0, output);
+        Assert.Contains("OK: verified", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UPDATE audit_events SET record = replace(record, 'audit/3', 'audit/9') WHERE seq = 8", 8L, "edited")]
+    [InlineData("DELETE FROM audit_events WHERE seq = 5", 5L, "removed")]
+    [InlineData("UPDATE audit_events SET seq = -seq WHERE seq IN (6, 7); UPDATE audit_events SET seq = 7 WHERE seq = -6; UPDATE audit_events SET seq = 6 WHERE seq = -7", 6L, "reordered")]
+    [InlineData("UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 4; UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1004; INSERT INTO audit_events SELECT 4, event_id, event_time_ms, event_name, event_source, username, access_key_id, read_only, resource_name, resource_type, record, hash FROM audit_events WHERE seq = 3", 4L, "inserted")]
+    [InlineData("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)", null, "removed")]
+    public async Task Verify_TamperedTrail_FailsNamingTheRecord(string tamper, long? expectedSeq, string word)
+    {
+        var key = await SeedAsync();
+        Sql(tamper);
+        var (code, output) = await VerifyAsync(key);
+        Assert.True(code == 1, output);
+        Assert.Contains("FAILED at record", output, StringComparison.Ordinal);
+        Assert.Contains(word, output, StringComparison.Ordinal);
+        if (expectedSeq is not null)
+        {
+            Assert.Contains($"FAILED at record {expectedSeq}:", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_RewrittenChain_CaughtByTheSignedDigest()
+    {
+        var key = await SeedAsync();
+        // Edit a record and recompute every later hash, as a careful forger would: only the signature stops it.
+        Sql("UPDATE audit_events SET record = replace(record, 'audit/2', 'audit/7') WHERE seq = 6");
+        using (var connection = new SqliteConnection($"Data Source={Database};Pooling=False"))
+        {
+            connection.Open();
+            var rows = new List<(long Seq, string Record)>();
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT seq, record FROM audit_events ORDER BY seq";
+                using var reader = read.ExecuteReader();
+                while (reader.Read())
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
+            }
+
+            var hash = Core.Audit.AuditChain.Genesis;
+            foreach (var (seq, record) in rows)
+            {
+                hash = Core.Audit.AuditChain.Link(hash, seq, record);
+                using var write = connection.CreateCommand();
+                write.CommandText = "UPDATE audit_events SET hash = $h WHERE seq = $s";
+                write.Parameters.AddWithValue("$h", hash);
+                write.Parameters.AddWithValue("$s", seq);
+                write.ExecuteNonQuery();
+            }
+        }
+
+        var (code, output) = await VerifyAsync(key);
+        Assert.True(code == 1, output);
+        Assert.Contains("signed digest", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_WritesEveryRecordAsJsonLines()
+    {
+        await SeedAsync();
+        var (code, output) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 15, output);
+        foreach (var line in lines)
+        {
+            using var record = System.Text.Json.JsonDocument.Parse(line);
+            Assert.Equal("1.09", record.RootElement.GetProperty("eventVersion").GetString());
+        }
+
+        Assert.Contains(lines, l => l.Contains("\"errorCode\":\"ResourceNotFoundException\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"eventName\":\"ServerStarted\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"eventName\":\"ServerStopped\"", StringComparison.Ordinal));
+    }
+}
