@@ -158,6 +158,19 @@ def kms(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_K
         return client
 
 
+def cloudtrail(region=REGION):
+    """A boto3 CloudTrail client pointed at the server (same settings as `sm`)."""
+    key = ("cloudtrail", region)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            config = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+            session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=region)
+            client = session.client("cloudtrail", endpoint_url=endpoint(), config=config)
+            _clients[key] = client
+        return client
+
+
 def unique_prefix():
     """A fresh name prefix `t-<uuid8>/` that no other test uses."""
     return "t-%s/" % uuid.uuid4().hex[:8]
