@@ -107,12 +107,14 @@ public sealed partial class ApiEndpoint
             output.Clear();
         }
 
+        var auditStarted = _time.GetTimestamp();
         try
         {
             await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error));
         }
         catch (AuditUnavailableException e)
         {
+            ServerMetrics.AuditFailures.Inc();
             LogAuditFailed(_logger, requestId, e.InnerException?.GetType().Name ?? e.GetType().Name);
             output.Clear();
             error = new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not answered. Try again later.", 503);
@@ -123,8 +125,21 @@ public sealed partial class ApiEndpoint
             {
                 ArrayPool<byte>.Shared.Return(rented, clearArray: true);
             }
+
+            ServerMetrics.AuditWrite.Observe(_time.GetElapsedTime(auditStarted).TotalSeconds);
         }
 
+        var label = service ?? "unknown";
+        // Only operations we serve become label values, so clients cannot grow the metric set.
+        var operationLabel = service switch
+        {
+            "secretsmanager" when _secretsManager.Handles(operation) => operation,
+            "kms" when _kms.Operations.Contains(operation) => operation,
+            "cloudtrail" when operation == "LookupEvents" => operation,
+            _ => "unknown",
+        };
+        ServerMetrics.Requests.WithLabels(label, operationLabel, error?.Code ?? string.Empty).Inc();
+        ServerMetrics.Latency.WithLabels(label, operationLabel).Observe((_time.GetUtcNow() - started).TotalSeconds);
         try
         {
             if (error is not null)

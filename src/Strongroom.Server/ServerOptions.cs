@@ -21,6 +21,12 @@ public sealed class ServerOptions
 
     public RootKeyOptions RootKey { get; set; } = new();
 
+    /// <summary>json (default) or text.</summary>
+    public string LogFormat { get; set; } = "json";
+
+    /// <summary>Who may read /metrics: loopback (default), open, or off.</summary>
+    public string MetricsAccess { get; set; } = "loopback";
+
     /// <summary>How often the background purge looks for secrets whose recovery window has ended.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -58,6 +64,16 @@ public sealed class ServerOptions
         if (!Core.Secrets.RegionName.IsValid(Region))
         {
             problems.Add($"--region: '{Region}' is not a region name (for example us-east-1)");
+        }
+
+        if (LogFormat is not ("json" or "text"))
+        {
+            problems.Add($"--log-format: '{LogFormat}' is not json or text");
+        }
+
+        if (MetricsAccess is not ("loopback" or "open" or "off"))
+        {
+            problems.Add($"--metrics-access: '{MetricsAccess}' is not loopback, open or off");
         }
 
         if (AccountId is not null && (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit)))

@@ -110,12 +110,25 @@ public static partial class StrongroomServer
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (options.LogFormat == "text")
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -159,14 +172,17 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.CloudTrail.CloudTrailApi>();
         builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
+        builder.Services.AddSingleton(data.Root);
+        builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<PurgeService>();
         builder.Services.AddHostedService<KmsMaintenanceService>();
 
         var app = builder.Build();
-        var ready = false;
-        app.Lifetime.ApplicationStarted.Register(() => ready = true);
-        app.Lifetime.ApplicationStopping.Register(() => ready = false);
+        var readiness = app.Services.GetRequiredService<Readiness>();
+        app.Lifetime.ApplicationStarted.Register(() => readiness.Started = true);
+        app.Lifetime.ApplicationStopping.Register(() => readiness.Started = false);
         var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
+        RegisterGauges(data.Store, audit);
         app.Run(async context =>
         {
             var path = context.Request.Path.Value;
@@ -178,8 +194,23 @@ public static partial class StrongroomServer
 
             if (HttpMethods.IsGet(context.Request.Method) && path == "/health/ready")
             {
-                context.Response.StatusCode = ready ? 200 : 503;
-                await context.Response.WriteAsync(ready ? "ready" : "not ready");
+                var problem = await readiness.CheckAsync(context.RequestAborted);
+                context.Response.StatusCode = problem is null ? 200 : 503;
+                await context.Response.WriteAsync(problem is null ? "ready" : "not ready: " + problem);
+                return;
+            }
+
+            if (HttpMethods.IsGet(context.Request.Method) && path == "/metrics")
+            {
+                var remote = context.Connection.RemoteIpAddress;
+                if (options.MetricsAccess == "off" || (options.MetricsAccess == "loopback" && (remote is null || !System.Net.IPAddress.IsLoopback(remote))))
+                {
+                    context.Response.StatusCode = 403;
+                    return;
+                }
+
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
                 return;
             }
 
@@ -192,6 +223,29 @@ public static partial class StrongroomServer
             context.Response.StatusCode = 404;
         });
         return app;
+    }
+
+    private static readonly Prometheus.Gauge Secrets = Prometheus.Metrics.CreateGauge("strongroom_secrets", "Secrets stored (all regions, including replicas and those pending deletion).");
+    private static readonly Prometheus.Gauge Versions = Prometheus.Metrics.CreateGauge("strongroom_secret_versions", "Secret versions stored.");
+    private static readonly Prometheus.Gauge KmsKeys = Prometheus.Metrics.CreateGauge("strongroom_kms_keys", "KMS keys (the key ring).");
+    private static readonly Prometheus.Gauge KmsKeyVersions = Prometheus.Metrics.CreateGauge("strongroom_kms_key_material_versions", "KMS key material generations.");
+    private static readonly Prometheus.Gauge AuditRecords = Prometheus.Metrics.CreateGauge("strongroom_audit_records", "Records in the audit trail.");
+    private static readonly Prometheus.Gauge AuditUnsigned = Prometheus.Metrics.CreateGauge("strongroom_audit_unsigned_records", "Audit records not yet covered by a signed digest.");
+    private static readonly Prometheus.Gauge AuditBacklog = Prometheus.Metrics.CreateGauge("strongroom_audit_backlog", "Calls waiting for their audit record to be written.");
+
+    private static void RegisterGauges(Core.Storage.IStore store, AuditLog audit)
+    {
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
+        {
+            var stats = await store.GetStatisticsAsync(ct);
+            Secrets.Set(stats.Secrets);
+            Versions.Set(stats.Versions);
+            KmsKeys.Set(stats.KmsKeys);
+            KmsKeyVersions.Set(stats.KmsKeyVersions);
+            AuditRecords.Set(stats.AuditRecords);
+            AuditUnsigned.Set(stats.AuditRecords - stats.LastDigestSeq);
+            AuditBacklog.Set(audit.Backlog);
+        });
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]

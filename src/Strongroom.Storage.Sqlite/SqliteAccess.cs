@@ -397,6 +397,23 @@ internal sealed class SqliteAccess : IStoreTransaction
         }
     }
 
+    public StoreStatistics Statistics()
+    {
+        long Count(string sql)
+        {
+            using var cmd = Command(sql);
+            return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new StoreStatistics(
+            Count("SELECT COUNT(*) FROM secrets"),
+            Count("SELECT COUNT(*) FROM versions"),
+            Count("SELECT COUNT(*) FROM kms_keys"),
+            Count("SELECT COUNT(*) FROM kms_key_versions"),
+            Count("SELECT COALESCE(MAX(seq), 0) FROM audit_events"),
+            Count("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests"));
+    }
+
     public Core.Audit.AuditRow? LastAudit() => QueryAuditRows("ORDER BY seq DESC LIMIT 1").FirstOrDefault();
 
     public IReadOnlyList<Core.Audit.AuditRow> ReadAudit(long afterSeq, int limit) =>

@@ -138,6 +138,20 @@ public sealed class SqliteStore : IStore
     public Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).RecordAccess(secretId, versionId, day); return Task.FromResult(true); }, cancellationToken);
 
+    public Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.Statistics()));
+
+    public async Task BackupAsync(string path, CancellationToken cancellationToken)
+    {
+        // VACUUM INTO reads one consistent snapshot (a read transaction in WAL mode) and writes a compact copy;
+        // writers go on meanwhile. The target must not exist.
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "VACUUM INTO $path";
+        command.Parameters.AddWithValue("$path", path);
+        command.ExecuteNonQuery();
+        await Task.CompletedTask;
+    }
+
     public Task AppendAuditAsync(IReadOnlyList<Core.Audit.AuditRow> rows, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).AppendAudit(rows); return Task.FromResult(true); }, cancellationToken);
 

@@ -6,25 +6,93 @@ namespace Strongroom;
 /// <summary>The `strongroom` executable: the server and the operator commands.</summary>
 public static class Program
 {
+    /// <summary>Settings from the config file (--config FILE or STRONGROOM_CONFIG), by flag name without dashes.</summary>
+    private static Dictionary<string, string> _config = new(StringComparer.Ordinal);
+
+    private static readonly string[] ConfigKeys =
+    [
+        "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env",
+    ];
+
+    /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
+    private static string? Setting(string flag, string? fallback)
+    {
+        var env = Environment.GetEnvironmentVariable("STRONGROOM_" + flag.Replace('-', '_').ToUpperInvariant());
+        if (!string.IsNullOrEmpty(env))
+        {
+            return env;
+        }
+
+        return _config.TryGetValue(flag, out var value) ? value : fallback;
+    }
+
+    private static string? LoadConfig(string[] args)
+    {
+        var index = Array.IndexOf(args, "--config");
+        var path = index >= 0 && index + 1 < args.Length ? args[index + 1] : Environment.GetEnvironmentVariable("STRONGROOM_CONFIG");
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return $"config file '{path}' must hold a JSON object of settings";
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!ConfigKeys.Contains(property.Name))
+                {
+                    return $"config file '{path}': unknown setting '{property.Name}' (known: {string.Join(", ", ConfigKeys)})";
+                }
+
+                if (property.Value.ValueKind != System.Text.Json.JsonValueKind.String)
+                {
+                    return $"config file '{path}': setting '{property.Name}' must be a string";
+                }
+
+                _config[property.Name] = property.Value.GetString()!;
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            return $"config file '{path}' cannot be read: {e.Message}";
+        }
+    }
+
     public static async Task<int> Main(string[] args)
     {
+        if (LoadConfig(args) is { } configError)
+        {
+            await Console.Error.WriteLineAsync("strongroom: " + configError);
+            return 2;
+        }
+
         var root = new RootCommand("Strongroom: a self-hosted secrets manager that speaks AWS Secrets Manager's API.");
         root.Subcommands.Add(ServerCommand());
         root.Subcommands.Add(AdminCommand());
         root.Subcommands.Add(AuditCommand());
+        root.Subcommands.Add(BackupCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
     /// <summary>The root-key provider flags every command that opens a data directory takes.</summary>
     private sealed class RootKeyFlags
     {
-        public Option<string> Provider { get; } = new("--root-key-provider") { Description = "Where the root key comes from: file (DATA_DIR/root.key), env, or passphrase (Argon2id).", DefaultValueFactory = _ => "file" };
+        public Option<string> Provider { get; } = new("--root-key-provider") { Description = "Where the root key comes from: file (DATA_DIR/root.key), env, or passphrase (Argon2id).", DefaultValueFactory = _ => Setting("root-key-provider", "file")! };
 
-        public Option<string> EnvName { get; } = new("--root-key-env") { Description = "For env: the variable holding the base64 root key.", DefaultValueFactory = _ => "STRONGROOM_ROOT_KEY" };
+        public Option<string> EnvName { get; } = new("--root-key-env") { Description = "For env: the variable holding the base64 root key.", DefaultValueFactory = _ => Setting("root-key-env", "STRONGROOM_ROOT_KEY")! };
 
-        public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase." };
+        public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase.", DefaultValueFactory = _ => Setting("passphrase-file", null) };
 
-        public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for)." };
+        public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for).", DefaultValueFactory = _ => Setting("passphrase-env", null) };
 
         public void AddTo(Command command)
         {
@@ -45,14 +113,17 @@ public static class Program
 
     private static Command ServerCommand()
     {
-        var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start).", DefaultValueFactory = _ => "strongroom-data" };
-        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback.", DefaultValueFactory = _ => "127.0.0.1:4566" };
-        var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served.", DefaultValueFactory = _ => "us-east-1" };
-        var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init)." };
+        var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
+        var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => Setting("listen", "127.0.0.1:4566")! };
+        var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => Setting("region", "us-east-1")! };
+        var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => Setting("account-id", null) };
         var dev = new Option<bool>("--dev") { Description = "Throw-away server for tests: temporary data, any access key accepted as admin." };
-        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS." };
-        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS.", DefaultValueFactory = _ => Setting("tls-cert", null) };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS.", DefaultValueFactory = _ => Setting("tls-key", null) };
+        var logFormat = new Option<string>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => Setting("log-format", "json")! };
+        var metricsAccess = new Option<string>("--metrics-access") { Description = "Who may read /metrics: loopback (default), open, off.", DefaultValueFactory = _ => Setting("metrics-access", "loopback")! };
+        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -67,6 +138,8 @@ public static class Program
                 TlsCert = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
                 RootKey = rootKey.Read(result),
+                LogFormat = result.GetValue(logFormat)!,
+                MetricsAccess = result.GetValue(metricsAccess)!,
             };
             return await StrongroomServer.RunAsync(options, Console.Error, ct);
         });
@@ -128,6 +201,19 @@ public static class Program
         var export = new Command("export", "Write the trail to standard output as JSON lines.") { exportDir, since };
         export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct)));
         return new Command("audit", "Read and verify the audit trail.") { verify, key, export };
+    }
+
+    private static Command BackupCommand()
+    {
+        var createDir = new Option<string>("--data-dir") { Description = "Data directory (the server may be running).", DefaultValueFactory = _ => "strongroom-data" };
+        var outFile = new Option<string>("--out") { Description = "Backup file to write (must not exist).", Required = true };
+        var create = new Command("create", "Write a consistent backup of a data directory while the server runs; the root key is never in it.") { createDir, outFile };
+        create.SetAction((result, ct) => Guarded(() => BackupTool.CreateAsync(result.GetValue(createDir)!, result.GetValue(outFile)!, Console.Out, ct)));
+        var restoreDir = new Option<string>("--data-dir") { Description = "Empty or new directory to restore into.", Required = true };
+        var inFile = new Option<string>("--in") { Description = "Backup file.", Required = true };
+        var restore = new Command("restore", "Restore a backup into an empty directory; the root key must then be copied in.") { restoreDir, inFile };
+        restore.SetAction((result, ct) => Guarded(() => BackupTool.RestoreAsync(result.GetValue(restoreDir)!, result.GetValue(inFile)!, Console.Out, ct)));
+        return new Command("backup", "Online backup and restore.") { create, restore };
     }
 
     private static async Task<int> Guarded(Func<Task<int>> action)

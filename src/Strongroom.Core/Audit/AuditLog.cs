@@ -28,6 +28,12 @@ public sealed class AuditLog : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    /// <summary>Calls waiting for their record to be written.</summary>
+    public int Backlog => _queue.Reader.Count;
+
+    /// <summary>False once the writer has stopped (shut down or crashed).</summary>
+    public bool IsRunning => !_writer.IsCompleted;
+
     /// <summary>Sequence number of the last durable record.</summary>
     public long LastSeq => Interlocked.Read(ref _seq);
 

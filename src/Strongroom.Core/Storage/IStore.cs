@@ -22,6 +22,12 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Sets LastAccessedDate of a secret and one version to <paramref name="day"/>. Outside any transaction; idempotent.</summary>
     Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken);
 
+    /// <summary>Counts for operators' gauges. May scan; call at scrape time, not per request.</summary>
+    Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes a consistent snapshot of the whole store to <paramref name="path"/> while writes go on.</summary>
+    Task BackupAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>Appends audit rows (already numbered and chained) in one durable transaction.</summary>
     Task AppendAuditAsync(IReadOnlyList<Audit.AuditRow> rows, CancellationToken cancellationToken);
 

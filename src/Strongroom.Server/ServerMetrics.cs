@@ -1,0 +1,38 @@
+using Prometheus;
+
+namespace Strongroom.Server;
+
+/// <summary>
+/// The Prometheus metrics the server exposes at /metrics. Labels never carry secret names or values:
+/// only service, operation and error code. Static: prometheus-net keeps one default registry per process.
+/// </summary>
+public static class ServerMetrics
+{
+    public static readonly Counter Requests = Metrics.CreateCounter(
+        "strongroom_requests_total", "API requests by service, operation and error code (empty code = success).",
+        new CounterConfiguration { LabelNames = ["service", "operation", "code"] });
+
+    public static readonly Histogram Latency = Metrics.CreateHistogram(
+        "strongroom_request_duration_seconds", "API request latency including the durable audit record.",
+        new HistogramConfiguration
+        {
+            LabelNames = ["service", "operation"],
+            Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        });
+
+    public static readonly Histogram AuditWrite = Metrics.CreateHistogram(
+        "strongroom_audit_wait_seconds", "Time a call waits for its audit record to be durable (group commit).",
+        new HistogramConfiguration { Buckets = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5] });
+
+    public static readonly Counter AuditFailures = Metrics.CreateCounter(
+        "strongroom_audit_failures_total", "Calls refused because their audit record could not be written.");
+
+    public static readonly Counter Rotations = Metrics.CreateCounter(
+        "strongroom_rotations_total", "Secret rotations by outcome.", new CounterConfiguration { LabelNames = ["outcome"] });
+
+    public static readonly Counter KeyRotations = Metrics.CreateCounter(
+        "strongroom_kms_key_rotations_total", "KMS key material rotations by type.", new CounterConfiguration { LabelNames = ["type"] });
+
+    public static readonly Counter SecretsPurged = Metrics.CreateCounter(
+        "strongroom_secrets_purged_total", "Secrets deleted at the end of their recovery window.");
+}
