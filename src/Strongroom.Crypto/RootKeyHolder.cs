@@ -20,6 +20,9 @@ public sealed class RootKeyHolder : IDisposable
 
     public RootKey Current => Volatile.Read(ref _current);
 
+    /// <summary>Raised after <see cref="TryReload"/> switched to a new key.</summary>
+    public event Action? Reloaded;
+
     /// <summary>Re-reads the provider; true when it now gives the key with <paramref name="expectedFingerprint"/>.</summary>
     public bool TryReload(string expectedFingerprint)
     {
@@ -52,9 +55,12 @@ public sealed class RootKeyHolder : IDisposable
             }
 
             _retired.Add(Interlocked.Exchange(ref _current, candidate));
-            return true;
         }
+
+        Reloaded?.Invoke();
+        return true;
     }
+
 
     public void Dispose()
     {

@@ -21,6 +21,9 @@ public sealed class ServerOptions
 
     public RootKeyOptions RootKey { get; set; } = new();
 
+    /// <summary>When set, every durable audit record is also appended to this file as a JSON line (for a SIEM).</summary>
+    public string? AuditFile { get; set; }
+
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 

@@ -61,7 +61,8 @@ public static partial class StrongroomServer
                 await data.EnsureAdminCredentialsAsync(ct);
             }
 
-            await using var audit = await AuditLog.StartAsync(data.Store, ct);
+            using var sink = options.AuditFile is null ? null : new AuditFileSink(options.AuditFile);
+            await using var audit = await AuditLog.StartAsync(data.Store, sink is null ? null : sink.Write, ct);
             using var signer = await AuditSigner.LoadOrCreateAsync(data.Store, data.Root, ct);
             var digester = new AuditDigester(data.Store, signer, TimeProvider.System);
             var app = Build(options, data, audit, digester);
@@ -84,6 +85,8 @@ public static partial class StrongroomServer
             }
 
             await events.RecordAsync("ServerStarted", "strongroom", null, null, new Dictionary<string, string> { ["listen"] = options.Listen, ["rootKeyFingerprint"] = data.Root.Fingerprint });
+            await RecordRootKeyRotationAsync(data, events, ct);
+            data.RootKeys.Reloaded += () => _ = RecordRootKeyRotationAsync(data, events, CancellationToken.None);
             await app.RunAsync(ct);
             await events.RecordAsync("ServerStopped", "strongroom", null, null);
             await digester.WriteDigestAsync(CancellationToken.None);
@@ -223,6 +226,29 @@ public static partial class StrongroomServer
             context.Response.StatusCode = 404;
         });
         return app;
+    }
+
+    /// <summary>Records a RootKeyRotated event when the store's root key differs from the one last recorded.</summary>
+    private static async Task RecordRootKeyRotationAsync(DataDirectory data, ServiceEvents events, CancellationToken ct)
+    {
+        const string setting = "audit_root_fingerprint";
+        var current = await data.Store.GetSettingAsync(RootWrap.FingerprintSetting, ct) ?? data.Root.Fingerprint;
+        var recorded = await data.Store.GetSettingAsync(setting, ct);
+        if (recorded == current)
+        {
+            return;
+        }
+
+        if (recorded is not null)
+        {
+            await events.RecordAsync("RootKeyRotated", "strongroom", null, null, new Dictionary<string, string> { ["previousFingerprint"] = recorded, ["fingerprint"] = current });
+        }
+
+        await data.Store.WriteAsync(async tx =>
+        {
+            await tx.SetSettingAsync(setting, current, ct);
+            return true;
+        }, ct);
     }
 
     private static readonly Prometheus.Gauge Secrets = Prometheus.Metrics.CreateGauge("strongroom_secrets", "Secrets stored (all regions, including replicas and those pending deletion).");

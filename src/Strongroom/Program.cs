@@ -12,7 +12,7 @@ public static class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file",
     ];
 
     /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
@@ -122,8 +122,9 @@ public static class Program
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS.", DefaultValueFactory = _ => Setting("tls-key", null) };
         var logFormat = new Option<string>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => Setting("log-format", "json")! };
         var metricsAccess = new Option<string>("--metrics-access") { Description = "Who may read /metrics: loopback (default), open, off.", DefaultValueFactory = _ => Setting("metrics-access", "loopback")! };
+        var auditFile = new Option<string?>("--audit-file") { Description = "Also append every audit record to this JSON-lines file (for a SIEM).", DefaultValueFactory = _ => Setting("audit-file", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -140,6 +141,7 @@ public static class Program
                 RootKey = rootKey.Read(result),
                 LogFormat = result.GetValue(logFormat)!,
                 MetricsAccess = result.GetValue(metricsAccess)!,
+                AuditFile = result.GetValue(auditFile),
             };
             return await StrongroomServer.RunAsync(options, Console.Error, ct);
         });

@@ -35,6 +35,22 @@ public sealed class OperationsTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditFile_ReceivesEveryDurableRecord()
+    {
+        var file = Path.Combine(_dir, "audit.jsonl");
+        await using (var server = await ServerProcess.StartAsync(DataDir, extra: ["--audit-file", file]))
+        {
+            using var client = TestSigner.FromCredentialsFile(server.Endpoint, Path.Combine(DataDir, "admin.credentials"));
+            await client.CallAsync("ListSecrets", new { });
+            await server.TerminateAsync();
+        }
+
+        var lines = await File.ReadAllLinesAsync(file);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Equal(["ServerStarted", "ListSecrets", "ServerStopped"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("eventName").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task Logs_AreJsonLinesWithStableEventIds()
     {
         await using var server = await ServerProcess.StartAsync(DataDir);

@@ -69,6 +69,9 @@ public sealed class RootKeyCustodyTests : IDisposable
 
         await using var restarted = await ServerProcess.StartAsync(DataDir);
         await VerifyAsync(restarted, ciphertext);
+        await restarted.TerminateAsync();
+        var (_, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
+        Assert.Contains("\"eventName\":\"RootKeyRotated\"", trail, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -20,9 +20,12 @@ public sealed class AuditLog : IAsyncDisposable
 
     private sealed record Pending(AuditEvent Event, TaskCompletionSource Done);
 
-    private AuditLog(IStore store, long seq, byte[] hash)
+    private readonly Action<IReadOnlyList<AuditRow>>? _afterCommit;
+
+    private AuditLog(IStore store, long seq, byte[] hash, Action<IReadOnlyList<AuditRow>>? afterCommit)
     {
         _store = store;
+        _afterCommit = afterCommit;
         _seq = seq;
         _hash = hash;
         _writer = Task.Run(WriteLoopAsync);
@@ -37,11 +40,16 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Sequence number of the last durable record.</summary>
     public long LastSeq => Interlocked.Read(ref _seq);
 
-    public static async Task<AuditLog> StartAsync(IStore store, CancellationToken ct)
+    public static Task<AuditLog> StartAsync(IStore store, CancellationToken ct) => StartAsync(store, null, ct);
+
+    /// <param name="store">Where records are kept.</param>
+    /// <param name="afterCommit">Called with each durable batch, in order (a file sink for a SIEM); its failures are its own.</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<AuditLog> StartAsync(IStore store, Action<IReadOnlyList<AuditRow>>? afterCommit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         var last = await store.LastAuditAsync(ct);
-        return new AuditLog(store, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis);
+        return new AuditLog(store, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis, afterCommit);
     }
 
     /// <summary>Completes once the event's record is durable; throws <see cref="AuditUnavailableException"/> if it cannot be.</summary>
@@ -89,6 +97,8 @@ public sealed class AuditLog : IAsyncDisposable
                 {
                     pending.Done.SetResult();
                 }
+
+                _afterCommit?.Invoke(rows);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
