@@ -14,7 +14,7 @@ public static class AuditShape
     private static readonly HashSet<string> Sensitive = new(StringComparer.Ordinal)
     {
         "SecretString", "SecretBinary", "RandomPassword", "RotationToken", "Plaintext", "CiphertextBlob",
-        "CiphertextForRecipient", "SecretAccessKey", "Password",
+        "CiphertextForRecipient", "SecretAccessKey", "Password", "SourceResult",
     };
 
     private static readonly HashSet<string> ReadOnlyKms = new(StringComparer.Ordinal)
@@ -47,7 +47,7 @@ public static class AuditShape
             using var stream = new MemoryStream();
             using (var writer = new Utf8JsonWriter(stream))
             {
-                Copy(document.RootElement, writer);
+                Copy(document.RootElement, writer, topLevel: true);
             }
 
             return Encoding.UTF8.GetString(stream.ToArray());
@@ -58,7 +58,7 @@ public static class AuditShape
         }
     }
 
-    private static void Copy(JsonElement element, Utf8JsonWriter writer)
+    private static void Copy(JsonElement element, Utf8JsonWriter writer, bool topLevel = false)
     {
         switch (element.ValueKind)
         {
@@ -66,7 +66,8 @@ public static class AuditShape
                 writer.WriteStartObject();
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (Sensitive.Contains(property.Name))
+                    // A parameter's Value is secret at the top level; inside tags "Value" is only a tag value.
+                    if (Sensitive.Contains(property.Name) || (topLevel && property.Name == "Value"))
                     {
                         continue;
                     }

@@ -11,6 +11,7 @@ using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.CloudTrail;
 using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
+using Strongroom.Protocol.Aws.Ssm;
 
 namespace Strongroom.Server;
 
@@ -27,13 +28,15 @@ public sealed partial class ApiEndpoint
     private readonly SecretsManagerApi _secretsManager;
     private readonly KmsApi _kms;
     private readonly CloudTrailApi _cloudTrail;
+    private readonly SsmApi _ssm;
     private readonly AuditLog _audit;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
     {
+        _ssm = ssm;
         _verifier = verifier;
         _secretsManager = secretsManager;
         _kms = kms;
@@ -48,6 +51,7 @@ public sealed partial class ApiEndpoint
         target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal) ? ("secretsmanager", target[SecretsManagerApi.TargetPrefix.Length..])
         : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", target[KmsApi.TargetPrefix.Length..])
         : target.StartsWith(CloudTrailApi.TargetPrefix, StringComparison.Ordinal) ? ("cloudtrail", target[CloudTrailApi.TargetPrefix.Length..])
+        : target.StartsWith(SsmApi.TargetPrefix, StringComparison.Ordinal) ? ("ssm", target[SsmApi.TargetPrefix.Length..])
         : (null, target);
 
     public async Task HandleAsync(HttpContext context)
@@ -57,7 +61,7 @@ public sealed partial class ApiEndpoint
         var started = _time.GetUtcNow();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var (service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
-        var messageMember = service == "kms" ? "message" : "Message";
+        var messageMember = service is "kms" or "ssm" ? "message" : "Message";
         byte[]? rented = null;
         var output = new ArrayBufferWriter<byte>(512);
         CallerIdentity? caller = null;
@@ -90,6 +94,9 @@ public sealed partial class ApiEndpoint
                     break;
                 case "cloudtrail":
                     await _cloudTrail.InvokeAsync(operation, body, writer, context.RequestAborted);
+                    break;
+                case "ssm":
+                    await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, context.RequestAborted);
                     break;
                 default:
                     await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
@@ -136,6 +143,7 @@ public sealed partial class ApiEndpoint
             "secretsmanager" when _secretsManager.Handles(operation) => operation,
             "kms" when _kms.Operations.Contains(operation) => operation,
             "cloudtrail" when operation == "LookupEvents" => operation,
+            "ssm" when _ssm.Operations.Contains(operation) => operation,
             _ => "unknown",
         };
         ServerMetrics.Requests.WithLabels(label, operationLabel, error?.Code ?? string.Empty).Inc();

@@ -13,8 +13,11 @@ public sealed partial class PurgeService : BackgroundService
     private readonly ILogger<PurgeService> _logger;
     private readonly ServiceEvents _events;
 
-    public PurgeService(SecretsService secrets, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
+    private readonly Core.Parameters.ParameterService _parameters;
+
+    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
     {
+        _parameters = parameters;
         _secrets = secrets;
         _events = events;
         _options = options;
@@ -33,6 +36,11 @@ public sealed partial class PurgeService : BackgroundService
                 foreach (var secret in purged)
                 {
                     await _events.RecordAsync("EndSecretDelete", "secretsmanager", secret.Region, new Core.Audit.AuditResource(secret.Arn, "AWS::SecretsManager::Secret"));
+                }
+
+                foreach (var parameter in await _parameters.ExpireDueAsync(stoppingToken))
+                {
+                    await _events.RecordAsync("DeleteParameter", "ssm", parameter.Region, new Core.Audit.AuditResource(_parameters.Arn(parameter.Region, parameter.Name), "AWS::SSM::Parameter"), new Dictionary<string, string> { ["reason"] = "Expiration policy" });
                 }
 
                 if (purged.Count > 0)

@@ -166,6 +166,8 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
         builder.Services.AddSingleton<KmsService>();
+        builder.Services.AddSingleton<Core.Parameters.ParameterService>();
+        builder.Services.AddSingleton<Protocol.Aws.Ssm.SsmApi>();
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
         builder.Services.AddSingleton<SigV4Verifier>();

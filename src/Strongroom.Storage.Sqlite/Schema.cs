@@ -104,5 +104,21 @@ internal static class Schema
             signature BLOB NOT NULL);
         CREATE TABLE root_wrapped (name TEXT PRIMARY KEY, wrapped BLOB NOT NULL);
         """,
+        """
+        CREATE TABLE parameters (
+            region TEXT NOT NULL,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (region, key));
+        CREATE TABLE parameter_versions (
+            region TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            meta TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (region, key, version));
+        """,
     ];
 }

@@ -348,6 +348,95 @@ internal sealed class SqliteAccess : IStoreTransaction
         };
     }
 
+    // ------------------------------------------------------------ parameters
+
+    private List<Core.Parameters.ParameterRecord> QueryParameters(string where, params (string, object?)[] parameters)
+    {
+        using var cmd = Command($"SELECT region, key, name, meta, value FROM parameters {where}", parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Core.Parameters.ParameterRecord>();
+        while (r.Read())
+        {
+            var (version, meta) = ParameterMeta.Read(r.GetString(3), (byte[])r.GetValue(4));
+            list.Add(new Core.Parameters.ParameterRecord
+            {
+                Region = r.GetString(0),
+                Key = r.GetString(1),
+                Name = r.GetString(2),
+                Current = version,
+                Labels = meta.Labels is null ? new Dictionary<string, long>(StringComparer.Ordinal) : new Dictionary<string, long>(meta.Labels, StringComparer.Ordinal),
+                Tags = meta.Tags?.Select(t => new KeyValuePair<string, string>(t.Key, t.Value)).ToList() ?? [],
+            });
+        }
+
+        return list;
+    }
+
+    public Task<Core.Parameters.ParameterRecord?> FindParameterAsync(string region, string key, CancellationToken cancellationToken) =>
+        Task.FromResult(QueryParameters("WHERE region = $r AND key = $k", ("$r", region), ("$k", key)).FirstOrDefault());
+
+    public Task<IReadOnlyList<Core.Parameters.ParameterRecord>> ScanParametersAsync(string region, string keyPrefix, string? afterKey, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Core.Parameters.ParameterRecord>>(QueryParameters(
+            "WHERE region = $r AND key >= $lo AND key < $hi AND key > $after ORDER BY key LIMIT $limit",
+            ("$r", region), ("$lo", keyPrefix), ("$hi", keyPrefix + "\uffff"), ("$after", afterKey ?? string.Empty), ("$limit", limit)));
+
+    public Task<IReadOnlyList<Core.Parameters.ParameterVersionRecord>> ListParameterVersionsAsync(string region, string key, CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT meta, value FROM parameter_versions WHERE region = $r AND key = $k ORDER BY version", ("$r", region), ("$k", key));
+        using var r = cmd.ExecuteReader();
+        var list = new List<Core.Parameters.ParameterVersionRecord>();
+        while (r.Read())
+        {
+            list.Add(ParameterMeta.Read(r.GetString(0), (byte[])r.GetValue(1)).Version);
+        }
+
+        return Task.FromResult<IReadOnlyList<Core.Parameters.ParameterVersionRecord>>(list);
+    }
+
+    public Task<IReadOnlyList<string>> ListParameterRegionsAsync(CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT DISTINCT region FROM parameters ORDER BY region");
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read())
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(list);
+    }
+
+    public Task UpsertParameterAsync(Core.Parameters.ParameterRecord parameter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        Execute(
+            "INSERT INTO parameters (region, key, name, meta, value) VALUES ($r, $k, $n, $m, $v) ON CONFLICT (region, key) DO UPDATE SET meta = excluded.meta, value = excluded.value",
+            ("$r", parameter.Region), ("$k", parameter.Key), ("$n", parameter.Name), ("$m", ParameterMeta.Write(parameter.Current, parameter)), ("$v", parameter.Current.Value));
+        return Task.CompletedTask;
+    }
+
+    public Task InsertParameterVersionAsync(string region, string key, Core.Parameters.ParameterVersionRecord version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        Execute(
+            "INSERT INTO parameter_versions (region, key, version, meta, value) VALUES ($r, $k, $ver, $m, $v)",
+            ("$r", region), ("$k", key), ("$ver", version.Version), ("$m", ParameterMeta.Write(version)), ("$v", version.Value));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteParameterVersionAsync(string region, string key, long version, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM parameter_versions WHERE region = $r AND key = $k AND version = $v", ("$r", region), ("$k", key), ("$v", version));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteParameterAsync(string region, string key, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM parameter_versions WHERE region = $r AND key = $k", ("$r", region), ("$k", key));
+        Execute("DELETE FROM parameters WHERE region = $r AND key = $k", ("$r", region), ("$k", key));
+        return Task.CompletedTask;
+    }
+
     // ------------------------------------------------------------ audit
 
     private const string AuditColumns = "seq, event_id, event_time_ms, event_name, event_source, username, access_key_id, read_only, resource_name, resource_type, record, hash";

@@ -138,6 +138,14 @@ public sealed class SqliteStore : IStore
     public Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).RecordAccess(secretId, versionId, day); return Task.FromResult(true); }, cancellationToken);
 
+    public Task<Core.Parameters.ParameterRecord?> FindParameterAsync(string region, string key, CancellationToken cancellationToken) => Read(a => a.FindParameterAsync(region, key, cancellationToken));
+
+    public Task<IReadOnlyList<Core.Parameters.ParameterRecord>> ScanParametersAsync(string region, string keyPrefix, string? afterKey, int limit, CancellationToken cancellationToken) => Read(a => a.ScanParametersAsync(region, keyPrefix, afterKey, limit, cancellationToken));
+
+    public Task<IReadOnlyList<Core.Parameters.ParameterVersionRecord>> ListParameterVersionsAsync(string region, string key, CancellationToken cancellationToken) => Read(a => a.ListParameterVersionsAsync(region, key, cancellationToken));
+
+    public Task<IReadOnlyList<string>> ListParameterRegionsAsync(CancellationToken cancellationToken) => Read(a => a.ListParameterRegionsAsync(cancellationToken));
+
     public Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.Statistics()));
 
     public async Task BackupAsync(string path, CancellationToken cancellationToken)

@@ -201,6 +201,9 @@ public sealed class ServerProcessTests : IDisposable
         Assert.DoesNotContain(canary, reused.ToString(), StringComparison.Ordinal);
         var (_, big) = await client.CallAsync("PutSecretValue", new { SecretId = "canary", SecretString = canary + new string('x', 70000), ClientRequestToken = Guid.NewGuid().ToString() });
         Assert.DoesNotContain(canary, big.ToString(), StringComparison.Ordinal);
+        Assert.Equal(200, (await client.CallAsync("ssm", "PutParameter", new { Name = "/canary/param", Value = canary + "-ssm", Type = "SecureString" }, CancellationToken.None)).Status);
+        var (_, parameter) = await client.CallAsync("ssm", "GetParameter", new { Name = "/canary/param", WithDecryption = true }, CancellationToken.None);
+        Assert.Equal(canary + "-ssm", parameter.GetProperty("Parameter").GetProperty("Value").GetString());
         var (_, value) = await client.CallAsync("GetSecretValue", new { SecretId = "canary" });
         Assert.Equal(canary + "-t", value.GetProperty("SecretString").GetString());
 

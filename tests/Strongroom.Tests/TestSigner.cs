@@ -44,7 +44,12 @@ internal sealed class TestSigner : IDisposable
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var date = amzDate[..8];
         var host = _endpoint.Authority;
-        var target = (service == "kms" ? "TrentService." : "secretsmanager.") + operation;
+        var target = service switch
+        {
+            "kms" => "TrentService.",
+            "ssm" => "AmazonSSM.",
+            _ => "secretsmanager.",
+        } + operation;
         var canonical = $"POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{host}\nx-amz-date:{amzDate}\nx-amz-target:{target}\n\ncontent-type;host;x-amz-date;x-amz-target\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
         var scope = $"{date}/us-east-1/{service}/aws4_request";
         var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";

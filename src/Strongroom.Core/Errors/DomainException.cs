@@ -30,6 +30,12 @@ public sealed class DomainException : Exception
 
     public ErrorKind Kind { get; }
 
+    /// <summary>A service-specific AWS error code (Parameter Store's ParameterNotFound, …) when no shared kind fits.</summary>
+    public string? Code { get; private init; }
+
+    /// <summary>An error with its own AWS code, answered with HTTP 400.</summary>
+    public static DomainException WithCode(string code, string message) => new(ErrorKind.InvalidParameter, message) { Code = code };
+
     public static DomainException SecretNotFound() =>
         new(ErrorKind.ResourceNotFound, "Secrets Manager can't find the specified secret.");
 

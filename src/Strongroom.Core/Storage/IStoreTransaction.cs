@@ -47,6 +47,16 @@ public interface IStoreTransaction : IStoreReader
 
     Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
 
+    /// <summary>Writes the parameter row (latest version, labels, tags).</summary>
+    Task UpsertParameterAsync(Parameters.ParameterRecord parameter, CancellationToken cancellationToken);
+
+    Task InsertParameterVersionAsync(string region, string key, Parameters.ParameterVersionRecord version, CancellationToken cancellationToken);
+
+    Task DeleteParameterVersionAsync(string region, string key, long version, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a parameter with every version, label and tag.</summary>
+    Task DeleteParameterAsync(string region, string key, CancellationToken cancellationToken);
+
     /// <summary>Every value wrapped by the root key (KMS key material, access-key secrets), for root-key rotation.</summary>
     Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken);
 

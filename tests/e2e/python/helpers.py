@@ -171,6 +171,28 @@ def cloudtrail(region=REGION):
         return client
 
 
+def ssm(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
+    """A boto3 SSM (Parameter Store) client pointed at the server (same settings as `sm`)."""
+    key = ("ssm", region, validate, access_key, secret_key)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            config = botocore.config.Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                parameter_validation=validate,
+                connect_timeout=10,
+                read_timeout=60,
+            )
+            session = boto3.session.Session(
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                region_name=region,
+            )
+            client = session.client("ssm", endpoint_url=endpoint(), config=config)
+            _clients[key] = client
+        return client
+
+
 def unique_prefix():
     """A fresh name prefix `t-<uuid8>/` that no other test uses."""
     return "t-%s/" % uuid.uuid4().hex[:8]
@@ -488,3 +510,94 @@ def temp_file(data):
         yield path
     finally:
         os.unlink(path)
+
+
+# ------------------------------------------------------------------ Parameter Store
+
+# arn:aws:ssm:<region>:<12-digit account>:parameter/<name without its leading slash> (SSM spec §3.1).
+SSM_PARAMETER_ARN_RE = re.compile(
+    r"^arn:aws:ssm:(?P<region>[a-z]+(?:-[a-z]+)*-\d+):(?P<account>\d{12}):parameter/(?P<name>[A-Za-z0-9_.\-/]+)$"
+)
+# The AWS managed key Parameter Store uses for SecureString by default (SSM spec §2.1 PutParameter).
+SSM_MANAGED_ALIAS = "alias/aws/ssm"
+
+
+def unique_parameter_path():
+    """A fresh hierarchy `/t-<uuid8>` that no other test uses (parameter names go below it)."""
+    return "/t-%s" % uuid.uuid4().hex[:8]
+
+
+def cleanup_parameters(names, region=REGION):
+    """Best-effort removal of parameters a test created (never raises); 10 names per call."""
+    names = list(names)
+    client = ssm(region)
+    for i in range(0, len(names), 10):
+        try:
+            client.delete_parameters(Names=names[i:i + 10])
+        except Exception:  # noqa: BLE001 - cleanup must never turn a pass into an error
+            pass
+
+
+class SSMTestCase(KMSTestCase):
+    """KMSTestCase plus a Parameter Store client (`self.ssm`) and a per-test hierarchy `self.path`.
+
+    Every parameter name a test makes through `pname` lives below `/t-<uuid8>/`; parameters created
+    through `put` are deleted afterwards (best effort).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.ssm = ssm(self.region)
+        self.path = "/" + self.prefix.rstrip("/")  # the same t-<uuid8> as self.prefix
+        self._parameters = []
+        self.addCleanup(lambda: cleanup_parameters(self._parameters, self.region))
+
+    def pname(self, suffix="p"):
+        return self.path + "/" + suffix
+
+    def track(self, *names):
+        """Delete these parameter names when the test ends (for parameters made another way)."""
+        self._parameters.extend(names)
+
+    def put(self, name, value="v", type="String", **kwargs):
+        """PutParameter(Name=name, Value=value, Type=type, ...); returns the response. Deleted afterwards."""
+        kwargs.setdefault("Name", name)
+        kwargs.setdefault("Value", value)
+        if type is not None:
+            kwargs.setdefault("Type", type)
+        if kwargs["Name"] not in self._parameters:
+            self._parameters.append(kwargs["Name"])
+        return self.ssm.put_parameter(**kwargs)
+
+    def get(self, name, decrypt=None):
+        kwargs = {"Name": name}
+        if decrypt is not None:
+            kwargs["WithDecryption"] = decrypt
+        return self.ssm.get_parameter(**kwargs)["Parameter"]
+
+    def describe(self, *filters, **kwargs):
+        """Every DescribeParameters result (all pages) for the given ParameterFilters."""
+        pages = self.ssm.get_paginator("describe_parameters").paginate(
+            ParameterFilters=list(filters), **kwargs)
+        return [p for page in pages for p in page["Parameters"]]
+
+    def describe_one(self, name):
+        found = self.describe({"Key": "Name", "Option": "Equals", "Values": [name]})
+        self.assertEqual([p["Name"] for p in found], [name], "DescribeParameters Name=%s" % name)
+        return found[0]
+
+    def history(self, name, **kwargs):
+        pages = self.ssm.get_paginator("get_parameter_history").paginate(Name=name, **kwargs)
+        return [p for page in pages for p in page["Parameters"]]
+
+    def tags_of(self, name):
+        tags = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+        return {t["Key"]: t["Value"] for t in tags}
+
+    def assertParameterArn(self, arn, name, region=None):
+        m = SSM_PARAMETER_ARN_RE.match(arn or "")
+        self.assertIsNotNone(m, "bad parameter ARN %r" % arn)
+        self.assertEqual(m.group("region"), region or self.region)
+        self.assertEqual(m.group("name"), name[1:] if name.startswith("/") else name)
+        return m
+
