@@ -10,8 +10,9 @@ namespace Strongroom.Tests;
 /// <summary>A SecretsService over a real SQLite file in a temp directory, with a fake clock.</summary>
 internal sealed class ServiceFixture : IAsyncDisposable
 {
-    private ServiceFixture(string dir, SqliteStore store, RootKeyHolder root, KeyRing keys, SecretsService service, FakeTimeProvider time)
+    private ServiceFixture(string dir, SqliteStore store, RootKeyHolder root, KeyRing keys, SecretsService service, FakeTimeProvider time, KmsService kms)
     {
+        Kms = kms;
         Dir = dir;
         Store = store;
         Root = root;
@@ -30,6 +31,8 @@ internal sealed class ServiceFixture : IAsyncDisposable
 
     public SecretsService Service { get; }
 
+    public KmsService Kms { get; }
+
     public FakeTimeProvider Time { get; }
 
     public const string Region = "us-east-1";
@@ -43,7 +46,7 @@ internal sealed class ServiceFixture : IAsyncDisposable
         var root = new RootKeyHolder(RootKey.Generate(), null);
         var identity = new ServerIdentity("111122223333", Region);
         var keys = new KeyRing(store, new RootWrap(root), identity, time);
-        return new ServiceFixture(dir, store, root, keys, new SecretsService(store, keys, identity, time), time);
+        return new ServiceFixture(dir, store, root, keys, new SecretsService(store, keys, identity, time), time, new KmsService(store, keys, identity, time));
     }
 
     public static string Token() => Guid.NewGuid().ToString();
