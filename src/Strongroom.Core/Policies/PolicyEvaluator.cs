@@ -1,0 +1,515 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Strongroom.Core.Policies;
+
+public enum PolicyDecision
+{
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+/// <summary>A policy with the name it is shown by (e.g. "user/alice inline read-prod", "resource policy").</summary>
+public sealed record NamedPolicy(string Name, PolicyDocument Document);
+
+/// <summary>The decision and the statement that made it (null for an implicit deny).</summary>
+public sealed record AuthorizationResult(PolicyDecision Decision, NamedPolicy? Policy, PolicyStatement? Statement)
+{
+    public bool Allowed => Decision == PolicyDecision.Allow;
+}
+
+/// <summary>
+/// AWS's evaluation logic: an explicit Deny in any applicable policy wins; otherwise an Allow from an
+/// identity policy (narrowed by session policies when there are any) or from the resource's policy; otherwise
+/// an implicit deny. Pure and thread-safe.
+/// </summary>
+public static class PolicyEvaluator
+{
+    private static readonly HashSet<string> BaseOperators = new(StringComparer.Ordinal)
+    {
+        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
+        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
+        "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+    };
+
+    public static bool IsKnownOperator(string op)
+    {
+        var (_, _, baseOp) = Split(op);
+        return BaseOperators.Contains(baseOp) && !(baseOp == "Null" && op != "Null");
+    }
+
+    private static (string? SetOperator, bool IfExists, string Base) Split(string op)
+    {
+        string? set = null;
+        if (op.StartsWith("ForAllValues:", StringComparison.Ordinal))
+        {
+            set = "ForAllValues";
+            op = op["ForAllValues:".Length..];
+        }
+        else if (op.StartsWith("ForAnyValue:", StringComparison.Ordinal))
+        {
+            set = "ForAnyValue";
+            op = op["ForAnyValue:".Length..];
+        }
+
+        var ifExists = op.EndsWith("IfExists", StringComparison.Ordinal) && op != "IfExists";
+        return (set, ifExists, ifExists ? op[..^"IfExists".Length] : op);
+    }
+
+    public static AuthorizationResult Evaluate(RequestContext request, IReadOnlyList<NamedPolicy> identityPolicies, NamedPolicy? resourcePolicy = null, IReadOnlyList<NamedPolicy>? sessionPolicies = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(identityPolicies);
+        (NamedPolicy, PolicyStatement)? identityAllow = null, resourceAllow = null, sessionAllow = null;
+        foreach (var policy in identityPolicies)
+        {
+            var (deny, allow) = Match(policy, request, resourcePolicy: false);
+            if (deny is not null)
+            {
+                return new AuthorizationResult(PolicyDecision.ExplicitDeny, policy, deny);
+            }
+
+            identityAllow ??= allow is null ? null : (policy, allow);
+        }
+
+        foreach (var policy in sessionPolicies ?? [])
+        {
+            var (deny, allow) = Match(policy, request, resourcePolicy: false);
+            if (deny is not null)
+            {
+                return new AuthorizationResult(PolicyDecision.ExplicitDeny, policy, deny);
+            }
+
+            sessionAllow ??= allow is null ? null : (policy, allow);
+        }
+
+        if (resourcePolicy is not null)
+        {
+            var (deny, allow) = Match(resourcePolicy, request, resourcePolicy: true);
+            if (deny is not null)
+            {
+                return new AuthorizationResult(PolicyDecision.ExplicitDeny, resourcePolicy, deny);
+            }
+
+            resourceAllow = allow is null ? null : (resourcePolicy, allow);
+        }
+
+        var sessionsLimit = sessionPolicies is { Count: > 0 };
+        if (identityAllow is { } i && (!sessionsLimit || sessionAllow is not null))
+        {
+            return new AuthorizationResult(PolicyDecision.Allow, i.Item1, i.Item2);
+        }
+
+        if (resourceAllow is { } r)
+        {
+            return new AuthorizationResult(PolicyDecision.Allow, r.Item1, r.Item2);
+        }
+
+        return new AuthorizationResult(PolicyDecision.ImplicitDeny, null, null);
+    }
+
+    /// <summary>The first applicable Deny and the first applicable Allow statement of one policy.</summary>
+    public static (PolicyStatement? Deny, PolicyStatement? Allow) Match(NamedPolicy policy, RequestContext request, bool resourcePolicy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        PolicyStatement? allow = null;
+        foreach (var statement in policy.Document.Statements)
+        {
+            if (!Applies(statement, policy.Document.VariablesEnabled, request, resourcePolicy))
+            {
+                continue;
+            }
+
+            if (!statement.Allow)
+            {
+                return (statement, null);
+            }
+
+            allow ??= statement;
+        }
+
+        return (null, allow);
+    }
+
+    private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy)
+    {
+        if (s.Actions is not null ? !s.Actions.Any(a => Glob(a, request.Action, ignoreCase: true)) : s.NotActions!.Any(a => Glob(a, request.Action, ignoreCase: true)))
+        {
+            return false;
+        }
+
+        if (s.Resources is not null && !s.Resources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false)))
+        {
+            return false;
+        }
+
+        if (s.NotResources is not null && s.NotResources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false)))
+        {
+            return false;
+        }
+
+        if (resourcePolicy || s.Principals is not null || s.NotPrincipals is not null)
+        {
+            if (s.Principals is not null && !PrincipalMatches(s.Principals, request))
+            {
+                return false;
+            }
+
+            if (s.NotPrincipals is not null && PrincipalMatches(s.NotPrincipals, request))
+            {
+                return false;
+            }
+        }
+
+        foreach (var condition in s.Conditions)
+        {
+            if (!ConditionHolds(condition, variables, request))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool PrincipalMatches(IReadOnlyDictionary<string, IReadOnlyList<string>> principals, RequestContext request)
+    {
+        if (principals.ContainsKey("*"))
+        {
+            return true;
+        }
+
+        if (!principals.TryGetValue("AWS", out var values))
+        {
+            return false;
+        }
+
+        var candidates = new List<string>();
+        if (request.PrincipalArn is not null)
+        {
+            candidates.Add(request.PrincipalArn);
+        }
+
+        candidates.AddRange(request.Get("aws:PrincipalArn") ?? []);
+        foreach (var value in values)
+        {
+            if (value == "*")
+            {
+                return true;
+            }
+
+            var account = value.Length == 12 && value.All(char.IsAsciiDigit) ? value
+                : value.StartsWith("arn:aws:iam::", StringComparison.Ordinal) && value.EndsWith(":root", StringComparison.Ordinal) ? value.Split(':')[4] : null;
+            if (account is not null && request.AccountId == account)
+            {
+                return true;
+            }
+
+            if (candidates.Contains(value, StringComparer.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Replaces ${key} policy variables; null when a referenced key is missing (the element then matches nothing).</summary>
+    public static string? Substitute(string text, bool enabled, RequestContext request)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!enabled || !text.Contains("${", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length);
+        var i = 0;
+        while (i < text.Length)
+        {
+            var start = text.IndexOf("${", i, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                builder.Append(text, i, text.Length - i);
+                break;
+            }
+
+            var end = text.IndexOf('}', start);
+            if (end < 0)
+            {
+                builder.Append(text, i, text.Length - i);
+                break;
+            }
+
+            builder.Append(text, i, start - i);
+            var inner = text[(start + 2)..end];
+            string? replacement = inner switch
+            {
+                "*" => "*",
+                "?" => "?",
+                "$" => "$",
+                _ => null,
+            };
+            if (replacement is null)
+            {
+                var name = inner;
+                string? fallback = null;
+                var comma = inner.IndexOf(',', StringComparison.Ordinal);
+                if (comma >= 0)
+                {
+                    name = inner[..comma].Trim();
+                    var rest = inner[(comma + 1)..].Trim();
+                    fallback = rest.Length >= 2 && rest[0] == '\'' && rest[^1] == '\'' ? rest[1..^1] : null;
+                }
+
+                var values = request.Get(name);
+                replacement = values is { Count: > 0 } ? values[0] : fallback;
+                if (replacement is null)
+                {
+                    return null;
+                }
+
+                // A value must not be able to widen the pattern it is put into.
+                replacement = replacement.Replace("*", "${*}", StringComparison.Ordinal).Replace("?", "${?}", StringComparison.Ordinal);
+                replacement = LiteralWildcards(replacement);
+            }
+            else if (replacement is "*" or "?")
+            {
+                replacement = replacement == "*" ? LiteralStar : LiteralQuestion;
+            }
+
+            builder.Append(replacement);
+            i = end + 1;
+        }
+
+        return builder.ToString();
+    }
+
+    // Private-use characters stand for literal * and ? inside a pattern after substitution.
+    private const string LiteralStar = "\uE000";
+    private const string LiteralQuestion = "\uE001";
+
+    private static string LiteralWildcards(string value) =>
+        value.Replace("${*}", LiteralStar, StringComparison.Ordinal).Replace("${?}", LiteralQuestion, StringComparison.Ordinal);
+
+    /// <summary>Wildcard match: * any run, ? one character (literal forms from ${*}/${?} match themselves).</summary>
+    public static bool Glob(string pattern, string value, bool ignoreCase)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(value);
+        int p = 0, v = 0, star = -1, mark = 0;
+        while (v < value.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = v;
+            }
+            else if (p < pattern.Length && (pattern[p] == '?' || Same(pattern[p], value[v], ignoreCase)))
+            {
+                p++;
+                v++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                v = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private static bool Same(char patternChar, char valueChar, bool ignoreCase)
+    {
+        patternChar = patternChar switch
+        {
+            '\uE000' => '*',
+            '\uE001' => '?',
+            _ => patternChar,
+        };
+        return ignoreCase ? char.ToLowerInvariant(patternChar) == char.ToLowerInvariant(valueChar) : patternChar == valueChar;
+    }
+
+    private static bool ConditionHolds(PolicyCondition condition, bool variables, RequestContext request)
+    {
+        var (set, ifExists, op) = Split(condition.Operator);
+        var actual = request.Get(condition.Key);
+        var present = actual is { Count: > 0 };
+        if (op == "Null")
+        {
+            return condition.Values.Any(v => string.Equals(v, "true", StringComparison.OrdinalIgnoreCase)) ? !present : present;
+        }
+
+        var negated = op is "StringNotEquals" or "StringNotEqualsIgnoreCase" or "StringNotLike" or "NumericNotEquals" or "DateNotEquals" or "NotIpAddress" or "ArnNotEquals" or "ArnNotLike";
+        if (!present)
+        {
+            return set switch
+            {
+                "ForAllValues" => true,
+                "ForAnyValue" => false,
+                _ => ifExists || negated,
+            };
+        }
+
+        var policyValues = op.StartsWith("String", StringComparison.Ordinal) || op.StartsWith("Arn", StringComparison.Ordinal)
+            ? condition.Values.Select(v => Substitute(v, variables, request)).Where(v => v is not null).Select(v => v!).ToList()
+            : condition.Values.ToList();
+        var positive = negated ? op switch
+        {
+            "StringNotEquals" => "StringEquals",
+            "StringNotEqualsIgnoreCase" => "StringEqualsIgnoreCase",
+            "StringNotLike" => "StringLike",
+            "NumericNotEquals" => "NumericEquals",
+            "DateNotEquals" => "DateEquals",
+            "NotIpAddress" => "IpAddress",
+            "ArnNotEquals" => "ArnEquals",
+            _ => "ArnLike",
+        } : op;
+
+        // One request value against the policy values: a positive operator matches any of them, a negated one none.
+        bool MatchOne(string value) => negated ? !policyValues.Any(p => Compare(positive, value, p)) : policyValues.Any(p => Compare(positive, value, p));
+
+        return set switch
+        {
+            "ForAllValues" => actual!.All(MatchOne),
+            "ForAnyValue" => actual!.Any(MatchOne),
+            _ => actual!.Any(MatchOne),
+        };
+    }
+
+    private static bool Compare(string op, string actual, string expected)
+    {
+        switch (op)
+        {
+            case "StringEquals":
+                return actual == Unliteral(expected);
+            case "StringEqualsIgnoreCase":
+                return string.Equals(actual, Unliteral(expected), StringComparison.OrdinalIgnoreCase);
+            case "StringLike":
+                return Glob(expected, actual, ignoreCase: false);
+            case "ArnEquals":
+            case "ArnLike":
+                return ArnMatches(expected, actual);
+            case "Bool":
+                return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
+            case "BinaryEquals":
+                return actual == expected;
+            case "IpAddress":
+                return IpMatches(expected, actual);
+            default:
+                if (op.StartsWith("Numeric", StringComparison.Ordinal))
+                {
+                    return double.TryParse(actual, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)
+                        && double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var e)
+                        && Ordered(op["Numeric".Length..], a.CompareTo(e));
+                }
+
+                if (op.StartsWith("Date", StringComparison.Ordinal))
+                {
+                    return ParseDate(actual) is { } ad && ParseDate(expected) is { } ed && Ordered(op["Date".Length..], ad.CompareTo(ed));
+                }
+
+                return false;
+        }
+    }
+
+    private static string Unliteral(string value) => value.Replace(LiteralStar, "*", StringComparison.Ordinal).Replace(LiteralQuestion, "?", StringComparison.Ordinal);
+
+    private static bool Ordered(string relation, int comparison) => relation switch
+    {
+        "Equals" => comparison == 0,
+        "LessThan" => comparison < 0,
+        "LessThanEquals" => comparison <= 0,
+        "GreaterThan" => comparison > 0,
+        "GreaterThanEquals" => comparison >= 0,
+        _ => false,
+    };
+
+    private static DateTimeOffset? ParseDate(string value)
+    {
+        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(epoch);
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
+    }
+
+    /// <summary>ARN matching segment by segment (six colon-separated parts), wildcards within each.</summary>
+    private static bool ArnMatches(string pattern, string arn)
+    {
+        var p = pattern.Split(':', 6);
+        var a = arn.Split(':', 6);
+        if (p.Length != 6 || a.Length != 6)
+        {
+            return Glob(pattern, arn, ignoreCase: false);
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            if (!Glob(p[i], a[i], ignoreCase: false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IpMatches(string cidr, string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            return false;
+        }
+
+        if (!cidr.Contains('/', StringComparison.Ordinal))
+        {
+            return IPAddress.TryParse(cidr, out var single) && single.Equals(ip);
+        }
+
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        if (!IPAddress.TryParse(cidr[..slash], out var network) || !int.TryParse(cidr.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+        {
+            return false;
+        }
+
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        var a = ip.GetAddressBytes();
+        var n = network.GetAddressBytes();
+        if (a.Length != n.Length || prefix < 0 || prefix > a.Length * 8)
+        {
+            return false;
+        }
+
+        // Compare the first `prefix` bits; host bits in the policy's address are ignored, as AWS does.
+        for (var bit = 0; bit < prefix; bit++)
+        {
+            var mask = (byte)(0x80 >> (bit % 8));
+            if ((a[bit / 8] & mask) != (n[bit / 8] & mask))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

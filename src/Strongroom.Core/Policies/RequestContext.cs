@@ -1,0 +1,36 @@
+namespace Strongroom.Core.Policies;
+
+/// <summary>
+/// What an authorisation decision is about: the action, the resource, the caller, and the condition keys
+/// (names are case-insensitive; every key may hold several values). Not thread-safe while being built.
+/// </summary>
+public sealed class RequestContext
+{
+    private readonly Dictionary<string, IReadOnlyList<string>> _keys = new(StringComparer.OrdinalIgnoreCase);
+
+    public required string Action { get; init; }
+
+    public required string Resource { get; init; }
+
+    /// <summary>The caller's ARN (an assumed-role session's ARN for sessions).</summary>
+    public string? PrincipalArn { get; init; }
+
+    /// <summary>The caller's account.</summary>
+    public string? AccountId { get; init; }
+
+    public RequestContext With(string key, params string[] values)
+    {
+        _keys[key] = values;
+        return this;
+    }
+
+    public RequestContext With(string key, IReadOnlyList<string> values)
+    {
+        _keys[key] = values;
+        return this;
+    }
+
+    public IReadOnlyList<string>? Get(string key) => _keys.TryGetValue(key, out var values) ? values : null;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Keys => _keys;
+}
