@@ -40,7 +40,7 @@ public static class AuditTool
     }
 
     /// <summary>Exit code 0 only when the whole trail verifies.</summary>
-    public static async Task<int> VerifyAsync(string dataDir, string? publicKeyFile, TextWriter output, CancellationToken ct)
+    public static async Task<int> VerifyAsync(string dataDir, string? publicKeyFile, TextWriter output, CancellationToken ct, string? archiveDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         await using var store = await OpenAsync(dataDir, ct);
@@ -61,7 +61,7 @@ public static class AuditTool
             return 1;
         }
 
-        var result = await AuditVerifier.VerifyAsync(store, pem, ct);
+        var result = await AuditVerifier.VerifyAsync(store, pem, archiveDirectory ?? Path.Combine(Path.GetFullPath(dataDir), "audit-archive"), ct);
         await output.WriteLineAsync(result.Ok ? "OK: " + result.Message : $"FAILED at record {result.FirstBadSeq}: {result.Message}");
         return result.Ok ? 0 : 1;
     }

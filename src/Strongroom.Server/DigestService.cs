@@ -12,8 +12,11 @@ public sealed partial class DigestService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<DigestService> _logger;
 
-    public DigestService(AuditDigester digester, ServerOptions options, TimeProvider time, ILogger<DigestService> logger)
+    private readonly AuditArchive? _archive;
+
+    public DigestService(AuditDigester digester, ServerOptions options, TimeProvider time, ILogger<DigestService> logger, AuditArchive? archive = null)
     {
+        _archive = archive;
         _digester = digester;
         _options = options;
         _time = time;
@@ -28,6 +31,10 @@ public sealed partial class DigestService : BackgroundService
             try
             {
                 await _digester.WriteDigestAsync(stoppingToken);
+                if (_archive is not null)
+                {
+                    await _archive.ArchiveDueAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

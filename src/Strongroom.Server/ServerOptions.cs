@@ -24,6 +24,12 @@ public sealed class ServerOptions
     /// <summary>When set, every durable audit record is also appended to this file as a JSON line (for a SIEM).</summary>
     public string? AuditFile { get; set; }
 
+    /// <summary>Audit records older than this move to JSON-lines archive files (null: keep everything in the store).</summary>
+    public TimeSpan? AuditRetention { get; set; }
+
+    /// <summary>Where archived audit records go (default DATA_DIR/audit-archive).</summary>
+    public string? AuditArchiveDir { get; set; }
+
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 

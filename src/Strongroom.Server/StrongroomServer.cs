@@ -175,6 +175,11 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(digester);
         builder.Services.AddSingleton<ServiceEvents>();
         builder.Services.AddSingleton<Protocol.Aws.CloudTrail.CloudTrailApi>();
+        if (options.AuditRetention is { } retention)
+        {
+            builder.Services.AddSingleton(new AuditArchive(data.Store, options.AuditArchiveDir ?? Path.Combine(data.Path, "audit-archive"), retention, time));
+        }
+
         builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
         builder.Services.AddSingleton(data.Root);

@@ -503,6 +503,9 @@ internal sealed class SqliteAccess : IStoreTransaction
             Count("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests"));
     }
 
+    public void DeleteAuditRange(long fromSeq, long toSeq) =>
+        Execute("DELETE FROM audit_events WHERE seq >= $f AND seq <= $t", ("$f", fromSeq), ("$t", toSeq));
+
     public Core.Audit.AuditRow? LastAudit() => QueryAuditRows("ORDER BY seq DESC LIMIT 1").FirstOrDefault();
 
     public IReadOnlyList<Core.Audit.AuditRow> ReadAudit(long afterSeq, int limit) =>

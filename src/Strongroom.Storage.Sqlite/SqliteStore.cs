@@ -169,6 +169,15 @@ public sealed class SqliteStore : IStore
 
     public Task<IReadOnlyList<Core.Audit.AuditRow>> QueryAuditAsync(Core.Audit.AuditQuery query, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.QueryAudit(query)));
 
+    public Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken) =>
+        WriteAsync(async tx =>
+        {
+            ((SqliteAccess)tx).DeleteAuditRange(fromSeq, toSeq);
+            await tx.SetSettingAsync("audit_archived_to_seq", toSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            await tx.SetSettingAsync("audit_archived_hash", Convert.ToHexStringLower(lastHash), cancellationToken);
+            return true;
+        }, cancellationToken);
+
     public Task InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).InsertAuditDigest(digest); return Task.FromResult(true); }, cancellationToken);
 

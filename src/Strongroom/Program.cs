@@ -12,7 +12,7 @@ public static class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval",
     ];
 
     /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
@@ -111,6 +111,29 @@ public static class Program
         };
     }
 
+    /// <summary>"90d", "12h", "10m", "30s" → a span; null stays null; anything else is refused at start.</summary>
+    private static TimeSpan? Duration(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var unit = text[^1];
+        if (!long.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0 || unit is not ('d' or 'h' or 'm' or 's'))
+        {
+            throw new ArgumentException($"'{text}' is not a duration such as 90d, 12h, 10m or 30s");
+        }
+
+        return unit switch
+        {
+            'd' => TimeSpan.FromDays(n),
+            'h' => TimeSpan.FromHours(n),
+            'm' => TimeSpan.FromMinutes(n),
+            _ => TimeSpan.FromSeconds(n),
+        };
+    }
+
     private static Command ServerCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
@@ -123,13 +146,33 @@ public static class Program
         var logFormat = new Option<string>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => Setting("log-format", "json")! };
         var metricsAccess = new Option<string>("--metrics-access") { Description = "Who may read /metrics: loopback (default), open, off.", DefaultValueFactory = _ => Setting("metrics-access", "loopback")! };
         var auditFile = new Option<string?>("--audit-file") { Description = "Also append every audit record to this JSON-lines file (for a SIEM).", DefaultValueFactory = _ => Setting("audit-file", null) };
+        var retention = new Option<string?>("--audit-retention") { Description = "Move audit records older than this (e.g. 90d, 12h) to JSON-lines archive files, digest range by digest range.", DefaultValueFactory = _ => Setting("audit-retention", null) };
+        var archiveDir = new Option<string?>("--audit-archive-dir") { Description = "Where archived audit records go (default DATA_DIR/audit-archive).", DefaultValueFactory = _ => Setting("audit-archive-dir", null) };
+        var digestInterval = new Option<string?>("--audit-digest-interval") { Description = "How often a digest is signed (default 60s; e.g. 5s, 10m).", DefaultValueFactory = _ => Setting("audit-digest-interval", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var options = new ServerOptions
+            ServerOptions options;
+            try
+            {
+                options = BuildOptions(result);
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync("strongroom: " + e.Message);
+                return 2;
+            }
+
+            return await StrongroomServer.RunAsync(options, Console.Error, ct);
+        });
+        return command;
+
+        ServerOptions BuildOptions(ParseResult result)
+        {
+            return new ServerOptions
             {
                 DataDir = result.GetValue(dataDir)!,
                 Listen = result.GetValue(listen)!,
@@ -142,10 +185,11 @@ public static class Program
                 LogFormat = result.GetValue(logFormat)!,
                 MetricsAccess = result.GetValue(metricsAccess)!,
                 AuditFile = result.GetValue(auditFile),
+                AuditRetention = Duration(result.GetValue(retention)),
+                AuditArchiveDir = result.GetValue(archiveDir),
+                DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
             };
-            return await StrongroomServer.RunAsync(options, Console.Error, ct);
-        });
-        return command;
+        }
     }
 
     private static Command AdminCommand()
@@ -193,8 +237,9 @@ public static class Program
         static Option<string> DataDir() => new("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
         var verifyDir = DataDir();
         var publicKey = new Option<string?>("--public-key") { Description = "PEM file with the published audit public key (default: the one stored in the data directory)." };
-        var verify = new Command("verify", "Check the hash chain and every signed digest; exit 0 only when the whole trail verifies.") { verifyDir, publicKey };
-        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct)));
+        var verifyArchive = new Option<string?>("--archive-dir") { Description = "Archived audit records to verify with the store (default DATA_DIR/audit-archive)." };
+        var verify = new Command("verify", "Check the hash chain and every signed digest; exit 0 only when the whole trail verifies.") { verifyDir, publicKey, verifyArchive };
+        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct, result.GetValue(verifyArchive))));
         var keyDir = DataDir();
         var key = new Command("public-key", "Print the digest-signing public key (PEM).") { keyDir };
         key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct)));

@@ -120,6 +120,53 @@ public sealed class AuditTrailTests : IDisposable
     }
 
     [Fact]
+    public async Task Retention_ArchivesOldRecords_AndVerificationSpansTheArchive()
+    {
+        await using (var server = await ServerProcess.StartAsync(DataDir, extra: ["--audit-retention", "1s", "--audit-digest-interval", "1s"]))
+        {
+            using var client = TestSigner.FromCredentialsFile(server.Endpoint, Path.Combine(DataDir, "admin.credentials"));
+            for (var i = 0; i < 5; i++)
+            {
+                await client.CallAsync("ListSecrets", new { });
+            }
+
+            var archive = Path.Combine(DataDir, "audit-archive");
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < deadline && (!Directory.Exists(archive) || Directory.GetFiles(archive, "audit-*.jsonl").Length == 0))
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.NotEmpty(Directory.GetFiles(archive, "audit-*.jsonl"));
+            await client.CallAsync("ListSecrets", new { });
+            await server.TerminateAsync();
+        }
+
+        var (key, pem) = await ServerProcess.RunAsync("audit", "public-key", "--data-dir", DataDir);
+        Assert.Equal(0, key);
+        var keyFile = Path.Combine(_dir, "audit.pem");
+        await File.WriteAllTextAsync(keyFile, pem);
+        var (code, output) = await VerifyAsync(keyFile);
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("not checked", output, StringComparison.Ordinal);
+
+        // An edited archived record is caught.
+        var file = Directory.GetFiles(Path.Combine(DataDir, "audit-archive"), "audit-*.jsonl").Order(StringComparer.Ordinal).First();
+        var lines = await File.ReadAllLinesAsync(file);
+        lines[0] = lines[0].Replace("ServerStarted", "ServerStartex", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(file, lines);
+        var (tampered, tamperedOutput) = await VerifyAsync(keyFile);
+        Assert.True(tampered == 1, tamperedOutput);
+        Assert.Contains("FAILED at record 1:", tamperedOutput, StringComparison.Ordinal);
+
+        // Without the archive, the rest still verifies from the recorded boundary.
+        Directory.Delete(Path.Combine(DataDir, "audit-archive"), true);
+        var (partial, partialOutput) = await VerifyAsync(keyFile);
+        Assert.True(partial == 0, partialOutput);
+        Assert.Contains("were not checked", partialOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_WritesEveryRecordAsJsonLines()
     {
         await SeedAsync();

@@ -10,7 +10,13 @@ public sealed record AuditVerification(bool Ok, long Records, int Digests, long 
 /// </summary>
 public static class AuditVerifier
 {
-    public static async Task<AuditVerification> VerifyAsync(Storage.IStore store, string publicKeyPem, CancellationToken ct)
+    public static Task<AuditVerification> VerifyAsync(Storage.IStore store, string publicKeyPem, CancellationToken ct) => VerifyAsync(store, publicKeyPem, null, ct);
+
+    /// <param name="store">The store.</param>
+    /// <param name="publicKeyPem">The published digest-signing key.</param>
+    /// <param name="archiveDirectory">Where archived records are (retention); records archived there are verified too.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<AuditVerification> VerifyAsync(Storage.IStore store, string publicKeyPem, string? archiveDirectory, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         var digests = await store.ListAuditDigestsAsync(ct);
@@ -36,10 +42,29 @@ public static class AuditVerifier
         var hash = AuditChain.Genesis;
         long seq = 0;
         long count = 0;
+        var archivedTo = long.Parse(await store.GetSettingAsync("audit_archived_to_seq", ct) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var note = string.Empty;
+        var archived = archiveDirectory is null ? [] : AuditArchive.Read(archiveDirectory).ToList();
+        if (archivedTo > 0 && (archived.Count == 0 || archived[^1].Seq < archivedTo))
+        {
+            // The archive is not at hand: continue the chain from the hash recorded when it was cut.
+            seq = archivedTo;
+            hash = Convert.FromHexString(await store.GetSettingAsync("audit_archived_hash", ct) ?? throw new InvalidOperationException("archive hash missing"));
+            archived = [];
+            note = $"; records 1..{archivedTo} are archived and were not checked (pass the archive directory)";
+        }
+
+        IEnumerable<AuditRow> stream = archived;
+        var fromStore = false;
         while (true)
         {
-            var rows = await store.ReadAuditAsync(seq, 2000, ct);
-            if (rows.Count == 0)
+            var rows = fromStore ? await store.ReadAuditAsync(seq, 2000, ct) : stream.ToList();
+            if (!fromStore)
+            {
+                fromStore = true;
+                stream = [];
+            }
+            else if (rows.Count == 0)
             {
                 break;
             }
@@ -74,9 +99,9 @@ public static class AuditVerifier
             return Fail(seq + 1, count, digests.Count, $"records {seq + 1}..{lastSigned} are covered by a signed digest but missing: they were removed");
         }
 
-        var tail = seq - lastSigned;
+        var tail = Math.Max(0, seq - lastSigned);
         return new AuditVerification(true, count, digests.Count, tail, null,
-            $"verified {count} records and {digests.Count} signed digests" + (tail > 0 ? $"; the last {tail} records are chained but not yet covered by a digest" : string.Empty));
+            $"verified {count} records and {digests.Count} signed digests" + (tail > 0 ? $"; the last {tail} records are chained but not yet covered by a digest" : string.Empty) + note);
     }
 
     private static AuditVerification Fail(long seq, long count, int digests, string message) => new(false, count, digests, 0, seq, message);

@@ -40,6 +40,9 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Audit rows matching a LookupEvents query, newest first.</summary>
     Task<IReadOnlyList<Audit.AuditRow>> QueryAuditAsync(Audit.AuditQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Deletes audit rows FromSeq..ToSeq (after they were archived) and records where the archive ends.</summary>
+    Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken);
+
     Task InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
 
     /// <summary>All digests, oldest first.</summary>

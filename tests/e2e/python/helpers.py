@@ -481,16 +481,48 @@ def cli_command(version):
     raise ValueError("CLI version must be 1 or 2, not %r" % (version,))
 
 
-def run_cli(version, *args, region=REGION, timeout=120):
-    """Run `aws <args>` with the given CLI major version against the server."""
+def run_cli(version, *args, region=REGION, timeout=120, credentials_file=None, profile=None):
+    """Run `aws <args>` with the given CLI major version against the server.
+
+    By default the CLI signs as the admin (`test`/`test` in the environment). With
+    `credentials_file` (a shared-credentials file, see `write_credentials_file`) the CLI reads
+    its credentials from that file instead, from `profile` if given (`--profile`), else `default`.
+    """
     argv = cli_command(version) + [str(a) for a in args] + [
         "--endpoint-url", endpoint(), "--region", region, "--output", "json",
     ]
+    if profile is not None:
+        argv += ["--profile", profile]
+    env = cli_env(version)
+    if credentials_file is not None:
+        # Environment credentials win over the file: take them away.
+        env.pop("AWS_ACCESS_KEY_ID", None)
+        env.pop("AWS_SECRET_ACCESS_KEY", None)
+        env.pop("AWS_SESSION_TOKEN", None)
+        env["AWS_SHARED_CREDENTIALS_FILE"] = credentials_file
     proc = subprocess.run(
-        argv, env=cli_env(version), stdin=subprocess.DEVNULL,
+        argv, env=env, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=timeout,
     )
     return CliResult(argv, proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_credentials_file(profiles):
+    """A temporary AWS shared-credentials file; returns its path (the caller deletes it).
+
+    `profiles` maps a profile name to an `AwsCredentials` (or to a dict of file keys).
+    """
+    fd, path = tempfile.mkstemp(prefix="strongroom-e2e-", suffix=".credentials")
+    lines = []
+    for name, creds in profiles.items():
+        entries = creds.file_entries() if hasattr(creds, "file_entries") else dict(creds)
+        lines.append("[%s]" % name)
+        lines.extend("%s = %s" % (k, v) for k, v in entries.items())
+        lines.append("")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    os.chmod(path, 0o600)
+    return path
 
 
 # Exit status of the CLI on a service error (observed: v2 254, v1 255).
@@ -601,3 +633,386 @@ class SSMTestCase(KMSTestCase):
         self.assertEqual(m.group("name"), name[1:] if name.startswith("/") else name)
         return m
 
+
+
+# ------------------------------------------------------------------------ IAM and STS
+
+# IAM is global and STS is signed for us-east-1 too: both SigV4 scopes say us-east-1.
+IAM_REGION = "us-east-1"
+
+# Strongroom-issued access key ids: long-term (users) and temporary (AssumeRole).
+ISSUED_ACCESS_KEY_RE = re.compile(r"^AKIA[A-Z2-7]{16}$")
+SESSION_ACCESS_KEY_RE = re.compile(r"^ASIA[A-Z2-7]{16}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+# What a refused (unknown, inactive, deleted, tampered) credential gets (sigv4 spec §5).
+INVALID_TOKEN_MESSAGE = "The security token included in the request is invalid."
+# Query protocol (IAM, STS) and JSON protocol (Secrets Manager, KMS, SSM, CloudTrail) codes for it.
+INVALID_TOKEN_QUERY = "InvalidClientTokenId"
+INVALID_TOKEN_JSON = "UnrecognizedClientException"
+
+
+def _client_config(validate=True):
+    return botocore.config.Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        parameter_validation=validate,
+        connect_timeout=10,
+        read_timeout=60,
+    )
+
+
+def _new_client(service, region, validate, access_key, secret_key, session_token=None):
+    session = boto3.session.Session(
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
+        region_name=region,
+    )
+    return session.client(service, endpoint_url=endpoint(), config=_client_config(validate))
+
+
+def _cached_client(service, region, validate, access_key, secret_key, session_token=None):
+    key = ("query", service, region, validate, access_key, secret_key, session_token)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _new_client(service, region, validate, access_key, secret_key, session_token)
+            _clients[key] = client
+        return client
+
+
+def iam(validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY, session_token=None):
+    """A boto3 IAM client pointed at the server (Query protocol; signed for us-east-1)."""
+    return _cached_client("iam", IAM_REGION, validate, access_key, secret_key, session_token)
+
+
+def sts(validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY, session_token=None, region=IAM_REGION):
+    """A boto3 STS client pointed at the server (Query protocol; signed for us-east-1)."""
+    return _cached_client("sts", region, validate, access_key, secret_key, session_token)
+
+
+class AwsCredentials:
+    """One principal's credentials (a user's access key or an AssumeRole session) and clients that sign with them.
+
+    Clients are made once per credentials object and service; they are not shared with the
+    admin's cached clients. `arn` and `name` are filled by the code that made the principal.
+    """
+
+    def __init__(self, access_key_id, secret_access_key, session_token=None, arn=None, name=None):
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
+        self.arn = arn
+        self.name = name
+        self._clients = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_access_key(cls, access_key, arn=None):
+        """From CreateAccessKey's AccessKey."""
+        return cls(access_key["AccessKeyId"], access_key["SecretAccessKey"], arn=arn, name=access_key.get("UserName"))
+
+    @classmethod
+    def from_sts(cls, response):
+        """From an AssumeRole response (its Credentials and AssumedRoleUser)."""
+        c = response["Credentials"]
+        user = response.get("AssumedRoleUser") or {}
+        return cls(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], arn=user.get("Arn"))
+
+    def replace(self, **changes):
+        """A copy with some of access_key_id/secret_access_key/session_token changed."""
+        values = dict(access_key_id=self.access_key_id, secret_access_key=self.secret_access_key,
+                      session_token=self.session_token, arn=self.arn, name=self.name)
+        values.update(changes)
+        return AwsCredentials(**values)
+
+    def client(self, service, region=REGION, validate=True):
+        if service in ("iam", "sts"):
+            region = IAM_REGION
+        key = (service, region, validate)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = _new_client(service, region, validate, self.access_key_id,
+                                     self.secret_access_key, self.session_token)
+                self._clients[key] = client
+            return client
+
+    def sm(self, region=REGION):
+        return self.client("secretsmanager", region)
+
+    def kms(self, region=REGION):
+        return self.client("kms", region)
+
+    def ssm(self, region=REGION):
+        return self.client("ssm", region)
+
+    def iam(self):
+        return self.client("iam")
+
+    def sts(self, validate=True):
+        return self.client("sts", validate=validate)
+
+    def cloudtrail(self, region=REGION):
+        return self.client("cloudtrail", region)
+
+    def file_entries(self):
+        """The keys of a shared-credentials file profile."""
+        entries = {"aws_access_key_id": self.access_key_id, "aws_secret_access_key": self.secret_access_key}
+        if self.session_token:
+            entries["aws_session_token"] = self.session_token
+        return entries
+
+    def __repr__(self):
+        return "AwsCredentials(%s, %s)" % (self.access_key_id, self.arn)
+
+
+def clients_for(access_key, secret_key, session_token=None):
+    """Clients that sign with the given credentials: `clients_for(...).sm()`, `.kms()`, `.ssm()`, `.iam()`, `.sts()`."""
+    return AwsCredentials(access_key, secret_key, session_token)
+
+
+def alter_one_character(text, index=None):
+    """`text` with one character changed (the middle one by default) to another of the same kind."""
+    i = len(text) // 2 if index is None else index
+    ch = text[i]
+    if ch.isdigit():
+        new = "7" if ch != "7" else "3"
+    elif ch.isalpha():
+        new = ("B" if ch != "B" else "C") if ch.isupper() else ("b" if ch != "b" else "c")
+    else:
+        new = "A"
+    return text[:i] + new + text[i + 1:]
+
+
+_account = []
+
+
+def account_id():
+    """The server's account id, as the admin's GetCallerIdentity tells it (asked once)."""
+    with _clients_lock:
+        if _account:
+            return _account[0]
+    value = sts().get_caller_identity()["Account"]
+    with _clients_lock:
+        if not _account:
+            _account.append(value)
+        return _account[0]
+
+
+# -- policy documents
+
+
+def statement(effect, actions, resources=None, condition=None, principal=None, sid=None, **extra):
+    """One IAM policy statement; `actions`/`resources` may be a str or a list."""
+    st = {"Effect": effect}
+    if sid:
+        st["Sid"] = sid
+    if principal is not None:
+        st["Principal"] = principal
+    st["Action"] = actions
+    if resources is not None:
+        st["Resource"] = resources
+    if condition is not None:
+        st["Condition"] = condition
+    st.update(extra)
+    return st
+
+
+def allow(actions, resources="*", condition=None, **extra):
+    return statement("Allow", actions, resources, condition, **extra)
+
+
+def deny(actions, resources="*", condition=None, **extra):
+    return statement("Deny", actions, resources, condition, **extra)
+
+
+def policy_document(*statements):
+    """A policy document (dict) with Version 2012-10-17."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def policy_json(*statements):
+    return json.dumps(policy_document(*statements))
+
+
+def trust_policy(*principal_arns, action="sts:AssumeRole"):
+    """A role trust policy letting the given principals assume the role."""
+    principals = list(principal_arns)
+    return policy_json({
+        "Effect": "Allow",
+        "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+        "Action": action,
+    })
+
+
+def access_denied_message(principal_arn, action, resource):
+    """AWS's text for an implicit deny (no identity-based policy allows the action)."""
+    return ("User: %s is not authorized to perform: %s on resource: %s "
+            "because no identity-based policy allows the %s action" % (principal_arn, action, resource, action))
+
+
+# -- cleanup
+
+
+def _quiet(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - cleanup must never turn a pass into an error
+        return None
+
+
+def _items(func, key, **kwargs):
+    resp = _quiet(func, **kwargs)
+    return (resp or {}).get(key, [])
+
+
+def cleanup_user(name):
+    """Best-effort removal of an IAM user with its keys, policies and group memberships (never raises)."""
+    client = iam()
+    for k in _items(client.list_access_keys, "AccessKeyMetadata", UserName=name):
+        _quiet(client.delete_access_key, UserName=name, AccessKeyId=k["AccessKeyId"])
+    for p in _items(client.list_user_policies, "PolicyNames", UserName=name):
+        _quiet(client.delete_user_policy, UserName=name, PolicyName=p)
+    for p in _items(client.list_attached_user_policies, "AttachedPolicies", UserName=name):
+        _quiet(client.detach_user_policy, UserName=name, PolicyArn=p["PolicyArn"])
+    for g in _items(client.list_groups_for_user, "Groups", UserName=name):
+        _quiet(client.remove_user_from_group, GroupName=g["GroupName"], UserName=name)
+    _quiet(client.delete_user, UserName=name)
+
+
+def cleanup_group(name):
+    client = iam()
+    for u in _items(client.get_group, "Users", GroupName=name):
+        _quiet(client.remove_user_from_group, GroupName=name, UserName=u["UserName"])
+    for p in _items(client.list_group_policies, "PolicyNames", GroupName=name):
+        _quiet(client.delete_group_policy, GroupName=name, PolicyName=p)
+    for p in _items(client.list_attached_group_policies, "AttachedPolicies", GroupName=name):
+        _quiet(client.detach_group_policy, GroupName=name, PolicyArn=p["PolicyArn"])
+    _quiet(client.delete_group, GroupName=name)
+
+
+def cleanup_role(name):
+    client = iam()
+    for p in _items(client.list_role_policies, "PolicyNames", RoleName=name):
+        _quiet(client.delete_role_policy, RoleName=name, PolicyName=p)
+    for p in _items(client.list_attached_role_policies, "AttachedPolicies", RoleName=name):
+        _quiet(client.detach_role_policy, RoleName=name, PolicyArn=p["PolicyArn"])
+    _quiet(client.delete_role, RoleName=name)
+
+
+def cleanup_policy(arn):
+    """Best-effort removal of a managed policy: its non-default versions first (never raises)."""
+    client = iam()
+    versions = _items(client.list_policy_versions, "Versions", PolicyArn=arn)
+    if not versions:
+        versions = [{"VersionId": "v%d" % i, "IsDefaultVersion": False} for i in range(2, 7)]
+    for v in versions:
+        if not v.get("IsDefaultVersion"):
+            _quiet(client.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
+    _quiet(client.delete_policy, PolicyArn=arn)
+
+
+class IAMTestCase(SSMTestCase):
+    """SSMTestCase plus admin IAM/STS clients (`self.iam`, `self.sts`) and helpers for principals.
+
+    IAM names are `t-<uuid8>-<suffix>` (the same t-<uuid8> as `self.prefix`); everything a test
+    makes through these helpers is removed afterwards (users, groups and roles before policies).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.iam = iam()
+        self.sts = sts()
+        self.tag = self.prefix.rstrip("/")
+        self.iam_path = "/%s/" % self.tag
+        self._users, self._groups, self._roles, self._policies = [], [], [], []
+        self.addCleanup(self._cleanup_iam)
+
+    def _cleanup_iam(self):
+        for name in self._users:
+            cleanup_user(name)
+        for name in self._groups:
+            cleanup_group(name)
+        for name in self._roles:
+            cleanup_role(name)
+        for arn in self._policies:
+            cleanup_policy(arn)
+
+    @property
+    def account(self):
+        return account_id()
+
+    def iam_name(self, suffix="user"):
+        return "%s-%s" % (self.tag, suffix)
+
+    def track_user(self, name):
+        self._users.append(name)
+
+    def create_user(self, suffix="user", **kwargs):
+        """CreateUser with a unique name; returns User. Removed afterwards."""
+        kwargs.setdefault("UserName", self.iam_name(suffix))
+        self._users.append(kwargs["UserName"])
+        return self.iam.create_user(**kwargs)["User"]
+
+    def create_group(self, suffix="group", **kwargs):
+        kwargs.setdefault("GroupName", self.iam_name(suffix))
+        self._groups.append(kwargs["GroupName"])
+        return self.iam.create_group(**kwargs)["Group"]
+
+    def create_role(self, suffix="role", trust=None, **kwargs):
+        """CreateRole; `trust` is a policy JSON (default: trusts nobody but the account root)."""
+        kwargs.setdefault("RoleName", self.iam_name(suffix))
+        if trust is None:
+            trust = trust_policy("arn:aws:iam::%s:root" % self.account)
+        kwargs.setdefault("AssumeRolePolicyDocument", trust)
+        self._roles.append(kwargs["RoleName"])
+        return self.iam.create_role(**kwargs)["Role"]
+
+    def create_policy(self, suffix="policy", document=None, **kwargs):
+        """CreatePolicy (managed); `document` is a dict or JSON. Returns Policy. Removed afterwards."""
+        kwargs.setdefault("PolicyName", self.iam_name(suffix))
+        if document is not None:
+            kwargs["PolicyDocument"] = document if isinstance(document, str) else json.dumps(document)
+        policy = self.iam.create_policy(**kwargs)["Policy"]
+        self._policies.append(policy["Arn"])
+        return policy
+
+    def create_key_for(self, user_name):
+        """CreateAccessKey for the user; returns AwsCredentials (arn filled by GetUser)."""
+        key = self.iam.create_access_key(UserName=user_name)["AccessKey"]
+        return AwsCredentials.from_access_key(key)
+
+    def new_principal(self, suffix="user", *statements, managed=(), groups=(), **user_kwargs):
+        """A user with an access key and, if statements are given, an inline policy `inline` of them.
+
+        `managed` are managed policy ARNs to attach, `groups` group names to join.
+        Returns AwsCredentials with `.arn` and `.name` set.
+        """
+        user = self.create_user(suffix, **user_kwargs)
+        if statements:
+            self.iam.put_user_policy(UserName=user["UserName"], PolicyName="inline",
+                                     PolicyDocument=policy_json(*statements))
+        for arn in managed:
+            self.iam.attach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+        for group in groups:
+            self.iam.add_user_to_group(GroupName=group, UserName=user["UserName"])
+        key = self.iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+        creds = AwsCredentials.from_access_key(key, arn=user["Arn"])
+        creds.name = user["UserName"]
+        creds.user = user
+        return creds
+
+    def credentials_file(self, profiles):
+        """write_credentials_file(profiles), deleted when the test ends."""
+        path = write_credentials_file(profiles)
+        self.addCleanup(_quiet, os.unlink, path)
+        return path
+
+    def assertIamError(self, codes, func, *args, status=None, message=None, message_contains=None, **kwargs):
+        """assertAwsError for the Query protocol (same checks; a separate name for readability)."""
+        return self.assertAwsError(codes, func, *args, status=status, message=message,
+                                   message_contains=message_contains, **kwargs)
+
+    def assertAccessDenied(self, func, *args, code="AccessDeniedException", **kwargs):
+        return self.assertAwsError(code, func, *args, **kwargs)

@@ -74,7 +74,7 @@ class PutParameterTests(SSMTestCase):
         name = self.pname("app/db/url")
         resp = self.put(name, "jdbc:db-1", Description="the database")
         self.assertEqual((resp["Version"], resp["Tier"]), (1, "Standard"))
-        p = self.get(name)
+        p = self.ssm.get_parameter(Name=name)["Parameter"]
         self.assertEqual(p["Name"], name)
         self.assertEqual(p["Type"], "String")
         self.assertEqual(p["Value"], "jdbc:db-1")
@@ -963,7 +963,8 @@ class TagTests(SSMTestCase):
                                              Tags=[{"Key": "team", "Value": "core"}, {"Key": "env", "Value": "prod"}])
         resp.pop("ResponseMetadata")
         self.assertEqual(resp, {})
-        self.assertEqual(self.tags_of(name), {"env": "prod", "team": "core"})
+        listed = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+        self.assertEqual(sorted((t["Key"], t["Value"]) for t in listed), [("env", "prod"), ("team", "core")])
         self.ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId=name,
                                       Tags=[{"Key": "empty", "Value": ""}, {"Key": "a.b:c/d=e+f-g@h", "Value": "x y"}])
         self.assertEqual(self.tags_of(name), {"env": "prod", "team": "core", "empty": "", "a.b:c/d=e+f-g@h": "x y"})
@@ -1184,8 +1185,10 @@ class WireTests(SSMTestCase):
         err = json.loads(body)
         self.assertEqual(err["__type"].split("#")[-1], "ParameterNotFound")
         self.assertTrue(headers.get("content-type", "").startswith("application/x-amz-json-1.1"), headers)
+        # Shared wire rules (secretsmanager-api.md §1): an X-Amz-Target naming no operation.
         status, _, body = raw_ssm_call("NoSuchOperation", {})
         self.assertEqual(status, 400, body)
+        self.assertEqual(json.loads(body)["__type"].split("#")[-1], "UnknownOperationException")
 
 
 class OperationCoverageTests(unittest.TestCase):

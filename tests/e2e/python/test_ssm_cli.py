@@ -101,47 +101,40 @@ class ParameterCommandsMixin(SsmCliMixin):
 
     def test_history_and_labels(self):
         name = self.pname("labelled")
-        self.put(name, "v1", Description="first")
-        self.put(name, "v2", Overwrite=True)
-        self.put(name, "v3", Overwrite=True)
+        self.put(name, "cli-secret-v1", "SecureString", Description="first")
+        self.put(name, "cli-secret-v2", "SecureString", Overwrite=True)
+        self.put(name, "cli-secret-v3", "SecureString", Overwrite=True)
         labelled = self.ok("label-parameter-version", "--name", name, "--parameter-version", "1",
                            "--labels", "prod", "stable", "1bad", "awsbad")
         self.assertEqual(labelled["ParameterVersion"], 1)
         self.assertEqual(sorted(labelled.get("InvalidLabels", [])), ["1bad", "awsbad"])
         latest = self.ok("label-parameter-version", "--name", name, "--labels", "prod")  # moves it to v3
         self.assertEqual(latest["ParameterVersion"], 3)
-        by_label, history, not_there = self.parallel(
-            ("get-parameter", "--name", name + ":prod"),
+        by_label, clear, hidden, no_version, missing = self.parallel(
+            ("get-parameter", "--name", name + ":prod", "--with-decryption"),
+            ("get-parameter-history", "--name", name, "--with-decryption"),
             ("get-parameter-history", "--name", name),
             ("label-parameter-version", "--name", name, "--parameter-version", "4", "--labels", "x"),
+            ("get-parameter-history", "--name", self.pname("missing")),
         )
+        self.assertCliError(no_version, "ParameterVersionNotFound", "LabelParameterVersion")
+        self.assertCliError(missing, "ParameterNotFound", "GetParameterHistory")
         p = self.all_ok([by_label])[0]["Parameter"]
-        self.assertEqual((p["Selector"], p["Value"], p["Version"]), (":prod", "v3", 3))
-        h = self.all_ok([history])[0]["Parameters"]
+        self.assertEqual((p["Selector"], p["Value"], p["Version"]), (":prod", "cli-secret-v3", 3))
+        out = self.all_ok([clear])[0]
+        self.assertNotIn("NextToken", out)
+        h = out["Parameters"]
         self.assertEqual([(x["Version"], x["Value"], sorted(x.get("Labels", []))) for x in h],
-                         [(1, "v1", ["stable"]), (2, "v2", []), (3, "v3", ["prod"])])
+                         [(1, "cli-secret-v1", ["stable"]), (2, "cli-secret-v2", []), (3, "cli-secret-v3", ["prod"])])
         self.assertEqual(h[0].get("Description"), "first")
-        self.assertNotIn("NextToken", self.all_ok([history])[0])
-        self.assertCliError(not_there, "ParameterVersionNotFound", "LabelParameterVersion")
+        self.assertEqual([x["Type"] for x in h], ["SecureString"] * 3)
+        for x in self.all_ok([hidden])[0]["Parameters"]:
+            self.assertNotIn("cli-secret", x["Value"])
         unlabelled = self.ok("unlabel-parameter-version", "--name", name, "--parameter-version", "1",
                              "--labels", "stable", "prod")
         self.assertEqual(unlabelled.get("RemovedLabels"), ["stable"])
         self.assertEqual(unlabelled.get("InvalidLabels"), ["prod"])
         self.assertEqual([x.get("Labels", []) for x in self.history(name)], [[], [], ["prod"]])
-
-    def test_history_with_decryption(self):
-        name = self.pname("sec-hist")
-        self.put(name, "old-cli-secret", "SecureString")
-        self.put(name, "new-cli-secret", "SecureString", Overwrite=True)
-        clear, hidden, missing = self.parallel(
-            ("get-parameter-history", "--name", name, "--with-decryption"),
-            ("get-parameter-history", "--name", name),
-            ("get-parameter-history", "--name", self.pname("missing")),
-        )
-        self.assertEqual([x["Value"] for x in self.all_ok([clear])[0]["Parameters"]], ["old-cli-secret", "new-cli-secret"])
-        for x in self.all_ok([hidden])[0]["Parameters"]:
-            self.assertNotIn("cli-secret", x["Value"])
-        self.assertCliError(missing, "ParameterNotFound", "GetParameterHistory")
 
     def test_delete_parameter_and_parameters(self):
         a, b, c, missing = self.pname("a"), self.pname("b"), self.pname("c"), self.pname("missing")
