@@ -24,7 +24,7 @@ public sealed partial class KmsMaintenanceService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.PurgeInterval, _time);
+        using var timer = new PeriodicTimer(_options.MaintenanceInterval, _time);
         do
         {
             try

@@ -14,9 +14,11 @@ public sealed partial class PurgeService : BackgroundService
     private readonly ServiceEvents _events;
 
     private readonly Core.Parameters.ParameterService _parameters;
+    private readonly EventWebhook _webhook;
 
-    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
+    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, EventWebhook webhook, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
     {
+        _webhook = webhook;
         _parameters = parameters;
         _secrets = secrets;
         _events = events;
@@ -27,7 +29,7 @@ public sealed partial class PurgeService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.PurgeInterval, _time);
+        using var timer = new PeriodicTimer(_options.MaintenanceInterval, _time);
         do
         {
             try
@@ -41,6 +43,14 @@ public sealed partial class PurgeService : BackgroundService
                 foreach (var parameter in await _parameters.ExpireDueAsync(stoppingToken))
                 {
                     await _events.RecordAsync("DeleteParameter", "ssm", parameter.Region, new Core.Audit.AuditResource(_parameters.Arn(parameter.Region, parameter.Name), "AWS::SSM::Parameter"), new Dictionary<string, string> { ["reason"] = "Expiration policy" });
+                }
+
+                foreach (var (parameter, type, message) in await _parameters.DueNotificationsAsync(stoppingToken))
+                {
+                    var arn = _parameters.Arn(parameter.Region, parameter.Name);
+                    var details = new Dictionary<string, string> { ["policyType"] = type, ["message"] = message, ["parameterName"] = parameter.Name };
+                    await _events.RecordAsync(type, "ssm", parameter.Region, new Core.Audit.AuditResource(arn, "AWS::SSM::Parameter"), details);
+                    await _webhook.SendAsync("Parameter Store Policy Action", arn, details, stoppingToken);
                 }
 
                 if (purged.Count > 0)

@@ -30,14 +30,17 @@ public sealed class ServerOptions
     /// <summary>Where archived audit records go (default DATA_DIR/audit-archive).</summary>
     public string? AuditArchiveDir { get; set; }
 
+    /// <summary>When set, service events (parameter policy actions) are POSTed here as JSON.</summary>
+    public string? EventWebhook { get; set; }
+
+    /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 
     /// <summary>Who may read /metrics: loopback (default), open, or off.</summary>
     public string MetricsAccess { get; set; } = "loopback";
-
-    /// <summary>How often the background purge looks for secrets whose recovery window has ended.</summary>
-    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often a digest of the audit trail is signed (and once more at shutdown).</summary>
     public TimeSpan DigestInterval { get; set; } = TimeSpan.FromSeconds(60);
@@ -83,6 +86,11 @@ public sealed class ServerOptions
         if (MetricsAccess is not ("loopback" or "open" or "off"))
         {
             problems.Add($"--metrics-access: '{MetricsAccess}' is not loopback, open or off");
+        }
+
+        if (EventWebhook is not null && (!Uri.TryCreate(EventWebhook, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"--event-webhook: '{EventWebhook}' is not an http(s) URL");
         }
 
         if (AccountId is not null && (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit)))

@@ -184,6 +184,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<ApiEndpoint>();
         builder.Services.AddSingleton(data.Root);
         builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddSingleton<EventWebhook>();
         builder.Services.AddHostedService<PurgeService>();
         builder.Services.AddHostedService<KmsMaintenanceService>();
 

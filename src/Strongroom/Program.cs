@@ -12,7 +12,7 @@ public static class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
     ];
 
     /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
@@ -149,8 +149,10 @@ public static class Program
         var retention = new Option<string?>("--audit-retention") { Description = "Move audit records older than this (e.g. 90d, 12h) to JSON-lines archive files, digest range by digest range.", DefaultValueFactory = _ => Setting("audit-retention", null) };
         var archiveDir = new Option<string?>("--audit-archive-dir") { Description = "Where archived audit records go (default DATA_DIR/audit-archive).", DefaultValueFactory = _ => Setting("audit-archive-dir", null) };
         var digestInterval = new Option<string?>("--audit-digest-interval") { Description = "How often a digest is signed (default 60s; e.g. 5s, 10m).", DefaultValueFactory = _ => Setting("audit-digest-interval", null) };
+        var webhook = new Option<string?>("--event-webhook") { Description = "POST service events (parameter policy actions) to this URL as JSON.", DefaultValueFactory = _ => Setting("event-webhook", null) };
+        var maintenance = new Option<string?>("--maintenance-interval") { Description = "How often background work runs: deletion purge, parameter policies (default 60s).", DefaultValueFactory = _ => Setting("maintenance-interval", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -188,6 +190,8 @@ public static class Program
                 AuditRetention = Duration(result.GetValue(retention)),
                 AuditArchiveDir = result.GetValue(archiveDir),
                 DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
+                EventWebhook = result.GetValue(webhook),
+                MaintenanceInterval = Duration(result.GetValue(maintenance)) ?? TimeSpan.FromSeconds(60),
             };
         }
     }

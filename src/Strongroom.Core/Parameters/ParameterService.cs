@@ -988,6 +988,65 @@ public sealed class ParameterService
         return expired;
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _notified = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// ExpirationNotification (a set time before expiry) and NoChangeNotification (a set time after the last
+    /// change) that have come due, each reported once per parameter version while this process runs.
+    /// </summary>
+    public async Task<IReadOnlyList<(ParameterRecord Parameter, string PolicyType, string Message)>> DueNotificationsAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var due = new List<(ParameterRecord, string, string)>();
+        foreach (var region in await _store.ListParameterRegionsAsync(ct))
+        {
+            string? after = null;
+            while (true)
+            {
+                var batch = await _store.ScanParametersAsync(region, string.Empty, after, 500, ct);
+                foreach (var parameter in batch)
+                {
+                    after = parameter.Key;
+                    if (parameter.Current.Policies is not { } policies)
+                    {
+                        continue;
+                    }
+
+                    using var document = JsonDocument.Parse(policies);
+                    foreach (var item in document.RootElement.EnumerateArray())
+                    {
+                        var type = item.GetProperty("Type").GetString();
+                        if (type is not ("ExpirationNotification" or "NoChangeNotification"))
+                        {
+                            continue;
+                        }
+
+                        var attributes = item.GetProperty("Attributes");
+                        var amount = long.Parse(attributes.GetProperty(type == "ExpirationNotification" ? "Before" : "After").ToString(), CultureInfo.InvariantCulture);
+                        var span = attributes.GetProperty("Unit").GetString() == "Hours" ? TimeSpan.FromHours(amount) : TimeSpan.FromDays(amount);
+                        DateTimeOffset? at = type == "ExpirationNotification"
+                            ? Expiration(policies) - span
+                            : parameter.Current.LastModifiedDate + span;
+                        var marker = $"{region}|{parameter.Key}|{parameter.Current.Version}|{type}";
+                        if (at is { } when && when <= now && _notified.TryAdd(marker, true))
+                        {
+                            due.Add((parameter, type!, type == "ExpirationNotification"
+                                ? $"Parameter {parameter.Name} expires at {Expiration(policies):O}."
+                                : $"Parameter {parameter.Name} has not changed since {parameter.Current.LastModifiedDate:O}."));
+                        }
+                    }
+                }
+
+                if (batch.Count < 500)
+                {
+                    break;
+                }
+            }
+        }
+
+        return due;
+    }
+
     public static DateTimeOffset? Expiration(string? policies)
     {
         if (policies is null)

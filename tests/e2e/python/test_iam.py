@@ -117,7 +117,7 @@ class UserTests(IAMTestCase):
         names = sorted(self.create_user("u%d" % i, Path=self.iam_path)["UserName"] for i in range(3))
         self.create_user("elsewhere")  # path "/": not listed under the prefix
         listed = self.iam.list_users(PathPrefix=self.iam_path)
-        self.assertFalse(listed["IsTruncated"])
+        self.assertFalse(listed.get("IsTruncated"))
         self.assertEqual(sorted(u["UserName"] for u in listed["Users"]), names)
         for u in listed["Users"]:
             self.assertEqual(u["Arn"], user_arn(self.account, u["UserName"], self.iam_path))
@@ -129,7 +129,7 @@ class UserTests(IAMTestCase):
         self.assertEqual(len(page["Users"]), 2)
         seen += [u["UserName"] for u in page["Users"]]
         page = self.iam.list_users(PathPrefix=self.iam_path, MaxItems=2, Marker=page["Marker"])
-        self.assertFalse(page["IsTruncated"])
+        self.assertFalse(page.get("IsTruncated"))
         seen += [u["UserName"] for u in page["Users"]]
         self.assertEqual(sorted(seen), names)
 
@@ -159,7 +159,7 @@ class UserTests(IAMTestCase):
         name = self.create_user(Tags=[{"Key": "a", "Value": "1"}])["UserName"]
         self.iam.tag_user(UserName=name, Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "one"}])
         tags = self.iam.list_user_tags(UserName=name)
-        self.assertFalse(tags["IsTruncated"])
+        self.assertFalse(tags.get("IsTruncated"))
         self.assertEqual({t["Key"]: t["Value"] for t in tags["Tags"]}, {"a": "one", "b": "2"})
         self.iam.untag_user(UserName=name, TagKeys=["a", "not-there"])
         self.assertEqual(self.iam.list_user_tags(UserName=name)["Tags"], [{"Key": "b", "Value": "2"}])
@@ -268,7 +268,7 @@ class AccessKeyTests(IAMTestCase):
         self.assertRecent(key["CreateDate"], what="CreateDate")
 
         listed = self.iam.list_access_keys(UserName=name)
-        self.assertFalse(listed["IsTruncated"])
+        self.assertFalse(listed.get("IsTruncated"))
         self.assertEqual(len(listed["AccessKeyMetadata"]), 1)
         meta = listed["AccessKeyMetadata"][0]
         self.assertEqual((meta["UserName"], meta["AccessKeyId"], meta["Status"]),
@@ -389,7 +389,7 @@ class RoleTests(IAMTestCase):
         other = self.create_role("other", Path=self.iam_path)
         listed = self.iam.list_roles(PathPrefix=self.iam_path)
         self.assertEqual(sorted(r["RoleName"] for r in listed["Roles"]), sorted([name, other["RoleName"]]))
-        self.assertFalse(listed["IsTruncated"])
+        self.assertFalse(listed.get("IsTruncated"))
 
         self.iam.delete_role(RoleName=name)
         self.assertIamError("NoSuchEntity", self.iam.get_role, RoleName=name, status=404)
@@ -399,9 +399,9 @@ class RoleTests(IAMTestCase):
         role = self.create_role()["RoleName"]
         self.assertIamError("EntityAlreadyExists", self.iam.create_role, RoleName=role,
                             AssumeRolePolicyDocument=trust_policy("arn:aws:iam::%s:root" % self.account), status=409)
-        for what, doc in (("not JSON", "{"), ("no Statement", json.dumps({"Version": "2012-10-17"}))):
+        for i, (what, doc) in enumerate((("not JSON", "{"), ("no Statement", json.dumps({"Version": "2012-10-17"})))):
             with self.subTest(what=what):
-                name = self.iam_name("bad")
+                name = self.iam_name("bad%d" % i)
                 self._roles.append(name)
                 self.assertIamError("MalformedPolicyDocument", self.iam.create_role, RoleName=name,
                                     AssumeRolePolicyDocument=doc, status=400)
@@ -423,7 +423,7 @@ class RoleTests(IAMTestCase):
         role = self.create_role(Tags=[{"Key": "a", "Value": "1"}])["RoleName"]
         self.iam.tag_role(RoleName=role, Tags=[{"Key": "b", "Value": "2"}])
         tags = self.iam.list_role_tags(RoleName=role)
-        self.assertFalse(tags["IsTruncated"])
+        self.assertFalse(tags.get("IsTruncated"))
         self.assertEqual({t["Key"]: t["Value"] for t in tags["Tags"]}, {"a": "1", "b": "2"})
         self.iam.untag_role(RoleName=role, TagKeys=["a"])
         self.assertEqual(self.iam.list_role_tags(RoleName=role)["Tags"], [{"Key": "b", "Value": "2"}])
@@ -463,7 +463,7 @@ class InlinePolicyTests(IAMTestCase):
                 self.assertEqual(got["PolicyDocument"], S3_READ)
                 listed = k["list"](**who)
                 self.assertEqual(sorted(listed["PolicyNames"]), ["read-s3", "read-sm"])
-                self.assertFalse(listed["IsTruncated"])
+                self.assertFalse(listed.get("IsTruncated"))
                 # Put with the same name replaces the document.
                 k["put"](PolicyName="read-s3", PolicyDocument=json.dumps(SM_READ), **who)
                 self.assertEqual(k["get"](PolicyName="read-s3", **who)["PolicyDocument"], SM_READ)
@@ -516,7 +516,7 @@ class ManagedPolicyTests(IAMTestCase):
         other = self.create_policy("other", document=SM_READ, Path=self.iam_path)
         listed = self.iam.list_policies(Scope="Local", PathPrefix=self.iam_path)
         self.assertEqual(sorted(p["PolicyName"] for p in listed["Policies"]), sorted([name, other["PolicyName"]]))
-        self.assertFalse(listed["IsTruncated"])
+        self.assertFalse(listed.get("IsTruncated"))
 
         self.iam.delete_policy(PolicyArn=policy["Arn"])
         self.assertIamError("NoSuchEntity", self.iam.get_policy, PolicyArn=policy["Arn"], status=404)
@@ -531,8 +531,10 @@ class ManagedPolicyTests(IAMTestCase):
                             PolicyDocument=json.dumps(S3_READ), status=409)
         for what, doc in MALFORMED_POLICIES.items():
             with self.subTest(what=what):
+                name = self.iam_name("bad")
                 self.assertIamError("MalformedPolicyDocument", self.iam.create_policy,
-                                    PolicyName=self.iam_name("bad"), PolicyDocument=doc, status=400)
+                                    PolicyName=name, PolicyDocument=doc, status=400)
+                self._policies.append("arn:aws:iam::%s:policy/%s" % (self.account, name))
         missing = "arn:aws:iam::%s:policy/%s" % (self.account, self.iam_name("ghost"))
         self.assertIamError("NoSuchEntity", self.iam.get_policy, PolicyArn=missing, status=404)
         self.assertIamError("NoSuchEntity", self.iam.delete_policy, PolicyArn=missing, status=404)
@@ -592,7 +594,7 @@ class ManagedPolicyTests(IAMTestCase):
             with self.subTest(kind=kind):
                 listed = call()
                 self.assertEqual(listed["AttachedPolicies"], expected)
-                self.assertFalse(listed["IsTruncated"])
+                self.assertFalse(listed.get("IsTruncated"))
         self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"], 3)
         # Attached policies are not inline ones.
         self.assertEqual(self.iam.list_user_policies(UserName=user)["PolicyNames"], [])
@@ -715,14 +717,14 @@ class AssumeRoleTests(IAMTestCase):
         other = self.create_user("other")
         self.iam.update_assume_role_policy(RoleName=self.role["RoleName"], PolicyDocument=trust_policy(other["Arn"]))
         self.assertIamError("AccessDenied", self.user.sts().assume_role, RoleArn=self.role["Arn"],
-                            RoleSessionName="s")
+                            RoleSessionName="s1")
         self.iam.update_assume_role_policy(RoleName=self.role["RoleName"],
                                            PolicyDocument=trust_policy(other["Arn"], self.user.arn))
-        self.user.sts().assume_role(RoleArn=self.role["Arn"], RoleSessionName="s")
+        self.user.sts().assume_role(RoleArn=self.role["Arn"], RoleSessionName="s1")
 
     def test_missing_role_is_access_denied(self):
         missing = "arn:aws:iam::%s:role/%s" % (self.account, self.iam_name("ghost"))
-        self.assertIamError("AccessDenied", self.user.sts().assume_role, RoleArn=missing, RoleSessionName="s",
+        self.assertIamError("AccessDenied", self.user.sts().assume_role, RoleArn=missing, RoleSessionName="s1",
                             status=403)
 
 
