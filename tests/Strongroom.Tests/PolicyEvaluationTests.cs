@@ -339,7 +339,7 @@ public sealed class PolicyEvaluationTests
         { Versioned("2008-10-17", "Resource", S + "${aws:username}/*"), ["@resource=" + S + "${aws:username}/token-a1", "aws:username=alice"], Allow },
         { Versioned(null, "Resource", S + "${aws:username}/*"), ["@resource=" + S + "alice/token-a1", "aws:username=alice"], ImplicitDeny },
         { Versioned(null, "Resource", S + "${aws:username}/*"), ["@resource=" + S + "${aws:username}/token-a1", "aws:username=alice"], Allow },
-        { Versioned("2012-10-17", "Resource", S + "${aws:username}/*"), ["@resource=" + S + "alice/token-a1", "aws:username=alice"], Allow },
+        { Versioned("2012-10-17", "Resource", S + "${aws:username}/*"), ["@resource=" + S + "alice/token-b2", "aws:username=alice"], Allow },
 
         // NotResource: a variable with no value makes that entry match no resource.
         { AllowNotResources(S + "${aws:username}/*"), ["@resource=" + S + "alice/token-a1", "aws:username=alice"], ImplicitDeny },

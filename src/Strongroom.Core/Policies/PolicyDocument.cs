@@ -154,7 +154,7 @@ public sealed class PolicyDocument
                     sid = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : throw Syntax(json, "Sid must be a string.", "\"Sid\"");
                     break;
                 case "Effect":
-                    allow = property.Value.GetString() switch
+                    allow = (property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null) switch
                     {
                         "Allow" => true,
                         "Deny" => false,
@@ -195,6 +195,11 @@ public sealed class PolicyDocument
         if ((actions is null) == (notActions is null))
         {
             throw Syntax(json, $"Statement {index + 1} needs exactly one of Action or NotAction.", "\"Statement\"");
+        }
+
+        if (principals is not null && notPrincipals is not null)
+        {
+            throw Syntax(json, $"Statement {index + 1} can't have both Principal and NotPrincipal.", "\"NotPrincipal\"");
         }
 
         if (resources is not null && notResources is not null)

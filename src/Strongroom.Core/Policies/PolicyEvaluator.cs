@@ -86,6 +86,7 @@ public static class PolicyEvaluator
             sessionAllow ??= allow is null ? null : (policy, allow);
         }
 
+        var sessionsLimit = sessionPolicies is { Count: > 0 };
         if (resourcePolicy is not null)
         {
             var (deny, allow) = Match(resourcePolicy, request, resourcePolicy: true);
@@ -94,10 +95,16 @@ public static class PolicyEvaluator
                 return new AuthorizationResult(PolicyDecision.ExplicitDeny, resourcePolicy, deny);
             }
 
+            // A resource policy that names the session itself is not limited by session policies; one that
+            // names the role (or the account) is, like an identity policy.
+            if (allow is not null && sessionsLimit && sessionAllow is null)
+            {
+                allow = Match(resourcePolicy, request, resourcePolicy: true, sessionPrincipalOnly: true).Allow;
+            }
+
             resourceAllow = allow is null ? null : (resourcePolicy, allow);
         }
 
-        var sessionsLimit = sessionPolicies is { Count: > 0 };
         if (identityAllow is { } i && (!sessionsLimit || sessionAllow is not null))
         {
             return new AuthorizationResult(PolicyDecision.Allow, i.Item1, i.Item2);
@@ -112,13 +119,13 @@ public static class PolicyEvaluator
     }
 
     /// <summary>The first applicable Deny and the first applicable Allow statement of one policy.</summary>
-    public static (PolicyStatement? Deny, PolicyStatement? Allow) Match(NamedPolicy policy, RequestContext request, bool resourcePolicy)
+    public static (PolicyStatement? Deny, PolicyStatement? Allow) Match(NamedPolicy policy, RequestContext request, bool resourcePolicy, bool sessionPrincipalOnly = false)
     {
         ArgumentNullException.ThrowIfNull(policy);
         PolicyStatement? allow = null;
         foreach (var statement in policy.Document.Statements)
         {
-            if (!Applies(statement, policy.Document.VariablesEnabled, request, resourcePolicy))
+            if (!Applies(statement, policy.Document.VariablesEnabled, request, resourcePolicy, sessionPrincipalOnly))
             {
                 continue;
             }
@@ -134,7 +141,7 @@ public static class PolicyEvaluator
         return (null, allow);
     }
 
-    private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy)
+    private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy, bool sessionPrincipalOnly)
     {
         if (s.Actions is not null ? !s.Actions.Any(a => Glob(a, request.Action, ignoreCase: true)) : s.NotActions!.Any(a => Glob(a, request.Action, ignoreCase: true)))
         {
@@ -153,12 +160,12 @@ public static class PolicyEvaluator
 
         if (resourcePolicy || s.Principals is not null || s.NotPrincipals is not null)
         {
-            if (s.Principals is not null && !PrincipalMatches(s.Principals, request))
+            if (s.Principals is not null && !PrincipalMatches(s.Principals, request, sessionPrincipalOnly))
             {
                 return false;
             }
 
-            if (s.NotPrincipals is not null && PrincipalMatches(s.NotPrincipals, request))
+            if (s.NotPrincipals is not null && PrincipalMatches(s.NotPrincipals, request, false))
             {
                 return false;
             }
@@ -175,8 +182,14 @@ public static class PolicyEvaluator
         return true;
     }
 
-    private static bool PrincipalMatches(IReadOnlyDictionary<string, IReadOnlyList<string>> principals, RequestContext request)
+    private static bool PrincipalMatches(IReadOnlyDictionary<string, IReadOnlyList<string>> principals, RequestContext request, bool sessionOnly)
     {
+        if (sessionOnly)
+        {
+            // Only a statement naming exactly the caller's own (session) ARN.
+            return request.PrincipalArn is not null && principals.TryGetValue("AWS", out var named) && named.Contains(request.PrincipalArn, StringComparer.Ordinal);
+        }
+
         if (principals.ContainsKey("*"))
         {
             return true;
