@@ -9,6 +9,7 @@ using Strongroom.Core.Audit;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.CloudTrail;
+using Strongroom.Protocol.Aws.Iam;
 using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
 using Strongroom.Protocol.Aws.Ssm;
@@ -29,13 +30,17 @@ public sealed partial class ApiEndpoint
     private readonly KmsApi _kms;
     private readonly CloudTrailApi _cloudTrail;
     private readonly SsmApi _ssm;
+    private readonly IamApi _iamApi;
+    private readonly Authorizer _authorizer;
     private readonly AuditLog _audit;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
     {
+        _iamApi = iamApi;
+        _authorizer = authorizer;
         _ssm = ssm;
         _verifier = verifier;
         _secretsManager = secretsManager;
@@ -61,6 +66,8 @@ public sealed partial class ApiEndpoint
         var started = _time.GetUtcNow();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var (service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
+        var isQuery = service is null && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
+        QueryRequest? query = null;
         var messageMember = service is "kms" or "ssm" ? "message" : "Message";
         byte[]? rented = null;
         var output = new ArrayBufferWriter<byte>(512);
@@ -76,6 +83,16 @@ public sealed partial class ApiEndpoint
             caller = await _verifier.VerifyAsync(
                 new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
                 context.RequestAborted);
+            if (isQuery && caller.Service is "iam" or "sts")
+            {
+                query = QueryRequest.Parse(body);
+                (service, operation) = (caller.Service, query.Action);
+                if (!_iamApi.Handles(service, operation))
+                {
+                    throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
+                }
+            }
+
             if (service is null)
             {
                 throw new AwsError("UnknownOperationException", string.Empty);
@@ -86,26 +103,35 @@ public sealed partial class ApiEndpoint
                 throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
             }
 
-            await using var writer = new Utf8JsonWriter(output);
-            switch (service)
+            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
+            var authorizedCaller = caller;
+            SecretsManagerApi.ReadCheck.Value = Authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
+            if (query is not null)
             {
-                case "kms":
-                    await _kms.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
-                    break;
-                case "cloudtrail":
-                    await _cloudTrail.InvokeAsync(operation, body, writer, context.RequestAborted);
-                    break;
-                case "ssm":
-                    await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, context.RequestAborted);
-                    break;
-                default:
-                    await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, context.RequestAborted);
-                    break;
+                var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+            }
+            else
+            {
+                await InvokeJsonAsync(service, operation, caller, body, output, context.RequestAborted);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             error = AwsErrorMapper.Map(e);
+            if (isQuery)
+            {
+                // The Query services name authentication failures differently and answer 403.
+                error = error.Code switch
+                {
+                    "UnrecognizedClientException" => new AwsError("InvalidClientTokenId", error.Message, 403),
+                    "InvalidSignatureException" => new AwsError("SignatureDoesNotMatch", error.Message, 403),
+                    "IncompleteSignatureException" or "MissingAuthenticationTokenException" => new AwsError(error.Code.Replace("Exception", string.Empty, StringComparison.Ordinal), error.Message, 403),
+                    "ExpiredTokenException" => new AwsError("ExpiredToken", error.Message, 403),
+                    _ => error,
+                };
+            }
+
             if (error.Status >= 500)
             {
                 LogInternalError(_logger, requestId, e.GetType().Name, e.StackTrace);
@@ -117,7 +143,7 @@ public sealed partial class ApiEndpoint
         var auditStarted = _time.GetTimestamp();
         try
         {
-            await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error));
+            await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
         }
         catch (AuditUnavailableException e)
         {
@@ -144,6 +170,7 @@ public sealed partial class ApiEndpoint
             "kms" when _kms.Operations.Contains(operation) => operation,
             "cloudtrail" when operation == "LookupEvents" => operation,
             "ssm" when _ssm.Operations.Contains(operation) => operation,
+            "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
             _ => "unknown",
         };
         ServerMetrics.Requests.WithLabels(label, operationLabel, error?.Code ?? string.Empty).Inc();
@@ -152,12 +179,22 @@ public sealed partial class ApiEndpoint
         {
             if (error is not null)
             {
+                if (isQuery)
+                {
+                    var xml = System.Text.Encoding.UTF8.GetBytes(QueryWriter.Error(service == "sts" ? IamApi.StsNamespace : IamApi.IamNamespace, error, requestId));
+                    context.Response.StatusCode = error.Status;
+                    context.Response.ContentType = "text/xml";
+                    context.Response.ContentLength = xml.Length;
+                    await context.Response.Body.WriteAsync(xml, context.RequestAborted);
+                    return;
+                }
+
                 await WriteErrorAsync(context, error, messageMember);
                 return;
             }
 
             context.Response.StatusCode = 200;
-            context.Response.ContentType = JsonContentType;
+            context.Response.ContentType = query is not null ? "text/xml" : JsonContentType;
             context.Response.ContentLength = output.WrittenCount;
             await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted);
         }
@@ -167,11 +204,31 @@ public sealed partial class ApiEndpoint
         }
     }
 
-    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error)
+    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, ArrayBufferWriter<byte> output, CancellationToken ct)
+    {
+        await using var writer = new Utf8JsonWriter(output);
+        switch (service)
+        {
+            case "kms":
+                await _kms.InvokeAsync(operation, caller.Region, body, writer, ct);
+                break;
+            case "cloudtrail":
+                await _cloudTrail.InvokeAsync(operation, body, writer, ct);
+                break;
+            case "ssm":
+                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, ct);
+                break;
+            default:
+                await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, ct);
+                break;
+        }
+    }
+
+    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error, QueryRequest? query)
     {
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
-        var (responseElements, resources) = error is null ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
+        var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
         AuditIdentity identity;
         if (caller is not null)
         {
@@ -193,7 +250,7 @@ public sealed partial class ApiEndpoint
             UserIdentity = identity,
             SourceIpAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(context.Request.Headers.UserAgent.ToString(), 1024),
-            RequestParametersJson = caller is null ? null : AuditShape.RequestParameters(body),
+            RequestParametersJson = caller is null ? null : query is not null ? QueryParameters(query) : AuditShape.RequestParameters(body),
             ResponseElementsJson = responseElements,
             ErrorCode = error?.Code,
             ErrorMessage = error?.Message,
@@ -201,6 +258,9 @@ public sealed partial class ApiEndpoint
             Resources = resources.Select(r => new AuditResource(r.Arn, r.Type)).ToList(),
         };
     }
+
+    private static string QueryParameters(QueryRequest query) =>
+        JsonSerializer.Serialize(query.All.Where(p => p.Key is not ("Action" or "Version")).ToDictionary(p => char.ToLowerInvariant(p.Key[0]) + p.Key[1..], p => p.Value));
 
     private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];
 

@@ -17,10 +17,12 @@ public sealed class StoreCredentialSource : ICredentialSource
     private readonly RootWrap _root;
     private readonly TimeProvider _time;
     private readonly string? _devAdminArn;
-    private readonly ConcurrentDictionary<string, (ResolvedCredential? Credential, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ResolvedCredential? Credential, DateTimeOffset Until, long Generation)> _cache = new(StringComparer.Ordinal);
+    private readonly Core.Identity.IamService? _iam;
 
-    public StoreCredentialSource(IStore store, RootWrap root, TimeProvider time, string? devAdminArn)
+    public StoreCredentialSource(IStore store, RootWrap root, TimeProvider time, string? devAdminArn, Core.Identity.IamService? iam = null)
     {
+        _iam = iam;
         _store = store;
         _root = root;
         _time = time;
@@ -30,7 +32,8 @@ public sealed class StoreCredentialSource : ICredentialSource
     public async ValueTask<ResolvedCredential?> ResolveAsync(string accessKeyId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(accessKeyId, out var cached) && cached.Until > now)
+        var generation = _iam?.Generation ?? 0;
+        if (_cache.TryGetValue(accessKeyId, out var cached) && cached.Until > now && cached.Generation == generation)
         {
             return cached.Credential;
         }
@@ -40,9 +43,12 @@ public sealed class StoreCredentialSource : ICredentialSource
         if (record is not null && record.Status == "Active")
         {
             var secret = await _root.UnwrapAsync(_store, record.WrappedSecret, "access-key:" + accessKeyId, cancellationToken);
-            credential = new ResolvedCredential(record.PrincipalArn, record.UserName, secret);
+            var session = record.UserName.StartsWith("session:", StringComparison.Ordinal) && _iam is not null ? await _iam.FindSessionAsync(accessKeyId, cancellationToken) : null;
+            credential = session is null && record.UserName.StartsWith("session:", StringComparison.Ordinal)
+                ? null
+                : new ResolvedCredential(record.PrincipalArn, record.UserName, secret, session?.TokenHash, session?.Expiration);
         }
-        else if (record is null && _devAdminArn is not null)
+        else if (record is null && _devAdminArn is not null && !LooksIssued(accessKeyId))
         {
             credential = new ResolvedCredential(_devAdminArn, DataDirectory.AdminUser, null);
         }
@@ -52,7 +58,12 @@ public sealed class StoreCredentialSource : ICredentialSource
             _cache.Clear();
         }
 
-        _cache[accessKeyId] = (credential, now + CacheTime);
+        _cache[accessKeyId] = (credential, now + CacheTime, generation);
         return credential;
     }
+
+    /// <summary>AKIA/ASIA + 16 of A-Z2-7: the shape of keys this server issues. Dev mode never lets such a key stand in for the admin.</summary>
+    private static bool LooksIssued(string id) =>
+        id.Length == 20 && (id.StartsWith("AKIA", StringComparison.Ordinal) || id.StartsWith("ASIA", StringComparison.Ordinal))
+        && id.AsSpan(4).IndexOfAnyExcept("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") < 0;
 }

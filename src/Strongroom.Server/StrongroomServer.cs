@@ -169,7 +169,10 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Parameters.ParameterService>();
         builder.Services.AddSingleton<Protocol.Aws.Ssm.SsmApi>();
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
-        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null));
+        builder.Services.AddSingleton(sp => new Core.Identity.IamService(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton<Protocol.Aws.Iam.IamApi>();
+        builder.Services.AddSingleton<Authorizer>();
+        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(digester);

@@ -120,5 +120,9 @@ internal static class Schema
             value BLOB NOT NULL,
             PRIMARY KEY (region, key, version));
         """,
+        """
+        CREATE TABLE iam_entities (kind TEXT NOT NULL, name TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, name));
+        CREATE INDEX access_keys_user ON access_keys (user_name);
+        """,
     ];
 }

@@ -348,6 +348,60 @@ internal sealed class SqliteAccess : IStoreTransaction
         };
     }
 
+    // ------------------------------------------------------------ IAM
+
+    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT json FROM iam_entities WHERE kind = $k AND name = $n", ("$k", kind), ("$n", name));
+        return Task.FromResult(cmd.ExecuteScalar() as string);
+    }
+
+    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT json FROM iam_entities WHERE kind = $k ORDER BY name", ("$k", kind));
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read())
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(list);
+    }
+
+    public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken)
+    {
+        using var cmd = Command("SELECT access_key_id FROM access_keys WHERE user_name = $u ORDER BY created_ms, access_key_id", ("$u", userName));
+        var ids = new List<string>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                ids.Add(r.GetString(0));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<AccessKeyRecord>>(ids.Select(FindAccessKey).Where(k => k is not null).Select(k => k!).ToList());
+    }
+
+    public Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken)
+    {
+        Execute("INSERT INTO iam_entities (kind, name, json) VALUES ($k, $n, $j) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json", ("$k", kind), ("$n", name), ("$j", json));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM iam_entities WHERE kind = $k AND name = $n", ("$k", kind), ("$n", name));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken)
+    {
+        Execute("DELETE FROM access_keys WHERE access_key_id = $k", ("$k", accessKeyId));
+        return Task.CompletedTask;
+    }
+
     // ------------------------------------------------------------ parameters
 
     private List<Core.Parameters.ParameterRecord> QueryParameters(string where, params (string, object?)[] parameters)

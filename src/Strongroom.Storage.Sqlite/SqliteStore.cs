@@ -144,6 +144,12 @@ public sealed class SqliteStore : IStore
 
     public Task<IReadOnlyList<Core.Parameters.ParameterVersionRecord>> ListParameterVersionsAsync(string region, string key, CancellationToken cancellationToken) => Read(a => a.ListParameterVersionsAsync(region, key, cancellationToken));
 
+    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => Read(a => a.FindIamEntityAsync(kind, name, cancellationToken));
+
+    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken) => Read(a => a.ListIamEntitiesAsync(kind, cancellationToken));
+
+    public Task<IReadOnlyList<Core.Identity.AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) => Read(a => a.ListAccessKeysAsync(userName, cancellationToken));
+
     public Task<IReadOnlyList<string>> ListParameterRegionsAsync(CancellationToken cancellationToken) => Read(a => a.ListParameterRegionsAsync(cancellationToken));
 
     public Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.Statistics()));

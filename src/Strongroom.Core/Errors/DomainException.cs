@@ -33,8 +33,11 @@ public sealed class DomainException : Exception
     /// <summary>A service-specific AWS error code (Parameter Store's ParameterNotFound, …) when no shared kind fits.</summary>
     public string? Code { get; private init; }
 
-    /// <summary>An error with its own AWS code, answered with HTTP 400.</summary>
-    public static DomainException WithCode(string code, string message) => new(ErrorKind.InvalidParameter, message) { Code = code };
+    /// <summary>HTTP status for <see cref="Code"/> errors (IAM answers 404 for NoSuchEntity, 409 for conflicts).</summary>
+    public int Status { get; private init; } = 400;
+
+    /// <summary>An error with its own AWS code.</summary>
+    public static DomainException WithCode(string code, string message, int status = 400) => new(ErrorKind.InvalidParameter, message) { Code = code, Status = status };
 
     public static DomainException SecretNotFound() =>
         new(ErrorKind.ResourceNotFound, "Secrets Manager can't find the specified secret.");

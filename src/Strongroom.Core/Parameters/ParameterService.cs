@@ -142,7 +142,7 @@ public sealed class ParameterService
             throw Validation("Parameter value can't nest another parameter. Do not use \"{{}}\" in the value.");
         }
 
-        var policies = ParsePolicies(request.Policies);
+        var policies = ParsePolicies(request.Policies, _time.GetUtcNow());
         var key = KeyOf(name);
         return await _store.WriteAsync(async tx =>
         {
@@ -243,7 +243,8 @@ public sealed class ParameterService
         {
             "Advanced" => "Advanced",
             "Standard" => "Standard",
-            _ => existing == "Advanced" || needsAdvanced ? "Advanced" : "Standard",
+            "Intelligent-Tiering" => existing == "Advanced" || needsAdvanced ? "Advanced" : "Standard",
+            _ => existing ?? "Standard",
         };
         if (existing == "Advanced" && tier == "Standard")
         {
@@ -269,7 +270,7 @@ public sealed class ParameterService
     }
 
     /// <summary>Validates a Policies JSON array; returns null for "[{}]" (remove all), else the text.</summary>
-    private static string? ParsePolicies(string? policies)
+    private static string? ParsePolicies(string? policies, DateTimeOffset now)
     {
         if (policies is null)
         {
@@ -318,9 +319,14 @@ public sealed class ParameterService
                     case "Expiration":
                         expirations++;
                         if (attributes.ValueKind != JsonValueKind.Object || !attributes.TryGetProperty("Timestamp", out var ts) || ts.ValueKind != JsonValueKind.String
-                            || !DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+                            || !DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
                         {
                             throw Error("InvalidPolicyAttributeException", "An Expiration policy needs Attributes.Timestamp in ISO 8601 format.");
+                        }
+
+                        if (expires <= now)
+                        {
+                            throw Error("InvalidPolicyAttributeException", "The Expiration Timestamp must be in the future.");
                         }
 
                         break;

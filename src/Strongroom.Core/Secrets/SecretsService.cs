@@ -690,7 +690,8 @@ public sealed partial class SecretsService
         _ => null,
     };
 
-    public async Task<BatchGetResult> BatchGetSecretValueAsync(string region, IReadOnlyList<string>? secretIds, IReadOnlyList<ListFilter>? filters, int? maxResults, string? nextToken, CancellationToken ct)
+    /// <param name="accessCheck">Per-secret authorisation: null when the caller may read the secret, else the denial text (reported as AccessDeniedException in Errors).</param>
+    public async Task<BatchGetResult> BatchGetSecretValueAsync(string region, IReadOnlyList<string>? secretIds, IReadOnlyList<ListFilter>? filters, int? maxResults, string? nextToken, CancellationToken ct, Func<string, Task<string?>>? accessCheck = null)
     {
         if ((secretIds is null) == (filters is null))
         {
@@ -720,6 +721,12 @@ public sealed partial class SecretsService
 
             foreach (var id in secretIds.Distinct(StringComparer.Ordinal))
             {
+                if (accessCheck is not null && await accessCheck(id) is { } denied)
+                {
+                    errors.Add(new BatchError(id, ErrorCodes.For(ErrorKind.AccessDenied), denied));
+                    continue;
+                }
+
                 try
                 {
                     values.Add(await GetSecretValueAsync(region, id, null, null, ct));
@@ -737,6 +744,12 @@ public sealed partial class SecretsService
         var (secrets, token) = await ScanAsync(region, filters, includeDeleted: false, SecretSortKey.CreatedDate, ascending: true, maxResults ?? 20, nextToken, ct);
         foreach (var secret in secrets)
         {
+            if (accessCheck is not null && await accessCheck(secret.Arn) is { } denied)
+            {
+                errors.Add(new BatchError(secret.Name, ErrorCodes.For(ErrorKind.AccessDenied), denied));
+                continue;
+            }
+
             try
             {
                 values.Add(await ReadValueAsync(secret, null, null, ct));

@@ -43,6 +43,15 @@ public interface IStoreReader
 
     Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
 
+    /// <summary>An IAM entity (user, group, role, policy) as its JSON document, or null.</summary>
+    Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken);
+
+    /// <summary>IAM entities of a kind, by name.</summary>
+    Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken);
+
+    /// <summary>Access keys of one user.</summary>
+    Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken);
+
     Task<Parameters.ParameterRecord?> FindParameterAsync(string region, string key, CancellationToken cancellationToken);
 
     /// <summary>Parameters of a region whose key starts with <paramref name="keyPrefix"/>, in key order, after <paramref name="afterKey"/>.</summary>

@@ -47,6 +47,12 @@ public interface IStoreTransaction : IStoreReader
 
     Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
 
+    Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken);
+
+    Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken);
+
+    Task DeleteAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
+
     /// <summary>Writes the parameter row (latest version, labels, tags).</summary>
     Task UpsertParameterAsync(Parameters.ParameterRecord parameter, CancellationToken cancellationToken);
 

@@ -11,4 +11,6 @@ public interface ICredentialSource
     ValueTask<ResolvedCredential?> ResolveAsync(string accessKeyId, CancellationToken cancellationToken);
 }
 
-public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey);
+/// <param name="SessionTokenHash">For temporary credentials: the SHA-256 (hex) of the session token the request must carry.</param>
+/// <param name="Expiration">For temporary credentials: when they stop working.</param>
+public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey, string? SessionTokenHash = null, DateTimeOffset? Expiration = null);

@@ -92,6 +92,20 @@ public sealed class SigV4Verifier
             ?? throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
 
         var signedHeaders = parsed.SignedHeaders.Split(';');
+        if (credential.SessionTokenHash is not null)
+        {
+            var token = FirstHeader(request, "x-amz-security-token");
+            if (token is null || !signedHeaders.Contains("x-amz-security-token")
+                || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token.Trim())))), Encoding.ASCII.GetBytes(credential.SessionTokenHash)))
+            {
+                throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+            }
+
+            if (credential.Expiration <= now)
+            {
+                throw new AwsError("ExpiredTokenException", "The security token included in the request is expired");
+            }
+        }
         if (!signedHeaders.Contains("host"))
         {
             throw new AwsError("InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");

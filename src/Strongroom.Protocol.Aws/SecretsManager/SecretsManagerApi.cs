@@ -46,6 +46,9 @@ public sealed class SecretsManagerApi
         };
     }
 
+    /// <summary>Per-call authorisation of each secret BatchGetSecretValue reads, set by the host for a non-admin caller.</summary>
+    public static readonly AsyncLocal<Func<string, Task<string?>>?> ReadCheck = new();
+
     /// <summary>The operation names this API serves.</summary>
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
@@ -252,7 +255,7 @@ public sealed class SecretsManagerApi
     private async Task BatchGetSecretValueAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct);
+        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct, ReadCheck.Value);
         try
         {
             var w = c.Output;

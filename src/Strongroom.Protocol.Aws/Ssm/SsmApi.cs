@@ -41,7 +41,7 @@ public sealed class SsmApi
         ArgumentNullException.ThrowIfNull(output);
         if (!_operations.TryGetValue(operation, out var handler))
         {
-            throw new AwsError("UnsupportedOperationException", $"Strongroom serves the Parameter Store operations of SSM only, not {operation}.");
+            throw new AwsError("UnknownOperationException", $"Strongroom serves the Parameter Store operations of SSM only, not {operation}.");
         }
 
         using var input = JsonInput.Parse(body);

@@ -611,7 +611,7 @@ class SSMTestCase(KMSTestCase):
         """Every DescribeParameters result (all pages) for the given ParameterFilters."""
         pages = self.ssm.get_paginator("describe_parameters").paginate(
             ParameterFilters=list(filters), **kwargs)
-        return [p for page in pages for p in page["Parameters"]]
+        return [p for page in pages for p in page.get("Parameters", [])]
 
     def describe_one(self, name):
         found = self.describe({"Key": "Name", "Option": "Equals", "Values": [name]})
@@ -620,7 +620,7 @@ class SSMTestCase(KMSTestCase):
 
     def history(self, name, **kwargs):
         pages = self.ssm.get_paginator("get_parameter_history").paginate(Name=name, **kwargs)
-        return [p for page in pages for p in page["Parameters"]]
+        return [p for page in pages for p in page.get("Parameters", [])]
 
     def tags_of(self, name):
         tags = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]

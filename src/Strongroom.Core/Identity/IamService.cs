@@ -1,0 +1,804 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Strongroom.Core.Errors;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Policies;
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Core.Identity;
+
+/// <summary>
+/// IAM users, groups, access keys and policies (inline and customer managed), and the compiled policies
+/// of a principal for authorisation. Compiled policies are cached and dropped on every IAM change, so
+/// enforcement costs no store round trip on the hot path. Thread-safe.
+/// </summary>
+public sealed class IamService
+{
+    public const string User = "user";
+    public const string Group = "group";
+    public const string Policy = "policy";
+    public const string Role = "role";
+    public const string Session = "session";
+    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    private static readonly JsonSerializerOptions Json = new();
+    private readonly IStore _store;
+    private readonly RootWrap _root;
+    private readonly ServerIdentity _identity;
+    private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<NamedPolicy>> _compiled = new(StringComparer.Ordinal);
+
+    public IamService(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    {
+        _store = store;
+        _root = root;
+        _identity = identity;
+        _time = time;
+    }
+
+    private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
+
+    public string AccountId => _identity.AccountId;
+
+    private static DomainException NoSuchEntity(string what) => DomainException.WithCode("NoSuchEntity", what, 404);
+
+    private static DomainException Exists(string what) => DomainException.WithCode("EntityAlreadyExists", what, 409);
+
+    private static DomainException Conflict(string what) => DomainException.WithCode("DeleteConflict", what, 409);
+
+    private static DomainException Invalid(string what) => DomainException.WithCode("ValidationError", what);
+
+    private static string NewId(string prefix)
+    {
+        var chars = new char[16];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = IdAlphabet[RandomNumberGenerator.GetInt32(IdAlphabet.Length)];
+        }
+
+        return prefix + new string(chars);
+    }
+
+    private static void ValidateName(string name, string member, int max = 64)
+    {
+        if (name.Length < 1 || name.Length > max || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '=' or ',' or '.' or '@' or '_' or '-'))
+        {
+            throw Invalid($"1 validation error detected: Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+        }
+    }
+
+    private static string ValidatePath(string? path)
+    {
+        path ??= "/";
+        if (!path.StartsWith('/') || !path.EndsWith('/') || path.Length > 512)
+        {
+            throw Invalid("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.");
+        }
+
+        return path;
+    }
+
+    private static void ValidateDocument(string document)
+    {
+        PolicyDocument parsed;
+        try
+        {
+            parsed = PolicyDocument.Parse(document);
+        }
+        catch (PolicySyntaxException e)
+        {
+            throw DomainException.WithCode("MalformedPolicyDocument", $"Syntax errors in policy. {e.Message} (line {e.Line}, column {e.Column})");
+        }
+
+        // An identity policy applies to whoever holds it: it names no principal and must name resources.
+        if (parsed.Statements.Any(st => st.Principals is not null || st.NotPrincipals is not null))
+        {
+            throw DomainException.WithCode("MalformedPolicyDocument", "Policy document should not specify a principal.");
+        }
+
+        if (parsed.Statements.Any(st => st.Resources is null && st.NotResources is null))
+        {
+            throw DomainException.WithCode("MalformedPolicyDocument", "Policy statement must contain resources.");
+        }
+    }
+
+    private long _generation;
+
+    /// <summary>Incremented by every IAM change; caches of credentials and policies compare it.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    private void Changed()
+    {
+        Interlocked.Increment(ref _generation);
+        _compiled.Clear();
+    }
+
+    private static T? Load<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
+
+    private async Task<IamUser> RequireUserAsync(IStoreReader reader, string name, CancellationToken ct) =>
+        Load<IamUser>(await reader.FindIamEntityAsync(User, name, ct)) ?? throw NoSuchEntity($"The user with name {name} cannot be found.");
+
+    private async Task<IamGroup> RequireGroupAsync(IStoreReader reader, string name, CancellationToken ct) =>
+        Load<IamGroup>(await reader.FindIamEntityAsync(Group, name, ct)) ?? throw NoSuchEntity($"The group with name {name} cannot be found.");
+
+    private async Task<IamManagedPolicy> RequirePolicyAsync(IStoreReader reader, string arn, CancellationToken ct)
+    {
+        var name = arn.StartsWith($"arn:aws:iam::{AccountId}:policy/", StringComparison.Ordinal) ? arn[(arn.LastIndexOf('/') + 1)..] : null;
+        return (name is null ? default : Load<IamManagedPolicy>(await reader.FindIamEntityAsync(Policy, name, ct)))
+            ?? throw NoSuchEntity($"Policy {arn} does not exist or is not attachable.");
+    }
+
+    private static Task SaveAsync(IStoreTransaction tx, string kind, string name, object entity, CancellationToken ct) =>
+        tx.PutIamEntityAsync(kind, name, JsonSerializer.Serialize(entity, entity.GetType(), Json), ct);
+
+    private async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken ct)
+    {
+        try
+        {
+            return await _store.WriteAsync(work, ct);
+        }
+        finally
+        {
+            Changed();
+        }
+    }
+
+    // ---------------------------------------------------------------- users
+
+    public Task<IamUser> CreateUserAsync(string name, string? path, IReadOnlyList<IamTag>? tags, CancellationToken ct)
+    {
+        ValidateName(name, "userName");
+        var validPath = ValidatePath(path);
+        return WriteAsync(async tx =>
+        {
+            if (await tx.FindIamEntityAsync(User, name, ct) is not null || name == "admin")
+            {
+                throw Exists($"User with name {name} already exists.");
+            }
+
+            var user = new IamUser { Name = name, Path = validPath, Arn = $"arn:aws:iam::{AccountId}:user{validPath}{name}", UserId = NewId("AIDA"), CreateDate = Now, Tags = tags?.ToList() ?? [] };
+            await SaveAsync(tx, User, name, user, ct);
+            return user;
+        }, ct);
+    }
+
+    public async Task<IamUser> GetUserAsync(string name, CancellationToken ct) => await RequireUserAsync(_store, name, ct);
+
+    public async Task<IReadOnlyList<IamUser>> ListUsersAsync(string? pathPrefix, CancellationToken ct) =>
+        (await _store.ListIamEntitiesAsync(User, ct)).Select(j => Load<IamUser>(j)!).Where(u => pathPrefix is null || u.Path.StartsWith(pathPrefix, StringComparison.Ordinal)).ToList();
+
+    public Task DeleteUserAsync(string name, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var user = await RequireUserAsync(tx, name, ct);
+        if ((await tx.ListAccessKeysAsync(name, ct)).Count > 0 || user.InlinePolicies.Count > 0 || user.AttachedPolicies.Count > 0 || user.Groups.Count > 0)
+        {
+            throw Conflict("Cannot delete entity, must delete access keys, policies and group memberships first.");
+        }
+
+        await tx.DeleteIamEntityAsync(User, name, ct);
+        return true;
+    }, ct);
+
+    public Task UpdateUserAsync(string name, string? newName, string? newPath, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var user = await RequireUserAsync(tx, name, ct);
+        if (newPath is not null)
+        {
+            user.Path = ValidatePath(newPath);
+        }
+
+        if (newName is not null && newName != name)
+        {
+            ValidateName(newName, "newUserName");
+            if (await tx.FindIamEntityAsync(User, newName, ct) is not null)
+            {
+                throw Exists($"User with name {newName} already exists.");
+            }
+
+            await tx.DeleteIamEntityAsync(User, name, ct);
+            user.Name = newName;
+            foreach (var key in await tx.ListAccessKeysAsync(name, ct))
+            {
+                await tx.UpsertAccessKeyAsync(new AccessKeyRecord { AccessKeyId = key.AccessKeyId, WrappedSecret = key.WrappedSecret, PrincipalArn = $"arn:aws:iam::{AccountId}:user{user.Path}{newName}", UserName = newName, Status = key.Status, CreatedDate = key.CreatedDate }, ct);
+            }
+
+            foreach (var groupName in user.Groups)
+            {
+                _ = groupName; // group membership is kept on the user; nothing to move
+            }
+        }
+
+        user.Arn = $"arn:aws:iam::{AccountId}:user{user.Path}{user.Name}";
+        await SaveAsync(tx, User, user.Name, user, ct);
+        return true;
+    }, ct);
+
+    public Task ChangeUserTagsAsync(string name, IReadOnlyList<IamTag>? add, IReadOnlyList<string>? remove, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var user = await RequireUserAsync(tx, name, ct);
+        foreach (var tag in add ?? [])
+        {
+            if (tag.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Invalid("The tag key aws: prefix is reserved.");
+            }
+
+            user.Tags.RemoveAll(t => t.Key == tag.Key);
+            user.Tags.Add(tag);
+        }
+
+        user.Tags.RemoveAll(t => remove?.Contains(t.Key) == true);
+        if (user.Tags.Count > 50)
+        {
+            throw DomainException.WithCode("LimitExceeded", "Cannot exceed quota for TagsPerUser: 50", 409);
+        }
+
+        await SaveAsync(tx, User, name, user, ct);
+        return true;
+    }, ct);
+
+    // ---------------------------------------------------------------- access keys
+
+    /// <summary>Creates an access key; returns the record and the secret (shown once, never stored in plaintext).</summary>
+    public Task<(AccessKeyRecord Key, string Secret)> CreateAccessKeyAsync(string userName, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var user = await RequireUserAsync(tx, userName, ct);
+        if ((await tx.ListAccessKeysAsync(userName, ct)).Count >= 2)
+        {
+            throw DomainException.WithCode("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409);
+        }
+
+        var id = NewId("AKIA");
+        var secretChars = new char[40];
+        for (var i = 0; i < secretChars.Length; i++)
+        {
+            secretChars[i] = SecretAlphabet[RandomNumberGenerator.GetInt32(SecretAlphabet.Length)];
+        }
+
+        var secret = new string(secretChars);
+        var bytes = Encoding.UTF8.GetBytes(secret);
+        try
+        {
+            var record = new AccessKeyRecord { AccessKeyId = id, WrappedSecret = await _root.WrapAsync(tx, bytes, "access-key:" + id, ct), PrincipalArn = user.Arn, UserName = userName, Status = "Active", CreatedDate = Now };
+            await tx.UpsertAccessKeyAsync(record, ct);
+            return (record, secret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }, ct);
+
+    public async Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken ct)
+    {
+        await RequireUserAsync(_store, userName, ct);
+        return await _store.ListAccessKeysAsync(userName, ct);
+    }
+
+    public Task UpdateAccessKeyAsync(string? userName, string accessKeyId, string status, CancellationToken ct)
+    {
+        if (status is not ("Active" or "Inactive"))
+        {
+            throw Invalid($"1 validation error detected: Value '{status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]");
+        }
+
+        return WriteAsync(async tx =>
+        {
+            var key = await tx.FindAccessKeyAsync(accessKeyId, ct);
+            if (key is null || (userName is not null && key.UserName != userName) || key.UserName == "admin")
+            {
+                throw NoSuchEntity($"The Access Key with id {accessKeyId} cannot be found.");
+            }
+
+            key.Status = status;
+            await tx.UpsertAccessKeyAsync(key, ct);
+            return true;
+        }, ct);
+    }
+
+    public Task DeleteAccessKeyAsync(string? userName, string accessKeyId, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var key = await tx.FindAccessKeyAsync(accessKeyId, ct);
+        if (key is null || (userName is not null && key.UserName != userName) || key.UserName == "admin")
+        {
+            throw NoSuchEntity($"The Access Key with id {accessKeyId} cannot be found.");
+        }
+
+        await tx.DeleteAccessKeyAsync(accessKeyId, ct);
+        return true;
+    }, ct);
+
+    // ---------------------------------------------------------------- groups
+
+    public Task<IamGroup> CreateGroupAsync(string name, string? path, CancellationToken ct)
+    {
+        ValidateName(name, "groupName", 128);
+        var validPath = ValidatePath(path);
+        return WriteAsync(async tx =>
+        {
+            if (await tx.FindIamEntityAsync(Group, name, ct) is not null)
+            {
+                throw Exists($"Group with name {name} already exists.");
+            }
+
+            var group = new IamGroup { Name = name, Path = validPath, Arn = $"arn:aws:iam::{AccountId}:group{validPath}{name}", GroupId = NewId("AGPA"), CreateDate = Now };
+            await SaveAsync(tx, Group, name, group, ct);
+            return group;
+        }, ct);
+    }
+
+    public async Task<(IamGroup Group, IReadOnlyList<IamUser> Users)> GetGroupAsync(string name, CancellationToken ct)
+    {
+        var group = await RequireGroupAsync(_store, name, ct);
+        var users = (await ListUsersAsync(null, ct)).Where(u => u.Groups.Contains(name)).ToList();
+        return (group, users);
+    }
+
+    public async Task<IReadOnlyList<IamGroup>> ListGroupsAsync(CancellationToken ct) =>
+        (await _store.ListIamEntitiesAsync(Group, ct)).Select(j => Load<IamGroup>(j)!).ToList();
+
+    public async Task<IReadOnlyList<IamGroup>> ListGroupsForUserAsync(string userName, CancellationToken ct)
+    {
+        var user = await RequireUserAsync(_store, userName, ct);
+        return (await ListGroupsAsync(ct)).Where(g => user.Groups.Contains(g.Name)).ToList();
+    }
+
+    public Task DeleteGroupAsync(string name, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var group = await RequireGroupAsync(tx, name, ct);
+        var members = (await tx.ListIamEntitiesAsync(User, ct)).Select(j => Load<IamUser>(j)!).Any(u => u.Groups.Contains(name));
+        if (members || group.InlinePolicies.Count > 0 || group.AttachedPolicies.Count > 0)
+        {
+            throw Conflict("Cannot delete entity, must remove users and policies from the group first.");
+        }
+
+        await tx.DeleteIamEntityAsync(Group, name, ct);
+        return true;
+    }, ct);
+
+    public Task SetGroupMembershipAsync(string groupName, string userName, bool member, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        await RequireGroupAsync(tx, groupName, ct);
+        var user = await RequireUserAsync(tx, userName, ct);
+        if (member && !user.Groups.Contains(groupName))
+        {
+            user.Groups.Add(groupName);
+        }
+        else if (!member && !user.Groups.Remove(groupName))
+        {
+            throw NoSuchEntity($"User {userName} is not in group {groupName}.");
+        }
+
+        await SaveAsync(tx, User, userName, user, ct);
+        return true;
+    }, ct);
+
+    // ---------------------------------------------------------------- inline policies
+
+    private async Task<SortedDictionary<string, string>> InlineOf(IStoreReader reader, string kind, string owner, CancellationToken ct) => kind switch
+    {
+        User => (await RequireUserAsync(reader, owner, ct)).InlinePolicies,
+        Role => (await RequireRoleAsync(reader, owner, ct)).InlinePolicies,
+        _ => (await RequireGroupAsync(reader, owner, ct)).InlinePolicies,
+    };
+
+    private async Task<IamRole> RequireRoleAsync(IStoreReader reader, string name, CancellationToken ct) =>
+        Load<IamRole>(await reader.FindIamEntityAsync(Role, name, ct)) ?? throw NoSuchEntity($"The role with name {name} cannot be found.");
+
+    /// <summary>Loads an owner (user, group or role), lets <paramref name="change"/> edit its inline policies and attachments, saves it.</summary>
+    private async Task EditOwnerAsync(IStoreTransaction tx, string kind, string owner, Action<SortedDictionary<string, string>, List<string>> change, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case User:
+                var user = await RequireUserAsync(tx, owner, ct);
+                change(user.InlinePolicies, user.AttachedPolicies);
+                await SaveAsync(tx, User, owner, user, ct);
+                break;
+            case Role:
+                var role = await RequireRoleAsync(tx, owner, ct);
+                change(role.InlinePolicies, role.AttachedPolicies);
+                await SaveAsync(tx, Role, owner, role, ct);
+                break;
+            default:
+                var group = await RequireGroupAsync(tx, owner, ct);
+                change(group.InlinePolicies, group.AttachedPolicies);
+                await SaveAsync(tx, Group, owner, group, ct);
+                break;
+        }
+    }
+
+    public Task PutInlinePolicyAsync(string kind, string owner, string policyName, string document, CancellationToken ct)
+    {
+        ValidateName(policyName, "policyName", 128);
+        ValidateDocument(document);
+        return WriteAsync(async tx =>
+        {
+            await EditOwnerAsync(tx, kind, owner, (inline, _) => inline[policyName] = document, ct);
+            return true;
+        }, ct);
+    }
+
+    public async Task<string> GetInlinePolicyAsync(string kind, string owner, string policyName, CancellationToken ct) =>
+        (await InlineOf(_store, kind, owner, ct)).TryGetValue(policyName, out var document) ? document : throw NoSuchEntity($"The {kind} policy with name {policyName} cannot be found.");
+
+    public async Task<IReadOnlyList<string>> ListInlinePoliciesAsync(string kind, string owner, CancellationToken ct) => (await InlineOf(_store, kind, owner, ct)).Keys.ToList();
+
+    public Task DeleteInlinePolicyAsync(string kind, string owner, string policyName, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        await EditOwnerAsync(tx, kind, owner, (inline, _) =>
+        {
+            if (!inline.Remove(policyName))
+            {
+                throw NoSuchEntity($"The {kind} policy with name {policyName} cannot be found.");
+            }
+        }, ct);
+        return true;
+    }, ct);
+
+    // ---------------------------------------------------------------- managed policies
+
+    public Task<IamManagedPolicy> CreatePolicyAsync(string name, string? path, string document, string? description, CancellationToken ct)
+    {
+        ValidateName(name, "policyName", 128);
+        var validPath = ValidatePath(path);
+        ValidateDocument(document);
+        return WriteAsync(async tx =>
+        {
+            if (await tx.FindIamEntityAsync(Policy, name, ct) is not null)
+            {
+                throw Exists($"A policy called {name} already exists. Duplicate names are not allowed.");
+            }
+
+            var now = Now;
+            var policy = new IamManagedPolicy
+            {
+                Name = name, Path = validPath, Arn = $"arn:aws:iam::{AccountId}:policy{validPath}{name}", PolicyId = NewId("ANPA"), Description = description,
+                CreateDate = now, UpdateDate = now, Versions = [new IamPolicyVersion { VersionId = "v1", Document = document, CreateDate = now }],
+            };
+            await SaveAsync(tx, Policy, name, policy, ct);
+            return policy;
+        }, ct);
+    }
+
+    public async Task<IamManagedPolicy> GetPolicyAsync(string arn, CancellationToken ct) => await RequirePolicyAsync(_store, arn, ct);
+
+    public async Task<IReadOnlyList<IamManagedPolicy>> ListPoliciesAsync(bool onlyAttached, CancellationToken ct) =>
+        (await _store.ListIamEntitiesAsync(Policy, ct)).Select(j => Load<IamManagedPolicy>(j)!).Where(p => !onlyAttached || p.AttachmentCount > 0).ToList();
+
+    public Task DeletePolicyAsync(string arn, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var policy = await RequirePolicyAsync(tx, arn, ct);
+        if (policy.AttachmentCount > 0)
+        {
+            throw Conflict("Cannot delete a policy attached to entities.");
+        }
+
+        await tx.DeleteIamEntityAsync(Policy, policy.Name, ct);
+        return true;
+    }, ct);
+
+    public Task<IamPolicyVersion> CreatePolicyVersionAsync(string arn, string document, bool setAsDefault, CancellationToken ct)
+    {
+        ValidateDocument(document);
+        return WriteAsync(async tx =>
+        {
+            var policy = await RequirePolicyAsync(tx, arn, ct);
+            if (policy.Versions.Count >= 5)
+            {
+                throw DomainException.WithCode("LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
+            }
+
+            var version = new IamPolicyVersion { VersionId = "v" + policy.NextVersion++, Document = document, CreateDate = Now };
+            policy.Versions.Add(version);
+            if (setAsDefault)
+            {
+                policy.DefaultVersionId = version.VersionId;
+            }
+
+            policy.UpdateDate = version.CreateDate;
+            await SaveAsync(tx, Policy, policy.Name, policy, ct);
+            return version;
+        }, ct);
+    }
+
+    public async Task<(IamManagedPolicy Policy, IamPolicyVersion Version)> GetPolicyVersionAsync(string arn, string versionId, CancellationToken ct)
+    {
+        var policy = await RequirePolicyAsync(_store, arn, ct);
+        var version = policy.Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw NoSuchEntity($"Policy {arn} version {versionId} does not exist.");
+        return (policy, version);
+    }
+
+    public Task SetAttachmentAsync(string kind, string owner, string policyArn, bool attach, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var policy = await RequirePolicyAsync(tx, policyArn, ct);
+        await EditOwnerAsync(tx, kind, owner, (_, attached) =>
+        {
+            if (attach && !attached.Contains(policyArn))
+            {
+                attached.Add(policyArn);
+                policy.AttachmentCount++;
+            }
+            else if (!attach)
+            {
+                if (!attached.Remove(policyArn))
+                {
+                    throw NoSuchEntity($"Policy {policyArn} was not found.");
+                }
+
+                policy.AttachmentCount--;
+            }
+        }, ct);
+        await SaveAsync(tx, Policy, policy.Name, policy, ct);
+        return true;
+    }, ct);
+
+    public async Task<IReadOnlyList<IamManagedPolicy>> ListAttachedAsync(string kind, string owner, CancellationToken ct)
+    {
+        var arns = kind switch
+        {
+            User => (await RequireUserAsync(_store, owner, ct)).AttachedPolicies,
+            Role => (await RequireRoleAsync(_store, owner, ct)).AttachedPolicies,
+            _ => (await RequireGroupAsync(_store, owner, ct)).AttachedPolicies,
+        };
+        var all = await ListPoliciesAsync(false, ct);
+        return all.Where(p => arns.Contains(p.Arn)).ToList();
+    }
+
+    // ---------------------------------------------------------------- roles and sessions
+
+    public Task<IamRole> CreateRoleAsync(string name, string? path, string trustPolicy, string? description, int? maxSessionDuration, IReadOnlyList<IamTag>? tags, CancellationToken ct)
+    {
+        ValidateName(name, "roleName");
+        var validPath = ValidatePath(path);
+        ValidateTrustPolicy(trustPolicy);
+        if (maxSessionDuration is < 3600 or > 43200)
+        {
+            throw Invalid($"1 validation error detected: Value '{maxSessionDuration}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200");
+        }
+
+        return WriteAsync(async tx =>
+        {
+            if (await tx.FindIamEntityAsync(Role, name, ct) is not null)
+            {
+                throw Exists($"Role with name {name} already exists.");
+            }
+
+            var role = new IamRole
+            {
+                Name = name, Path = validPath, Arn = $"arn:aws:iam::{AccountId}:role{validPath}{name}", RoleId = NewId("AROA"), CreateDate = Now,
+                AssumeRolePolicyDocument = trustPolicy, Description = description, MaxSessionDuration = maxSessionDuration ?? 3600, Tags = tags?.ToList() ?? [],
+            };
+            await SaveAsync(tx, Role, name, role, ct);
+            return role;
+        }, ct);
+    }
+
+    private static void ValidateTrustPolicy(string document)
+    {
+        try
+        {
+            PolicyDocument.Parse(document, requirePrincipal: true);
+        }
+        catch (PolicySyntaxException e)
+        {
+            throw DomainException.WithCode("MalformedPolicyDocument", $"Syntax errors in policy. {e.Message} (line {e.Line}, column {e.Column})");
+        }
+    }
+
+    public async Task<IamRole> GetRoleAsync(string name, CancellationToken ct) => await RequireRoleAsync(_store, name, ct);
+
+    public async Task<IReadOnlyList<IamRole>> ListRolesAsync(string? pathPrefix, CancellationToken ct) =>
+        (await _store.ListIamEntitiesAsync(Role, ct)).Select(j => Load<IamRole>(j)!).Where(r => pathPrefix is null || r.Path.StartsWith(pathPrefix, StringComparison.Ordinal)).ToList();
+
+    public Task DeleteRoleAsync(string name, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var role = await RequireRoleAsync(tx, name, ct);
+        if (role.InlinePolicies.Count > 0 || role.AttachedPolicies.Count > 0)
+        {
+            throw Conflict("Cannot delete entity, must delete policies first.");
+        }
+
+        await tx.DeleteIamEntityAsync(Role, name, ct);
+        return true;
+    }, ct);
+
+    public Task UpdateAssumeRolePolicyAsync(string name, string document, CancellationToken ct)
+    {
+        ValidateTrustPolicy(document);
+        return WriteAsync(async tx =>
+        {
+            var role = await RequireRoleAsync(tx, name, ct);
+            role.AssumeRolePolicyDocument = document;
+            await SaveAsync(tx, Role, name, role, ct);
+            return true;
+        }, ct);
+    }
+
+    public Task ChangeRoleTagsAsync(string name, IReadOnlyList<IamTag>? add, IReadOnlyList<string>? remove, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var role = await RequireRoleAsync(tx, name, ct);
+        foreach (var tag in add ?? [])
+        {
+            role.Tags.RemoveAll(t => t.Key == tag.Key);
+            role.Tags.Add(tag);
+        }
+
+        role.Tags.RemoveAll(t => remove?.Contains(t.Key) == true);
+        await SaveAsync(tx, Role, name, role, ct);
+        return true;
+    }, ct);
+
+    /// <summary>
+    /// AssumeRole: checks the role's trust policy for <paramref name="callerArn"/>, then issues temporary
+    /// credentials (ASIA key, secret, session token) that expire. Returns the session and the secret and token.
+    /// </summary>
+    public Task<(IamSession Session, IamRole Role, string Secret, string Token)> AssumeRoleAsync(string roleArn, string sessionName, int? durationSeconds, string? sessionPolicy, string callerArn, CancellationToken ct)
+    {
+        if (sessionName.Length is < 2 or > 64 || !sessionName.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '=' or ',' or '.' or '@' or '_' or '-'))
+        {
+            throw Invalid($"1 validation error detected: Value '{sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+        }
+
+        if (sessionPolicy is not null)
+        {
+            try
+            {
+                PolicyDocument.Parse(sessionPolicy);
+            }
+            catch (PolicySyntaxException e)
+            {
+                throw DomainException.WithCode("MalformedPolicyDocument", "The policy is not in the valid JSON format. " + e.Message);
+            }
+        }
+
+        return WriteAsync(async tx =>
+        {
+            var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
+            var role = name is null ? null : Load<IamRole>(await tx.FindIamEntityAsync(Role, name, ct));
+            var denied = DomainException.WithCode("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
+            if (role is null || role.Arn != roleArn)
+            {
+                throw denied;
+            }
+
+            var trust = PolicyDocument.Parse(role.AssumeRolePolicyDocument);
+            var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn, PrincipalArn = callerArn, AccountId = AccountId };
+            if (!PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust)).Allowed)
+            {
+                throw denied;
+            }
+
+            var duration = durationSeconds ?? 3600;
+            if (duration < 900 || duration > role.MaxSessionDuration)
+            {
+                throw Invalid($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900 seconds): {duration}.");
+            }
+
+            var secretChars = new char[40];
+            for (var i = 0; i < secretChars.Length; i++)
+            {
+                secretChars[i] = SecretAlphabet[RandomNumberGenerator.GetInt32(SecretAlphabet.Length)];
+            }
+
+            var secret = new string(secretChars);
+            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
+            var session = new IamSession
+            {
+                AccessKeyId = NewId("ASIA"), RoleName = role.Name, SessionName = sessionName,
+                TokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))),
+                Expiration = Now.AddSeconds(duration), Policy = sessionPolicy,
+            };
+            var bytes = Encoding.UTF8.GetBytes(secret);
+            try
+            {
+                await tx.UpsertAccessKeyAsync(new AccessKeyRecord
+                {
+                    AccessKeyId = session.AccessKeyId, WrappedSecret = await _root.WrapAsync(tx, bytes, "access-key:" + session.AccessKeyId, ct),
+                    PrincipalArn = SessionArn(role.Name, sessionName), UserName = "session:" + session.AccessKeyId, Status = "Active", CreatedDate = Now,
+                }, ct);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
+
+            await SaveAsync(tx, Session, session.AccessKeyId, session, ct);
+            return (session, role, secret, token);
+        }, ct);
+    }
+
+    public string SessionArn(string roleName, string sessionName) => $"arn:aws:sts::{AccountId}:assumed-role/{roleName}/{sessionName}";
+
+    public async Task<IamSession?> FindSessionAsync(string accessKeyId, CancellationToken ct) => Load<IamSession>(await _store.FindIamEntityAsync(Session, accessKeyId, ct));
+
+    /// <summary>The role's policies and the session policy of an assumed-role session, or null when the role is gone.</summary>
+    public async Task<(IamRole Role, IamSession Session, IReadOnlyList<NamedPolicy> Policies, IReadOnlyList<NamedPolicy> SessionPolicies)?> PoliciesOfSessionAsync(string accessKeyId, CancellationToken ct)
+    {
+        var session = await FindSessionAsync(accessKeyId, ct);
+        var role = session is null ? null : Load<IamRole>(await _store.FindIamEntityAsync(Role, session.RoleName, ct));
+        if (session is null || role is null)
+        {
+            return null;
+        }
+
+        var policies = new List<NamedPolicy>();
+        foreach (var (name, document) in role.InlinePolicies)
+        {
+            policies.Add(new NamedPolicy($"role/{role.Name} inline policy {name}", PolicyDocument.Parse(document)));
+        }
+
+        var managed = (await ListPoliciesAsync(false, ct)).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        foreach (var arn in role.AttachedPolicies)
+        {
+            if (managed.TryGetValue(arn, out var policy))
+            {
+                policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId})", PolicyDocument.Parse(policy.DefaultDocument)));
+            }
+        }
+
+        IReadOnlyList<NamedPolicy> sessionPolicies = session.Policy is null ? [] : [new NamedPolicy("session policy", PolicyDocument.Parse(session.Policy))];
+        return (role, session, policies, sessionPolicies);
+    }
+
+    // ---------------------------------------------------------------- authorisation
+
+    /// <summary>
+    /// The compiled identity policies of an IAM user (inline, attached, and those of its groups), or null
+    /// when the user no longer exists. Cached until the next IAM change.
+    /// </summary>
+    public async Task<(IamUser User, IReadOnlyList<NamedPolicy> Policies)?> PoliciesOfUserAsync(string userName, CancellationToken ct)
+    {
+        var user = Load<IamUser>(await _store.FindIamEntityAsync(User, userName, ct));
+        if (user is null)
+        {
+            return null;
+        }
+
+        if (_compiled.TryGetValue(userName, out var cached))
+        {
+            return (user, cached);
+        }
+
+        var policies = new List<NamedPolicy>();
+        foreach (var (name, document) in user.InlinePolicies)
+        {
+            policies.Add(new NamedPolicy($"user/{userName} inline policy {name}", PolicyDocument.Parse(document)));
+        }
+
+        var managed = (await ListPoliciesAsync(false, ct)).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        foreach (var arn in user.AttachedPolicies)
+        {
+            if (managed.TryGetValue(arn, out var policy))
+            {
+                policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId})", PolicyDocument.Parse(policy.DefaultDocument)));
+            }
+        }
+
+        foreach (var groupName in user.Groups)
+        {
+            var group = Load<IamGroup>(await _store.FindIamEntityAsync(Group, groupName, ct));
+            if (group is null)
+            {
+                continue;
+            }
+
+            foreach (var (name, document) in group.InlinePolicies)
+            {
+                policies.Add(new NamedPolicy($"group/{groupName} inline policy {name}", PolicyDocument.Parse(document)));
+            }
+
+            foreach (var arn in group.AttachedPolicies)
+            {
+                if (managed.TryGetValue(arn, out var policy))
+                {
+                    policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId}) via group/{groupName}", PolicyDocument.Parse(policy.DefaultDocument)));
+                }
+            }
+        }
+
+        _compiled[userName] = policies;
+        return (user, policies);
+    }
+}

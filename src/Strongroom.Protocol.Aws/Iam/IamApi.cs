@@ -1,0 +1,261 @@
+using System.Net;
+using Strongroom.Core.Identity;
+
+namespace Strongroom.Protocol.Aws.Iam;
+
+/// <summary>IAM (users, groups, access keys, policies) and STS GetCallerIdentity over the AWS Query protocol. Thread-safe.</summary>
+public sealed class IamApi
+{
+    public const string IamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
+    public const string StsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
+    private readonly IamService _iam;
+    private readonly Dictionary<string, Func<Call, Task>> _operations;
+
+    public IamApi(IamService iam)
+    {
+        _iam = iam;
+        _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
+        {
+            ["CreateUser"] = async c => WriteUser(c.W.Open("User"), await _iam.CreateUserAsync(c.Q.Required("UserName"), c.Q.Get("Path"), Tags(c.Q), c.Ct)).Close(),
+            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct)).Close(),
+            ["ListUsers"] = async c => Page(c, "Users", await _iam.ListUsersAsync(c.Q.Get("PathPrefix"), c.Ct), u => u.Name, WriteUser),
+            ["DeleteUser"] = c => _iam.DeleteUserAsync(c.Q.Required("UserName"), c.Ct),
+            ["UpdateUser"] = c => _iam.UpdateUserAsync(c.Q.Required("UserName"), c.Q.Get("NewUserName"), c.Q.Get("NewPath"), c.Ct),
+            ["TagUser"] = c => _iam.ChangeUserTagsAsync(c.Q.Required("UserName"), Tags(c.Q), null, c.Ct),
+            ["UntagUser"] = c => _iam.ChangeUserTagsAsync(c.Q.Required("UserName"), null, c.Q.List("TagKeys"), c.Ct),
+            ["ListUserTags"] = async c => Members(c.W, "Tags", (await _iam.GetUserAsync(c.Q.Required("UserName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
+            ["CreateAccessKey"] = CreateAccessKeyAsync,
+            ["ListAccessKeys"] = async c =>
+            {
+                var user = c.Q.Get("UserName") ?? c.CallerUser;
+                Members(c.W, "AccessKeyMetadata", await _iam.ListAccessKeysAsync(user, c.Ct), (w, k) => w.Element("UserName", k.UserName).Element("AccessKeyId", k.AccessKeyId).Element("Status", k.Status).Time("CreateDate", k.CreatedDate));
+            },
+            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
+            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Ct),
+            ["CreateGroup"] = async c => WriteGroup(c.W.Open("Group"), await _iam.CreateGroupAsync(c.Q.Required("GroupName"), c.Q.Get("Path"), c.Ct)).Close(),
+            ["GetGroup"] = async c =>
+            {
+                var (group, users) = await _iam.GetGroupAsync(c.Q.Required("GroupName"), c.Ct);
+                WriteGroup(c.W.Open("Group"), group).Close();
+                Members(c.W, "Users", users, WriteUser);
+            },
+            ["ListGroups"] = async c => Page(c, "Groups", (await _iam.ListGroupsAsync(c.Ct)).Where(g => c.Q.Get("PathPrefix") is not { } prefix || g.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), g => g.Name, WriteGroup),
+            ["ListGroupsForUser"] = async c => Members(c.W, "Groups", await _iam.ListGroupsForUserAsync(c.Q.Required("UserName"), c.Ct), WriteGroup),
+            ["DeleteGroup"] = c => _iam.DeleteGroupAsync(c.Q.Required("GroupName"), c.Ct),
+            ["AddUserToGroup"] = c => _iam.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), true, c.Ct),
+            ["RemoveUserFromGroup"] = c => _iam.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), false, c.Ct),
+            ["PutUserPolicy"] = c => _iam.PutInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["PutGroupPolicy"] = c => _iam.PutInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["GetUserPolicy"] = c => GetInlineAsync(c, IamService.User, "UserName"),
+            ["GetGroupPolicy"] = c => GetInlineAsync(c, IamService.Group, "GroupName"),
+            ["ListUserPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.User, c.Q.Required("UserName"), c.Ct), null),
+            ["ListGroupPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct), null),
+            ["DeleteUserPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Ct),
+            ["DeleteGroupPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Ct),
+            ["CreatePolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.CreatePolicyAsync(c.Q.Required("PolicyName"), c.Q.Get("Path"), c.Q.Required("PolicyDocument"), c.Q.Get("Description"), c.Ct)).Close(),
+            ["GetPolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct)).Close(),
+            ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? [] : await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct), p => p.Name, WritePolicy),
+            ["DeletePolicy"] = c => _iam.DeletePolicyAsync(c.Q.Required("PolicyArn"), c.Ct),
+            ["CreatePolicyVersion"] = async c =>
+            {
+                var version = await _iam.CreatePolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("PolicyDocument"), c.Q.Flag("SetAsDefault"), c.Ct);
+                WriteVersion(c.W.Open("PolicyVersion"), version, c.Q.Flag("SetAsDefault") ? version.VersionId : string.Empty, document: false).Close();
+            },
+            ["GetPolicyVersion"] = async c =>
+            {
+                var (policy, version) = await _iam.GetPolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("VersionId"), c.Ct);
+                WriteVersion(c.W.Open("PolicyVersion"), version, policy.DefaultVersionId).Close();
+            },
+            ["ListPolicyVersions"] = async c =>
+            {
+                var policy = await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct);
+                Members(c.W, "Versions", policy.Versions, (w, v) => WriteVersion(w, v, policy.DefaultVersionId, document: false));
+            },
+            ["AttachUserPolicy"] = c => _iam.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachUserPolicy"] = c => _iam.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["AttachGroupPolicy"] = c => _iam.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachGroupPolicy"] = c => _iam.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["ListAttachedUserPolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.User, c.Q.Required("UserName"), c.Ct)),
+            ["ListAttachedGroupPolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct)),
+            ["CreateRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.CreateRoleAsync(c.Q.Required("RoleName"), c.Q.Get("Path"), c.Q.Required("AssumeRolePolicyDocument"), c.Q.Get("Description"), c.Q.Int("MaxSessionDuration"), Tags(c.Q), c.Ct)).Close(),
+            ["GetRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Close(),
+            ["ListRoles"] = async c => Page(c, "Roles", await _iam.ListRolesAsync(c.Q.Get("PathPrefix"), c.Ct), r => r.Name, WriteRole),
+            ["DeleteRole"] = c => _iam.DeleteRoleAsync(c.Q.Required("RoleName"), c.Ct),
+            ["UpdateAssumeRolePolicy"] = c => _iam.UpdateAssumeRolePolicyAsync(c.Q.Required("RoleName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["PutRolePolicy"] = c => _iam.PutInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["GetRolePolicy"] = c => GetInlineAsync(c, IamService.Role, "RoleName"),
+            ["ListRolePolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct), null),
+            ["DeleteRolePolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Ct),
+            ["AttachRolePolicy"] = c => _iam.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachRolePolicy"] = c => _iam.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["ListAttachedRolePolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct)),
+            ["TagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), Tags(c.Q), null, c.Ct),
+            ["UntagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), null, c.Q.List("TagKeys"), c.Ct),
+            ["ListRoleTags"] = async c => Members(c.W, "Tags", (await _iam.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
+        };
+    }
+
+    public IReadOnlyCollection<string> Operations => _operations.Keys;
+
+    public bool Handles(string service, string action) => service == "sts" ? action is "GetCallerIdentity" or "AssumeRole" : _operations.ContainsKey(action);
+
+    private sealed record Call(QueryRequest Q, QueryWriter W, string CallerUser, CancellationToken Ct);
+
+    /// <summary>Runs an IAM or STS action; returns the XML answer.</summary>
+    public async Task<string> InvokeAsync(string service, QueryRequest request, string requestId, string callerArn, string callerUser, string? accessKeyId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var action = request.Action;
+        if (service == "sts")
+        {
+            using var sts = new QueryWriter(action, StsNamespace, requestId);
+            if (action == "AssumeRole")
+            {
+                var (session, role, secret, token) = await _iam.AssumeRoleAsync(request.Required("RoleArn"), request.Required("RoleSessionName"), request.Int("DurationSeconds"), request.Get("Policy"), callerArn, ct);
+                sts.Open("Credentials").Element("AccessKeyId", session.AccessKeyId).Element("SecretAccessKey", secret).Element("SessionToken", token).Time("Expiration", session.Expiration).Close()
+                    .Open("AssumedRoleUser").Element("AssumedRoleId", role.RoleId + ":" + session.SessionName).Element("Arn", _iam.SessionArn(role.Name, session.SessionName)).Close();
+                return sts.Finish();
+            }
+
+            string userId;
+            if (callerUser == "admin")
+            {
+                userId = _iam.AccountId;
+            }
+            else if (callerUser.StartsWith("session:", StringComparison.Ordinal))
+            {
+                var session = await _iam.FindSessionAsync(callerUser["session:".Length..], ct);
+                userId = session is null ? callerUser : (await _iam.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
+            }
+            else
+            {
+                userId = (await _iam.GetUserAsync(callerUser, ct)).UserId;
+            }
+
+            sts.Element("UserId", userId).Element("Account", _iam.AccountId).Element("Arn", callerArn);
+            _ = accessKeyId;
+            return sts.Finish();
+        }
+
+        if (!_operations.TryGetValue(action, out var handler))
+        {
+            throw new AwsError("InvalidAction", $"The action {action} is not valid for this web service.");
+        }
+
+        using var writer = new QueryWriter(action, IamNamespace, requestId);
+        await handler(new Call(request, writer, callerUser, ct));
+        return writer.Finish();
+    }
+
+    private static List<IamTag>? Tags(QueryRequest q)
+    {
+        var pairs = q.Pairs("Tags");
+        return pairs.Count == 0 ? null : pairs.Select(p => new IamTag { Key = p.Key, Value = p.Value }).ToList();
+    }
+
+    /// <summary>One page of a listing: MaxItems (default 100) after Marker (the key of the last item returned).</summary>
+    private static void Page<T>(Call c, string name, IReadOnlyList<T> items, Func<T, string> key, Func<QueryWriter, T, QueryWriter> write)
+    {
+        var max = Math.Clamp(c.Q.Int("MaxItems") ?? 100, 1, 1000);
+        var marker = c.Q.Get("Marker");
+        var rest = marker is null ? items : items.SkipWhile(i => string.CompareOrdinal(key(i), marker) <= 0).ToList();
+        var page = rest.Take(max).ToList();
+        c.W.Open(name);
+        foreach (var item in page)
+        {
+            write(c.W.Open("member"), item).Close();
+        }
+
+        var truncated = rest.Count() > page.Count;
+        c.W.Close().Element("IsTruncated", truncated ? "true" : "false");
+        if (truncated)
+        {
+            c.W.Element("Marker", key(page[^1]));
+        }
+    }
+
+    private static void Members<T>(QueryWriter w, string name, IEnumerable<T> items, Func<QueryWriter, T, QueryWriter>? write)
+    {
+        w.Open(name);
+        foreach (var item in items)
+        {
+            if (write is null)
+            {
+                w.Element("member", item?.ToString());
+            }
+            else
+            {
+                write(w.Open("member"), item).Close();
+            }
+        }
+
+        w.Close().Element("IsTruncated", "false");
+    }
+
+    private static void Attached(QueryWriter w, IEnumerable<IamManagedPolicy> policies) =>
+        Members(w, "AttachedPolicies", policies, (x, p) => x.Element("PolicyName", p.Name).Element("PolicyArn", p.Arn));
+
+    private static QueryWriter WriteUser(QueryWriter w, IamUser u)
+    {
+        w.Element("Path", u.Path).Element("UserName", u.Name).Element("UserId", u.UserId).Element("Arn", u.Arn).Time("CreateDate", u.CreateDate);
+        if (u.Tags.Count > 0)
+        {
+            w.Open("Tags");
+            foreach (var tag in u.Tags)
+            {
+                w.Open("member").Element("Key", tag.Key).Element("Value", tag.Value).Close();
+            }
+
+            w.Close();
+        }
+
+        return w;
+    }
+
+    private static QueryWriter WriteRole(QueryWriter w, IamRole r)
+    {
+        w.Element("Path", r.Path).Element("RoleName", r.Name).Element("RoleId", r.RoleId).Element("Arn", r.Arn).Time("CreateDate", r.CreateDate)
+            .Element("AssumeRolePolicyDocument", Uri.EscapeDataString(r.AssumeRolePolicyDocument)).Element("Description", r.Description)
+            .Element("MaxSessionDuration", r.MaxSessionDuration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (r.Tags.Count > 0)
+        {
+            w.Open("Tags");
+            foreach (var tag in r.Tags)
+            {
+                w.Open("member").Element("Key", tag.Key).Element("Value", tag.Value).Close();
+            }
+
+            w.Close();
+        }
+
+        return w;
+    }
+
+    private static QueryWriter WriteGroup(QueryWriter w, IamGroup g) =>
+        w.Element("Path", g.Path).Element("GroupName", g.Name).Element("GroupId", g.GroupId).Element("Arn", g.Arn).Time("CreateDate", g.CreateDate);
+
+    private static QueryWriter WritePolicy(QueryWriter w, IamManagedPolicy p) =>
+        w.Element("PolicyName", p.Name).Element("PolicyId", p.PolicyId).Element("Arn", p.Arn).Element("Path", p.Path).Element("DefaultVersionId", p.DefaultVersionId)
+            .Element("AttachmentCount", p.AttachmentCount.ToString(System.Globalization.CultureInfo.InvariantCulture)).Element("IsAttachable", "true")
+            .Element("Description", p.Description).Time("CreateDate", p.CreateDate).Time("UpdateDate", p.UpdateDate);
+
+    // IAM returns policy documents URL-encoded; the SDKs decode them.
+    private static QueryWriter WriteVersion(QueryWriter w, IamPolicyVersion v, string? defaultVersion, bool document = true) =>
+        (document ? w.Element("Document", Uri.EscapeDataString(v.Document)) : w).Element("VersionId", v.VersionId)
+            .Element("IsDefaultVersion", (defaultVersion is null || defaultVersion == v.VersionId) ? "true" : "false").Time("CreateDate", v.CreateDate);
+
+    private async Task GetInlineAsync(Call c, string kind, string ownerMember)
+    {
+        var owner = c.Q.Required(ownerMember);
+        var name = c.Q.Required("PolicyName");
+        var document = await _iam.GetInlinePolicyAsync(kind, owner, name, c.Ct);
+        c.W.Element(ownerMember, owner).Element("PolicyName", name).Element("PolicyDocument", Uri.EscapeDataString(document));
+    }
+
+    private async Task CreateAccessKeyAsync(Call c)
+    {
+        var (key, secret) = await _iam.CreateAccessKeyAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct);
+        c.W.Open("AccessKey").Element("UserName", key.UserName).Element("AccessKeyId", key.AccessKeyId).Element("Status", key.Status)
+            .Element("SecretAccessKey", secret).Time("CreateDate", key.CreatedDate).Close();
+    }
+}
