@@ -233,7 +233,19 @@ public static class Program
                 return 1;
             }
         });
-        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand() };
+        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand(), ExplainCommand() };
+    }
+
+    private static Command ExplainCommand()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
+        var user = new Option<string>("--user") { Description = "IAM user name.", Required = true };
+        var action = new Option<string>("--action") { Description = "Action, e.g. secretsmanager:GetSecretValue.", Required = true };
+        var resource = new Option<string>("--resource") { Description = "Resource ARN.", Required = true };
+        var context = new Option<string[]>("--context") { Description = "Condition keys as key=value[,value] (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("explain", "Say which policy statement allows or denies an action for a user (exit 0 when allowed).") { dataDir, user, action, resource, context };
+        command.SetAction((result, ct) => Guarded(() => ExplainTool.ExplainAsync(result.GetValue(dataDir)!, result.GetValue(user)!, result.GetValue(action)!, result.GetValue(resource)!, result.GetValue(context) ?? [], Console.Out, ct)));
+        return command;
     }
 
     private static Command AuditCommand()

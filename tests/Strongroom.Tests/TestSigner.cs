@@ -71,5 +71,29 @@ internal sealed class TestSigner : IDisposable
         return ((int)response.StatusCode, document.RootElement.Clone());
     }
 
+    /// <summary>An AWS Query-protocol call (IAM, STS): form-encoded body, XML answer.</summary>
+    public async Task<(int Status, string Body)> QueryAsync(string service, IReadOnlyDictionary<string, string> form, CancellationToken ct = default)
+    {
+        var body = Encoding.UTF8.GetBytes(string.Join('&', form.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value))));
+        var amzDate = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        const string contentType = "application/x-www-form-urlencoded; charset=utf-8";
+        var canonical = $"POST\n/\n\ncontent-type:{contentType}\nhost:{_endpoint.Authority}\nx-amz-date:{amzDate}\n\ncontent-type;host;x-amz-date\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
+        var scope = $"{date}/us-east-1/{service}/aws4_request";
+        var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
+        var key = Encoding.UTF8.GetBytes("AWS4" + _secret);
+        foreach (var part in new[] { date, "us-east-1", service, "aws4_request" })
+        {
+            key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.Add("X-Amz-Date", amzDate);
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={_accessKey}/{scope}, SignedHeaders=content-type;host;x-amz-date, Signature={Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign)))}");
+        using var response = await _http.SendAsync(request, ct);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -1067,6 +1067,29 @@ public sealed partial class SecretsService
         }
 
         var errors = ResourcePolicyCheck.SyntaxErrors(policy).Select(e => ("SYNTAX_CHECK", e)).ToList();
+        if (errors.Count == 0)
+        {
+            try
+            {
+                // The same parser the access-control engine uses, so a policy that validates is one it can enforce.
+                Policies.PolicyDocument.Parse(policy, requirePrincipal: true);
+            }
+            catch (Policies.PolicySyntaxException e)
+            {
+                errors.Add(("SYNTAX_CHECK", $"{e.Message} (line {e.Line}, column {e.Column})"));
+            }
+        }
+        else
+        {
+            try
+            {
+                Policies.PolicyDocument.Parse(policy, requirePrincipal: true);
+            }
+            catch (Policies.PolicySyntaxException e)
+            {
+                errors[0] = ("SYNTAX_CHECK", $"{errors[0].e} (line {e.Line}, column {e.Column})");
+            }
+        }
         if (errors.Count == 0 && ResourcePolicyCheck.IsPublic(policy))
         {
             errors.Add(("PUBLIC_POLICY_CHECK", "The resource policy grants broad access to the secret: a Principal of \"*\" without a Condition that narrows it."));

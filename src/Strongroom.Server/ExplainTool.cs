@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Strongroom.Core;
+using Strongroom.Core.Identity;
+using Strongroom.Core.Policies;
+using Strongroom.Core.Secrets;
+using Strongroom.Storage.Sqlite;
+
+namespace Strongroom.Server;
+
+/// <summary>
+/// `strongroom admin explain`: for a user, an action and a resource, which statement of which policy allows
+/// or denies it (or that none applies). Reads the store; needs no root key.
+/// </summary>
+public static class ExplainTool
+{
+    public static async Task<int> ExplainAsync(string dataDir, string userName, string action, string resource, IReadOnlyList<string> context, TextWriter output, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(context);
+        var database = Path.Combine(Path.GetFullPath(dataDir), "strongroom.db");
+        if (!File.Exists(database))
+        {
+            throw new DirectoryNotFoundException($"'{dataDir}' is not an initialised Strongroom data directory (no strongroom.db).");
+        }
+
+        await using var store = new SqliteStore(database);
+        await store.InitializeAsync(ct);
+        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
+        if (userName == DataDirectory.AdminUser)
+        {
+            await output.WriteLineAsync($"ALLOW: {userName} is the administrator, who may do everything.");
+            return 0;
+        }
+
+        var json = await store.FindIamEntityAsync(IamService.User, userName, ct);
+        if (json is null)
+        {
+            await output.WriteLineAsync($"DENY: there is no user {userName}.");
+            return 1;
+        }
+
+        var user = JsonSerializer.Deserialize<IamUser>(json)!;
+        var policies = new List<NamedPolicy>();
+        foreach (var (name, document) in user.InlinePolicies)
+        {
+            policies.Add(new NamedPolicy($"user/{userName} inline policy {name}", PolicyDocument.Parse(document)));
+        }
+
+        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(j => JsonSerializer.Deserialize<IamManagedPolicy>(j)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        void AddManaged(IEnumerable<string> arns, string via)
+        {
+            foreach (var arn in arns)
+            {
+                if (managed.TryGetValue(arn, out var policy))
+                {
+                    policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId}){via}", PolicyDocument.Parse(policy.DefaultDocument)));
+                }
+            }
+        }
+
+        AddManaged(user.AttachedPolicies, string.Empty);
+        foreach (var groupName in user.Groups)
+        {
+            if (await store.FindIamEntityAsync(IamService.Group, groupName, ct) is { } groupJson)
+            {
+                var group = JsonSerializer.Deserialize<IamGroup>(groupJson)!;
+                foreach (var (name, document) in group.InlinePolicies)
+                {
+                    policies.Add(new NamedPolicy($"group/{groupName} inline policy {name}", PolicyDocument.Parse(document)));
+                }
+
+                AddManaged(group.AttachedPolicies, $" via group/{groupName}");
+            }
+        }
+
+        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = user.Arn, AccountId = account }
+            .With("aws:username", userName).With("aws:userid", user.UserId).With("aws:PrincipalArn", user.Arn);
+        foreach (var tag in user.Tags)
+        {
+            request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
+        }
+
+        foreach (var pair in context)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                request.With(pair[..eq], pair[(eq + 1)..].Split(','));
+            }
+        }
+
+        NamedPolicy? resourcePolicy = null;
+        if (resource.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
+        {
+            var region = resource.Split(':')[3];
+            var secret = await SecretsService.FindAsync(store, region, resource, ct);
+            if (secret?.ResourcePolicy is { } text)
+            {
+                resourcePolicy = new NamedPolicy($"resource policy of {secret.Arn}", PolicyDocument.Parse(text));
+            }
+        }
+
+        var result = PolicyEvaluator.Evaluate(request, policies, resourcePolicy);
+        var where = result.Statement is null ? "no statement of any policy applies" : $"statement {(result.Statement.Sid is null ? "#" + (result.Statement.Index + 1) : "\"" + result.Statement.Sid + "\"")} of {result.Policy!.Name}";
+        var verdict = result.Decision switch
+        {
+            PolicyDecision.Allow => "ALLOW",
+            PolicyDecision.ExplicitDeny => "DENY (explicit)",
+            _ => "DENY (implicit)",
+        };
+        await output.WriteLineAsync($"{verdict}: {user.Arn} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+        return result.Allowed ? 0 : 1;
+    }
+}
