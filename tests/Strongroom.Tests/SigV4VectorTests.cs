@@ -145,4 +145,33 @@ public sealed class SigV4VectorTests
         var error = await Rejects(request, SmTime);
         Assert.Equal("InvalidSignatureException", error.Code);
     }
+
+    private sealed class SessionKeys(string tokenHash, DateTimeOffset expiration) : ICredentialSource
+    {
+        public ValueTask<ResolvedCredential?> ResolveAsync(string accessKeyId, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ResolvedCredential?>(new ResolvedCredential("arn:aws:sts::111122223333:assumed-role/r/s", "session:" + accessKeyId, Encoding.UTF8.GetBytes(Secret), tokenHash, expiration));
+    }
+
+    private static SigV4Request KmsSessionRequest() => Request("POST",
+        "{\"KeyId\": \"alias/aws/secretsmanager\", \"KeySpec\": \"AES_256\", \"EncryptionContext\": {\"SecretARN\": \"arn:aws:secretsmanager:us-east-1:111122223333:secret:MyTestSecret-a1b2c3\", \"SecretVersionId\": \"EXAMPLE1-90ab-cdef-fedc-ba987SECRET1\"}}",
+        ("Host", "kms.us-east-1.amazonaws.com"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.GenerateDataKey"),
+        ("X-Amz-Date", "20240115T120000Z"), ("X-Amz-Security-Token", "FQoGZXIvYXdzEXAMPLETOKEN"),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240115/us-east-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=734a71bb1d2cacb25aaa53a6ddc56cb23ed4b4c2195c53cef51cb1b3392335f6"));
+
+    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    [Fact]
+    public async Task VerifyAsync_SessionCredentials_CheckTokenAndExpiry()
+    {
+        var valid = new SigV4Verifier(new SessionKeys(Hash("FQoGZXIvYXdzEXAMPLETOKEN"), SmTime.AddMinutes(15)), new FakeTimeProvider(SmTime));
+        Assert.Equal("kms", (await valid.VerifyAsync(KmsSessionRequest(), CancellationToken.None)).Service);
+
+        var expired = new SigV4Verifier(new SessionKeys(Hash("FQoGZXIvYXdzEXAMPLETOKEN"), SmTime.AddSeconds(-1)), new FakeTimeProvider(SmTime));
+        var error = await Assert.ThrowsAsync<AwsError>(async () => await expired.VerifyAsync(KmsSessionRequest(), CancellationToken.None));
+        Assert.Equal("ExpiredTokenException", error.Code);
+        Assert.Equal("The security token included in the request is expired", error.Message);
+
+        var otherToken = new SigV4Verifier(new SessionKeys(Hash("another-token"), SmTime.AddMinutes(15)), new FakeTimeProvider(SmTime));
+        Assert.Equal("UnrecognizedClientException", (await Assert.ThrowsAsync<AwsError>(async () => await otherToken.VerifyAsync(KmsSessionRequest(), CancellationToken.None))).Code);
+    }
 }

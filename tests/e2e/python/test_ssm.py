@@ -613,9 +613,9 @@ class GetParametersByPathTests(SSMTestCase):
 
 
 class LargeHierarchyTests(SSMTestCase):
-    """A few hundred parameters, read completely through boto3's paginators."""
+    """A few thousand parameters, read completely through boto3's paginators."""
 
-    COUNT = 260
+    COUNT = 2500
 
     def test_hundreds_of_parameters_through_the_paginators(self):
         root = self.pname("many")
