@@ -32,13 +32,15 @@ public sealed partial class ApiEndpoint
     private readonly SsmApi _ssm;
     private readonly IamApi _iamApi;
     private readonly Authorizer _authorizer;
+    private readonly Core.Storage.IStore _store;
     private readonly AuditLog _audit;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
     {
+        _store = store;
         _iamApi = iamApi;
         _authorizer = authorizer;
         _ssm = ssm;
@@ -57,6 +59,7 @@ public sealed partial class ApiEndpoint
         : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", target[KmsApi.TargetPrefix.Length..])
         : target.StartsWith(CloudTrailApi.TargetPrefix, StringComparison.Ordinal) ? ("cloudtrail", target[CloudTrailApi.TargetPrefix.Length..])
         : target.StartsWith(SsmApi.TargetPrefix, StringComparison.Ordinal) ? ("ssm", target[SsmApi.TargetPrefix.Length..])
+        : target.StartsWith("Strongroom.", StringComparison.Ordinal) ? ("strongroom", target["Strongroom.".Length..])
         : (null, target);
 
     public async Task HandleAsync(HttpContext context)
@@ -170,6 +173,7 @@ public sealed partial class ApiEndpoint
             "kms" when _kms.Operations.Contains(operation) => operation,
             "cloudtrail" when operation == "LookupEvents" => operation,
             "ssm" when _ssm.Operations.Contains(operation) => operation,
+            "strongroom" when operation == "ExplainAccess" => operation,
             "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
             _ => "unknown",
         };
@@ -218,10 +222,51 @@ public sealed partial class ApiEndpoint
             case "ssm":
                 await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, ct);
                 break;
+            case "strongroom":
+                await AdminAsync(operation, caller, body, writer, ct);
+                break;
             default:
                 await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, ct);
                 break;
         }
+    }
+
+    /// <summary>Strongroom's own admin API (X-Amz-Target "Strongroom.*"), for the admin only.</summary>
+    private async Task AdminAsync(string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
+    {
+        if (!Authorizer.IsAdmin(caller))
+        {
+            throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
+        }
+
+        if (operation != "ExplainAccess")
+        {
+            throw new AwsError("UnknownOperationException", $"Strongroom's admin API has no operation {operation}.");
+        }
+
+        using var input = Protocol.Aws.Json.JsonInput.Parse(body);
+        var context = new List<KeyValuePair<string, IReadOnlyList<string>>>();
+        if (input.Object("Context") is { } map)
+        {
+            foreach (var property in map.EnumerateObject())
+            {
+                context.Add(new(property.Name, property.Value.ValueKind == JsonValueKind.Array ? property.Value.EnumerateArray().Select(v => v.ToString()).ToList() : [property.Value.ToString()]));
+            }
+        }
+
+        var explanation = await ExplainTool.ExplainAsync(_store, input.RequiredString("UserName"), input.RequiredString("Action"), input.RequiredString("Resource"), context, ct);
+        writer.WriteStartObject();
+        writer.WriteString("Decision", explanation.Decision);
+        writer.WriteBoolean("Allowed", explanation.Allowed);
+        Protocol.Aws.Json.JsonOutput.String(writer, "PolicyName", explanation.PolicyName);
+        Protocol.Aws.Json.JsonOutput.String(writer, "StatementSid", explanation.StatementSid);
+        if (explanation.StatementIndex is { } index)
+        {
+            writer.WriteNumber("StatementIndex", index);
+        }
+
+        writer.WriteString("Explanation", explanation.Text);
+        writer.WriteEndObject();
     }
 
     private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error, QueryRequest? query)

@@ -175,6 +175,9 @@ public sealed class Authorizer
                 case "iam":
                     checks.Add(new Check(action, IamResource(query), null, false, []));
                     break;
+                case "strongroom":
+                    checks.Add(new Check(action, "*", null, false, []));
+                    break;
                 case "sts":
                     checks.Add(new Check(action, query?.Get("RoleArn") ?? "*", null, false, []));
                     break;

@@ -25,20 +25,33 @@ public static class ExplainTool
 
         await using var store = new SqliteStore(database);
         await store.InitializeAsync(ct);
+        var explanation = await ExplainAsync(store, userName, action, resource, context.Select(pair =>
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            return eq > 0 ? new KeyValuePair<string, IReadOnlyList<string>>(pair[..eq], pair[(eq + 1)..].Split(',')) : default;
+        }).Where(p => p.Key is not null).ToList(), ct);
+        await output.WriteLineAsync(explanation.Text);
+        return explanation.Allowed ? 0 : 1;
+    }
+
+    /// <summary>The decision for a user, action and resource, and the words that explain it.</summary>
+    public sealed record Explanation(bool Allowed, string Decision, string? PolicyName, string? StatementSid, int? StatementIndex, string Text);
+
+    public static async Task<Explanation> ExplainAsync(Core.Storage.IStore store, string userName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(context);
         var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
         if (userName == DataDirectory.AdminUser)
         {
-            await output.WriteLineAsync($"ALLOW: {userName} is the administrator, who may do everything.");
-            return 0;
+            return new Explanation(true, "Allow", null, null, null, $"ALLOW: {userName} is the administrator, who may do everything.");
         }
 
         var json = await store.FindIamEntityAsync(IamService.User, userName, ct);
         if (json is null)
         {
-            await output.WriteLineAsync($"DENY: there is no user {userName}.");
-            return 1;
+            return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no user {userName}.");
         }
-
         var user = JsonSerializer.Deserialize<IamUser>(json)!;
         var policies = new List<NamedPolicy>();
         foreach (var (name, document) in user.InlinePolicies)
@@ -80,13 +93,9 @@ public static class ExplainTool
             request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
         }
 
-        foreach (var pair in context)
+        foreach (var (key, values) in context)
         {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-            {
-                request.With(pair[..eq], pair[(eq + 1)..].Split(','));
-            }
+            request.With(key, values);
         }
 
         NamedPolicy? resourcePolicy = null;
@@ -108,7 +117,7 @@ public static class ExplainTool
             PolicyDecision.ExplicitDeny => "DENY (explicit)",
             _ => "DENY (implicit)",
         };
-        await output.WriteLineAsync($"{verdict}: {user.Arn} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
-        return result.Allowed ? 0 : 1;
+        return new Explanation(result.Allowed, result.Decision.ToString(), result.Policy?.Name, result.Statement?.Sid, result.Statement?.Index,
+            $"{verdict}: {user.Arn} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
     }
 }

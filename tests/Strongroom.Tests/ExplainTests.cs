@@ -23,6 +23,19 @@ public sealed class ExplainTests : IDisposable
                 + "{\"Sid\":\"NoAudit\",\"Effect\":\"Deny\",\"Action\":\"secretsmanager:*\",\"Resource\":\"arn:aws:secretsmanager:*:*:secret:prod/audit*\"}]}";
             var (status, body) = await admin.QueryAsync("iam", new Dictionary<string, string> { ["Action"] = "PutUserPolicy", ["Version"] = "2010-05-08", ["UserName"] = "alice", ["PolicyName"] = "read", ["PolicyDocument"] = policy });
             Assert.True(status == 200, body);
+
+            // The same answer through the admin API; a non-admin may not ask.
+            var (apiStatus, answer) = await admin.CallAsync("strongroom", "ExplainAccess", new { UserName = "alice", Action = "secretsmanager:GetSecretValue", Resource = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/audit-AbCdEf" }, CancellationToken.None);
+            Assert.Equal(200, apiStatus);
+            Assert.Equal("ExplicitDeny", answer.GetProperty("Decision").GetString());
+            Assert.Equal("NoAudit", answer.GetProperty("StatementSid").GetString());
+            var (_, keyXml) = await admin.QueryAsync("iam", new Dictionary<string, string> { ["Action"] = "CreateAccessKey", ["Version"] = "2010-05-08", ["UserName"] = "alice" });
+            var keyId = System.Text.RegularExpressions.Regex.Match(keyXml, "<AccessKeyId>([^<]+)</AccessKeyId>").Groups[1].Value;
+            var secret = System.Text.RegularExpressions.Regex.Match(keyXml, "<SecretAccessKey>([^<]+)</SecretAccessKey>").Groups[1].Value;
+            using var alice = new TestSigner(server.Endpoint, keyId, secret);
+            var (aliceStatus, aliceAnswer) = await alice.CallAsync("strongroom", "ExplainAccess", new { UserName = "alice", Action = "a:b", Resource = "*" }, CancellationToken.None);
+            Assert.Equal(400, aliceStatus);
+            Assert.Equal("AccessDeniedException", aliceAnswer.GetProperty("__type").GetString());
             await server.TerminateAsync();
         }
 
