@@ -75,7 +75,10 @@ public sealed class SqliteStore : IStore
 
     private T Read<T>(Func<SqliteAccess, T> read)
     {
-        using var connection = Open();
+        // Readers need none of the writer's pragmas (durability and foreign keys concern writes; the
+        // connection string's timeout already retries on SQLITE_BUSY), so a pooled connection is used as is.
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
         return read(new SqliteAccess(connection, null));
     }
 
