@@ -301,6 +301,11 @@ public sealed class Authorizer
             }
         }
 
+        if (operation == "PutResourcePolicy")
+        {
+            keys["secretsmanager:BlockPublicPolicy"] = [root.TryGetProperty("BlockPublicPolicy", out var block) && block.ValueKind == JsonValueKind.True ? "true" : "false"];
+        }
+
         if (operation == "GetSecretValue")
         {
             keys["secretsmanager:VersionStage"] = [Member(root, "VersionStage") ?? (Member(root, "VersionId") is null ? SecretsService.Current : string.Empty)];
@@ -409,6 +414,22 @@ public sealed class Authorizer
             return;
         }
 
+        // SSM's own condition keys, and the parameter's tags as aws:ResourceTag/….
+        var ssmKeys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        if (operation == "GetParametersByPath")
+        {
+            ssmKeys["ssm:Recursive"] = [root.TryGetProperty("Recursive", out var recursive) && recursive.ValueKind == JsonValueKind.True ? "true" : "false"];
+        }
+
+        if (operation == "PutParameter")
+        {
+            ssmKeys["ssm:Overwrite"] = [root.TryGetProperty("Overwrite", out var overwrite) && overwrite.ValueKind == JsonValueKind.True ? "true" : "false"];
+            if (Member(root, "Policies") is { } policies)
+            {
+                ssmKeys["ssm:Policies"] = [policies];
+            }
+        }
+
         foreach (var raw in names)
         {
             var bare = raw.StartsWith("arn:", StringComparison.Ordinal) ? raw.Split(':', 6)[^1]["parameter/".Length..] : raw.TrimStart('/');
@@ -418,7 +439,16 @@ public sealed class Authorizer
                 bare = bare[..colon];
             }
 
-            checks.Add(new Check(action, $"arn:aws:ssm:{region}:{_identity.AccountId}:parameter/{bare}", null, false, []));
+            var keys = new Dictionary<string, IReadOnlyList<string>>(ssmKeys, StringComparer.OrdinalIgnoreCase);
+            if (await _store.FindParameterAsync(region, "/" + bare, ct) is { } parameter)
+            {
+                foreach (var (tagKey, tagValue) in parameter.Tags)
+                {
+                    keys["aws:ResourceTag/" + tagKey] = [tagValue];
+                }
+            }
+
+            checks.Add(new Check(action, $"arn:aws:ssm:{region}:{_identity.AccountId}:parameter/{bare}", null, false, keys));
             if (("/" + bare).StartsWith("/aws/reference/secretsmanager/", StringComparison.Ordinal))
             {
                 var secretId = ("/" + bare)["/aws/reference/secretsmanager/".Length..];

@@ -512,6 +512,29 @@ class SsmEnforcementTests(AccessTestCase):
         # An allowed action on a missing parameter tells the truth.
         self.assertAwsError("ParameterNotFound", user.ssm().get_parameter, Name=self.pname("app/missing"))
 
+    def test_ssm_recursive_and_resource_tag_condition_keys(self):
+        self.put(self.pname("tree/a/b"), "deep")
+        self.put(self.pname("tree/top"), "top")
+        self.ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId=self.pname("tree/top"), Tags=[{"Key": "tier", "Value": "gold"}])
+        user = self.new_principal("u",
+                                  allow("ssm:GetParametersByPath", "*", {"Bool": {"ssm:Recursive": "false"}}),
+                                  allow("ssm:GetParameter", "*", {"StringEquals": {"aws:ResourceTag/tier": "gold"}}))
+        names = [p["Name"] for p in user.ssm().get_parameters_by_path(Path=self.pname("tree"))["Parameters"]]
+        self.assertEqual(names, [self.pname("tree/top")])
+        self.assertAwsError("AccessDeniedException", user.ssm().get_parameters_by_path, Path=self.pname("tree"), Recursive=True)
+        self.assertEqual(user.ssm().get_parameter(Name=self.pname("tree/top"))["Parameter"]["Value"], "top")
+        self.assertAwsError("AccessDeniedException", user.ssm().get_parameter, Name=self.pname("tree/a/b"))
+
+
+class BlockPublicPolicyConditionTests(AccessTestCase):
+    def test_put_resource_policy_only_with_block_public_policy(self):
+        secret = self.secret("guarded/s")
+        user = self.new_principal("u", allow("secretsmanager:PutResourcePolicy", "*", {"Bool": {"secretsmanager:BlockPublicPolicy": "true"}}))
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": self.admin_arn() if hasattr(self, "admin_arn") else "arn:aws:iam::%s:root" % self.account},
+                                                                        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+        self.assertDenied(user.sm().put_resource_policy, SecretId=secret["ARN"], ResourcePolicy=policy, BlockPublicPolicy=False)
+        user.sm().put_resource_policy(SecretId=secret["ARN"], ResourcePolicy=policy, BlockPublicPolicy=True)
+
 
 if __name__ == "__main__":
     unittest.main()
