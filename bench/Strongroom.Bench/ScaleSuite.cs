@@ -29,6 +29,20 @@ internal static class ScaleSuite
         return read;
     }
 
+    /// <summary>The last lines of a server log, one string, for a report note (server logs never hold secret values).</summary>
+    private static string LogTail(string logFile, int lines)
+    {
+        try
+        {
+            var tail = File.ReadLines(logFile).TakeLast(lines).Select(l => l.Length > 300 ? l[..300] + "…" : l);
+            return string.Join(" ⏎ ", tail);
+        }
+        catch (IOException e)
+        {
+            return $"(log not readable: {e.Message})";
+        }
+    }
+
     public static async Task RunAsync(BenchOptions options, Report report, string workDir, CancellationToken ct)
     {
         var sizes = Sizes.Where(s => s <= options.MaxSecrets).ToList();
@@ -88,7 +102,7 @@ internal static class ScaleSuite
                         }
 
                         // On a shared machine something else may stop the server: note it, restart it, go on.
-                        report.Notes.Add($"scale: the server stopped while loading to {size:N0} (not by this suite; see its log) and was restarted; the load time includes the restart.");
+                        report.Notes.Add($"scale: the server exited with code {server.ExitCode} while loading to {size:N0} (not stopped by this suite) and was restarted; the load time includes the restart. Last lines of its log: {LogTail(log, 4)}");
                         Console.Error.WriteLine("scale: the server stopped during loading; restarting it and continuing");
                         await server.DisposeAsync();
                         server = await Servers.StartStrongroomAsync(options, dataDir, log, ct);

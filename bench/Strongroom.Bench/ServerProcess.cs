@@ -31,6 +31,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process's exit code once it has exited (137 is SIGKILL, 143 SIGTERM, 134 an abort).</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>Time from process start to the first successful readiness probe.</summary>
     public TimeSpan StartupTime { get; private set; }
 
