@@ -13,6 +13,7 @@ Rules every test follows:
 """
 
 import base64
+import concurrent.futures
 import contextlib
 import datetime
 import json
@@ -109,88 +110,53 @@ _clients = {}
 _clients_lock = threading.Lock()
 
 
+def _client(service, region, validate, access_key, secret_key):
+    """One cached boto3 client per (service, region, validation, credentials), pointed at the server.
+
+    Retries are off: a test must see the server's first answer, and fast.
+    """
+    key = (service, region, validate, access_key, secret_key)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            config = botocore.config.Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                parameter_validation=validate,
+                connect_timeout=10,
+                read_timeout=60,
+            )
+            session = boto3.session.Session(
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                region_name=region,
+            )
+            client = session.client(service, endpoint_url=endpoint(), config=config)
+            _clients[key] = client
+        return client
+
+
 def sm(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
     """A boto3 Secrets Manager client pointed at the server.
 
     validate=False turns off botocore's client-side parameter checks so that a test
     can send values that violate `min` constraints and see what the *server* says.
-    Retries are off: a test must see the server's first answer, and fast.
     """
-    key = (region, validate, access_key, secret_key)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            config = botocore.config.Config(
-                retries={"total_max_attempts": 1, "mode": "standard"},
-                parameter_validation=validate,
-                connect_timeout=10,
-                read_timeout=60,
-            )
-            session = boto3.session.Session(
-                aws_access_key_id=access_key,
-                aws_secret_access_key=secret_key,
-                region_name=region,
-            )
-            client = session.client("secretsmanager", endpoint_url=endpoint(), config=config)
-            _clients[key] = client
-        return client
+    return _client("secretsmanager", region, validate, access_key, secret_key)
 
 
 def kms(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
     """A boto3 KMS client pointed at the server (same settings as `sm`)."""
-    key = ("kms", region, validate, access_key, secret_key)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            config = botocore.config.Config(
-                retries={"total_max_attempts": 1, "mode": "standard"},
-                parameter_validation=validate,
-                connect_timeout=10,
-                read_timeout=60,
-            )
-            session = boto3.session.Session(
-                aws_access_key_id=access_key,
-                aws_secret_access_key=secret_key,
-                region_name=region,
-            )
-            client = session.client("kms", endpoint_url=endpoint(), config=config)
-            _clients[key] = client
-        return client
+    return _client("kms", region, validate, access_key, secret_key)
 
 
 def cloudtrail(region=REGION):
     """A boto3 CloudTrail client pointed at the server (same settings as `sm`)."""
-    key = ("cloudtrail", region)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            config = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-            session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=region)
-            client = session.client("cloudtrail", endpoint_url=endpoint(), config=config)
-            _clients[key] = client
-        return client
+    return _client("cloudtrail", region, True, ACCESS_KEY, SECRET_KEY)
 
 
 def ssm(region=REGION, validate=True, access_key=ACCESS_KEY, secret_key=SECRET_KEY):
     """A boto3 SSM (Parameter Store) client pointed at the server (same settings as `sm`)."""
-    key = ("ssm", region, validate, access_key, secret_key)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            config = botocore.config.Config(
-                retries={"total_max_attempts": 1, "mode": "standard"},
-                parameter_validation=validate,
-                connect_timeout=10,
-                read_timeout=60,
-            )
-            session = boto3.session.Session(
-                aws_access_key_id=access_key,
-                aws_secret_access_key=secret_key,
-                region_name=region,
-            )
-            client = session.client("ssm", endpoint_url=endpoint(), config=config)
-            _clients[key] = client
-        return client
+    return _client("ssm", region, validate, access_key, secret_key)
 
 
 def unique_prefix():
@@ -1016,3 +982,41 @@ class IAMTestCase(SSMTestCase):
 
     def assertAccessDenied(self, func, *args, code="AccessDeniedException", **kwargs):
         return self.assertAwsError(code, func, *args, **kwargs)
+
+
+class ServiceCliMixin:
+    """Runs `aws SERVICE ...` with CLI major version VERSION; assertion helpers shared by the CLI suites."""
+
+    VERSION = None  # 1 or 2
+    SERVICE = None  # e.g. "kms"
+
+    def aws(self, *args, **kwargs):
+        return run_cli(self.VERSION, self.SERVICE, *args, **kwargs)
+
+    def ok(self, *args, **kwargs):
+        result = self.aws(*args, **kwargs)
+        self.assertEqual(result.returncode, 0, result.describe())
+        return result.json
+
+    def parallel(self, *arg_lists):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(arg_lists)) as pool:
+            return list(pool.map(lambda a: self.aws(*a), arg_lists))
+
+    def all_ok(self, results):
+        for r in results:
+            self.assertEqual(r.returncode, 0, r.describe())
+        return [r.json for r in results]
+
+    def assertCliError(self, result, code, operation, message=None):
+        self.assertIn(result.returncode, CLI_ERROR_EXIT[self.VERSION], result.describe())
+        parsed = result.error
+        self.assertIsNotNone(parsed, "no 'An error occurred (...)' line:\n" + result.describe())
+        self.assertEqual(parsed[0], code, result.describe())
+        self.assertEqual(parsed[1], operation)
+        if message is not None:
+            self.assertEqual(parsed[2], message)
+        self.assertEqual(result.stdout.strip(), "")
+
+    def assertNoOutput(self, result):
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.stdout.strip(), "", result.describe())

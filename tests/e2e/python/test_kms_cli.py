@@ -6,7 +6,6 @@ RotateKeyOnDemand and ListKeyRotations, so those are v1-only here.
 """
 
 import base64
-import concurrent.futures
 import datetime
 import json
 import os
@@ -14,51 +13,19 @@ import unittest
 import uuid
 
 from helpers import (
-    CLI_ERROR_EXIT,
     KMSTestCase,
+    ServiceCliMixin,
     cleanup_key,
-    run_cli,
     temp_file,
     utcnow,
 )
 from test_cli import parse_iso
 
 
-class KmsCliMixin:
-    """Runs `aws kms ...` with CLI major version VERSION; assertion helpers."""
+class KmsCliMixin(ServiceCliMixin):
+    """`aws kms ...` commands."""
 
-    VERSION = None  # 1 or 2
-
-    def aws(self, *args, **kwargs):
-        return run_cli(self.VERSION, "kms", *args, **kwargs)
-
-    def ok(self, *args, **kwargs):
-        result = self.aws(*args, **kwargs)
-        self.assertEqual(result.returncode, 0, result.describe())
-        return result.json
-
-    def parallel(self, *arg_lists):
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(arg_lists)) as pool:
-            return list(pool.map(lambda a: self.aws(*a), arg_lists))
-
-    def all_ok(self, results):
-        for r in results:
-            self.assertEqual(r.returncode, 0, r.describe())
-        return [r.json for r in results]
-
-    def assertCliError(self, result, code, operation, message=None):
-        self.assertIn(result.returncode, CLI_ERROR_EXIT[self.VERSION], result.describe())
-        parsed = result.error
-        self.assertIsNotNone(parsed, "no 'An error occurred (...)' line:\n" + result.describe())
-        self.assertEqual(parsed[0], code, result.describe())
-        self.assertEqual(parsed[1], operation)
-        if message is not None:
-            self.assertEqual(parsed[2], message)
-        self.assertEqual(result.stdout.strip(), "")
-
-    def assertNoOutput(self, result):
-        self.assertEqual(result.returncode, 0, result.describe())
-        self.assertEqual(result.stdout.strip(), "", result.describe())
+    SERVICE = "kms"
 
 
 class KeyCommandsMixin(KmsCliMixin):

@@ -9,45 +9,16 @@ import concurrent.futures
 import json
 import unittest
 
-from helpers import CLI_ERROR_EXIT, SSM_MANAGED_ALIAS, SSMTestCase, run_cli
+from helpers import SSM_MANAGED_ALIAS, ServiceCliMixin, SSMTestCase
 from test_cli import parse_iso
 
 WITH_DECRYPTION_MESSAGE = "WithDecryption flag must be True for retrieving a Secret Manager secret."
 
 
-class SsmCliMixin:
-    VERSION = None  # 1 or 2
+class SsmCliMixin(ServiceCliMixin):
+    """`aws ssm ...` commands."""
 
-    def aws(self, *args, **kwargs):
-        return run_cli(self.VERSION, "ssm", *args, **kwargs)
-
-    def ok(self, *args, **kwargs):
-        result = self.aws(*args, **kwargs)
-        self.assertEqual(result.returncode, 0, result.describe())
-        return result.json
-
-    def parallel(self, *arg_lists):
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(arg_lists)) as pool:
-            return list(pool.map(lambda a: self.aws(*a), arg_lists))
-
-    def all_ok(self, results):
-        for r in results:
-            self.assertEqual(r.returncode, 0, r.describe())
-        return [r.json for r in results]
-
-    def assertCliError(self, result, code, operation, message=None):
-        self.assertIn(result.returncode, CLI_ERROR_EXIT[self.VERSION], result.describe())
-        parsed = result.error
-        self.assertIsNotNone(parsed, "no 'An error occurred (...)' line:\n" + result.describe())
-        self.assertEqual(parsed[0], code, result.describe())
-        self.assertEqual(parsed[1], operation)
-        if message is not None:
-            self.assertEqual(parsed[2], message)
-        self.assertEqual(result.stdout.strip(), "")
-
-    def assertNoOutput(self, result):
-        self.assertEqual(result.returncode, 0, result.describe())
-        self.assertEqual(result.stdout.strip(), "", result.describe())
+    SERVICE = "ssm"
 
 
 class ParameterCommandsMixin(SsmCliMixin):
