@@ -148,30 +148,8 @@ public abstract partial class KmsTestBase : IAsyncLifetime, IDisposable
     /// error code, HTTP 400, and if given the exact message. Codes the KMS model doesn't declare
     /// (ValidationException, AccessDeniedException) arrive as AmazonKeyManagementServiceException.
     /// </summary>
-    protected static async Task<T> AssertAwsErrorAsync<T>(string code, Func<Task> call, string? message = null)
-        where T : AmazonServiceException
-    {
-        AmazonServiceException? caught = null;
-        try
-        {
-            await call();
-        }
-        catch (AmazonServiceException ex)
-        {
-            caught = ex;
-        }
-
-        Assert.True(caught is not null, $"expected {code}, but the call succeeded");
-        Assert.True(caught is T, $"expected {typeof(T).Name} ({code}), got {caught.GetType().Name} ({caught.ErrorCode}): {caught.Message}");
-        Assert.True(code == caught.ErrorCode, $"expected error code {code}, got {caught.ErrorCode}: {caught.Message}");
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, caught.StatusCode);
-        if (message is not null)
-        {
-            Assert.Equal(message, caught.Message);
-        }
-
-        return (T)caught;
-    }
+    protected static Task<T> AssertAwsErrorAsync<T>(string code, Func<Task> call, string? message = null)
+        where T : AmazonServiceException => AwsAssert.ErrorAsync<T>(code, call, message);
 
     protected static DateTime Utc(DateTime? value)
     {

@@ -180,30 +180,8 @@ public abstract partial class SsmTestBase : IAsyncLifetime, IDisposable
     /// error codes and HTTP 400. Codes an operation's model doesn't declare (ValidationException for most
     /// Parameter Store operations) arrive as AmazonSimpleSystemsManagementException.
     /// </summary>
-    protected static async Task<T> AssertAwsErrorAsync<T>(string code, Func<Task> call, string? message = null)
-        where T : AmazonServiceException
-    {
-        AmazonServiceException? caught = null;
-        try
-        {
-            await call();
-        }
-        catch (AmazonServiceException ex)
-        {
-            caught = ex;
-        }
-
-        Assert.True(caught is not null, $"expected {code}, but the call succeeded");
-        Assert.True(caught is T, $"expected {typeof(T).Name} ({code}), got {caught.GetType().Name} ({caught.ErrorCode}): {caught.Message}");
-        Assert.True(code == caught.ErrorCode, $"expected error code {code}, got {caught.ErrorCode}: {caught.Message}");
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, caught.StatusCode);
-        if (message is not null)
-        {
-            Assert.Equal(message, caught.Message);
-        }
-
-        return (T)caught;
-    }
+    protected static Task<T> AssertAwsErrorAsync<T>(string code, Func<Task> call, string? message = null)
+        where T : AmazonServiceException => AwsAssert.ErrorAsync<T>(code, call, message);
 
     protected static Task<AmazonSimpleSystemsManagementException> AssertValidationAsync(Func<Task> call) =>
         AssertAwsErrorAsync<AmazonSimpleSystemsManagementException>("ValidationException", call);
