@@ -15,7 +15,10 @@ internal sealed class AwsClient : IDisposable
         _signer = signer;
     }
 
-    public static string ServiceOf(string target) => target.StartsWith("TrentService.", StringComparison.Ordinal) ? "kms" : "secretsmanager";
+    public static string ServiceOf(string target) =>
+        target.StartsWith("TrentService.", StringComparison.Ordinal) ? "kms"
+        : target.StartsWith("com.amazonaws.cloudtrail.", StringComparison.Ordinal) ? "cloudtrail"
+        : "secretsmanager";
 
     /// <summary>Calls <paramref name="target"/> and returns the parsed answer; throws on a non-200 status.</summary>
     public async Task<JsonElement> CallAsync(string target, object body, CancellationToken ct)

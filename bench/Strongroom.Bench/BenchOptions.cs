@@ -6,7 +6,10 @@ namespace Strongroom.Bench;
 internal sealed class BenchOptions
 {
     public const string Usage = """
-        usage: Strongroom.Bench <load|scale|micro|all> [options]
+        usage: Strongroom.Bench <load|scale|audit|micro|all> [options]
+
+          load: ceiling, Strongroom's operations, moto; scale: 1k/100k/1M secrets;
+          audit: GetSecretValue with the audit trail durable, not awaited, and off; micro: BenchmarkDotNet
 
           --duration S            measured seconds per load case (default 10)
           --warmup S              unmeasured seconds before each case (default 2)
@@ -24,7 +27,8 @@ internal sealed class BenchOptions
           --keep                  keep the temporary data directories and server logs
 
         other: selftest (checks the SigV4 signer against shared/api/sigv4.md),
-               ceiling-server --port N (the bare Kestrel endpoint, started by load)
+               ceiling-server --port N (the bare Kestrel endpoint, started by load),
+               strongroom-host --data-dir DIR --port N --audit durable|not-awaited|off (started by audit)
         """;
 
     public string Command { get; private set; } = string.Empty;
@@ -58,6 +62,10 @@ internal sealed class BenchOptions
     public string? Only { get; private set; }
 
     public int Port { get; private set; }
+
+    public string? DataDir { get; private set; }
+
+    public string Audit { get; private set; } = "durable";
 
     public string RepoRoot { get; private set; } = string.Empty;
 
@@ -93,6 +101,8 @@ internal sealed class BenchOptions
                 case "--keep": options.Keep = true; break;
                 case "--only": options.Only = Value(); break;
                 case "--port": options.Port = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--data-dir": options.DataDir = Path.GetFullPath(Value()); break;
+                case "--audit": options.Audit = Value(); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

@@ -24,11 +24,13 @@ switch (options.Command)
 {
     case "ceiling-server":
         return await CeilingServer.RunAsync(options.Port);
+    case "strongroom-host":
+        return await AuditCostSuite.HostAsync(options.DataDir ?? throw new ArgumentException("strongroom-host needs --data-dir"), options.Port, options.Audit);
     case "selftest":
         var failure = SigV4Signer.SelfTest();
         Console.WriteLine(failure ?? "signer matches shared/api/sigv4.md §6.2");
         return failure is null ? 0 : 1;
-    case "load" or "scale" or "micro" or "all":
+    case "load" or "scale" or "micro" or "audit" or "all":
         break;
     default:
         Console.Error.WriteLine($"Strongroom.Bench: unknown subcommand {options.Command}");
@@ -64,6 +66,12 @@ try
     if (options.Command is "scale" or "all")
     {
         await ScaleSuite.RunAsync(options, report, workDir, cancel.Token);
+        report.Save();
+    }
+
+    if (options.Command is "audit" or "all")
+    {
+        await AuditCostSuite.RunAsync(options, report, workDir, cancel.Token);
         report.Save();
     }
 

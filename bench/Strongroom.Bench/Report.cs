@@ -25,6 +25,8 @@ internal sealed record ScaleRow(
     LoadResult Cold,
     long RssAfterRead);
 
+internal sealed record AuditCostRow(string Mode, string Operation, int Connections, LoadResult Result);
+
 internal sealed record MicroRow(string Benchmark, double MeanNs, double StdDevNs, long? AllocatedBytes);
 
 /// <summary>Collects results and writes them as &lt;name&gt;.md and &lt;name&gt;.csv (rewritten after every section).</summary>
@@ -46,6 +48,8 @@ internal sealed class Report
     public List<ScaleRow> Scale { get; } = [];
 
     public List<MicroRow> Micro { get; } = [];
+
+    public List<AuditCostRow> Audit { get; } = [];
 
     public List<string> Notes { get; } = [];
 
@@ -168,6 +172,23 @@ internal sealed class Report
             md.Append('\n');
         }
 
+        if (Audit.Count > 0)
+        {
+            md.Append("## Cost of the audit trail on GetSecretValue\n\n");
+            md.Append("Three servers that differ only in how a call waits for its audit record, each on its own data directory with 1,000 secrets (every timed read a repeat read): *durable* is production (the answer leaves once the record is committed, group commit); *not-awaited* writes the same records but answers without waiting; *off* builds and writes no record. Only this benchmark can select the last two. \"÷ off\" is throughput relative to *off* at the same operation and connection count.\n\n");
+            md.Append("| audit | operation | conns | req/s | ÷ off | p50 ms | p99 ms | p99.9 ms | errors | server CPU | client CPU | other CPU |\n");
+            md.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            foreach (var row in Audit)
+            {
+                var r = row.Result;
+                var off = Audit.FirstOrDefault(o => o.Mode == "off" && o.Operation == row.Operation && o.Connections == row.Connections);
+                var ratio = off is not null && off.Result.Throughput > 0 ? r.Throughput / off.Result.Throughput : (double?)null;
+                md.Append(Inv, $"| {row.Mode} | {row.Operation} | {row.Connections} | {r.Throughput:N0} | {Ratio(ratio)} | {r.P50Ms:0.###} | {r.P99Ms:0.###} | {r.P999Ms:0.###} | {r.Errors} | {r.Cpu.Server:0.00} | {r.Cpu.Client:0.00} | {r.Cpu.Other:0.00} |\n");
+            }
+
+            md.Append('\n');
+        }
+
         if (Micro.Count > 0)
         {
             md.Append("## Micro (BenchmarkDotNet, in-process)\n\n");
@@ -212,6 +233,12 @@ internal sealed class Report
             {
                 csv.Append(Inv, $"scale,strongroom,{kind},{s.Connections},{s.Secrets},{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},{s.LoadSeconds:0.###},{(double)s.DataDirBytes / s.Secrets:0.#},{s.RssAfterLoad},{s.StartupMs:0.#},{s.RssAfterStart},{s.RssAfterRead},,,\n");
             }
+        }
+
+        foreach (var row in Audit)
+        {
+            var r = row.Result;
+            csv.Append(Inv, $"audit,audit={row.Mode},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,\n");
         }
 
         foreach (var m in Micro)

@@ -37,9 +37,11 @@ public sealed partial class ApiEndpoint
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
+    private readonly AuditTrailMode _auditTrail;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options)
     {
+        _auditTrail = options.AuditTrail;
         _store = store;
         _iamApi = iamApi;
         _authorizer = authorizer;
@@ -146,7 +148,18 @@ public sealed partial class ApiEndpoint
         var auditStarted = _time.GetTimestamp();
         try
         {
-            await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+            switch (_auditTrail)
+            {
+                case AuditTrailMode.Durable:
+                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    break;
+                case AuditTrailMode.NotAwaited:
+                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    break;
+                case AuditTrailMode.Off:
+                default:
+                    break;
+            }
         }
         catch (AuditUnavailableException e)
         {

@@ -45,6 +45,13 @@ public sealed class ServerOptions
     /// <summary>How often a digest of the audit trail is signed (and once more at shutdown).</summary>
     public TimeSpan DigestInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How calls wait for their audit record. Only the benchmark suite (bench/, through InternalsVisibleTo)
+    /// sets anything but <see cref="AuditTrailMode.Durable"/>, to measure what the trail costs; no flag,
+    /// variable or file setting reaches it.
+    /// </summary>
+    internal AuditTrailMode AuditTrail { get; set; } = AuditTrailMode.Durable;
+
     /// <summary>Parsed <see cref="Listen"/>.</summary>
     public (string Host, int Port) Endpoint { get; private set; }
 
@@ -100,4 +107,17 @@ public sealed class ServerOptions
 
         return problems;
     }
+}
+
+/// <summary>See <see cref="ServerOptions.AuditTrail"/>.</summary>
+internal enum AuditTrailMode
+{
+    /// <summary>Production: a call is answered once its record is durable.</summary>
+    Durable,
+
+    /// <summary>Records are written, but a call does not wait for its record (benchmark only).</summary>
+    NotAwaited,
+
+    /// <summary>No record is built or written (benchmark only).</summary>
+    Off,
 }
