@@ -36,6 +36,9 @@ public sealed class ServerOptions
     /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Rotation scheduler and retry tuning.</summary>
+    public Core.Rotation.RotationOptions Rotation { get; set; } = new();
+
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 

@@ -124,5 +124,29 @@ internal static class Schema
         CREATE TABLE iam_entities (kind TEXT NOT NULL, name TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, name));
         CREATE INDEX access_keys_user ON access_keys (user_name);
         """,
+        """
+        ALTER TABLE secrets ADD COLUMN rotation_due_ms INTEGER;
+        UPDATE secrets SET rotation_due_ms = json_extract(meta, '$.nextRotationMs')
+            WHERE json_extract(meta, '$.rotationEnabled') = 1 AND deleted_ms IS NULL
+              AND (json_extract(meta, '$.primaryRegion') IS NULL OR json_extract(meta, '$.primaryRegion') = region);
+        CREATE INDEX secrets_rotation_due ON secrets (rotation_due_ms) WHERE rotation_due_ms IS NOT NULL;
+        CREATE TABLE rotation_runs (
+            run_id INTEGER PRIMARY KEY,
+            secret_arn TEXT NOT NULL,
+            region TEXT NOT NULL,
+            version_id TEXT NOT NULL,
+            function_arn TEXT,
+            trigger TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            step TEXT,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            started_ms INTEGER NOT NULL,
+            finished_ms INTEGER,
+            retry_ms INTEGER);
+        CREATE INDEX rotation_runs_secret ON rotation_runs (secret_arn, run_id);
+        CREATE INDEX rotation_runs_retry ON rotation_runs (retry_ms) WHERE retry_ms IS NOT NULL;
+        CREATE INDEX rotation_runs_running ON rotation_runs (run_id) WHERE outcome = 'Running';
+        """,
     ];
 }

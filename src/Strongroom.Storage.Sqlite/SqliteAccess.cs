@@ -669,11 +669,11 @@ internal sealed class SqliteAccess : IStoreTransaction
     {
         ArgumentNullException.ThrowIfNull(secret);
         using var cmd = Command(
-            "INSERT INTO secrets (region, name, arn, created_ms, changed_ms, accessed_ms, deleted_ms, meta) VALUES ($r, $n, $a, $c, $ch, $ac, $d, $m) RETURNING id",
+            "INSERT INTO secrets (region, name, arn, created_ms, changed_ms, accessed_ms, deleted_ms, meta, rotation_due_ms) VALUES ($r, $n, $a, $c, $ch, $ac, $d, $m, $due) RETURNING id",
             ("$r", secret.Region), ("$n", secret.Name), ("$a", secret.Arn),
             ("$c", secret.CreatedDate.ToUnixTimeMilliseconds()), ("$ch", secret.LastChangedDate.ToUnixTimeMilliseconds()),
             ("$ac", secret.LastAccessedDate?.ToUnixTimeMilliseconds()), ("$d", secret.DeletedDate?.ToUnixTimeMilliseconds()),
-            ("$m", SecretMeta.Write(secret)));
+            ("$m", SecretMeta.Write(secret)), ("$due", RotationDueMs(secret)));
         secret.Id = (long)cmd.ExecuteScalar()!;
         return Task.CompletedTask;
     }
@@ -682,10 +682,60 @@ internal sealed class SqliteAccess : IStoreTransaction
     {
         ArgumentNullException.ThrowIfNull(secret);
         Execute(
-            "UPDATE secrets SET changed_ms = $ch, accessed_ms = $ac, deleted_ms = $d, meta = $m WHERE id = $id",
+            "UPDATE secrets SET changed_ms = $ch, accessed_ms = $ac, deleted_ms = $d, meta = $m, rotation_due_ms = $due WHERE id = $id",
             ("$ch", secret.LastChangedDate.ToUnixTimeMilliseconds()), ("$ac", secret.LastAccessedDate?.ToUnixTimeMilliseconds()),
-            ("$d", secret.DeletedDate?.ToUnixTimeMilliseconds()), ("$m", SecretMeta.Write(secret)), ("$id", secret.Id));
+            ("$d", secret.DeletedDate?.ToUnixTimeMilliseconds()), ("$m", SecretMeta.Write(secret)), ("$due", RotationDueMs(secret)), ("$id", secret.Id));
         return Task.CompletedTask;
+    }
+
+    /// <summary>The scheduler's index: when the secret's next rotation window ends, for primaries with rotation on.</summary>
+    private static long? RotationDueMs(SecretRecord secret) =>
+        secret.RotationEnabled == true && secret.DeletedDate is null && !secret.IsReplica ? secret.NextRotationDate?.ToUnixTimeMilliseconds() : null;
+
+    public IReadOnlyList<SecretRecord> FindSecretsDueForRotation(DateTimeOffset windowEndsBy, int limit) =>
+        QuerySecrets($"SELECT {SecretColumns} FROM secrets WHERE rotation_due_ms IS NOT NULL AND rotation_due_ms <= $t ORDER BY rotation_due_ms LIMIT $limit", ("$t", windowEndsBy.ToUnixTimeMilliseconds()), ("$limit", limit));
+
+    private const string RunColumns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms";
+
+    public void InsertRotationRun(Core.Rotation.RotationRun run)
+    {
+        using var cmd = Command(
+            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms) VALUES ($a, $r, $v, $f, $t, $n, $s, $o, $e, $st, $fi, $re) RETURNING run_id",
+            RunParameters(run));
+        run.RunId = (long)cmd.ExecuteScalar()!;
+    }
+
+    public void UpdateRotationRun(Core.Rotation.RotationRun run) =>
+        Execute(
+            "UPDATE rotation_runs SET secret_arn = $a, region = $r, version_id = $v, function_arn = $f, trigger = $t, attempt = $n, step = $s, outcome = $o, error = $e, started_ms = $st, finished_ms = $fi, retry_ms = $re WHERE run_id = $id",
+            [.. RunParameters(run), ("$id", run.RunId)]);
+
+    private static (string, object?)[] RunParameters(Core.Rotation.RotationRun run) =>
+    [
+        ("$a", run.SecretArn), ("$r", run.Region), ("$v", run.VersionId), ("$f", run.FunctionArn), ("$t", run.Trigger), ("$n", run.Attempt),
+        ("$s", run.StepReached), ("$o", run.Outcome), ("$e", run.Error), ("$st", run.StartedDate.ToUnixTimeMilliseconds()),
+        ("$fi", run.FinishedDate?.ToUnixTimeMilliseconds()), ("$re", run.RetryAt?.ToUnixTimeMilliseconds()),
+    ];
+
+    public IReadOnlyList<Core.Rotation.RotationRun> QueryRotationRuns(string where, params (string, object?)[] parameters)
+    {
+        using var cmd = Command($"SELECT {RunColumns} FROM rotation_runs WHERE {where}", parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Core.Rotation.RotationRun>();
+        while (r.Read())
+        {
+            list.Add(new Core.Rotation.RotationRun
+            {
+                RunId = r.GetInt64(0), SecretArn = r.GetString(1), Region = r.GetString(2), VersionId = r.GetString(3),
+                FunctionArn = r.IsDBNull(4) ? null : r.GetString(4), Trigger = r.GetString(5), Attempt = r.GetInt32(6),
+                StepReached = r.IsDBNull(7) ? null : r.GetString(7), Outcome = r.GetString(8), Error = r.IsDBNull(9) ? null : r.GetString(9),
+                StartedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
+                FinishedDate = r.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)),
+                RetryAt = r.IsDBNull(12) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(12)),
+            });
+        }
+
+        return list;
     }
 
     public Task DeleteSecretAsync(long secretId, CancellationToken cancellationToken)

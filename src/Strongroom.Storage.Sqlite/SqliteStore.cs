@@ -138,6 +138,25 @@ public sealed class SqliteStore : IStore
     public Task<IReadOnlyList<SecretRecord>> FindSecretsDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Task.FromResult(Read(a => a.FindSecretsDueForDeletion(now, limit)));
 
+    public Task<IReadOnlyList<SecretRecord>> FindSecretsDueForRotationAsync(DateTimeOffset windowEndsBy, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.FindSecretsDueForRotation(windowEndsBy, limit)));
+
+    public Task InsertRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) =>
+        WriteAsync(tx => { ((SqliteAccess)tx).InsertRotationRun(run); return Task.FromResult(true); }, cancellationToken);
+
+    public Task UpdateRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) =>
+        WriteAsync(tx => { ((SqliteAccess)tx).UpdateRotationRun(run); return Task.FromResult(true); }, cancellationToken);
+
+    public Task<IReadOnlyList<Core.Rotation.RotationRun>> ListRotationRunsAsync(string? secretArn, long? beforeRunId, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.QueryRotationRuns(
+            "($a IS NULL OR secret_arn = $a) AND ($b IS NULL OR run_id < $b) ORDER BY run_id DESC LIMIT $l", ("$a", secretArn), ("$b", beforeRunId), ("$l", limit))));
+
+    public Task<IReadOnlyList<Core.Rotation.RotationRun>> FindRunningRotationRunsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.QueryRotationRuns("outcome = 'Running' ORDER BY run_id")));
+
+    public Task<IReadOnlyList<Core.Rotation.RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(a => a.QueryRotationRuns("retry_ms IS NOT NULL AND retry_ms <= $n ORDER BY retry_ms LIMIT $l", ("$n", now.ToUnixTimeMilliseconds()), ("$l", limit))));
+
     public Task RecordAccessAsync(long secretId, string versionId, DateTimeOffset day, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).RecordAccess(secretId, versionId, day); return Task.FromResult(true); }, cancellationToken);
 

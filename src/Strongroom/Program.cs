@@ -13,6 +13,7 @@ public static class Program
     [
         "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts",
     ];
 
     /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
@@ -151,8 +152,11 @@ public static class Program
         var digestInterval = new Option<string?>("--audit-digest-interval") { Description = "How often a digest is signed (default 60s; e.g. 5s, 10m).", DefaultValueFactory = _ => Setting("audit-digest-interval", null) };
         var webhook = new Option<string?>("--event-webhook") { Description = "POST service events (parameter policy actions) to this URL as JSON.", DefaultValueFactory = _ => Setting("event-webhook", null) };
         var maintenance = new Option<string?>("--maintenance-interval") { Description = "How often background work runs: deletion purge, parameter policies (default 60s).", DefaultValueFactory = _ => Setting("maintenance-interval", null) };
+        var rotationInterval = new Option<string?>("--rotation-interval") { Description = "How often the rotation scheduler looks for due rotations and retries (default 30s).", DefaultValueFactory = _ => Setting("rotation-interval", null) };
+        var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
+        var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -192,6 +196,14 @@ public static class Program
                 DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
                 EventWebhook = result.GetValue(webhook),
                 MaintenanceInterval = Duration(result.GetValue(maintenance)) ?? TimeSpan.FromSeconds(60),
+                Rotation = new Core.Rotation.RotationOptions
+                {
+                    Tick = Duration(result.GetValue(rotationInterval)) ?? TimeSpan.FromSeconds(30),
+                    RetryBase = Duration(result.GetValue(rotationRetry)) ?? TimeSpan.FromMinutes(1),
+                    MaxAttempts = result.GetValue(rotationAttempts) is { } attempts
+                        ? int.TryParse(attempts, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100 ? n : throw new ArgumentException($"--rotation-attempts: '{attempts}' is not a number from 1 to 100")
+                        : 5,
+                },
             };
         }
     }

@@ -676,38 +676,104 @@ public sealed class IamService
                 throw Invalid($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900 seconds): {duration}.");
             }
 
-            var secretChars = new char[40];
-            for (var i = 0; i < secretChars.Length; i++)
-            {
-                secretChars[i] = SecretAlphabet[RandomNumberGenerator.GetInt32(SecretAlphabet.Length)];
-            }
-
-            var secret = new string(secretChars);
-            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
-            var session = new IamSession
-            {
-                AccessKeyId = NewId("ASIA"), RoleName = role.Name, SessionName = sessionName,
-                TokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))),
-                Expiration = Now.AddSeconds(duration), Policy = sessionPolicy,
-            };
-            var bytes = Encoding.UTF8.GetBytes(secret);
-            try
-            {
-                await tx.UpsertAccessKeyAsync(new AccessKeyRecord
-                {
-                    AccessKeyId = session.AccessKeyId, WrappedSecret = await _root.WrapAsync(tx, bytes, "access-key:" + session.AccessKeyId, ct),
-                    PrincipalArn = SessionArn(role.Name, sessionName), UserName = "session:" + session.AccessKeyId, Status = "Active", CreatedDate = Now,
-                }, ct);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(bytes);
-            }
-
-            await SaveAsync(tx, Session, session.AccessKeyId, session, ct);
+            var (session, secret, token) = await CreateSessionAsync(tx, role, sessionName, duration, sessionPolicy, ct);
             return (session, role, secret, token);
         }, ct);
     }
+
+    private async Task<(IamSession Session, string Secret, string Token)> CreateSessionAsync(IStoreTransaction tx, IamRole role, string sessionName, int duration, string? sessionPolicy, CancellationToken ct)
+    {
+
+        var secretChars = new char[40];
+        for (var i = 0; i < secretChars.Length; i++)
+        {
+            secretChars[i] = SecretAlphabet[RandomNumberGenerator.GetInt32(SecretAlphabet.Length)];
+        }
+
+        var secret = new string(secretChars);
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
+        var session = new IamSession
+        {
+            AccessKeyId = NewId("ASIA"), RoleName = role.Name, SessionName = sessionName,
+            TokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))),
+            Expiration = Now.AddSeconds(duration), Policy = sessionPolicy,
+        };
+        var bytes = Encoding.UTF8.GetBytes(secret);
+        try
+        {
+            await tx.UpsertAccessKeyAsync(new AccessKeyRecord
+            {
+                AccessKeyId = session.AccessKeyId, WrappedSecret = await _root.WrapAsync(tx, bytes, "access-key:" + session.AccessKeyId, ct),
+                PrincipalArn = SessionArn(role.Name, sessionName), UserName = "session:" + session.AccessKeyId, Status = "Active", CreatedDate = Now,
+            }, ct);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+
+        await SaveAsync(tx, Session, session.AccessKeyId, session, ct);
+        return (session, secret, token);
+    }
+
+    /// <summary>The built-in role rotation functions run as unless they name their own.</summary>
+    public const string RotationRoleName = "strongroom-rotation";
+
+    private const string RotationTrustPolicy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"secretsmanager.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
+
+    /// <summary>AWS's SecretsManagerReadWrite, narrowed to Secrets Manager: a multi-user function can read its master secret.</summary>
+    private const string RotationRolePolicy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}""";
+
+    /// <summary>Creates the built-in role strongroom-rotation (with its Secrets Manager read/write policy) when it does not exist.</summary>
+    public async Task<IamRole> EnsureRotationRoleAsync(CancellationToken ct)
+    {
+        if (Load<IamRole>(await _store.FindIamEntityAsync(Role, RotationRoleName, ct)) is { } existing)
+        {
+            return existing;
+        }
+
+        return await WriteAsync(async tx =>
+        {
+            if (Load<IamRole>(await tx.FindIamEntityAsync(Role, RotationRoleName, ct)) is { } raced)
+            {
+                return raced;
+            }
+
+            var role = new IamRole
+            {
+                Name = RotationRoleName, Path = "/service-role/", Arn = $"arn:aws:iam::{AccountId}:role/service-role/{RotationRoleName}", RoleId = NewId("AROA"), CreateDate = Now,
+                AssumeRolePolicyDocument = RotationTrustPolicy, Description = "Strongroom's built-in role for rotation functions: Secrets Manager read and write.",
+                MaxSessionDuration = 43200, Tags = [],
+            };
+            role.InlinePolicies["SecretsManagerReadWrite"] = RotationRolePolicy;
+            await SaveAsync(tx, Role, role.Name, role, ct);
+            return role;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Session credentials for a role, issued by the service itself (as Lambda gets its execution
+    /// role's credentials): the role must exist; its trust policy is not consulted.
+    /// </summary>
+    public Task<(IamSession Session, string Secret, string Token)> IssueServiceSessionAsync(string roleArn, string sessionName, int durationSeconds, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
+        var role = name is null ? null : Load<IamRole>(await tx.FindIamEntityAsync(Role, name, ct));
+        if (role is null || role.Arn != roleArn)
+        {
+            throw NoSuchEntity($"The role {roleArn} cannot be found.");
+        }
+
+        return await CreateSessionAsync(tx, role, sessionName, Math.Clamp(durationSeconds, 900, role.MaxSessionDuration), null, ct);
+    }, ct);
+
+    /// <summary>Ends a session at once: its access key stops working.</summary>
+    public Task EndSessionAsync(string accessKeyId, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        await tx.DeleteAccessKeyAsync(accessKeyId, ct);
+        await tx.DeleteIamEntityAsync(Session, accessKeyId, ct);
+        return true;
+    }, ct);
 
     public string SessionArn(string roleName, string sessionName) => $"arn:aws:sts::{AccountId}:assumed-role/{roleName}/{sessionName}";
 

@@ -98,6 +98,92 @@ public static partial class RotationSchedule
         return startOfWindow + (duration ?? DefaultWindow(startOfWindow, hourly));
     }
 
+    /// <summary>
+    /// The start of the rotation window that ends at <paramref name="windowEnd"/> (a NextRotationDate
+    /// computed by <see cref="NextRotationDate"/> from the same rules).
+    /// </summary>
+    public static DateTimeOffset WindowStart(RotationRules? rules, DateTimeOffset windowEnd)
+    {
+        if (rules is null)
+        {
+            return windowEnd - TimeSpan.FromDays(1);
+        }
+
+        if (rules.Duration is not null)
+        {
+            return windowEnd - TimeSpan.FromHours(int.Parse(rules.Duration[..^1], CultureInfo.InvariantCulture));
+        }
+
+        if (rules.AutomaticallyAfterDays is not null || rules.ScheduleExpression is null)
+        {
+            return windowEnd - TimeSpan.FromDays(1);
+        }
+
+        // Default windows: an hour for hourly schedules, else until the end of the UTC day. Find the
+        // schedule's start whose window ends here: the last start within the day before the end.
+        var candidate = windowEnd - TimeSpan.FromDays(1) - TimeSpan.FromMinutes(1);
+        var best = windowEnd - TimeSpan.FromHours(1);
+        for (var i = 0; i < 48; i++)
+        {
+            var end = NextRotationDate(rules, candidate);
+            if (end is null || end > windowEnd)
+            {
+                break;
+            }
+
+            var start = StartOf(rules, candidate);
+            if (end == windowEnd && start is not null)
+            {
+                best = start.Value;
+                break;
+            }
+
+            candidate = start ?? candidate.AddHours(1);
+        }
+
+        return best;
+    }
+
+    /// <summary>The first schedule occurrence (window start) after <paramref name="after"/> for rate()/cron() rules.</summary>
+    private static DateTimeOffset? StartOf(RotationRules rules, DateTimeOffset after)
+    {
+        var interval = ParseExpression(rules.ScheduleExpression!, out var cron);
+        if (cron is not null)
+        {
+            var next = cron.GetNextOccurrence(after.UtcDateTime, TimeZoneInfo.Utc);
+            return next is null ? null : new DateTimeOffset(next.Value, TimeSpan.Zero);
+        }
+
+        var start = new DateTimeOffset(after.UtcDateTime.Date, TimeSpan.Zero);
+        while (start <= after)
+        {
+            start += interval!.Value;
+        }
+
+        return start;
+    }
+
+    /// <summary>
+    /// The moment inside the window [start, end) at which the scheduler rotates: random per secret and
+    /// window (a hash, so every node and every restart picks the same moment), leaving the last quarter
+    /// of the window (at most 15 minutes) for retries.
+    /// </summary>
+    public static DateTimeOffset PlannedMoment(string secretArn, DateTimeOffset windowStart, DateTimeOffset windowEnd)
+    {
+        ArgumentNullException.ThrowIfNull(secretArn);
+        var length = windowEnd - windowStart;
+        var reserve = TimeSpan.FromTicks(Math.Min(length.Ticks / 4, TimeSpan.FromMinutes(15).Ticks));
+        var usable = (long)(length - reserve).TotalSeconds;
+        if (usable <= 0)
+        {
+            return windowStart;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{secretArn}|{windowEnd.ToUnixTimeSeconds()}"));
+        var offset = (long)(BitConverter.ToUInt64(hash, 0) % (ulong)usable);
+        return windowStart + TimeSpan.FromSeconds(offset);
+    }
+
     private static TimeSpan DefaultWindow(DateTimeOffset start, bool hourly) =>
         hourly ? TimeSpan.FromHours(1) : new DateTimeOffset(start.UtcDateTime.Date, TimeSpan.Zero).AddDays(1) - start;
 

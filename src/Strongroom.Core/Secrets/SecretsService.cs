@@ -27,13 +27,15 @@ public sealed partial class SecretsService
     private readonly KeyRing _keys;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly IRotationStarter? _rotations;
 
-    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time)
+    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null)
     {
         _store = store;
         _keys = keys;
         _identity = identity;
         _time = time;
+        _rotations = rotations;
     }
 
     private DateTimeOffset Now => TruncateToMillis(_time.GetUtcNow());
@@ -1107,7 +1109,8 @@ public sealed partial class SecretsService
         Validate.Token(request.ClientRequestToken);
         Validate.Length(request.RotationLambdaArn, "rotationLambdaARN", 0, 2048);
         RotationSchedule.ValidateRules(request.RotationRules);
-        return await _store.WriteAsync(async tx =>
+        string? currentVersionId = null;
+        var result = await _store.WriteAsync(async tx =>
         {
             var secret = await RequireWritableAsync(tx, region, request.SecretId, ct);
             var lambda = string.IsNullOrEmpty(request.RotationLambdaArn) ? secret.RotationLambdaArn : request.RotationLambdaArn;
@@ -1118,6 +1121,7 @@ public sealed partial class SecretsService
 
             var versions = (await tx.ListVersionsAsync(secret.Id, ct)).ToList();
             var pending = versions.Find(v => v.Stages.Contains(Pending) && !v.Stages.Contains(Current));
+            currentVersionId = versions.Find(v => v.Stages.Contains(Current))?.VersionId;
             var rotateNow = request.RotateImmediately ?? true;
             string? versionId = null;
             if (rotateNow)
@@ -1160,6 +1164,69 @@ public sealed partial class SecretsService
             secret.LastChangedDate = now;
             await tx.UpdateSecretAsync(secret, ct);
             return new WriteResult(secret, versionId, null);
+        }, ct);
+
+        // The rotation itself runs in the background, as AWS runs the Lambda function after answering.
+        if (result.VersionId is not null)
+        {
+            _rotations?.Start(new RotationStartRequest(result.Secret.Region, result.Secret.Arn, result.VersionId, RotationTrigger.RotateSecret, 1));
+        }
+        else if (currentVersionId is not null)
+        {
+            _rotations?.Start(new RotationStartRequest(result.Secret.Region, result.Secret.Arn, currentVersionId, RotationTrigger.Test, 1));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// For a scheduled rotation: the AWSPENDING version to rotate in — an unfinished one left by an
+    /// earlier rotation, or a new value-less one. Null when the secret no longer rotates.
+    /// </summary>
+    public async Task<string?> BeginScheduledRotationAsync(string secretArn, CancellationToken ct)
+    {
+        return await _store.WriteAsync(async tx =>
+        {
+            var secret = await tx.FindSecretByArnAsync(secretArn, ct);
+            if (secret is null || secret.DeletedDate is not null || secret.RotationEnabled != true || secret.IsReplica)
+            {
+                return null;
+            }
+
+            var versions = (await tx.ListVersionsAsync(secret.Id, ct)).ToList();
+            var pending = versions.Find(v => v.Stages.Contains(Pending) && !v.Stages.Contains(Current));
+            if (pending is not null)
+            {
+                return pending.VersionId;
+            }
+
+            var placeholder = new SecretVersionRecord { VersionId = Guid.NewGuid().ToString(), CreatedDate = Now };
+            versions.Add(placeholder);
+            ApplyStages(versions, placeholder, [Pending]);
+            await tx.InsertVersionAsync(secret.Id, placeholder, ct);
+            await tx.ReplaceStagesAsync(secret.Id, StageMap(versions), ct);
+            return placeholder.VersionId;
+        }, ct);
+    }
+
+    /// <summary>
+    /// After a rotation gave up: NextRotationDate moves to the end of the next window after now, so the
+    /// scheduler tries again then (AWSPENDING stays for that attempt).
+    /// </summary>
+    public async Task PostponeRotationAsync(string secretArn, CancellationToken ct)
+    {
+        await _store.WriteAsync(async tx =>
+        {
+            var secret = await tx.FindSecretByArnAsync(secretArn, ct);
+            if (secret is null || secret.RotationEnabled != true)
+            {
+                return false;
+            }
+
+            var now = Now;
+            secret.NextRotationDate = RotationSchedule.NextRotationDate(secret.RotationRules, now);
+            await tx.UpdateSecretAsync(secret, ct);
+            return true;
         }, ct);
     }
 

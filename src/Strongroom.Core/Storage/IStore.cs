@@ -48,6 +48,26 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>All digests, oldest first.</summary>
     Task<IReadOnlyList<Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Secrets (not replicas, not deleted) with rotation on whose NextRotationDate (the end of the next
+    /// rotation window) is at or before <paramref name="windowEndsBy"/>, earliest first.
+    /// </summary>
+    Task<IReadOnlyList<SecretRecord>> FindSecretsDueForRotationAsync(DateTimeOffset windowEndsBy, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records a new rotation run and sets its <see cref="Rotation.RotationRun.RunId"/>.</summary>
+    Task InsertRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
+
+    Task UpdateRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
+
+    /// <summary>Runs newest first (of one secret when <paramref name="secretArn"/> is given), with RunId below <paramref name="beforeRunId"/>.</summary>
+    Task<IReadOnlyList<Rotation.RotationRun>> ListRotationRunsAsync(string? secretArn, long? beforeRunId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Runs still marked Running (after a crash: interrupted ones), oldest first.</summary>
+    Task<IReadOnlyList<Rotation.RotationRun>> FindRunningRotationRunsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Failed runs whose retry time is at or before <paramref name="now"/>, oldest first.</summary>
+    Task<IReadOnlyList<Rotation.RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
     /// <summary>Secrets whose scheduled deletion date is at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<SecretRecord>> FindSecretsDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 }

@@ -1,0 +1,162 @@
+using Strongroom.Core.Secrets;
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Core.Rotation;
+
+/// <summary>
+/// Runs one rotation of one secret through AWS's contract: the function is invoked for createSecret,
+/// setSecret, testSecret and finishSecret in order (only testSecret for a test run), each with a
+/// timeout, and the run succeeds only when AWSCURRENT ends on the pending version. A failure leaves
+/// AWSCURRENT where it was and AWSPENDING for the retry. Every run is recorded (rotation_runs) and
+/// reported to the observer. Thread-safe; callers keep to one run per secret at a time.
+/// </summary>
+public sealed class RotationRunner
+{
+    private readonly IStore _store;
+    private readonly SecretsService _secrets;
+    private readonly IRotationFunctions _functions;
+    private readonly IRotationInvoker _invoker;
+    private readonly IRotationCredentialIssuer _credentials;
+    private readonly IRotationObserver _observer;
+    private readonly RotationOptions _options;
+    private readonly TimeProvider _time;
+
+    public RotationRunner(IStore store, SecretsService secrets, IRotationFunctions functions, IRotationInvoker invoker, IRotationCredentialIssuer credentials, IRotationObserver observer, RotationOptions options, TimeProvider time)
+    {
+        _store = store;
+        _secrets = secrets;
+        _functions = functions;
+        _invoker = invoker;
+        _credentials = credentials;
+        _observer = observer;
+        _options = options;
+        _time = time;
+    }
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>Runs the request to its end and returns the recorded run (null when there was nothing to run).</summary>
+    public async Task<RotationRun?> RunAsync(RotationStartRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var secret = await _store.FindSecretByArnAsync(request.SecretArn, ct);
+        if (secret is null || secret.DeletedDate is not null)
+        {
+            return null;
+        }
+
+        var run = new RotationRun
+        {
+            SecretArn = secret.Arn, Region = secret.Region, VersionId = request.VersionId, FunctionArn = secret.RotationLambdaArn,
+            Trigger = request.Trigger, Attempt = request.Attempt, StartedDate = Now,
+        };
+        await _store.InsertRotationRunAsync(run, ct);
+        await _observer.RunStartedAsync(run);
+
+        RotationCredentials? credentials = null;
+        try
+        {
+            var function = string.IsNullOrEmpty(secret.RotationLambdaArn) ? null : await _functions.ResolveAsync(secret.Region, secret.RotationLambdaArn, ct);
+            if (function is null)
+            {
+                throw new RotationFailedException($"No rotation function {secret.RotationLambdaArn} is registered in {secret.Region}. Register it with `strongroom function create` or use a built-in one.");
+            }
+
+            run.FunctionArn = function.Arn;
+            var timeout = TimeSpan.FromSeconds(function.TimeoutSeconds);
+            var lifetime = TimeSpan.FromSeconds(Math.Max(900, (function.TimeoutSeconds * 4) + 300));
+            credentials = await _credentials.IssueAsync(function.RoleArn, $"strongroom-rotation-{run.RunId}", lifetime, ct);
+            var rotationToken = Guid.NewGuid().ToString();
+            var steps = run.IsTest ? [RotationStep.TestSecret] : RotationStep.All;
+            foreach (var step in steps)
+            {
+                if (!run.IsTest && !await StillRotatingAsync(secret.Id, secret.Arn, ct))
+                {
+                    run.Outcome = RotationOutcome.Cancelled;
+                    run.Error = $"Rotation was turned off or the secret deleted before {step}.";
+                    break;
+                }
+
+                run.StepReached = step;
+                await _store.UpdateRotationRunAsync(run, ct);
+                using var timer = new CancellationTokenSource(timeout, _time);
+                using var stepToken = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+                try
+                {
+                    await _invoker.InvokeAsync(function, new RotationStep(step, secret.Arn, request.VersionId, rotationToken), credentials, stepToken.Token);
+                }
+                catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    throw new RotationFailedException($"{step} timed out after {function.TimeoutSeconds} s.");
+                }
+            }
+
+            if (run.Outcome == RotationOutcome.Running && !run.IsTest)
+            {
+                var current = await _store.FindVersionByStageAsync(secret.Id, SecretsService.Current, ct);
+                if (current?.VersionId != request.VersionId)
+                {
+                    throw new RotationFailedException($"finishSecret completed but AWSCURRENT is not on version {request.VersionId}.");
+                }
+            }
+
+            if (run.Outcome == RotationOutcome.Running)
+            {
+                run.Outcome = RotationOutcome.Succeeded;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The server is stopping: the run stays "Running" in the store and is taken up as interrupted at the next start.
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Invokers turn what functions report into RotationFailedException with safe messages; of
+            // anything else only the type is kept, since its message might quote data it should not.
+            var why = e is RotationFailedException or Errors.DomainException ? e.Message : $"internal error ({e.GetType().Name})";
+            run.Error = Bound(run.StepReached is null ? why : $"{run.StepReached}: {why}");
+            run.Outcome = RotationOutcome.Failed;
+        }
+        finally
+        {
+            if (credentials is not null)
+            {
+                try
+                {
+                    await _credentials.RevokeAsync(credentials, CancellationToken.None);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // The credentials expire anyway; a failed revoke must not change the run's outcome.
+                }
+            }
+        }
+
+        if (run.Outcome == RotationOutcome.Failed && !run.IsTest)
+        {
+            if (run.Attempt < _options.MaxAttempts)
+            {
+                run.RetryAt = Now + (_options.RetryBase * Math.Pow(2, run.Attempt - 1));
+            }
+            else
+            {
+                run.Outcome = RotationOutcome.Abandoned;
+                await _secrets.PostponeRotationAsync(secret.Arn, CancellationToken.None);
+            }
+        }
+
+        run.FinishedDate = Now;
+        await _store.UpdateRotationRunAsync(run, CancellationToken.None);
+        await _observer.RunFinishedAsync(run);
+        return run;
+    }
+
+    private async Task<bool> StillRotatingAsync(long secretId, string arn, CancellationToken ct)
+    {
+        var secret = await _store.FindSecretByArnAsync(arn, ct);
+        return secret is not null && secret.Id == secretId && secret.DeletedDate is null && secret.RotationEnabled == true;
+    }
+
+    private static string Bound(string message) => message.Length <= 1024 ? message : message[..1021] + "...";
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Strongroom.Core.Audit;
+using Strongroom.Core.Identity;
+using Strongroom.Core.Rotation;
+
+namespace Strongroom.Server;
+
+/// <summary>
+/// Rotation outcomes where operators look: one audit record per start and end (AWS's event names
+/// RotationStarted, RotationSucceeded, RotationFailed, RotationAbandoned and TestRotation*), the
+/// strongroom_rotations_total counter by outcome, a structured log line, and the event webhook.
+/// </summary>
+public sealed partial class RotationObserver : IRotationObserver
+{
+    private readonly ServiceEvents _events;
+    private readonly EventWebhook _webhook;
+    private readonly ILogger<RotationObserver> _logger;
+
+    public RotationObserver(ServiceEvents events, EventWebhook webhook, ILogger<RotationObserver> logger)
+    {
+        _events = events;
+        _webhook = webhook;
+        _logger = logger;
+    }
+
+    public Task RunStartedAsync(RotationRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ServerMetrics.Rotations.WithLabels("started").Inc();
+        LogStarted(_logger, run.SecretArn, run.RunId, run.Trigger, run.Attempt);
+        return _events.RecordAsync(run.IsTest ? "TestRotationStarted" : "RotationStarted", "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), Details(run));
+    }
+
+    public async Task RunFinishedAsync(RotationRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var name = (run.IsTest, run.Outcome) switch
+        {
+            (true, RotationOutcome.Succeeded) => "TestRotationSucceeded",
+            (true, _) => "TestRotationFailed",
+            (false, RotationOutcome.Succeeded) => "RotationSucceeded",
+            (false, RotationOutcome.Abandoned) => "RotationAbandoned",
+            _ => "RotationFailed",
+        };
+        ServerMetrics.Rotations.WithLabels(run.Outcome.ToLowerInvariant()).Inc();
+        if (run.Outcome == RotationOutcome.Succeeded)
+        {
+            LogSucceeded(_logger, run.SecretArn, run.RunId, run.Trigger);
+        }
+        else
+        {
+            LogFailed(_logger, run.SecretArn, run.RunId, run.Outcome, run.Error ?? string.Empty, run.RetryAt);
+        }
+
+        var details = Details(run);
+        await _events.RecordAsync(name, "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), details);
+        await _webhook.SendAsync("Secrets Manager Rotation " + run.Outcome, run.SecretArn, details, CancellationToken.None);
+    }
+
+    private static Dictionary<string, string> Details(RotationRun run)
+    {
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["runId"] = run.RunId.ToString(CultureInfo.InvariantCulture),
+            ["versionId"] = run.VersionId,
+            ["trigger"] = run.Trigger,
+            ["attempt"] = run.Attempt.ToString(CultureInfo.InvariantCulture),
+            ["outcome"] = run.Outcome,
+        };
+        if (run.FunctionArn is not null)
+        {
+            details["rotationLambdaARN"] = run.FunctionArn;
+        }
+
+        if (run.StepReached is not null)
+        {
+            details["step"] = run.StepReached;
+        }
+
+        if (run.Error is not null)
+        {
+            details["error"] = run.Error;
+        }
+
+        if (run.RetryAt is { } retry)
+        {
+            details["retryAt"] = retry.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        }
+
+        return details;
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Rotation of {SecretArn} started (run {RunId}, {Trigger}, attempt {Attempt})")]
+    private static partial void LogStarted(ILogger logger, string secretArn, long runId, string trigger, int attempt);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Rotation of {SecretArn} succeeded (run {RunId}, {Trigger})")]
+    private static partial void LogSucceeded(ILogger logger, string secretArn, long runId, string trigger);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Rotation of {SecretArn} ended {Outcome} (run {RunId}): {Error}; retry at {RetryAt}")]
+    private static partial void LogFailed(ILogger logger, string secretArn, long runId, string outcome, string error, DateTimeOffset? retryAt);
+}
+
+/// <summary>Session credentials of a function's role, from IAM; ended as soon as the run is over.</summary>
+public sealed class RotationCredentialIssuer : IRotationCredentialIssuer
+{
+    private readonly IamService _iam;
+
+    public RotationCredentialIssuer(IamService iam) => _iam = iam;
+
+    public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
+    {
+        var role = roleArn ?? (await _iam.EnsureRotationRoleAsync(ct)).Arn;
+        try
+        {
+            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, ct);
+            return new RotationCredentials(session.AccessKeyId, secret, token, session.Expiration);
+        }
+        catch (Core.Errors.DomainException e)
+        {
+            throw new RotationFailedException($"The function's role cannot be used: {e.Message}");
+        }
+    }
+
+    public Task RevokeAsync(RotationCredentials credentials, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        return _iam.EndSessionAsync(credentials.AccessKeyId, ct);
+    }
+}
+
+/// <summary>Hosts the rotation scheduler for the server's lifetime.</summary>
+public sealed class RotationService : BackgroundService
+{
+    private readonly RotationScheduler _scheduler;
+
+    public RotationService(RotationScheduler scheduler) => _scheduler = scheduler;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(stoppingToken);
+}

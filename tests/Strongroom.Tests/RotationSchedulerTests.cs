@@ -1,0 +1,442 @@
+using Microsoft.Extensions.Time.Testing;
+using Strongroom.Core;
+using Strongroom.Core.Rotation;
+using Strongroom.Core.Secrets;
+using Xunit;
+
+namespace Strongroom.Tests;
+
+/// <summary>
+/// The rotation scheduler and runner driven by a fake clock over a real store: when rotations run
+/// (AutomaticallyAfterDays, rate, cron with L and #, Duration windows, missed windows), what a failed,
+/// hung or interrupted run leaves behind, retries with backoff and giving up until the next window.
+/// The rotation function is an in-process one that follows AWS's four-step contract through the
+/// same SecretsService the API uses.
+/// </summary>
+public sealed class RotationSchedulerTests : IAsyncLifetime
+{
+    private const string Region = ServiceFixture.Region;
+    private const string Lambda = "arn:aws:lambda:us-east-1:111122223333:function:rotator";
+    private ServiceFixture _fx = null!;
+    private SecretsService _secrets = null!;
+    private RotationScheduler _scheduler = null!;
+    private RotationRunner _runner = null!;
+    private readonly ContractFunction _function = new();
+    private readonly RecordingObserver _observer = new();
+    private readonly RotationOptions _options = new() { MaxAttempts = 3, RetryBase = TimeSpan.FromMinutes(1) };
+
+    private FakeTimeProvider Time => _fx.Time;
+
+    public async Task InitializeAsync()
+    {
+        _fx = await ServiceFixture.CreateAsync();
+        var identity = new ServerIdentity("111122223333", Region);
+        _scheduler = new RotationScheduler(_fx.Store, () => _secrets, () => _runner, _observer, _options, Time);
+        _secrets = new SecretsService(_fx.Store, _fx.Keys, identity, Time, _scheduler);
+        _function.Secrets = _secrets;
+        _runner = new RotationRunner(_fx.Store, _secrets, new OneFunction(), _function, new FakeCredentials(), _observer, _options, Time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _scheduler.WhenIdleAsync();
+        await _fx.DisposeAsync();
+    }
+
+    private async Task<string> CreateAsync(string name, string value = "v0") => (await _fx.CreateAsync(name, value)).Secret.Arn;
+
+    private Task ConfigureAsync(string arn, RotationRules rules, bool immediately = false) =>
+        _secrets.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, Lambda, rules, immediately), CancellationToken.None);
+
+    /// <summary>One scheduler pass at the fake clock's time, then wait for what it started.</summary>
+    private async Task TickAsync()
+    {
+        _scheduler.DispatchQueued(CancellationToken.None);
+        await _scheduler.TickAsync(CancellationToken.None);
+        await _scheduler.WhenIdleAsync();
+    }
+
+    private async Task<SecretView> DescribeAsync(string arn) => await _secrets.DescribeSecretAsync(Region, arn, CancellationToken.None);
+
+    private async Task<IReadOnlyList<RotationRun>> RunsAsync(string arn) => await _fx.Store.ListRotationRunsAsync(arn, null, 100, CancellationToken.None);
+
+    private void SetClock(int month, int day, int hour, int minute = 0) => Time.SetUtcNow(new DateTimeOffset(2026, month, day, hour, minute, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task RotateImmediately_RunsFourStepsAndMovesAwsCurrent()
+    {
+        var arn = await CreateAsync("rot/immediate", "old");
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        await TickAsync();
+
+        var runs = await RunsAsync(arn);
+        var run = Assert.Single(runs);
+        Assert.Equal(RotationOutcome.Succeeded, run.Outcome);
+        Assert.Equal(RotationTrigger.RotateSecret, run.Trigger);
+        Assert.Equal(["createSecret", "setSecret", "testSecret", "finishSecret"], _function.Calls.Select(c => c.Step));
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+        Assert.Equal("old", await _fx.ReadAsync(arn, stage: "AWSPREVIOUS"));
+        var view = await DescribeAsync(arn);
+        Assert.Equal(Time.GetUtcNow(), view.Secret.LastRotatedDate);
+        Assert.Equal(new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero), view.Secret.NextRotationDate);
+        Assert.Equal(["RotationStarted", "RotationSucceeded"], _observer.Events);
+    }
+
+    [Fact]
+    public async Task RotateImmediatelyFalse_RunsOnlyTestSecretOnTheCurrentVersion()
+    {
+        var arn = await CreateAsync("rot/test-only", "v");
+        var current = (await DescribeAsync(arn)).VersionStages.Single(kv => kv.Value.Contains("AWSCURRENT")).Key;
+        await ConfigureAsync(arn, new RotationRules(7, null, null));
+        await TickAsync();
+
+        var call = Assert.Single(_function.Calls);
+        Assert.Equal(("testSecret", current), (call.Step, call.Token));
+        Assert.Equal(RotationTrigger.Test, Assert.Single(await RunsAsync(arn)).Trigger);
+        Assert.Equal("v", await _fx.ReadAsync(arn));
+        Assert.Equal(["TestRotationStarted", "TestRotationSucceeded"], _observer.Events);
+    }
+
+    [Fact]
+    public async Task AutomaticallyAfterDays_RotatesInsideTheDayWindowAndNotBefore()
+    {
+        // 10:00 Nov 1: one day after → the window is all of Nov 2 (NextRotationDate = Nov 3 00:00).
+        var arn = await CreateAsync("rot/days");
+        await ConfigureAsync(arn, new RotationRules(1, null, null));
+        Assert.Equal(new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero), (await DescribeAsync(arn)).Secret.NextRotationDate);
+        await TickAsync(); // the test run of RotateImmediately=false
+        _function.Calls.Clear();
+
+        SetClock(11, 1, 23, 59);
+        await TickAsync();
+        Assert.Empty(_function.Calls);
+
+        var planned = RotationSchedule.PlannedMoment(arn, new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero));
+        Assert.InRange(planned, new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 23, 45, 0, TimeSpan.Zero));
+        Time.SetUtcNow(planned - TimeSpan.FromSeconds(1));
+        await TickAsync();
+        Assert.Empty(_function.Calls);
+
+        Time.SetUtcNow(planned);
+        await TickAsync();
+        Assert.Equal(4, _function.Calls.Count);
+        var view = await DescribeAsync(arn);
+        Assert.Equal(planned, view.Secret.LastRotatedDate);
+        Assert.Equal(new DateTimeOffset(2026, 11, 4, 0, 0, 0, TimeSpan.Zero), view.Secret.NextRotationDate);
+
+        // Once rotated, the same window does not rotate again.
+        Time.SetUtcNow(new DateTimeOffset(2026, 11, 2, 23, 59, 0, TimeSpan.Zero));
+        await TickAsync();
+        Assert.Equal(4, _function.Calls.Count);
+    }
+
+    [Theory]
+    // rate(4 hours) from 10:00: windows start at 00:00 + 4h·n; the next is 12:00–13:00.
+    [InlineData("rate(4 hours)", null, "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z", "2026-11-01T17:00:00Z")]
+    // The last day of the month at 17:00, until the end of that day.
+    [InlineData("cron(0 17 L * ? *)", null, "2026-11-30T17:00:00Z", "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z")]
+    // The first Sunday of every third month from January, 01:00 until midnight.
+    [InlineData("cron(0 1 ? 1/3 SUN#1 *)", null, "2027-01-03T01:00:00Z", "2027-01-04T00:00:00Z", "2027-04-05T00:00:00Z")]
+    // 1st and 15th at 16:00 with a 2-hour window (Nov 1 itself is a 1st).
+    [InlineData("cron(0 16 1,15 * ? *)", "2h", "2026-11-01T16:00:00Z", "2026-11-01T18:00:00Z", "2026-11-15T18:00:00Z")]
+    // Every 8 hours from 08:00, restarting each day (08:00, 16:00): an hourly schedule, so one-hour windows.
+    [InlineData("cron(0 8/8 * * ? *)", null, "2026-11-01T16:00:00Z", "2026-11-01T17:00:00Z", "2026-11-02T09:00:00Z")]
+    public async Task ScheduleExpressions_RotateInsideTheirWindowOnly(string expression, string? duration, string windowStart, string windowEnd, string nextEnd)
+    {
+        var start = DateTimeOffset.Parse(windowStart, System.Globalization.CultureInfo.InvariantCulture);
+        var end = DateTimeOffset.Parse(windowEnd, System.Globalization.CultureInfo.InvariantCulture);
+        var arn = await CreateAsync("rot/expr");
+        await ConfigureAsync(arn, new RotationRules(null, duration, expression));
+        await TickAsync();
+        _function.Calls.Clear();
+        Assert.Equal(end, (await DescribeAsync(arn)).Secret.NextRotationDate);
+        Assert.Equal(start, RotationSchedule.WindowStart(new RotationRules(null, duration, expression), end));
+
+        Time.SetUtcNow(start - TimeSpan.FromMinutes(1));
+        await TickAsync();
+        Assert.Empty(_function.Calls);
+
+        var planned = RotationSchedule.PlannedMoment(arn, start, end);
+        Assert.True(planned >= start && planned < end, $"planned {planned:O} outside [{start:O}, {end:O})");
+        Time.SetUtcNow(planned);
+        await TickAsync();
+        Assert.Equal(4, _function.Calls.Count);
+        Assert.Equal(DateTimeOffset.Parse(nextEnd, System.Globalization.CultureInfo.InvariantCulture), (await DescribeAsync(arn)).Secret.NextRotationDate);
+    }
+
+    [Fact]
+    public async Task MissedWindow_RotatesAtOnceWhenTheServerIsBack()
+    {
+        var arn = await CreateAsync("rot/missed");
+        await ConfigureAsync(arn, new RotationRules(1, "2h", null));
+        await TickAsync();
+        _function.Calls.Clear();
+
+        // The window (Nov 2, 00:00–02:00) passed while nothing ran; three days later the first tick rotates.
+        SetClock(11, 5, 9);
+        await TickAsync();
+        Assert.Equal(4, _function.Calls.Count);
+        Assert.Equal(RotationTrigger.Schedule, Assert.Single(await RunsAsync(arn), r => r.Trigger == RotationTrigger.Schedule).Trigger);
+        Assert.Equal(new DateTimeOffset(2026, 11, 6, 2, 0, 0, TimeSpan.Zero), (await DescribeAsync(arn)).Secret.NextRotationDate);
+    }
+
+    [Fact]
+    public async Task FailedStep_KeepsCurrentAndPending_RetriesWithBackoff_ThenSucceeds()
+    {
+        var arn = await CreateAsync("rot/retry", "old");
+        _function.FailStep = "setSecret";
+        _function.FailuresLeft = 2;
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        await TickAsync();
+
+        var first = Assert.Single(await RunsAsync(arn));
+        Assert.Equal(RotationOutcome.Failed, first.Outcome);
+        Assert.Equal("setSecret", first.StepReached);
+        Assert.Equal(Time.GetUtcNow() + TimeSpan.FromMinutes(1), first.RetryAt);
+        Assert.Contains("setSecret", first.Error, StringComparison.Ordinal);
+        Assert.Equal("old", await _fx.ReadAsync(arn));
+        var pending = (await DescribeAsync(arn)).VersionStages.Single(kv => kv.Value.Contains("AWSPENDING")).Key;
+        Assert.Equal(first.VersionId, pending);
+
+        Time.Advance(TimeSpan.FromSeconds(59));
+        await TickAsync();
+        Assert.Single(await RunsAsync(arn));
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await TickAsync();
+        var second = (await RunsAsync(arn))[0];
+        Assert.Equal((2, RotationOutcome.Failed, RotationTrigger.Retry), (second.Attempt, second.Outcome, second.Trigger));
+        Assert.Equal(Time.GetUtcNow() + TimeSpan.FromMinutes(2), second.RetryAt);
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        await TickAsync();
+        var third = (await RunsAsync(arn))[0];
+        Assert.Equal((3, RotationOutcome.Succeeded), (third.Attempt, third.Outcome));
+        Assert.Equal(pending, third.VersionId);
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+        Assert.Equal("old", await _fx.ReadAsync(arn, stage: "AWSPREVIOUS"));
+        Assert.Equal(["RotationStarted", "RotationFailed", "RotationStarted", "RotationFailed", "RotationStarted", "RotationSucceeded"], _observer.Events);
+    }
+
+    [Fact]
+    public async Task OutOfRetries_IsAbandonedUntilTheNextWindow_ThenRotates()
+    {
+        var arn = await CreateAsync("rot/abandon", "old");
+        _function.FailStep = "testSecret";
+        _function.FailuresLeft = 3;
+        await ConfigureAsync(arn, new RotationRules(1, null, null), immediately: true);
+        await TickAsync();
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await TickAsync();
+        Time.Advance(TimeSpan.FromMinutes(2));
+        await TickAsync();
+
+        var last = (await RunsAsync(arn))[0];
+        Assert.Equal((3, RotationOutcome.Abandoned), (last.Attempt, last.Outcome));
+        Assert.Null(last.RetryAt);
+        Assert.Equal("old", await _fx.ReadAsync(arn));
+        Assert.Contains("RotationAbandoned", _observer.Events);
+        // Given up until the next window: the day after today (Nov 2), ending Nov 3 00:00.
+        Assert.Equal(new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero), (await DescribeAsync(arn)).Secret.NextRotationDate);
+
+        Time.Advance(TimeSpan.FromHours(1));
+        await TickAsync();
+        Assert.Equal(3, (await RunsAsync(arn)).Count);
+
+        SetClock(11, 3, 0);
+        await TickAsync();
+        var scheduled = (await RunsAsync(arn))[0];
+        Assert.Equal((RotationTrigger.Schedule, RotationOutcome.Succeeded, last.VersionId), (scheduled.Trigger, scheduled.Outcome, scheduled.VersionId));
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+    }
+
+    [Fact]
+    public async Task HungStep_TimesOut_AndCurrentStillReads()
+    {
+        var arn = await CreateAsync("rot/hang", "old");
+        _function.HangStep = "setSecret";
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        _scheduler.DispatchQueued(CancellationToken.None);
+        await _function.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Time.Advance(TimeSpan.FromSeconds(OneFunction.Timeout));
+        await _scheduler.WhenIdleAsync();
+
+        var run = Assert.Single(await RunsAsync(arn));
+        Assert.Equal(RotationOutcome.Failed, run.Outcome);
+        Assert.Contains("timed out", run.Error, StringComparison.Ordinal);
+        Assert.Equal("old", await _fx.ReadAsync(arn));
+    }
+
+    [Fact]
+    public async Task RunLeftRunningByACrash_IsInterruptedAndRetriedAtStart()
+    {
+        var arn = await CreateAsync("rot/crash", "old");
+        await ConfigureAsync(arn, new RotationRules(30, null, null));
+        await TickAsync(); // the test run of RotateImmediately=false
+        var pending = await _secrets.BeginScheduledRotationAsync(arn, CancellationToken.None);
+        Assert.NotNull(pending);
+        // What a process killed during setSecret leaves: a run still marked Running.
+        await _fx.Store.InsertRotationRunAsync(new RotationRun { SecretArn = arn, Region = Region, VersionId = pending, Trigger = RotationTrigger.Schedule, StepReached = "setSecret", StartedDate = Time.GetUtcNow() }, CancellationToken.None);
+
+        await _scheduler.RecoverAsync(CancellationToken.None);
+        var interrupted = Assert.Single(await RunsAsync(arn), r => r.Outcome == RotationOutcome.Interrupted);
+        Assert.Equal(Time.GetUtcNow(), interrupted.RetryAt);
+        await TickAsync();
+
+        var retried = (await RunsAsync(arn))[0];
+        Assert.Equal((RotationTrigger.Retry, 2, RotationOutcome.Succeeded, pending), (retried.Trigger, retried.Attempt, retried.Outcome, retried.VersionId));
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+    }
+
+    [Fact]
+    public async Task CancelRotateSecret_StopsARunBeforeItsNextStep()
+    {
+        var arn = await CreateAsync("rot/cancel", "old");
+        _function.HangStep = "createSecret";
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        _scheduler.DispatchQueued(CancellationToken.None);
+        await _function.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await _secrets.CancelRotateSecretAsync(Region, arn, CancellationToken.None);
+        _function.Release.SetResult();
+        await _scheduler.WhenIdleAsync();
+
+        var run = Assert.Single(await RunsAsync(arn));
+        Assert.Equal((RotationOutcome.Cancelled, "createSecret"), (run.Outcome, run.StepReached));
+        Assert.Equal("old", await _fx.ReadAsync(arn));
+    }
+
+    [Fact]
+    public async Task UnregisteredFunction_FailsTheRunWithAClearReason()
+    {
+        var arn = await CreateAsync("rot/nofunction", "old");
+        await _secrets.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, "arn:aws:lambda:us-east-1:111122223333:function:missing", new RotationRules(30, null, null), true), CancellationToken.None);
+        await TickAsync();
+        var run = Assert.Single(await RunsAsync(arn));
+        Assert.Equal(RotationOutcome.Failed, run.Outcome);
+        Assert.Contains("No rotation function", run.Error, StringComparison.Ordinal);
+        Assert.Equal("old", await _fx.ReadAsync(arn));
+    }
+
+    /// <summary>Resolves only <see cref="Lambda"/>.</summary>
+    private sealed class OneFunction : IRotationFunctions
+    {
+        public const int Timeout = 30;
+
+        public Task<RotationFunction?> ResolveAsync(string region, string lambdaArnOrName, CancellationToken ct) =>
+            Task.FromResult(lambdaArnOrName == Lambda
+                ? new RotationFunction { Region = region, Name = "rotator", Arn = Lambda, Kind = RotationFunctionKind.Command, Command = "unused", TimeoutSeconds = Timeout }
+                : null);
+
+        public Task<byte[]?> GetHmacKeyAsync(RotationFunction function, CancellationToken ct) => Task.FromResult<byte[]?>(null);
+    }
+
+    private sealed class FakeCredentials : IRotationCredentialIssuer
+    {
+        public Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct) =>
+            Task.FromResult(new RotationCredentials("ASIAFAKE", "secret", "token", DateTimeOffset.MaxValue));
+
+        public Task RevokeAsync(RotationCredentials credentials, CancellationToken ct) => Task.CompletedTask;
+    }
+
+    private sealed class RecordingObserver : IRotationObserver
+    {
+        private readonly List<string> _events = [];
+
+        public IReadOnlyList<string> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public Task RunStartedAsync(RotationRun run)
+        {
+            Add(run.IsTest ? "TestRotationStarted" : "RotationStarted");
+            return Task.CompletedTask;
+        }
+
+        public Task RunFinishedAsync(RotationRun run)
+        {
+            Add((run.IsTest ? "TestRotation" : "Rotation") + (run.Outcome == RotationOutcome.Succeeded ? "Succeeded" : run.Outcome == RotationOutcome.Abandoned ? "Abandoned" : "Failed"));
+            return Task.CompletedTask;
+        }
+
+        private void Add(string name)
+        {
+            lock (_events)
+            {
+                _events.Add(name);
+            }
+        }
+    }
+
+    /// <summary>A rotation function following AWS's template, in process, with injectable faults.</summary>
+    private sealed class ContractFunction : IRotationInvoker
+    {
+        public SecretsService Secrets { get; set; } = null!;
+
+        public List<(string Step, string Token)> Calls { get; } = [];
+
+        public string? FailStep { get; set; }
+
+        public int FailuresLeft { get; set; }
+
+        public string? HangStep { get; set; }
+
+        public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+        {
+            lock (Calls)
+            {
+                Calls.Add((step.Step, step.ClientRequestToken));
+            }
+
+            if (step.Step == HangStep)
+            {
+                Hanging.TrySetResult();
+                await Release.Task.WaitAsync(ct);
+            }
+
+            if (step.Step == FailStep && FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                throw new RotationFailedException("the database refused the connection.");
+            }
+
+            var view = await Secrets.DescribeSecretAsync(Region, step.SecretArn, ct);
+            var stages = view.VersionStages.TryGetValue(step.ClientRequestToken, out var s) ? s : throw new RotationFailedException("version not found");
+            if (stages.Contains("AWSCURRENT"))
+            {
+                return;
+            }
+
+            switch (step.Step)
+            {
+                case "createSecret":
+                    try
+                    {
+                        using var existing = await Secrets.GetSecretValueAsync(Region, step.SecretArn, step.ClientRequestToken, "AWSPENDING", ct);
+                    }
+                    catch (Core.Errors.DomainException)
+                    {
+                        await Secrets.PutSecretValueAsync(Region, new PutSecretValueRequest(step.SecretArn, step.ClientRequestToken, null, "new-" + Guid.NewGuid().ToString("N")[..8], ["AWSPENDING"]), ct);
+                    }
+
+                    break;
+                case "finishSecret":
+                    var current = view.VersionStages.Single(kv => kv.Value.Contains("AWSCURRENT")).Key;
+                    await Secrets.UpdateSecretVersionStageAsync(Region, step.SecretArn, "AWSCURRENT", current, step.ClientRequestToken, ct);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+}
