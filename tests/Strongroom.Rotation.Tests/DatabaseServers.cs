@@ -188,7 +188,7 @@ public sealed class MariaDbServer : IDisposable
     public string MasterPassword { get; }
 
     public string RootConnectionString =>
-        new MySqlConnectionStringBuilder { Server = Path.Combine(dir, "sock"), ConnectionProtocol = MySqlConnectionProtocol.Unix, UserID = "root", Pooling = false }.ConnectionString;
+        new MySqlConnectionStringBuilder { Server = Path.Combine(dir, "sock"), ConnectionProtocol = MySqlConnectionProtocol.Unix, UserID = "root", Pooling = false, AllowUserVariables = true }.ConnectionString;
 
     private string DataDir => Path.Combine(dir, "data");
 
