@@ -63,6 +63,11 @@ public sealed class PostgresServer : IDisposable
     {
         bin = FindBin() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries not found (looked for /usr/lib/postgresql/<version>/bin/postgres, or STRONGROOM_PG_BIN): install Debian's postgresql-15 package");
+        if (Proc.IsRoot && !File.ReadLines("/etc/passwd").Any(l => l.StartsWith("postgres:", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("running as root, but there is no postgres OS user to run PostgreSQL as (PostgreSQL refuses root): install Debian's postgresql-15 package, which creates it");
+        }
+
         dir = Directory.CreateTempSubdirectory("strongroom-pg-").FullName;
         if (Proc.IsRoot)
         {
@@ -71,12 +76,21 @@ public sealed class PostgresServer : IDisposable
 
         Port = Proc.FreePort();
         MasterPassword = Proc.RandomPassword();
-        Pg("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync");
-        Start();
-        using var conn = new NpgsqlConnection(SocketConnectionString("postgres"));
-        conn.Open();
-        using var cmd = new NpgsqlCommand($"ALTER ROLE postgres PASSWORD '{MasterPassword}'", conn);
-        cmd.ExecuteNonQuery();
+        try
+        {
+            Pg("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync");
+            Start();
+            using var conn = new NpgsqlConnection(SocketConnectionString("postgres"));
+            conn.Open();
+            using var cmd = new NpgsqlCommand($"ALTER ROLE postgres PASSWORD '{MasterPassword}'", conn);
+            cmd.ExecuteNonQuery();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose constructor throws: leave no server or directory behind.
+            Dispose();
+            throw;
+        }
     }
 
     public int Port { get; }
@@ -103,7 +117,10 @@ public sealed class PostgresServer : IDisposable
     {
         try
         {
-            Stop();
+            if (File.Exists(Path.Combine(DataDir, "postmaster.pid")))
+            {
+                Stop();
+            }
         }
         catch (InvalidOperationException)
         {
@@ -165,21 +182,30 @@ public sealed class MariaDbServer : IDisposable
         dir = Directory.CreateTempSubdirectory("strongroom-maria-").FullName;
         Port = Proc.FreePort();
         MasterPassword = Proc.RandomPassword();
-        Proc.Run("/usr/bin/mariadb-install-db",
-            ["--no-defaults", $"--datadir={DataDir}", $"--user={Environment.UserName}", "--auth-root-authentication-method=normal", "--skip-test-db"]);
-        Start();
-        using var conn = new MySqlConnection(RootConnectionString);
-        conn.Open();
-        foreach (string sql in new[]
+        try
         {
-            "DELETE FROM mysql.global_priv WHERE User = ''",
-            "FLUSH PRIVILEGES",
-            $"CREATE USER master@'%' IDENTIFIED BY '{MasterPassword}'",
-            "GRANT ALL ON *.* TO master@'%' WITH GRANT OPTION",
-        })
+            Proc.Run("/usr/bin/mariadb-install-db",
+                ["--no-defaults", $"--datadir={DataDir}", $"--user={Environment.UserName}", "--auth-root-authentication-method=normal", "--skip-test-db"]);
+            Start();
+            using var conn = new MySqlConnection(RootConnectionString);
+            conn.Open();
+            foreach (string sql in new[]
+            {
+                "DELETE FROM mysql.global_priv WHERE User = ''",
+                "FLUSH PRIVILEGES",
+                $"CREATE USER master@'%' IDENTIFIED BY '{MasterPassword}'",
+                "GRANT ALL ON *.* TO master@'%' WITH GRANT OPTION",
+            })
+            {
+                using var cmd = new MySqlCommand(sql, conn);
+                cmd.ExecuteNonQuery();
+            }
+        }
+        catch
         {
-            using var cmd = new MySqlCommand(sql, conn);
-            cmd.ExecuteNonQuery();
+            // xunit does not dispose a fixture whose constructor throws: leave no server or directory behind.
+            Dispose();
+            throw;
         }
     }
 

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using MySqlConnector;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Strongroom.Rotation.Tests;
 
 /// <summary>The MySQL/MariaDB rotators against a real throw-away MariaDB.</summary>
 [Collection("mariadb")]
-public sealed class MySqlRotatorTests(MariaDbServer db)
+public sealed class MySqlRotatorTests(MariaDbServer db, ITestOutputHelper output)
 {
     private readonly InMemorySecretsManager sm = new();
 
@@ -187,6 +188,84 @@ public sealed class MySqlRotatorTests(MariaDbServer db)
         RotationHarness.AssertNoSecret(e, [.. sm.KnownPasswords, db.MasterPassword]);
     }
 
+    /// <summary>
+    /// Every failure the rotators can be driven into here (tampered pending secrets, wrong passwords, a master
+    /// without privileges whose account statements fail, a stopped server): no message or ToString holds a password.
+    /// </summary>
+    [Fact]
+    public async Task EveryFailure_NoExceptionTextHoldsAPassword()
+    {
+        var failures = new List<Exception>();
+        async Task Expect(StepRun run)
+        {
+            try
+            {
+                await run();
+            }
+            catch (RotationStepException e)
+            {
+                failures.Add(e);
+                return;
+            }
+
+            Assert.Fail("the step was expected to fail");
+        }
+
+        var single = RotationHarness.Rotator("mysql-single-user");
+        var multi = RotationHarness.Rotator("mysql-multi-user");
+
+        foreach ((string from, string to) in new[] { ("\"username\":\"", "\"username\":\"x"), ("127.0.0.1", "localhost"), ("\"port\":\"", "\"port\":\"1"), ("\"engine\":\"mariadb\"", "\"engine\":\"mysql\"") })
+        {
+            (string arn, _, _, string json) = await SingleUserSecretAsync();
+            string token = sm.StartRotation(arn);
+            string pending = json.Replace(from, to, StringComparison.Ordinal).Replace("\"password\":\"", "\"password\":\"tampered-", StringComparison.Ordinal);
+            await sm.PutSecretValueAsync(arn, token, pending, ["AWSPENDING"], CancellationToken.None);
+            await Expect(() => RotationHarness.StepAsync(single, sm, arn, token, RotationEvent.SetSecret));
+            await Expect(() => RotationHarness.StepAsync(single, sm, arn, token, RotationEvent.TestSecret));
+        }
+
+        // A master that can log in but may not create users or roles: the statements fail inside setSecret.
+        string weak = RotationHarness.Unique("weak");
+        string weakPassword = Proc.RandomPassword();
+        await RootExecAsync($"CREATE USER '{weak}'@'%' IDENTIFIED BY '{weakPassword}'; GRANT SELECT ON mysql.* TO '{weak}'@'%'");
+        (string marn, _, _, _) = await MultiUserSecretAsync(masterUser: weak, masterPassword: weakPassword);
+        string mtoken = sm.StartRotation(marn);
+        await RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.CreateSecret);
+        await Expect(() => RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.SetSecret));
+
+        (string warn, string wuser, _, _) = await MultiUserSecretAsync(masterPassword: "wrong-master-pw");
+        string wtoken = sm.StartRotation(warn);
+        await RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.CreateSecret);
+        await Expect(() => RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.SetSecret));
+        await RootExecAsync($"ALTER USER '{wuser}'@'%' IDENTIFIED BY 'changed-behind-1'");
+        await Expect(() => RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.SetSecret));
+
+        (string sarn, _, _, _) = await SingleUserSecretAsync();
+        string stoken = sm.StartRotation(sarn);
+        await RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.CreateSecret);
+        db.Stop();
+        try
+        {
+            await Expect(() => RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.SetSecret));
+            await Expect(() => RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.TestSecret));
+            await Expect(() => RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.SetSecret));
+        }
+        finally
+        {
+            db.Start();
+        }
+
+        string[] passwords = [.. sm.KnownPasswords, db.MasterPassword, weakPassword, "changed-behind-1", "wrong-master-pw"];
+        Assert.True(failures.Count >= 14, $"only {failures.Count} failures");
+        foreach (Exception e in failures)
+        {
+            RotationHarness.AssertNoSecret(e, passwords);
+            output.WriteLine(e.Message);
+        }
+    }
+
+    private delegate Task StepRun();
+
     private async Task<(string Arn, string User, string Password, string Json)> SingleUserSecretAsync()
     {
         string user = RotationHarness.Unique("mys");
@@ -197,7 +276,7 @@ public sealed class MySqlRotatorTests(MariaDbServer db)
     }
 
     /// <summary>A user with ALL on its own database, owning a table made before any rotation.</summary>
-    private async Task<(string Arn, string User, string Password, string Schema)> MultiUserSecretAsync(string? masterPassword = null)
+    private async Task<(string Arn, string User, string Password, string Schema)> MultiUserSecretAsync(string? masterPassword = null, string masterUser = "master")
     {
         string user = RotationHarness.Unique("mym");
         string schema = user + "_db";
@@ -205,7 +284,7 @@ public sealed class MySqlRotatorTests(MariaDbServer db)
         await RootExecAsync($"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'; CREATE DATABASE `{schema}`; GRANT ALL ON `{schema}`.* TO '{user}'@'%'");
         await ExecAsync(user, password, schema, "CREATE TABLE before_rotation (v int); INSERT INTO before_rotation VALUES (1)");
 
-        string masterArn = sm.CreateSecret(user + "-master", JsonSerializer.Serialize(new { engine = "mysql", host = "127.0.0.1", port = db.Port, username = "master", password = masterPassword ?? db.MasterPassword }));
+        string masterArn = sm.CreateSecret(user + "-master", JsonSerializer.Serialize(new { engine = "mysql", host = "127.0.0.1", port = db.Port, username = masterUser, password = masterPassword ?? db.MasterPassword }));
         string json = JsonSerializer.Serialize(new { engine = "mysql", host = "127.0.0.1", port = db.Port, username = user, password, masterarn = masterArn });
         return (sm.CreateSecret(user, json), user, password, schema);
     }

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Strongroom.Rotation.Tests;
 
 /// <summary>The PostgreSQL rotators against a real throw-away PostgreSQL.</summary>
 [Collection("postgres")]
-public sealed class PostgreSqlRotatorTests(PostgresServer pg)
+public sealed class PostgreSqlRotatorTests(PostgresServer pg, ITestOutputHelper output)
 {
     private readonly InMemorySecretsManager sm = new();
 
@@ -223,6 +224,88 @@ public sealed class PostgreSqlRotatorTests(PostgresServer pg)
         Assert.Equal(0L, await SuperScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{user}\\_%'"));
     }
 
+    /// <summary>
+    /// Every failure the rotators can be driven into here (tampered pending secrets, wrong passwords, a master
+    /// without privileges whose SQL statements fail, a stopped server): no message or ToString holds a password.
+    /// </summary>
+    [Fact]
+    public async Task EveryFailure_NoExceptionTextHoldsAPassword()
+    {
+        var failures = new List<Exception>();
+        async Task Expect(StepRun run)
+        {
+            try
+            {
+                await run();
+            }
+            catch (RotationStepException e)
+            {
+                failures.Add(e);
+                return;
+            }
+
+            Assert.Fail("the step was expected to fail");
+        }
+
+        var single = RotationHarness.Rotator("postgresql-single-user");
+        var multi = RotationHarness.Rotator("postgresql-multi-user");
+
+        // Pending secret tampered: other user, other host, other port, other database.
+        foreach ((string from, string to) in new[] { ("\"username\":\"", "\"username\":\"x"), ("127.0.0.1", "localhost"), ("\"port\":\"", "\"port\":\"1"), ("\"engine\"", "\"dbname\":\"other\",\"engine\"") })
+        {
+            (string arn, _, _, string json) = await SingleUserSecretAsync();
+            string token = sm.StartRotation(arn);
+            string pending = json.Replace(from, to, StringComparison.Ordinal).Replace("\"password\":\"", "\"password\":\"tampered-", StringComparison.Ordinal);
+            await sm.PutSecretValueAsync(arn, token, pending, ["AWSPENDING"], CancellationToken.None);
+            await Expect(() => RotationHarness.StepAsync(single, sm, arn, token, RotationEvent.SetSecret));
+            await Expect(() => RotationHarness.StepAsync(single, sm, arn, token, RotationEvent.TestSecret));
+        }
+
+        // A master that can log in but may not create roles: the SQL fails inside setSecret.
+        string weak = RotationHarness.Unique("weak");
+        string weakPassword = Proc.RandomPassword();
+        await ExecAsync(pg.SocketConnectionString("postgres"), $"CREATE ROLE \"{weak}\" LOGIN PASSWORD '{weakPassword}'");
+        (string marn, _, _, _) = await MultiUserSecretAsync(masterUser: weak, masterPassword: weakPassword);
+        string mtoken = sm.StartRotation(marn);
+        await RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.CreateSecret);
+        await Expect(() => RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.SetSecret));
+        Assert.Contains("42501: permission denied to create role", failures[^1].Message, StringComparison.Ordinal);
+
+        // Wrong master password; current password changed behind the rotator's back.
+        (string warn, string wuser, _, _) = await MultiUserSecretAsync(masterPassword: "wrong-master-pw");
+        string wtoken = sm.StartRotation(warn);
+        await RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.CreateSecret);
+        await Expect(() => RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.SetSecret));
+        await ExecAsync(pg.SocketConnectionString("postgres"), $"ALTER ROLE \"{wuser}\" PASSWORD 'changed-behind-1'");
+        await Expect(() => RotationHarness.StepAsync(multi, sm, warn, wtoken, RotationEvent.SetSecret));
+
+        // Server stopped: every database step.
+        (string sarn, _, _, _) = await SingleUserSecretAsync();
+        string stoken = sm.StartRotation(sarn);
+        await RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.CreateSecret);
+        pg.Stop();
+        try
+        {
+            await Expect(() => RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.SetSecret));
+            await Expect(() => RotationHarness.StepAsync(single, sm, sarn, stoken, RotationEvent.TestSecret));
+            await Expect(() => RotationHarness.StepAsync(multi, sm, marn, mtoken, RotationEvent.SetSecret));
+        }
+        finally
+        {
+            pg.Start();
+        }
+
+        string[] passwords = [.. sm.KnownPasswords, pg.MasterPassword, weakPassword, "changed-behind-1", "wrong-master-pw"];
+        Assert.True(failures.Count >= 14, $"only {failures.Count} failures");
+        foreach (Exception e in failures)
+        {
+            RotationHarness.AssertNoSecret(e, passwords);
+            output.WriteLine(e.Message);
+        }
+    }
+
+    private delegate Task StepRun();
+
     private async Task<(string Arn, string User, string Password, string Json)> SingleUserSecretAsync()
     {
         string user = RotationHarness.Unique("pgs");
@@ -236,7 +319,7 @@ public sealed class PostgreSqlRotatorTests(PostgresServer pg)
     /// A user with its own database: it may create in schema public, owns a table made before any rotation, and
     /// may read a master-owned table.
     /// </summary>
-    private async Task<(string Arn, string User, string Password, string Db)> MultiUserSecretAsync(string? masterPassword = null)
+    private async Task<(string Arn, string User, string Password, string Db)> MultiUserSecretAsync(string? masterPassword = null, string masterUser = "postgres")
     {
         string user = RotationHarness.Unique("pgm");
         string db = user + "_db";
@@ -246,7 +329,7 @@ public sealed class PostgreSqlRotatorTests(PostgresServer pg)
         await ExecAsync(pg.SocketConnectionString(db), $"GRANT CREATE, USAGE ON SCHEMA public TO \"{user}\"; CREATE TABLE master_table (v int); INSERT INTO master_table VALUES (7); GRANT SELECT ON master_table TO \"{user}\"");
         await ExecAsync(pg.TcpConnectionString(user, password, db), "CREATE TABLE before_rotation (v int); INSERT INTO before_rotation VALUES (1)");
 
-        string masterArn = sm.CreateSecret(user + "-master", JsonSerializer.Serialize(new { engine = "postgres", host = "127.0.0.1", port = pg.Port, username = "postgres", password = masterPassword ?? pg.MasterPassword }));
+        string masterArn = sm.CreateSecret(user + "-master", JsonSerializer.Serialize(new { engine = "postgres", host = "127.0.0.1", port = pg.Port, username = masterUser, password = masterPassword ?? pg.MasterPassword }));
         string json = JsonSerializer.Serialize(new { engine = "postgres", host = "127.0.0.1", port = pg.Port, username = user, password, dbname = db, masterarn = masterArn });
         return (sm.CreateSecret(user, json), user, password, db);
     }

@@ -249,8 +249,8 @@ internal abstract class DatabaseRotator : IBuiltinRotator
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(secrets);
-        string code = e is DbException { SqlState: { } state } ? $" SQLSTATE {state}" : string.Empty;
         string message = e.Message;
+        string code = e is DbException { SqlState: { } state } && !message.StartsWith(state, StringComparison.Ordinal) ? $" SQLSTATE {state}" : string.Empty;
         foreach (string s in secrets)
         {
             if (s.Length > 0 && message.Contains(s, StringComparison.Ordinal))
