@@ -42,7 +42,8 @@ public sealed class AwsJsonClient
     {
         ArgumentException.ThrowIfNullOrEmpty(signingService);
         ArgumentException.ThrowIfNullOrEmpty(target);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Endpoint, "/"));
+        // POST to the endpoint URL as given (its path included), as the AWS CLI does with --endpoint-url.
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint);
         var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
         request.Content = content;
