@@ -15,6 +15,8 @@ public static class AuditShape
     {
         "SecretString", "SecretBinary", "RandomPassword", "RotationToken", "Plaintext", "CiphertextBlob",
         "CiphertextForRecipient", "SecretAccessKey", "Password", "SourceResult",
+        // Strongroom admin API: a rotation function's environment may hold credentials; its HMAC key is a secret.
+        "Environment", "HmacKey",
     };
 
     private static readonly HashSet<string> ReadOnlyKms = new(StringComparer.Ordinal)

@@ -13,6 +13,7 @@ using Strongroom.Protocol.Aws.Iam;
 using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
 using Strongroom.Protocol.Aws.Ssm;
+using Strongroom.Protocol.Aws.Strongroom;
 
 namespace Strongroom.Server;
 
@@ -31,6 +32,7 @@ public sealed partial class ApiEndpoint
     private readonly CloudTrailApi _cloudTrail;
     private readonly SsmApi _ssm;
     private readonly IamApi _iamApi;
+    private readonly RotationAdminApi _rotationAdmin;
     private readonly Authorizer _authorizer;
     private readonly Core.Storage.IStore _store;
     private readonly AuditLog _audit;
@@ -39,8 +41,9 @@ public sealed partial class ApiEndpoint
     private readonly ILogger<ApiEndpoint> _logger;
     private readonly AuditTrailMode _auditTrail;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options)
     {
+        _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
         _store = store;
         _iamApi = iamApi;
@@ -61,7 +64,7 @@ public sealed partial class ApiEndpoint
         : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", target[KmsApi.TargetPrefix.Length..])
         : target.StartsWith(CloudTrailApi.TargetPrefix, StringComparison.Ordinal) ? ("cloudtrail", target[CloudTrailApi.TargetPrefix.Length..])
         : target.StartsWith(SsmApi.TargetPrefix, StringComparison.Ordinal) ? ("ssm", target[SsmApi.TargetPrefix.Length..])
-        : target.StartsWith("Strongroom.", StringComparison.Ordinal) ? ("strongroom", target["Strongroom.".Length..])
+        : target.StartsWith(RotationAdminApi.TargetPrefix, StringComparison.Ordinal) ? ("strongroom", target[RotationAdminApi.TargetPrefix.Length..])
         : (null, target);
 
     public async Task HandleAsync(HttpContext context)
@@ -186,7 +189,7 @@ public sealed partial class ApiEndpoint
             "kms" when _kms.Operations.Contains(operation) => operation,
             "cloudtrail" when operation == "LookupEvents" => operation,
             "ssm" when _ssm.Operations.Contains(operation) => operation,
-            "strongroom" when operation == "ExplainAccess" => operation,
+            "strongroom" when operation == "ExplainAccess" || _rotationAdmin.Handles(operation) => operation,
             "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
             _ => "unknown",
         };
@@ -244,9 +247,18 @@ public sealed partial class ApiEndpoint
         }
     }
 
-    /// <summary>Strongroom's own admin API (X-Amz-Target "Strongroom.*"), for the admin only.</summary>
+    /// <summary>
+    /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
+    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer); ExplainAccess is for the admin only.
+    /// </summary>
     private async Task AdminAsync(string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
     {
+        if (_rotationAdmin.Handles(operation))
+        {
+            await _rotationAdmin.InvokeAsync(operation, caller.Region, body, writer, ct);
+            return;
+        }
+
         if (!Authorizer.IsAdmin(caller))
         {
             throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");

@@ -148,7 +148,7 @@ public sealed class Authorizer
         JsonDocument? document = null;
         try
         {
-            if (service is "secretsmanager" or "kms" or "ssm")
+            if (service is "secretsmanager" or "kms" or "ssm" or "strongroom")
             {
                 try
                 {
@@ -176,7 +176,11 @@ public sealed class Authorizer
                     checks.Add(new Check(action, IamResource(query), null, false, []));
                     break;
                 case "strongroom":
-                    checks.Add(new Check(action, "*", null, false, []));
+                    // A rotation-function call names its function's ARN, so policies can scope to functions.
+                    var resource = operation.EndsWith("RotationFunction", StringComparison.Ordinal) && Member(root, "Name") is { } functionName
+                        ? Core.Rotation.RotationFunction.ArnOf(region, _identity.AccountId, functionName)
+                        : "*";
+                    checks.Add(new Check(action, resource, null, false, []));
                     break;
                 case "sts":
                     checks.Add(new Check(action, query?.Get("RoleArn") ?? "*", null, false, []));

@@ -81,6 +81,8 @@ public static class Program
         root.Subcommands.Add(AdminCommand());
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(BackupCommand());
+        root.Subcommands.Add(FunctionCommands.FunctionCommand());
+        root.Subcommands.Add(FunctionCommands.RotationCommand());
         return await root.Parse(args).InvokeAsync();
     }
 

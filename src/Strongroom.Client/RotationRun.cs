@@ -1,0 +1,16 @@
+namespace Strongroom.Client;
+
+/// <summary>One rotation run as ListRotationRuns shows it.</summary>
+public sealed record RotationRun(
+    string? RunId,
+    string? SecretArn,
+    string? VersionId,
+    string? FunctionArn,
+    string? Trigger,
+    long? Attempt,
+    string? StepReached,
+    string? Outcome,
+    string? Error,
+    DateTimeOffset? StartedDate,
+    DateTimeOffset? FinishedDate,
+    DateTimeOffset? RetryAt);

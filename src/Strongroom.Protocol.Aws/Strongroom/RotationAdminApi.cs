@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Strongroom.Core.Errors;
+using Strongroom.Core.Rotation;
+using Strongroom.Protocol.Aws.Json;
+
+namespace Strongroom.Protocol.Aws.Strongroom;
+
+/// <summary>
+/// Strongroom's admin API for rotation functions (X-Amz-Target "Strongroom.*", awsJson 1.1): parse the JSON
+/// input, call the registry, write the JSON output. An HTTP function's HMAC key appears only in the answer of
+/// the write that made it. Thread-safe.
+/// </summary>
+public sealed class RotationAdminApi
+{
+    public const string TargetPrefix = "Strongroom.";
+    private readonly RotationFunctionRegistry _functions;
+    private readonly Dictionary<string, Func<Call, Task>> _operations;
+
+    public RotationAdminApi(RotationFunctionRegistry functions)
+    {
+        _functions = functions;
+        _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
+        {
+            ["CreateRotationFunction"] = CreateAsync,
+            ["DeleteRotationFunction"] = DeleteAsync,
+            ["GetRotationFunction"] = GetAsync,
+            ["ListRotationFunctions"] = ListAsync,
+            ["UpdateRotationFunction"] = UpdateAsync,
+        };
+    }
+
+    /// <summary>The operation names this API serves.</summary>
+    public IReadOnlyCollection<string> Operations => _operations.Keys;
+
+    public bool Handles(string operation) => _operations.ContainsKey(operation);
+
+    private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+
+    /// <summary>Runs <paramref name="operation"/> in <paramref name="region"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
+    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_operations.TryGetValue(operation, out var handler))
+        {
+            throw new AwsError("UnknownOperationException", string.Empty);
+        }
+
+        using var input = JsonInput.Parse(body);
+        output.WriteStartObject();
+        await handler(new Call(region, input, output, ct));
+        output.WriteEndObject();
+    }
+
+    private static RotationFunctionInput Input(JsonInput input) => new(
+        input.RequiredString("Name"),
+        input.String("Command"),
+        input.String("Url"),
+        input.String("Builtin"),
+        input.Map("Environment"),
+        input.Int("TimeoutSeconds"),
+        input.String("RoleArn"),
+        input.String("Description"));
+
+    private async Task CreateAsync(Call c) => WriteResult(c.Output, await _functions.CreateAsync(c.Region, Input(c.Input), c.Ct));
+
+    private async Task UpdateAsync(Call c) => WriteResult(c.Output, await _functions.UpdateAsync(c.Region, Input(c.Input), c.Ct));
+
+    private async Task GetAsync(Call c) => WriteFunction(c.Output, "Function", await _functions.GetAsync(c.Region, c.Input.RequiredString("Name"), c.Ct));
+
+    private Task DeleteAsync(Call c) => _functions.DeleteAsync(c.Region, c.Input.RequiredString("Name"), c.Ct);
+
+    private async Task ListAsync(Call c)
+    {
+        var (functions, nextToken) = await _functions.ListAsync(c.Region, c.Input.Int("MaxResults"), c.Input.String("NextToken"), c.Ct);
+        c.Output.WriteStartArray("Functions");
+        foreach (var function in functions)
+        {
+            WriteFunction(c.Output, null, function);
+        }
+
+        c.Output.WriteEndArray();
+        JsonOutput.String(c.Output, "NextToken", nextToken);
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, RotationFunctionWrite result)
+    {
+        WriteFunction(w, "Function", result.Function);
+        if (result.HmacKey is { } key)
+        {
+            try
+            {
+                w.WriteBase64String("HmacKey", key);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+        }
+    }
+
+    private static void WriteFunction(Utf8JsonWriter w, string? name, RotationFunction f)
+    {
+        if (name is null)
+        {
+            w.WriteStartObject();
+        }
+        else
+        {
+            w.WriteStartObject(name);
+        }
+
+        w.WriteString("Name", f.Name);
+        w.WriteString("Arn", f.Arn);
+        w.WriteString("Kind", f.Kind switch
+        {
+            RotationFunctionKind.Command => "command",
+            RotationFunctionKind.Http => "http",
+            _ => "builtin",
+        });
+        JsonOutput.String(w, "Command", f.Command);
+        JsonOutput.String(w, "Url", f.Url);
+        JsonOutput.String(w, "Builtin", f.Builtin);
+        w.WriteStartObject("Environment");
+        foreach (var (key, value) in f.Environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            w.WriteString(key, value);
+        }
+
+        w.WriteEndObject();
+        w.WriteNumber("TimeoutSeconds", f.TimeoutSeconds);
+        JsonOutput.String(w, "RoleArn", f.RoleArn);
+        JsonOutput.String(w, "Description", f.Description);
+        JsonOutput.Timestamp(w, "CreatedDate", f.CreatedDate);
+        JsonOutput.Timestamp(w, "LastModified", f.LastModified);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,242 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Strongroom.Client;
+
+namespace Strongroom;
+
+/// <summary>
+/// `strongroom function …` and `strongroom rotation runs`: Strongroom's admin API over the network, with
+/// credentials, region and endpoint found as the AWS CLI finds them. Output and exit codes follow AWS CLI v2:
+/// the JSON answer pretty-printed on stdout; a service error on stderr as "An error occurred (Code) when calling
+/// the Op operation: Message" with exit 254; usage and configuration errors exit 252; no connection exits 255.
+/// </summary>
+internal static class FunctionCommands
+{
+    public const int ServiceError = 254;
+    public const int UsageError = 252;
+    public const int ConnectionError = 255;
+    // Relaxed escaping: the output is for a terminal, as the AWS CLI prints it (no \u002B for "+").
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, IndentSize = 4, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The connection flags every command takes.</summary>
+    private sealed class Connection
+    {
+        public Option<string?> EndpointUrl { get; } = new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL)." };
+
+        public Option<string?> Region { get; } = new("--region") { Description = "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)." };
+
+        public Option<string?> Profile { get; } = new("--profile") { Description = "Profile in the AWS shared credentials/config files (else AWS_PROFILE, else default)." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(EndpointUrl);
+            command.Options.Add(Region);
+            command.Options.Add(Profile);
+
+            // Unknown arguments are reported by the action, so they get the usage exit code.
+            command.TreatUnmatchedTokensAsErrors = false;
+        }
+
+        public ClientSettings Resolve(ParseResult result) =>
+            new ClientSettingsResolver().Resolve(result.GetValue(EndpointUrl), result.GetValue(Region), result.GetValue(Profile));
+    }
+
+    /// <summary>The members of create and update.</summary>
+    private sealed class FunctionFlags
+    {
+        public Option<string?> Name { get; } = new("--name") { Description = "Function name ([a-zA-Z0-9-_]{1,64})." };
+
+        public Option<string?> CommandLine { get; } = new("--command") { Description = "Kind command: the command line, run by /bin/sh -c with the event on stdin." };
+
+        public Option<string?> Url { get; } = new("--url") { Description = "Kind http: the URL the event is POSTed to (HMAC-signed)." };
+
+        public Option<string?> Builtin { get; } = new("--builtin") { Description = "Kind builtin: postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user." };
+
+        public Option<string[]> Env { get; } = new("--env") { Description = "Environment variable KEY=VALUE (repeatable; update replaces the whole set).", AllowMultipleArgumentsPerToken = false };
+
+        public Option<string?> Timeout { get; } = new("--timeout") { Description = "Per-step timeout in seconds (1-900, default 60)." };
+
+        public Option<string?> Role { get; } = new("--role") { Description = "ARN of the IAM role whose session credentials the function gets." };
+
+        public Option<string?> Description { get; } = new("--description") { Description = "Free text." };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { Name, CommandLine, Url, Builtin, Env, Timeout, Role, Description })
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        /// <summary>The request body, or a usage error message.</summary>
+        public (Dictionary<string, object>? Body, string? Error) Read(ParseResult result)
+        {
+            var body = new Dictionary<string, object>(StringComparer.Ordinal);
+            if (result.GetValue(Name) is not { Length: > 0 } name)
+            {
+                return (null, "the following arguments are required: --name");
+            }
+
+            body["Name"] = name;
+            Put(body, "Command", result.GetValue(CommandLine));
+            Put(body, "Url", result.GetValue(Url));
+            Put(body, "Builtin", result.GetValue(Builtin));
+            Put(body, "RoleArn", result.GetValue(Role));
+            Put(body, "Description", result.GetValue(Description));
+            if (result.GetValue(Timeout) is { } timeoutText)
+            {
+                if (!int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out var timeout))
+                {
+                    return (null, $"argument --timeout: invalid integer value: '{timeoutText}'");
+                }
+
+                body["TimeoutSeconds"] = timeout;
+            }
+
+            if (result.GetValue(Env) is { Length: > 0 } pairs)
+            {
+                var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in pairs)
+                {
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        // Only the part before '=' is shown: the value may be a secret.
+                        return (null, $"argument --env: expected KEY=VALUE, got '{(equals < 0 ? pair.Length > 16 ? pair[..16] + "…" : pair : pair[..equals])}'");
+                    }
+
+                    environment[pair[..equals]] = pair[(equals + 1)..];
+                }
+
+                body["Environment"] = environment;
+            }
+
+            return (body, null);
+        }
+
+        private static void Put(Dictionary<string, object> body, string member, string? value)
+        {
+            if (value is not null)
+            {
+                body[member] = value;
+            }
+        }
+    }
+
+    public static Command FunctionCommand()
+    {
+        var create = WriteCommand("create", "Register a rotation function (exactly one of --command, --url, --builtin). An http function's HmacKey is shown once.", "CreateRotationFunction");
+        var update = WriteCommand("update", "Change a rotation function; only the options given change. Switching to --url shows a new HmacKey once.", "UpdateRotationFunction");
+        var get = NameCommand("get", "Show a rotation function.", "GetRotationFunction");
+        var delete = NameCommand("delete", "Delete a rotation function.", "DeleteRotationFunction");
+        var list = new Command("list", "List the rotation functions of the region.");
+        var connection = new Connection();
+        connection.AddTo(list);
+        list.SetAction((result, ct) => RunAsync(result, connection, "ListRotationFunctions", () => (new Dictionary<string, object>(), null), ct));
+        return new Command("function", "Rotation functions (what a secret's RotationLambdaARN names), over the admin API.") { create, update, get, delete, list };
+    }
+
+    public static Command RotationCommand()
+    {
+        var runs = new Command("runs", "List rotation runs, newest first.");
+        var connection = new Connection();
+        connection.AddTo(runs);
+        var secretId = new Option<string?>("--secret-id") { Description = "Only the runs of this secret (name or ARN)." };
+        runs.Options.Add(secretId);
+        runs.SetAction((result, ct) => RunAsync(result, connection, "ListRotationRuns", () =>
+        {
+            var body = new Dictionary<string, object>(StringComparer.Ordinal);
+            if (result.GetValue(secretId) is { } id)
+            {
+                body["SecretId"] = id;
+            }
+
+            return (body, null);
+        }, ct));
+        return new Command("rotation", "Secret rotation, over the admin API.") { runs };
+    }
+
+    private static Command WriteCommand(string name, string description, string operation)
+    {
+        var command = new Command(name, description);
+        var connection = new Connection();
+        connection.AddTo(command);
+        var flags = new FunctionFlags();
+        flags.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, connection, operation, () => flags.Read(result), ct));
+        return command;
+    }
+
+    private static Command NameCommand(string name, string description, string operation)
+    {
+        var command = new Command(name, description);
+        var connection = new Connection();
+        connection.AddTo(command);
+        var functionName = new Option<string?>("--name") { Description = "Function name." };
+        command.Options.Add(functionName);
+        command.SetAction((result, ct) => RunAsync(result, connection, operation, () =>
+            result.GetValue(functionName) is { Length: > 0 } value
+                ? (new Dictionary<string, object>(StringComparer.Ordinal) { ["Name"] = value }, null)
+                : (null, "the following arguments are required: --name"), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, Connection connection, string operation, Func<(Dictionary<string, object>? Body, string? Error)> read, CancellationToken ct)
+    {
+        if (result.UnmatchedTokens.Count > 0)
+        {
+            return await UsageAsync($"Unknown options: {string.Join(", ", result.UnmatchedTokens)}");
+        }
+
+        var (body, error) = read();
+        if (body is null)
+        {
+            return await UsageAsync(error!);
+        }
+
+        ClientSettings settings;
+        try
+        {
+            settings = connection.Resolve(result);
+        }
+        catch (ClientConfigurationException e)
+        {
+            return await UsageAsync(e.Message);
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var admin = new StrongroomAdminClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials));
+        try
+        {
+            var answer = await admin.CallAsync(operation, body, ct);
+            if (answer.ValueKind == JsonValueKind.Object && answer.EnumerateObject().Any())
+            {
+                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(answer, Pretty));
+            }
+
+            return 0;
+        }
+        catch (AwsServiceException e)
+        {
+            await Console.Error.WriteLineAsync($"\nAn error occurred ({e.Code}) when calling the {operation} operation: {e.Message}");
+            return ServiceError;
+        }
+        catch (HttpRequestException)
+        {
+            await Console.Error.WriteLineAsync($"\nCould not connect to the endpoint URL: \"{settings.Endpoint}\"");
+            return ConnectionError;
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"\nRead timeout on endpoint URL: \"{settings.Endpoint}\"");
+            return ConnectionError;
+        }
+    }
+
+    private static async Task<int> UsageAsync(string message)
+    {
+        await Console.Error.WriteLineAsync("strongroom: error: " + message);
+        return UsageError;
+    }
+}

@@ -1,0 +1,142 @@
+using Microsoft.Extensions.Time.Testing;
+using Strongroom.Core;
+using Strongroom.Core.Errors;
+using Strongroom.Core.Kms;
+using Strongroom.Core.Rotation;
+using Strongroom.Crypto;
+using Strongroom.Storage.Sqlite;
+using Xunit;
+
+namespace Strongroom.Tests;
+
+/// <summary>The rotation-function registry over a real SQLite store: resolution, HMAC keys, encryption at rest, root-key rotation.</summary>
+public sealed class RotationFunctionRegistryTests : IAsyncLifetime
+{
+    private const string Account = "111122223333";
+    private const string Region = "us-east-1";
+    private readonly string _dir = Directory.CreateTempSubdirectory("sr-functions-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero));
+    private SqliteStore _store = null!;
+    private RootKeyHolder _root = null!;
+    private RotationFunctionRegistry _registry = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteStore(Path.Combine(_dir, "strongroom.db"));
+        await _store.InitializeAsync(CancellationToken.None);
+        _root = new RootKeyHolder(RootKey.Generate(), null);
+        _registry = new RotationFunctionRegistry(_store, new RootWrap(_root), new ServerIdentity(Account, Region), _time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _root.Dispose();
+        Directory.Delete(_dir, true);
+    }
+
+    [Theory]
+    [InlineData("us-east-1")]
+    [InlineData("eu-west-3")]
+    public async Task ResolveAsync_BuiltinNameOrArn_InEveryRegionWithoutRegistration(string region)
+    {
+        foreach (var (name, kind) in RotationFunction.BuiltinNames)
+        {
+            var byName = await _registry.ResolveAsync(region, name, CancellationToken.None);
+            var byArn = await _registry.ResolveAsync(region, $"arn:aws:lambda:{region}:{Account}:function:{name}", CancellationToken.None);
+            foreach (var function in new[] { byName, byArn })
+            {
+                Assert.NotNull(function);
+                Assert.Equal(RotationFunctionKind.Builtin, function.Kind);
+                Assert.Equal(kind, function.Builtin);
+                Assert.Equal(RotationFunction.DefaultTimeoutSeconds, function.TimeoutSeconds);
+                Assert.Equal($"arn:aws:lambda:{region}:{Account}:function:{name}", function.Arn);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Registered_ByNameAndOwnArnOnly()
+    {
+        await _registry.CreateAsync(Region, new RotationFunctionInput("mine", Command: "/bin/true"), CancellationToken.None);
+        Assert.Equal("/bin/true", (await _registry.ResolveAsync(Region, "mine", CancellationToken.None))?.Command);
+        Assert.NotNull(await _registry.ResolveAsync(Region, $"arn:aws:lambda:{Region}:{Account}:function:mine", CancellationToken.None));
+        Assert.Null(await _registry.ResolveAsync(Region, "arn:aws:lambda:us-east-1:999988887777:function:mine", CancellationToken.None));
+        Assert.Null(await _registry.ResolveAsync("eu-west-1", "mine", CancellationToken.None));
+        Assert.Null(await _registry.ResolveAsync(Region, $"arn:aws:lambda:eu-west-1:{Account}:function:mine", CancellationToken.None));
+        Assert.Null(await _registry.ResolveAsync(Region, "arn:aws:lambda:us-east-1:111122223333:function:mine:alias", CancellationToken.None));
+        Assert.Null(await _registry.ResolveAsync(Region, "other", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetHmacKeyAsync_HttpFunction_TheKeyReturnedAtCreate()
+    {
+        var created = await _registry.CreateAsync(Region, new RotationFunctionInput("hook", Url: "https://rotator.example/"), CancellationToken.None);
+        var shown = Convert.ToBase64String(created.HmacKey!);
+        var resolved = (await _registry.ResolveAsync(Region, "hook", CancellationToken.None))!;
+        Assert.Equal(shown, Convert.ToBase64String((await _registry.GetHmacKeyAsync(resolved, CancellationToken.None))!));
+
+        var command = await _registry.CreateAsync(Region, new RotationFunctionInput("cmd", Command: "x"), CancellationToken.None);
+        Assert.Null(command.HmacKey);
+        Assert.Null(await _registry.GetHmacKeyAsync(command.Function, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CreateAsync_BuiltinName_InvalidParameter()
+    {
+        var e = await Assert.ThrowsAsync<DomainException>(() => _registry.CreateAsync(Region, new RotationFunctionInput("strongroom-mysql-single-user", Command: "x"), CancellationToken.None));
+        Assert.Equal(ErrorKind.InvalidParameter, e.Kind);
+    }
+
+    [Fact]
+    public async Task Store_EnvironmentAndHmacKey_NeverInPlaintext()
+    {
+        const string canary = "PLAINTEXT-CANARY-0f3a";
+        var created = await _registry.CreateAsync(Region, new RotationFunctionInput("hook", Url: "https://rotator.example/", Environment: new Dictionary<string, string> { ["PASSWORD"] = canary }), CancellationToken.None);
+        var key = Convert.ToBase64String(created.HmacKey!);
+        var entity = await _store.FindIamEntityAsync(RotationFunctionRegistry.EntityKind, Region + "/hook", CancellationToken.None);
+        Assert.NotNull(entity);
+        Assert.DoesNotContain(canary, entity, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASSWORD", entity, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, entity, StringComparison.Ordinal);
+        var wrapped = await _store.WriteAsync(tx => tx.GetRootWrappedAsync("rotation-function:" + Region + "/hook", CancellationToken.None), CancellationToken.None);
+        Assert.NotNull(wrapped);
+        Assert.True(wrapped.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(canary)) < 0);
+    }
+
+    [Fact]
+    public async Task RootKeyRotation_RewrapsEnvironmentAndKey()
+    {
+        var created = await _registry.CreateAsync(Region, new RotationFunctionInput("hook", Url: "https://rotator.example/", Environment: new Dictionary<string, string> { ["A"] = "b" }), CancellationToken.None);
+        var key = Convert.ToBase64String(created.HmacKey!);
+        using var next = new RootKeyHolder(RootKey.Generate(), null);
+        await _store.WriteAsync(tx => RootKeyRotation.RewrapAllAsync(tx, _root.Current, next.Current, CancellationToken.None), CancellationToken.None);
+        var after = new RotationFunctionRegistry(_store, new RootWrap(next), new ServerIdentity(Account, Region), _time);
+        var function = await after.GetAsync(Region, "hook", CancellationToken.None);
+        Assert.Equal("b", function.Environment["A"]);
+        Assert.Equal(key, Convert.ToBase64String((await after.GetHmacKeyAsync(function, CancellationToken.None))!));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_ThenRecreate_StartsClean()
+    {
+        await _registry.CreateAsync(Region, new RotationFunctionInput("f", Command: "x", Environment: new Dictionary<string, string> { ["OLD"] = "1" }), CancellationToken.None);
+        await _registry.DeleteAsync(Region, "f", CancellationToken.None);
+        Assert.Null(await _registry.ResolveAsync(Region, "f", CancellationToken.None));
+        var again = await _registry.CreateAsync(Region, new RotationFunctionInput("f", Command: "y"), CancellationToken.None);
+        Assert.Empty(again.Function.Environment);
+        Assert.Empty((await _registry.GetAsync(Region, "f", CancellationToken.None)).Environment);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_UsesClockForLastModified()
+    {
+        var created = await _registry.CreateAsync(Region, new RotationFunctionInput("f", Command: "x"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromHours(1));
+        var updated = await _registry.UpdateAsync(Region, new RotationFunctionInput("f", TimeoutSeconds: 10), CancellationToken.None);
+        Assert.Equal(created.Function.CreatedDate, updated.Function.CreatedDate);
+        Assert.Equal(created.Function.CreatedDate.AddHours(1), updated.Function.LastModified);
+        Assert.Equal(10, updated.Function.TimeoutSeconds);
+        Assert.Equal("x", updated.Function.Command);
+    }
+}
