@@ -23,7 +23,7 @@ fi
 
 # One dev server on a free loopback port serves every end-to-end suite (the .NET SDK tests included).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll server --dev --listen "127.0.0.1:$port" > "$logs/server.log" 2>&1 &
+dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll server --dev --listen "127.0.0.1:$port" --rotation-interval 1s --rotation-retry-base 2s > "$logs/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
 export STRONGROOM_ENDPOINT="http://127.0.0.1:$port"
@@ -61,7 +61,7 @@ if curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
   jf=$(grep -E "^# fail [0-9]+" "$logs/js.log" | awk '{print $3}')
   if [ -n "$jp" ] && [ -n "$jf" ]; then count js "$jp" "$jf"; else count js 0 1; fi
 
-  if grep -q "CANARY\|golden-plaintext" "$logs/server.log"; then
+  if grep -q "CANARY\|golden-plaintext\|Sup3r-Secret-Master\|Init-[0-9a-f]\{32\}" "$logs/server.log"; then
     echo "the server log holds a test plaintext"; count leak 0 1
   fi
 fi

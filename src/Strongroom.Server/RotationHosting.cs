@@ -139,3 +139,11 @@ public sealed class RotationService : BackgroundService
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(stoppingToken);
 }
+
+/// <summary>The HTTP client rotation runs use (HTTP functions, built-in rotators calling back). Owned by the container.</summary>
+public sealed class RotationHttp : IDisposable
+{
+    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+
+    public void Dispose() => Client.Dispose();
+}

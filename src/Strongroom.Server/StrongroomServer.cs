@@ -174,6 +174,21 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
+        // Rotation: the scheduler is the SecretsService's IRotationStarter; runs call functions that call back here.
+        var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert };
+        builder.Services.AddSingleton(rotationRuntime);
+        builder.Services.AddSingleton(options.Rotation);
+        builder.Services.AddSingleton<Core.Rotation.IRotationObserver, RotationObserver>();
+        builder.Services.AddSingleton<Core.Rotation.IRotationCredentialIssuer, RotationCredentialIssuer>();
+        builder.Services.AddSingleton(sp => new Core.Rotation.RotationScheduler(
+            data.Store, sp.GetRequiredService<SecretsService>, sp.GetRequiredService<Core.Rotation.RotationRunner>,
+            sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time));
+        builder.Services.AddSingleton<Core.Rotation.IRotationStarter>(sp => sp.GetRequiredService<Core.Rotation.RotationScheduler>());
+        builder.Services.AddSingleton<Core.Rotation.IRotationInvoker>(sp => new Rotation.Runners.RotationInvoker(
+            rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Client));
+        builder.Services.AddSingleton<RotationHttp>();
+        builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
+        builder.Services.AddHostedService<RotationService>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<SigV4Verifier>();
@@ -196,7 +211,17 @@ public static partial class StrongroomServer
 
         var app = builder.Build();
         var readiness = app.Services.GetRequiredService<Readiness>();
-        app.Lifetime.ApplicationStarted.Register(() => readiness.Started = true);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            readiness.Started = true;
+            // Rotation functions call back on the address the server really listens on (port 0 included).
+            var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+            if (address is not null)
+            {
+                rotationRuntime.Endpoint = SelfEndpoint(address);
+            }
+        });
         app.Lifetime.ApplicationStopping.Register(() => readiness.Started = false);
         var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
         RegisterGauges(data.Store, audit);
@@ -243,6 +268,14 @@ public static partial class StrongroomServer
     }
 
     /// <summary>Records a RootKeyRotated event when the store's root key differs from the one last recorded.</summary>
+    /// <summary>A listen address as a URL functions can call: a wildcard host becomes loopback.</summary>
+    internal static Uri SelfEndpoint(string address)
+    {
+        var uri = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal));
+        var host = uri.Host is "0.0.0.0" ? "127.0.0.1" : uri.Host is "[::]" or "::" ? "[::1]" : uri.Host;
+        return new UriBuilder(uri.Scheme, host, uri.Port).Uri;
+    }
+
     private static async Task RecordRootKeyRotationAsync(DataDirectory data, ServiceEvents events, CancellationToken ct)
     {
         const string setting = "audit_root_fingerprint";

@@ -15,11 +15,15 @@ public sealed class RotationAdminApi
 {
     public const string TargetPrefix = "Strongroom.";
     private readonly RotationFunctionRegistry _functions;
+    private readonly Core.Storage.IStore _store;
+    private readonly Core.Secrets.SecretsService _secrets;
     private readonly Dictionary<string, Func<Call, Task>> _operations;
 
-    public RotationAdminApi(RotationFunctionRegistry functions)
+    public RotationAdminApi(RotationFunctionRegistry functions, Core.Storage.IStore store, Core.Secrets.SecretsService secrets)
     {
         _functions = functions;
+        _store = store;
+        _secrets = secrets;
         _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
         {
             ["CreateRotationFunction"] = CreateAsync,
@@ -27,6 +31,7 @@ public sealed class RotationAdminApi
             ["GetRotationFunction"] = GetAsync,
             ["ListRotationFunctions"] = ListAsync,
             ["UpdateRotationFunction"] = UpdateAsync,
+            ["ListRotationRuns"] = ListRunsAsync,
         };
     }
 
@@ -81,6 +86,64 @@ public sealed class RotationAdminApi
 
         c.Output.WriteEndArray();
         JsonOutput.String(c.Output, "NextToken", nextToken);
+    }
+
+    /// <summary>Rotation runs newest first, of one secret (SecretId: name, ARN or partial ARN) or of all; NextToken pages.</summary>
+    private async Task ListRunsAsync(Call c)
+    {
+        var max = c.Input.Int("MaxResults") ?? 100;
+        if (max is < 1 or > 100)
+        {
+            throw DomainException.InvalidParameter("MaxResults must be between 1 and 100.");
+        }
+
+        long? before = null;
+        if (c.Input.String("NextToken") is { } token)
+        {
+            before = long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0
+                ? id
+                : throw DomainException.InvalidParameter("The NextToken is not valid.");
+        }
+
+        string? arn = null;
+        if (c.Input.String("SecretId") is { } secretId)
+        {
+            arn = (await _secrets.DescribeSecretAsync(c.Region, secretId, c.Ct)).Secret.Arn;
+        }
+
+        var runs = await _store.ListRotationRunsAsync(arn, before, max + 1, c.Ct);
+        c.Output.WriteStartArray("Runs");
+        foreach (var run in runs.Take(max))
+        {
+            c.Output.WriteStartObject();
+            c.Output.WriteNumber("RunId", run.RunId);
+            c.Output.WriteString("SecretArn", run.SecretArn);
+            c.Output.WriteString("VersionId", run.VersionId);
+            JsonOutput.String(c.Output, "FunctionArn", run.FunctionArn);
+            c.Output.WriteString("Trigger", run.Trigger);
+            c.Output.WriteNumber("Attempt", run.Attempt);
+            JsonOutput.String(c.Output, "StepReached", run.StepReached);
+            c.Output.WriteString("Outcome", run.Outcome);
+            JsonOutput.String(c.Output, "Error", run.Error);
+            JsonOutput.Timestamp(c.Output, "StartedDate", run.StartedDate);
+            if (run.FinishedDate is { } finished)
+            {
+                JsonOutput.Timestamp(c.Output, "FinishedDate", finished);
+            }
+
+            if (run.RetryAt is { } retry)
+            {
+                JsonOutput.Timestamp(c.Output, "RetryAt", retry);
+            }
+
+            c.Output.WriteEndObject();
+        }
+
+        c.Output.WriteEndArray();
+        if (runs.Count > max)
+        {
+            c.Output.WriteString("NextToken", runs[max - 1].RunId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static void WriteResult(Utf8JsonWriter w, RotationFunctionWrite result)

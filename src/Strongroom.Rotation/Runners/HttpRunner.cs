@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Strongroom.Core.Rotation;
+
+namespace Strongroom.Rotation.Runners;
+
+/// <summary>
+/// An HTTP function: the event JSON is POSTed to the function's URL with
+/// <c>X-Strongroom-Timestamp</c> (Unix seconds) and
+/// <c>X-Strongroom-Signature: sha256=HEX(HMAC-SHA256(key, timestamp + "." + body))</c>, the key
+/// being the one CreateRotationFunction returned. Any 2xx answer is success.
+/// </summary>
+internal sealed class HttpRunner
+{
+    private readonly HttpClient _http;
+    private readonly IRotationFunctions _functions;
+
+    public HttpRunner(HttpClient http, IRotationFunctions functions)
+    {
+        _http = http;
+        _functions = functions;
+    }
+
+    public async Task InvokeAsync(RotationFunction function, RotationStep step, CancellationToken ct)
+    {
+        var url = function.Url ?? throw new RotationFailedException("The function has no URL.");
+        var body = RotationInvoker.EventJson(step);
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var key = await _functions.GetHmacKeyAsync(function, ct) ?? throw new RotationFailedException("The function has no signing key.");
+        string signature;
+        try
+        {
+            var signed = new byte[timestamp.Length + 1 + body.Length];
+            Encoding.ASCII.GetBytes(timestamp + ".", signed);
+            body.CopyTo(signed, timestamp.Length + 1);
+            signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, signed));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Strongroom-Timestamp", timestamp);
+        request.Headers.Add("X-Strongroom-Signature", signature);
+        request.Headers.Add("X-Strongroom-Function", function.Arn);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new RotationFailedException($"POST to the function's URL failed ({e.HttpRequestError}).");
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new RotationFailedException($"the function's URL answered HTTP {(int)response.StatusCode}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Strongroom.Core.Rotation;
+
+namespace Strongroom.Rotation.Runners;
+
+/// <summary>Where functions call back and how: the server's own endpoint as rotation functions see it.</summary>
+public sealed class RotationRuntimeOptions
+{
+    /// <summary>The Secrets Manager endpoint functions call: the server's own address, known once it listens.</summary>
+    public Uri Endpoint { get; set; } = new("http://127.0.0.1:4566/");
+
+    /// <summary>When the server serves HTTPS with its own certificate: the PEM file functions trust (AWS_CA_BUNDLE).</summary>
+    public string? CaBundle { get; init; }
+
+    /// <summary>Largest amount of a command's standard output and error kept in memory (its tail).</summary>
+    public int OutputLimitBytes { get; init; } = 64 * 1024;
+}
+
+/// <summary>Runs a step with the runner that fits the function's kind.</summary>
+public sealed class RotationInvoker : IRotationInvoker
+{
+    private readonly CommandRunner _command;
+    private readonly HttpRunner _http;
+    private readonly BuiltinRunner _builtin;
+
+    public RotationInvoker(RotationRuntimeOptions options, IRotationFunctions functions, HttpClient http)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _command = new CommandRunner(options);
+        _http = new HttpRunner(http, functions);
+        _builtin = new BuiltinRunner((credentials, region) => new ClientSecretsManagerCalls(http, options.Endpoint, region, credentials));
+    }
+
+    public Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return function.Kind switch
+        {
+            RotationFunctionKind.Command => _command.InvokeAsync(function, step, credentials, ct),
+            RotationFunctionKind.Http => _http.InvokeAsync(function, step, ct),
+            RotationFunctionKind.Builtin => _builtin.InvokeAsync(function, step, credentials, ct),
+            _ => throw new RotationFailedException($"Unknown function kind {function.Kind}."),
+        };
+    }
+
+    /// <summary>AWS's event JSON for a step.</summary>
+    internal static byte[] EventJson(RotationStep step) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+    {
+        ["Step"] = step.Step,
+        ["SecretId"] = step.SecretArn,
+        ["ClientRequestToken"] = step.ClientRequestToken,
+        ["RotationToken"] = step.RotationToken,
+    });
+}
