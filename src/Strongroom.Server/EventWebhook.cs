@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Strongroom.Server;
@@ -31,7 +30,8 @@ public sealed partial class EventWebhook : IDisposable
 
         try
         {
-            using var response = await _http.PostAsJsonAsync(_url, new Dictionary<string, object>
+            // Sent with a Content-Length (not chunked): simple receivers (Python's http.server, say) need one.
+            using var content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
             {
                 ["version"] = "0",
                 ["id"] = Guid.NewGuid().ToString(),
@@ -40,7 +40,9 @@ public sealed partial class EventWebhook : IDisposable
                 ["time"] = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 ["resources"] = new[] { resourceArn },
                 ["detail"] = detail,
-            }, ct);
+            }));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await _http.PostAsync(_url, content, ct);
             if (!response.IsSuccessStatusCode)
             {
                 LogFailed(_logger, detailType, (int)response.StatusCode);

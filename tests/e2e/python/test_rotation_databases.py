@@ -282,6 +282,28 @@ class MultiUserTests(RotationHarness):
         self.assertEqual(self.assert_logs_in(third, f"SELECT COUNT(*) FROM {later}"), "1")
 
 
+def webhook_listener(test):
+    """A local HTTP endpoint collecting the JSON events POSTed to it; returns (url, events)."""
+    import http.server
+    import threading
+
+    events = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            events.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    test.addCleanup(server.shutdown)
+    return f"http://127.0.0.1:{server.server_address[1]}/events", events
+
+
 class ServerKilledMidRotationTests(unittest.TestCase):
     """kill -9 of the server while a function is inside setSecret: after a restart the run is taken
     up as interrupted and retried, and the secret reads and logs in throughout."""
@@ -289,7 +311,8 @@ class ServerKilledMidRotationTests(unittest.TestCase):
     def start_server(self):
         log = open(os.path.join(self.dir, "server.log"), "a")
         self.server = subprocess.Popen(["dotnet", STRONGROOM_DLL, "server", "--data-dir", self.data, "--listen", f"127.0.0.1:{self.port}",
-                                        "--rotation-interval", "1s", "--rotation-retry-base", "2s"], stdout=log, stderr=subprocess.STDOUT)
+                                        "--rotation-interval", "1s", "--rotation-retry-base", "2s", "--event-webhook", self.webhook],
+                                       stdout=log, stderr=subprocess.STDOUT)
         import urllib.request
 
         def ready():
@@ -309,6 +332,7 @@ class ServerKilledMidRotationTests(unittest.TestCase):
         self.data = os.path.join(self.dir, "data")
         self.port = databases.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.webhook, webhook_events = webhook_listener(self)
         db = databases.Postgres()
         self.addCleanup(db.destroy)
         self.start_server()
@@ -343,6 +367,9 @@ class ServerKilledMidRotationTests(unittest.TestCase):
         self.assertNotEqual(after["password"], before["password"])
         self.assertTrue(db.login("killed", after["password"])[0])
         self.assertFalse(db.login("killed", before["password"])[0])
+        # Applications listening on the event webhook hear about the rotation at once.
+        wait_for(lambda: any(e["detail-type"] == "Secrets Manager Rotation Succeeded" and e["resources"] == [arn] and e["detail"]["versionId"] == version
+                             for e in webhook_events), f"the webhook to receive the rotation's success; got {webhook_events}")
         # No password (old, new or the master's) in the server's log or in any file of its data directory.
         self.server.terminate()
         self.server.wait(30)
@@ -350,6 +377,103 @@ class ServerKilledMidRotationTests(unittest.TestCase):
             content = open(path, "rb").read()
             for plaintext in (before["password"], after["password"], databases.SUPERUSER_PASSWORD):
                 self.assertNotIn(plaintext.encode(), content, f"{plaintext[:4]}… found in {path}")
+
+
+class HttpFunctionTests(unittest.TestCase):
+    """An HTTP rotation function: Strongroom POSTs each step's event, signed with the HMAC key that
+    `function create` printed once; the receiver checks the signature and rotates an API key."""
+
+    def serve(self, status=200):
+        import base64
+        import hashlib
+        import hmac
+        import http.server
+        import threading
+
+        received = []
+        test = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                timestamp = self.headers["X-Strongroom-Timestamp"]
+                expected = "sha256=" + hmac.new(base64.b64decode(test.key), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+                valid = hmac.compare_digest(expected, self.headers["X-Strongroom-Signature"] or "") and abs(time.time() - int(timestamp)) < 300
+                event = json.loads(body)
+                received.append((event["Step"], valid))
+                code = status if valid else 401
+                if valid and status == 200:
+                    rotate_api_key(event)
+                self.send_response(code)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        return f"http://127.0.0.1:{server.server_address[1]}/rotate", received
+
+    def register(self, url):
+        created = strongroom("function", "create", "--name", "http-" + uuid.uuid4().hex[:8], "--url", url, "--timeout", "10")
+        self.key = created["HmacKey"]
+        self.addCleanup(strongroom, "function", "delete", "--name", created["Function"]["Name"])
+        return created["Function"]["Arn"]
+
+    def test_http_function_rotates_with_signed_events(self):
+        url, received = self.serve()
+        function = self.register(url)
+        client = sm()
+        arn = client.create_secret(Name=f"t-{uuid.uuid4().hex[:8]}/api-key", SecretString="key-0")["ARN"]
+        version = client.rotate_secret(SecretId=arn, RotationLambdaARN=function, RotationRules={"ScheduleExpression": "rate(10 days)"})["VersionId"]
+        wait_for(lambda: any(r["VersionId"] == version and r["Outcome"] == "Succeeded" for r in runs_of(arn)), "the HTTP rotation to succeed")
+        self.assertEqual(received, [("createSecret", True), ("setSecret", True), ("testSecret", True), ("finishSecret", True)])
+        self.assertNotEqual(client.get_secret_value(SecretId=arn)["SecretString"], "key-0")
+        self.assertEqual(client.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"], "key-0")
+
+        # The outcome is in the audit trail (CloudTrail's LookupEvents) and in /metrics.
+        import boto3
+
+        trail = boto3.client("cloudtrail", endpoint_url=endpoint(), region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        events = trail.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": arn}], MaxResults=50)["Events"]
+        names = [e["EventName"] for e in events]
+        self.assertIn("RotationStarted", names)
+        self.assertIn("RotationSucceeded", names)
+        import urllib.request
+
+        with urllib.request.urlopen(endpoint() + "/metrics", timeout=10) as answer:
+            self.assertRegex(answer.read().decode(), r'strongroom_rotations_total\{outcome="succeeded"\} [1-9]')
+
+    def test_http_function_answering_500_fails_the_run_and_keeps_the_value(self):
+        url, received = self.serve(status=500)
+        function = self.register(url)
+        client = sm()
+        arn = client.create_secret(Name=f"t-{uuid.uuid4().hex[:8]}/api-key", SecretString="key-0")["ARN"]
+        version = client.rotate_secret(SecretId=arn, RotationLambdaARN=function, RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
+        failed = wait_for(lambda: next((r for r in runs_of(arn) if r["VersionId"] == version and r["Outcome"] == "Failed"), None), "the run to fail")
+        self.assertEqual(failed["StepReached"], "createSecret")
+        self.assertIn("answered HTTP 500", failed["Error"])
+        self.assertEqual(received[0], ("createSecret", True))
+        self.assertEqual(client.get_secret_value(SecretId=arn)["SecretString"], "key-0")
+        client.cancel_rotate_secret(SecretId=arn)
+
+
+def rotate_api_key(event):
+    """What an HTTP rotation function does for a secret that is a plain API key (no target system)."""
+    client = sm()
+    arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
+    stages = client.describe_secret(SecretId=arn)["VersionIdsToStages"]
+    if "AWSCURRENT" in stages.get(token, []):
+        return
+    if step == "createSecret":
+        try:
+            client.get_secret_value(SecretId=arn, VersionId=token, VersionStage="AWSPENDING")
+        except client.exceptions.ResourceNotFoundException:
+            client.put_secret_value(SecretId=arn, ClientRequestToken=token, SecretString="key-" + uuid.uuid4().hex, VersionStages=["AWSPENDING"])
+    elif step == "finishSecret":
+        current = next(v for v, s in stages.items() if "AWSCURRENT" in s)
+        client.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current)
 
 
 class PostgresSingleUserTests(SingleUserTests, unittest.TestCase):
