@@ -149,6 +149,100 @@ internal abstract class DatabaseRotator : IBuiltinRotator
     /// <summary>Opens a connection with the secret's credentials; null when the login fails for any reason.</summary>
     protected abstract Task<DbConnection?> TryConnectAsync(StepContext step, DatabaseSecret secret);
 
+    /// <summary>
+    /// Single-user setSecret's logins, as AWS's templates do them: null when the AWSPENDING password
+    /// already works; else a connection as the same user with the AWSCURRENT (or AWSPREVIOUS) password,
+    /// after checking that pending changes nothing but the password.
+    /// </summary>
+    protected async Task<(DbConnection Connection, DatabaseSecret Current, DatabaseSecret Pending)?> SingleUserLoginAsync(StepContext step)
+    {
+        DatabaseSecret current = await GetSecretAsync(step, step.Arn, Current, null).ConfigureAwait(false);
+        DatabaseSecret pending = await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
+
+        DbConnection? conn = await TryConnectAsync(step, pending).ConfigureAwait(false);
+        if (conn is not null)
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        if (!string.Equals(current.Username, pending.Username, StringComparison.Ordinal))
+        {
+            throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than current user {current.Username}");
+        }
+
+        CheckSameDatabase(step, current, pending, "current");
+
+        conn = await TryConnectAsync(step, current).ConfigureAwait(false);
+        if (conn is null)
+        {
+            DatabaseSecret? previous = await TryGetPreviousAsync(step).ConfigureAwait(false);
+            if (previous is not null)
+            {
+                if (!string.Equals(previous.Username, pending.Username, StringComparison.Ordinal))
+                {
+                    throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than previous valid user {previous.Username}");
+                }
+
+                CheckSameDatabase(step, previous, pending, "previous valid");
+                conn = await TryConnectAsync(step, previous).ConfigureAwait(false);
+            }
+        }
+
+        if (conn is null)
+        {
+            throw LoginFailed(step, pending, "AWSCURRENT, AWSPENDING or AWSPREVIOUS");
+        }
+
+        return (conn, current, pending);
+    }
+
+    /// <summary>
+    /// Alternating-users setSecret's logins, as AWS's templates do them: null when the AWSPENDING user
+    /// already logs in; else, after checking that pending is current's alternate user on the same database
+    /// and that the AWSCURRENT login works (AWS's confused-deputy guard), a connection as the master user.
+    /// </summary>
+    protected async Task<(DbConnection Connection, DatabaseSecret Current, DatabaseSecret Pending, DatabaseSecret Master)?> MultiUserMasterLoginAsync(StepContext step)
+    {
+        DatabaseSecret current = await GetSecretAsync(step, step.Arn, Current, null).ConfigureAwait(false);
+        DatabaseSecret pending = await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
+
+        DbConnection? probe = await TryConnectAsync(step, pending).ConfigureAwait(false);
+        if (probe is not null)
+        {
+            await probe.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        if (!string.Equals(AlternateUsername(current.Username), pending.Username, StringComparison.Ordinal))
+        {
+            throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than current user or clone {current.Username}");
+        }
+
+        CheckSameDatabase(step, current, pending, "current");
+
+        // Confused-deputy guard (AWS): the AWSCURRENT credentials must work before the master changes anything.
+        probe = await TryConnectAsync(step, current).ConfigureAwait(false)
+            ?? throw LoginFailed(step, current, "AWSCURRENT");
+        await probe.DisposeAsync().ConfigureAwait(false);
+
+        string masterArn = current.MasterArn
+            ?? throw new RotationStepException($"{step.Name}: the current secret has no 'masterarn' key");
+        DatabaseSecret master = MasterFor(await GetSecretAsync(step, masterArn, Current, null).ConfigureAwait(false), current);
+        if (!string.Equals(master.Host, current.Host, StringComparison.Ordinal))
+        {
+            throw new RotationStepException($"{step.Name}: Current database host {current.Host} is not the same host as master {master.Host}");
+        }
+
+        DbConnection conn = await TryConnectAsync(step, master).ConfigureAwait(false)
+            ?? throw new RotationStepException($"{step.Name}: Unable to log into database using credentials in master secret {masterArn}" +
+                (step.LastLoginError is null ? string.Empty : $" (last error: {step.LastLoginError})"));
+        return (conn, current, pending, master);
+    }
+
+    /// <summary>The master secret as used to reach the current user's database (PostgreSQL: in the current secret's dbname).</summary>
+    protected virtual DatabaseSecret MasterFor(DatabaseSecret master, DatabaseSecret current) => master;
+
     protected async Task<DatabaseSecret> GetSecretAsync(StepContext step, string secretId, string stage, string? versionId)
     {
         ArgumentNullException.ThrowIfNull(step);

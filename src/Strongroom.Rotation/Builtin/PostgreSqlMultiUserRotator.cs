@@ -20,41 +20,16 @@ internal sealed class PostgreSqlMultiUserRotator : PostgreSqlRotator
 
     protected override bool MultiUser => true;
 
+    protected override DatabaseSecret MasterFor(DatabaseSecret master, DatabaseSecret current) => master.WithDbName(DbNameOf(current));
+
     protected override async Task SetSecretAsync(StepContext step)
     {
-        DatabaseSecret current = await GetSecretAsync(step, step.Arn, Current, null).ConfigureAwait(false);
-        DatabaseSecret pending = await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
-
-        DbConnection? probe = await TryConnectAsync(step, pending).ConfigureAwait(false);
-        if (probe is not null)
+        if (await MultiUserMasterLoginAsync(step).ConfigureAwait(false) is not { } login)
         {
-            await probe.DisposeAsync().ConfigureAwait(false);
             return;
         }
 
-        if (!string.Equals(AlternateUsername(current.Username), pending.Username, StringComparison.Ordinal))
-        {
-            throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than current user or clone {current.Username}");
-        }
-
-        CheckSameDatabase(step, current, pending, "current");
-
-        // Confused-deputy guard (AWS): the AWSCURRENT credentials must work before the master changes anything.
-        probe = await TryConnectAsync(step, current).ConfigureAwait(false)
-            ?? throw LoginFailed(step, current, "AWSCURRENT");
-        await probe.DisposeAsync().ConfigureAwait(false);
-
-        string masterArn = current.MasterArn
-            ?? throw new RotationStepException($"{step.Name}: the current secret has no 'masterarn' key");
-        DatabaseSecret master = (await GetSecretAsync(step, masterArn, Current, null).ConfigureAwait(false)).WithDbName(DbNameOf(current));
-        if (!string.Equals(master.Host, current.Host, StringComparison.Ordinal))
-        {
-            throw new RotationStepException($"{step.Name}: Current database host {current.Host} is not the same host as master {master.Host}");
-        }
-
-        DbConnection conn = await TryConnectAsync(step, master).ConfigureAwait(false)
-            ?? throw new RotationStepException($"{step.Name}: Unable to log into database using credentials in master secret {masterArn}" +
-                (step.LastLoginError is null ? string.Empty : $" (last error: {step.LastLoginError})"));
+        var (conn, current, pending, master) = login;
         await using (conn.ConfigureAwait(false))
         {
             var pg = (NpgsqlConnection)conn;

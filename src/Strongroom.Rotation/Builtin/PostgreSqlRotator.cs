@@ -144,43 +144,12 @@ internal sealed class PostgreSqlSingleUserRotator : PostgreSqlRotator
 
     protected override async Task SetSecretAsync(StepContext step)
     {
-        DatabaseSecret current = await GetSecretAsync(step, step.Arn, Current, null).ConfigureAwait(false);
-        DatabaseSecret pending = await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
-
-        DbConnection? conn = await TryConnectAsync(step, pending).ConfigureAwait(false);
-        if (conn is not null)
+        if (await SingleUserLoginAsync(step).ConfigureAwait(false) is not { } login)
         {
-            await conn.DisposeAsync().ConfigureAwait(false);
             return;
         }
 
-        if (!string.Equals(current.Username, pending.Username, StringComparison.Ordinal))
-        {
-            throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than current user {current.Username}");
-        }
-
-        CheckSameDatabase(step, current, pending, "current");
-
-        conn = await TryConnectAsync(step, current).ConfigureAwait(false);
-        if (conn is null)
-        {
-            DatabaseSecret? previous = await TryGetPreviousAsync(step).ConfigureAwait(false);
-            if (previous is not null)
-            {
-                if (!string.Equals(previous.Username, pending.Username, StringComparison.Ordinal))
-                {
-                    throw new RotationStepException($"{step.Name}: Attempting to modify user {pending.Username} other than previous valid user {previous.Username}");
-                }
-
-                CheckSameDatabase(step, previous, pending, "previous valid");
-                conn = await TryConnectAsync(step, previous).ConfigureAwait(false);
-            }
-        }
-
-        if (conn is null)
-        {
-            throw LoginFailed(step, pending, "AWSCURRENT, AWSPENDING or AWSPREVIOUS");
-        }
+        var (conn, _, pending) = login;
 
         await using (conn.ConfigureAwait(false))
         {
