@@ -87,7 +87,7 @@ public sealed class RotationRunner
                 }
                 catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
-                    throw new RotationFailedException($"{step} timed out after {function.TimeoutSeconds} s.");
+                    throw new RotationFailedException($"timed out after {function.TimeoutSeconds} s.");
                 }
             }
 
