@@ -1,0 +1,131 @@
+using System.Globalization;
+using Npgsql;
+using Strongroom.Core.Secrets;
+using Strongroom.Storage.PostgreSql;
+using Xunit;
+
+namespace Strongroom.Storage.Tests;
+
+/// <summary>
+/// Several server nodes on one database: each node is its own <see cref="PostgresStore"/> with its own pool,
+/// as separate processes would be.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresMultiNodeTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private readonly PostgresServer _server;
+
+    public PostgresMultiNodeTests(PostgresServer server) => _server = server;
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(Ct);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(Ct), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task InitializeAsync_NodesStartingTogether_ApplyEachMigrationOnce()
+    {
+        var cs = _server.CreateDatabase();
+        var nodes = Enumerable.Range(0, 4).Select(_ => new PostgresStore(cs)).ToList();
+        try
+        {
+            await Task.WhenAll(nodes.Select(n => Task.Run(() => n.InitializeAsync(Ct))));
+            await Task.WhenAll(nodes.Select(n => n.InitializeAsync(Ct)));
+            var versions = await ScalarAsync(cs, "SELECT COUNT(*) FROM schema_version");
+            Assert.Equal(versions, await ScalarAsync(cs, "SELECT COUNT(DISTINCT version) FROM schema_version"));
+            Assert.Equal(versions, await ScalarAsync(cs, "SELECT MAX(version) FROM schema_version"));
+            Assert.True(versions >= 1);
+            Assert.Equal(1, await ScalarAsync(cs, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'secrets'"));
+        }
+        finally
+        {
+            foreach (var n in nodes)
+            {
+                await n.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WriteAsync_OnOneNode_IsReadOnTheOtherAtOnce()
+    {
+        var cs = _server.CreateDatabase();
+        await using var a = new PostgresStore(cs);
+        await using var b = new PostgresStore(cs);
+        await a.InitializeAsync(Ct);
+        await b.InitializeAsync(Ct);
+
+        var secret = new SecretRecord { Region = "us-east-1", Name = "shared", Arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf", CreatedDate = DateTimeOffset.UnixEpoch, LastChangedDate = DateTimeOffset.UnixEpoch };
+        await a.WriteAsync(
+            async tx =>
+            {
+                await tx.InsertSecretAsync(secret, Ct);
+                await tx.SetSettingAsync("from", "a", Ct);
+                return true;
+            },
+            Ct);
+        Assert.Equal(secret.Id, (await b.FindSecretByNameAsync("us-east-1", "shared", Ct))!.Id);
+        Assert.Equal("a", await b.GetSettingAsync("from", Ct));
+
+        await b.WriteAsync(
+            async tx =>
+            {
+                Assert.Equal("a", await tx.GetSettingAsync("from", Ct));
+                await tx.SetSettingAsync("from", "b", Ct);
+                return true;
+            },
+            Ct);
+        Assert.Equal("b", await a.GetSettingAsync("from", Ct));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ReadThenWriteFromTwoNodesConcurrently_LosesNoUpdate()
+    {
+        const int PerNode = 100;
+        var cs = _server.CreateDatabase();
+        await using var a = new PostgresStore(cs);
+        await using var b = new PostgresStore(cs);
+        await a.InitializeAsync(Ct);
+        await b.InitializeAsync(Ct);
+
+        static Task<bool> Increment(PostgresStore node) => node.WriteAsync(
+            async tx =>
+            {
+                var current = long.Parse(await tx.GetSettingAsync("counter", Ct) ?? "0", CultureInfo.InvariantCulture);
+
+                // Give the other node every chance to interleave between the read and the write.
+                await Task.Yield();
+                await tx.SetSettingAsync("counter", (current + 1).ToString(CultureInfo.InvariantCulture), Ct);
+                return true;
+            },
+            Ct);
+
+        var work = Enumerable.Range(0, PerNode).SelectMany(_ => new[] { Task.Run(() => Increment(a)), Task.Run(() => Increment(b)) });
+        await Task.WhenAll(work);
+        Assert.Equal((2 * PerNode).ToString(CultureInfo.InvariantCulture), await a.GetSettingAsync("counter", Ct));
+        Assert.Equal((2 * PerNode).ToString(CultureInfo.InvariantCulture), await b.GetSettingAsync("counter", Ct));
+    }
+
+    [Fact]
+    public async Task WriteAsync_WorkThrowsOnOneNode_ReleasesTheWriteLockForTheOther()
+    {
+        var cs = _server.CreateDatabase();
+        await using var a = new PostgresStore(cs);
+        await using var b = new PostgresStore(cs);
+        await a.InitializeAsync(Ct);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.WriteAsync<bool>(_ => throw new InvalidOperationException("fail"), Ct));
+        var done = await b.WriteAsync(
+            async tx =>
+            {
+                await tx.SetSettingAsync("k", "v", Ct);
+                return true;
+            },
+            new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        Assert.True(done);
+        Assert.Equal("v", await a.GetSettingAsync("k", Ct));
+    }
+}
