@@ -24,7 +24,7 @@ internal static class AuditCostSuite
 
     public static async Task RunAsync(BenchOptions options, Report report, string workDir, CancellationToken ct)
     {
-        foreach (var (name, _) in Modes)
+        foreach (var (name, _) in Modes.Where(m => options.Only is null || m.Name == options.Only))
         {
             await RunModeAsync(options, report, workDir, name, ct);
             report.Save();

@@ -21,7 +21,8 @@ internal sealed class BenchOptions
           --scale-connections N   connections for the scale read test (default 32)
           --loader-connections N  connections used to load secrets (default 16)
           --no-moto               skip the moto peer
-          --only TEXT             load: run only the Strongroom and moto operations whose name contains TEXT (the ceiling always runs)
+          --only TEXT             load: run only the Strongroom and moto operations whose name contains TEXT (the ceiling always runs);
+                                  audit: run only that mode (durable, not-awaited or off)
           --micro-job short|default  BenchmarkDotNet job: short (3 warm-ups, 10 iterations; default) or BDN's default
           --micro-filter TEXT     run only micro-benchmarks whose name contains TEXT
           --keep                  keep the temporary data directories and server logs
