@@ -250,11 +250,15 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         Assert.NotEqual("old", await _fx.ReadAsync(arn));
     }
 
-    [Fact]
-    public async Task HungStep_TimesOut_AndCurrentStillReads()
+    [Theory]
+    [InlineData("createSecret")]
+    [InlineData("setSecret")]
+    [InlineData("testSecret")]
+    [InlineData("finishSecret")]
+    public async Task HungStep_TimesOut_AndCurrentStillReads(string step)
     {
         var arn = await CreateAsync("rot/hang", "old");
-        _function.HangStep = "setSecret";
+        _function.HangStep = step;
         await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
         _scheduler.DispatchQueued(CancellationToken.None);
         await _function.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -262,9 +266,10 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         await _scheduler.WhenIdleAsync();
 
         var run = Assert.Single(await RunsAsync(arn));
-        Assert.Equal(RotationOutcome.Failed, run.Outcome);
-        Assert.Contains("timed out", run.Error, StringComparison.Ordinal);
+        Assert.Equal((RotationOutcome.Failed, step), (run.Outcome, run.StepReached));
+        Assert.Equal($"{step}: timed out after {OneFunction.Timeout} s.", run.Error);
         Assert.Equal("old", await _fx.ReadAsync(arn));
+        Assert.NotNull(run.RetryAt);
     }
 
     [Fact]

@@ -246,8 +246,7 @@ class SingleUserTests(RotationHarness):
 
 class MultiUserTests(RotationHarness):
     def rotate_multi(self, arn):
-        version = self.client.rotate_secret(SecretId=arn, RotationLambdaARN=lambda_arn(self.builtin_multi), RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
-        self.wait_succeeded(arn, version)
+        self.wait_succeeded(arn, self.rotate_with_cli(arn, lambda_arn(self.builtin_multi)))
         return self.value(arn)
 
     def test_builtin_alternating_users_share_objects_and_later_grants(self):
