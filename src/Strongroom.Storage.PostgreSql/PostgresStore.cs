@@ -70,6 +70,13 @@ public sealed class PostgresStore : IStore
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
+    /// <summary>The database a connection string names, for logs: host, port, database and user, never the password.</summary>
+    public static string Describe(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return string.Create(CultureInfo.InvariantCulture, $"{builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}");
+    }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         // One transaction under an advisory lock: nodes starting together apply each migration exactly once, and

@@ -11,7 +11,7 @@ public static class Program
 
     private static readonly string[] ConfigKeys =
     [
-        "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
+        "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
         "rotation-interval", "rotation-retry-base", "rotation-attempts",
     ];
@@ -140,6 +140,8 @@ public static class Program
     private static Command ServerCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
+        var storage = new Option<string>("--storage") { Description = "Where the store is: sqlite (default, DATA_DIR/strongroom.db) or postgres (several nodes share the database given by --postgres). Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
+        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged.", DefaultValueFactory = _ => Setting("postgres", null) };
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => Setting("listen", "127.0.0.1:4566")! };
         var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => Setting("region", "us-east-1")! };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => Setting("account-id", null) };
@@ -158,7 +160,7 @@ public static class Program
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
         var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -187,6 +189,8 @@ public static class Program
                 Region = result.GetValue(region)!,
                 AccountId = result.GetValue(account),
                 Dev = result.GetValue(dev),
+                Storage = result.GetValue(storage)!,
+                Postgres = result.GetValue(postgres),
                 TlsCert = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
                 RootKey = rootKey.Read(result),
