@@ -226,7 +226,17 @@ public sealed class PostgresStore : IStore
     public Task<IReadOnlyList<RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Read(a => a.QueryRotationRunsAsync("retry_ms IS NOT NULL AND retry_ms <= $1 ORDER BY retry_ms LIMIT $2", cancellationToken, Ms(now), P(limit)), cancellationToken);
 
-    public Task AppendAuditAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken) => Write(a => a.AppendAuditAsync(rows, cancellationToken), cancellationToken);
+    public Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async tx =>
+            {
+                // Under the cluster-wide write lock: the head read here is the newest of every node's commits.
+                var access = (PostgresAccess)tx;
+                var rows = await AuditChain.LinkAfterHeadAsync(access, await access.LastAuditAsync(cancellationToken), entries, cancellationToken);
+                await access.AppendAuditAsync(rows, cancellationToken);
+                return rows;
+            },
+            cancellationToken);
 
     public Task<AuditRow?> LastAuditAsync(CancellationToken cancellationToken) => Read(a => a.LastAuditAsync(cancellationToken), cancellationToken);
 

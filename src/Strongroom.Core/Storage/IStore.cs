@@ -28,8 +28,13 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Writes a consistent snapshot of the whole store to <paramref name="path"/> while writes go on.</summary>
     Task BackupAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Appends audit rows (already numbered and chained) in one durable transaction.</summary>
-    Task AppendAuditAsync(IReadOnlyList<Audit.AuditRow> rows, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends audit records in one durable write transaction, numbering and chaining them after the trail's head as
+    /// read in that transaction (<see cref="Audit.AuditChain.LinkAfterHeadAsync"/>): every writer sharing the store,
+    /// in this process or on other nodes, extends one gap-free chain. All or nothing.
+    /// </summary>
+    /// <returns>The stored rows, in order.</returns>
+    Task<IReadOnlyList<Audit.AuditRow>> AppendAuditAsync(IReadOnlyList<Audit.AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>The newest audit row, or null when the trail is empty.</summary>
     Task<Audit.AuditRow?> LastAuditAsync(CancellationToken cancellationToken);
