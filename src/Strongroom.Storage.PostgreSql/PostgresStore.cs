@@ -112,15 +112,52 @@ public sealed class PostgresStore : IStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// True for the errors that mean "the database cannot answer now" rather than "this statement is wrong": no
+    /// connection (refused, reset, timed out), the server shutting down or out of resources, authentication refused.
+    /// Those become <see cref="StoreUnavailableException"/>; the caller may retry later. Npgsql's own pool drops
+    /// broken connections, so a node recovers by itself once the database is back.
+    /// </summary>
+    internal static bool IsUnavailable(Exception e) => e switch
+    {
+        PostgresException p => p.IsTransient || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("28", StringComparison.Ordinal)
+            || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.SqlState.StartsWith("57", StringComparison.Ordinal) || p.SqlState.StartsWith("58", StringComparison.Ordinal),
+        NpgsqlException => true, // not a server error: the connection itself failed or timed out
+        _ => false,
+    };
+
+    private static StoreUnavailableException Unavailable(Exception e) =>
+        // The type and SQLSTATE only: Npgsql's messages name host and user, which operators find in the server log's start line.
+        new($"The PostgreSQL database cannot be reached or cannot answer now ({(e is PostgresException p ? "SQLSTATE " + p.SqlState : e.InnerException?.GetType().Name ?? e.GetType().Name)}).", e);
+
     private async Task<T> Read<T>(Func<PostgresAccess, Task<T>> read, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await read(new PostgresAccess(connection, null));
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await read(new PostgresAccess(connection, null));
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
     }
 
     public async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            return await WriteCoreAsync(work, cancellationToken);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private async Task<T> WriteCoreAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", cancellationToken, P(WriteLockKey));

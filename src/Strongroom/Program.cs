@@ -114,6 +114,29 @@ public static class Program
         };
     }
 
+    /// <summary>--storage and --postgres for the operator commands that read the store (same settings as the server's).</summary>
+    private sealed class StorageFlags
+    {
+        public Option<string> Storage { get; } = new("--storage") { Description = "sqlite (default) or postgres. Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
+
+        public Option<string?> Postgres { get; } = new("--postgres") { Description = "For --storage postgres: the connection string. Env STRONGROOM_POSTGRES.", DefaultValueFactory = _ => Setting("postgres", null) };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Storage);
+            command.Options.Add(Postgres);
+        }
+
+        /// <summary>The connection string with PostgreSQL storage, null with SQLite.</summary>
+        /// <exception cref="InvalidOperationException">when the two settings do not fit together (the message never shows the string).</exception>
+        public string? Read(ParseResult result)
+        {
+            var options = new ServerOptions { Storage = result.GetValue(Storage)!, Postgres = result.GetValue(Postgres) };
+            var problem = options.Validate().FirstOrDefault(p => p.Contains("--storage", StringComparison.Ordinal) || p.Contains("--postgres", StringComparison.Ordinal));
+            return problem is null ? options.PostgresConnection : throw new InvalidOperationException(problem);
+        }
+    }
+
     /// <summary>"90d", "12h", "10m", "30s" → a span; null stays null; anything else is refused at start.</summary>
     private static TimeSpan? Duration(string? text)
     {
@@ -273,14 +296,20 @@ public static class Program
         var publicKey = new Option<string?>("--public-key") { Description = "PEM file with the published audit public key (default: the one stored in the data directory)." };
         var verifyArchive = new Option<string?>("--archive-dir") { Description = "Archived audit records to verify with the store (default DATA_DIR/audit-archive)." };
         var verify = new Command("verify", "Check the hash chain and every signed digest; exit 0 only when the whole trail verifies.") { verifyDir, publicKey, verifyArchive };
-        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct, result.GetValue(verifyArchive))));
+        var verifyStorage = new StorageFlags();
+        verifyStorage.AddTo(verify);
+        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct, result.GetValue(verifyArchive), verifyStorage.Read(result))));
         var keyDir = DataDir();
         var key = new Command("public-key", "Print the digest-signing public key (PEM).") { keyDir };
-        key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct)));
+        var keyStorage = new StorageFlags();
+        keyStorage.AddTo(key);
+        key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct, keyStorage.Read(result))));
         var exportDir = DataDir();
         var since = new Option<string?>("--since") { Description = "Only records at or after this ISO-8601 time." };
         var export = new Command("export", "Write the trail to standard output as JSON lines.") { exportDir, since };
-        export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct)));
+        var exportStorage = new StorageFlags();
+        exportStorage.AddTo(export);
+        export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct, exportStorage.Read(result))));
         return new Command("audit", "Read and verify the audit trail.") { verify, key, export };
     }
 
@@ -303,7 +332,7 @@ public static class Program
         {
             return await action();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or Core.Storage.StoreUnavailableException)
         {
             await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
             return 1;
