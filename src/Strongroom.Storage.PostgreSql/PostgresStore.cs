@@ -291,7 +291,24 @@ public sealed class PostgresStore : IStore
             },
             cancellationToken);
 
-    public Task InsertAuditDigestAsync(AuditDigest digest, CancellationToken cancellationToken) => Write(a => a.InsertAuditDigestAsync(digest, cancellationToken), cancellationToken);
+    public Task<bool> InsertAuditDigestAsync(AuditDigest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return WriteAsync(
+            async tx =>
+            {
+                // Under the cluster-wide write lock: only the digest that follows the newest one is kept.
+                var access = (PostgresAccess)tx;
+                if (await access.LastDigestToSeqAsync(cancellationToken) != digest.FromSeq - 1)
+                {
+                    return false;
+                }
+
+                await access.InsertAuditDigestAsync(digest, cancellationToken);
+                return true;
+            },
+            cancellationToken);
+    }
 
     public Task<IReadOnlyList<AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) => Read(a => a.ListAuditDigestsAsync(cancellationToken), cancellationToken);
 

@@ -214,8 +214,23 @@ public sealed class SqliteStore : IStore
             return true;
         }, cancellationToken);
 
-    public Task InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken) =>
-        WriteAsync(tx => { ((SqliteAccess)tx).InsertAuditDigest(digest); return Task.FromResult(true); }, cancellationToken);
+    public Task<bool> InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return WriteAsync(
+            tx =>
+            {
+                var access = (SqliteAccess)tx;
+                if (access.LastDigestToSeq() != digest.FromSeq - 1)
+                {
+                    return Task.FromResult(false);
+                }
+
+                access.InsertAuditDigest(digest);
+                return Task.FromResult(true);
+            },
+            cancellationToken);
+    }
 
     public Task<IReadOnlyList<Core.Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListAuditDigests()));
 

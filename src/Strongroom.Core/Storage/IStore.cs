@@ -48,7 +48,12 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Deletes audit rows FromSeq..ToSeq (after they were archived) and records where the archive ends.</summary>
     Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken);
 
-    Task InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores <paramref name="digest"/> if it follows the newest stored digest (its FromSeq is one past that digest's
+    /// ToSeq, or 1 when there is none), checked inside the write transaction; otherwise stores nothing and returns
+    /// false (another writer, such as another node, signed a digest meanwhile). Keeps the digests one chain.
+    /// </summary>
+    Task<bool> InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
 
     /// <summary>All digests, oldest first.</summary>
     Task<IReadOnlyList<Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken);
