@@ -113,6 +113,17 @@ public sealed class PostgresNodesTests : IClassFixture<PostgresServer>, IDisposa
         Assert.Contains("--postgres: not a valid connection string", output, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2-secret", output, StringComparison.Ordinal);
 
+        var config = Path.Combine(_dir, "strongroom.json");
+        await File.WriteAllTextAsync(config, "{\"storage\": \"postgres\", \"postgres\": \"Host=db;Password=from-file-secret;=\"}");
+        (code, output) = await ServerProcess.RunAsync("server", "--config", config, "--data-dir", Path.Combine(_dir, "x"));
+        Assert.Equal(2, code);
+        Assert.Contains("--postgres: not a valid connection string", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("from-file-secret", output, StringComparison.Ordinal);
+
+        (code, output) = await ServerProcess.RunAsync("server", "--data-dir", Path.Combine(_dir, "x"), "--postgres", "Host=db");
+        Assert.Equal(2, code);
+        Assert.Contains("--postgres is set but --storage is sqlite", output, StringComparison.Ordinal);
+
         (code, output) = await ServerProcess.RunAsync("server", "--data-dir", Path.Combine(_dir, "x"), "--storage", "mysql");
         Assert.Equal(2, code);
         Assert.Contains("--storage: 'mysql' is not sqlite or postgres", output, StringComparison.Ordinal);
