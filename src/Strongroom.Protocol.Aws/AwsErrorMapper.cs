@@ -8,6 +8,7 @@ public static class AwsErrorMapper
     public static AwsError Map(Exception exception) => exception switch
     {
         AwsError aws => aws,
+        Core.Storage.StoreUnavailableException => new AwsError("ServiceUnavailable", "The service cannot reach its database at the moment. Try again later.", 503),
         DomainException domain => new AwsError(domain.Code ?? ErrorCodes.For(domain.Kind), domain.Message, domain.Kind == ErrorKind.InternalFailure ? 500 : domain.Code is null ? 400 : domain.Status),
         _ => new AwsError("InternalServiceError", "An error occurred on the server side.", 500),
     };

@@ -140,7 +140,11 @@ public sealed partial class ApiEndpoint
                 };
             }
 
-            if (error.Status >= 500)
+            if (e is Core.Storage.StoreUnavailableException)
+            {
+                LogStoreUnavailable(_logger, requestId, e.Message);
+            }
+            else if (error.Status >= 500)
             {
                 LogInternalError(_logger, requestId, e.GetType().Name, e.StackTrace);
             }
@@ -169,7 +173,8 @@ public sealed partial class ApiEndpoint
             ServerMetrics.AuditFailures.Inc();
             LogAuditFailed(_logger, requestId, e.InnerException?.GetType().Name ?? e.GetType().Name);
             output.Clear();
-            error = new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not answered. Try again later.", 503);
+            // A call that already failed because the database is unreachable keeps that clearer message.
+            error = error?.Status == 503 ? error : new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not answered. Try again later.", 503);
         }
         finally
         {
@@ -421,6 +426,9 @@ public sealed partial class ApiEndpoint
         context.Response.ContentLength = output.WrittenCount;
         await context.Response.Body.WriteAsync(output.WrittenMemory);
     }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Request {RequestId} answered ServiceUnavailable: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Request {RequestId} failed with an internal error {ExceptionType}: {StackTrace}")]
     private static partial void LogInternalError(ILogger logger, string requestId, string exceptionType, string? stackTrace);

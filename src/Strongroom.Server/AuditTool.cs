@@ -10,8 +10,31 @@ namespace Strongroom.Server;
 /// </summary>
 public static class AuditTool
 {
-    private static async Task<SqliteStore> OpenAsync(string dataDir, CancellationToken ct)
+    /// <param name="dataDir">The data directory (SQLite: its strongroom.db).</param>
+    /// <param name="postgres">With PostgreSQL storage, the connection string (the data directory is then not read).</param>
+    /// <param name="ct">Cancellation.</param>
+    private static async Task<Core.Storage.IStore> OpenAsync(string dataDir, string? postgres, CancellationToken ct)
     {
+        if (postgres is not null)
+        {
+            var pg = new Storage.PostgreSql.PostgresStore(postgres);
+            try
+            {
+                await pg.InitializeAsync(ct);
+                return pg;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                await pg.DisposeAsync();
+                throw new InvalidOperationException($"--postgres: cannot use the PostgreSQL database: {e.Message}", e);
+            }
+            catch
+            {
+                await pg.DisposeAsync();
+                throw;
+            }
+        }
+
         var database = Path.Combine(Path.GetFullPath(dataDir), "strongroom.db");
         if (!File.Exists(database))
         {
@@ -23,11 +46,11 @@ public static class AuditTool
         return store;
     }
 
-    public static async Task<int> PublicKeyAsync(string dataDir, TextWriter output, TextWriter error, CancellationToken ct)
+    public static async Task<int> PublicKeyAsync(string dataDir, TextWriter output, TextWriter error, CancellationToken ct, string? postgres = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        await using var store = await OpenAsync(dataDir, ct);
+        await using var store = await OpenAsync(dataDir, postgres, ct);
         var pem = await store.GetSettingAsync(AuditSigner.PublicKeySetting, ct);
         if (pem is null)
         {
@@ -40,10 +63,10 @@ public static class AuditTool
     }
 
     /// <summary>Exit code 0 only when the whole trail verifies.</summary>
-    public static async Task<int> VerifyAsync(string dataDir, string? publicKeyFile, TextWriter output, CancellationToken ct, string? archiveDirectory = null)
+    public static async Task<int> VerifyAsync(string dataDir, string? publicKeyFile, TextWriter output, CancellationToken ct, string? archiveDirectory = null, string? postgres = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        await using var store = await OpenAsync(dataDir, ct);
+        await using var store = await OpenAsync(dataDir, postgres, ct);
         string? pem;
         if (publicKeyFile is not null)
         {
@@ -67,7 +90,7 @@ public static class AuditTool
     }
 
     /// <summary>Writes the trail as JSON lines (one CloudTrail record a line), oldest first.</summary>
-    public static async Task<int> ExportAsync(string dataDir, string? since, TextWriter output, TextWriter error, CancellationToken ct)
+    public static async Task<int> ExportAsync(string dataDir, string? since, TextWriter output, TextWriter error, CancellationToken ct, string? postgres = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -83,7 +106,7 @@ public static class AuditTool
             from = parsed;
         }
 
-        await using var store = await OpenAsync(dataDir, ct);
+        await using var store = await OpenAsync(dataDir, postgres, ct);
         long seq = 0;
         while (true)
         {

@@ -5,6 +5,7 @@ using Strongroom.Core.Identity;
 using Strongroom.Core.Kms;
 using Strongroom.Core.Storage;
 using Strongroom.Crypto;
+using Strongroom.Storage.PostgreSql;
 using Strongroom.Storage.Sqlite;
 
 namespace Strongroom.Server;
@@ -57,37 +58,22 @@ public sealed class DataDirectory : IAsyncDisposable
     /// root key that was interrupted after the store committed is completed; one interrupted before that is
     /// rolled back unless <paramref name="keepPendingRotation"/> (the rotate command resumes it instead).
     /// </summary>
+    /// <param name="postgres">
+    /// Null for the embedded SQLite store (DATA_DIR/strongroom.db). Otherwise an Npgsql connection string: the
+    /// database holds the store and the installation's settings (account id, root-key fingerprint), shared by every
+    /// node; the directory holds only this node's root-key state (root.key) and admin.credentials. Never logged.
+    /// </param>
     /// <exception cref="RootKeyUnavailableException">when the root key cannot be obtained or does not match.</exception>
-    public static async Task<DataDirectory> OpenAsync(string path, string defaultRegion, string? accountId, bool create, CancellationToken ct, RootKeyOptions? rootKeyOptions = null, bool keepPendingRotation = false)
+    /// <exception cref="InvalidOperationException">when the directory or database cannot be used (the message names why, never the connection string).</exception>
+    public static async Task<DataDirectory> OpenAsync(string path, string defaultRegion, string? accountId, bool create, CancellationToken ct, RootKeyOptions? rootKeyOptions = null, bool keepPendingRotation = false, string? postgres = null)
     {
         var full = System.IO.Path.GetFullPath(path);
-        var databasePath = System.IO.Path.Combine(full, "strongroom.db");
         var source = new RootKeySource(rootKeyOptions ?? new RootKeyOptions(), full);
-        var fresh = !File.Exists(databasePath);
-        if (fresh && !create)
-        {
-            throw new DirectoryNotFoundException($"'{full}' is not an initialised Strongroom data directory (no strongroom.db). Start 'strongroom server --data-dir {path}' once to initialise it.");
-        }
-
-        if (fresh && Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
-        {
-            throw new InvalidOperationException($"'{full}' is not empty but holds no Strongroom database; refusing to initialise over it (a restored backup needs its strongroom.db).");
-        }
-
-        if (fresh)
-        {
-            Directory.CreateDirectory(full);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
-
-        var rootKey = fresh ? source.Create() : source.Load();
-        var store = new SqliteStore(databasePath);
+        var (store, rootKey, fresh) = postgres is null
+            ? await OpenSqliteAsync(path, full, source, create, ct)
+            : await OpenPostgresAsync(postgres, full, source, create, ct);
         try
         {
-            await store.InitializeAsync(ct);
             string? recovery = null;
             var stored = await store.GetSettingAsync(RootWrap.FingerprintSetting, ct);
             if (stored is not null && stored != rootKey.Fingerprint())
@@ -102,7 +88,7 @@ public sealed class DataDirectory : IAsyncDisposable
                 if (next is null || next.Fingerprint() != stored)
                 {
                     next?.Dispose();
-                    throw new RootKeyUnavailableException($"the root key from {source.Describe()} (fingerprint {rootKey.Fingerprint()}) is not the key this data directory is under (fingerprint {stored})");
+                    throw new RootKeyUnavailableException($"the root key from {source.Describe()} (fingerprint {rootKey.Fingerprint()}) is not the key this {(postgres is null ? "data directory" : "database")} is under (fingerprint {stored})");
                 }
 
                 rootKey.Dispose();
@@ -116,27 +102,34 @@ public sealed class DataDirectory : IAsyncDisposable
                 recovery = "rolled back an interrupted root-key rotation (the store was never re-wrapped)";
             }
 
-            var storedAccount = await store.GetSettingAsync("account_id", ct);
-            if (storedAccount is not null && accountId is not null && storedAccount != accountId)
-            {
-                throw new InvalidOperationException($"--account-id {accountId} differs from the account id {storedAccount} this data directory was initialised with.");
-            }
-
-            var account = storedAccount ?? accountId ?? NewAccountId();
+            // Read again inside the write transaction: nodes initialising one database together agree on the
+            // first node's account id, and a node that made a different root key meanwhile is refused.
             var fingerprint = rootKey.Fingerprint();
-            await store.WriteAsync(async tx =>
+            var proposed = accountId ?? NewAccountId();
+            var account = await store.WriteAsync(async tx =>
             {
-                if (storedAccount is null)
+                var storedAccount = await tx.GetSettingAsync("account_id", ct);
+                if (storedAccount is not null && accountId is not null && storedAccount != accountId)
                 {
-                    await tx.SetSettingAsync("account_id", account, ct);
+                    throw new InvalidOperationException($"--account-id {accountId} differs from the account id {storedAccount} this {(postgres is null ? "data directory" : "database")} was initialised with.");
                 }
 
-                if (await tx.GetSettingAsync(RootWrap.FingerprintSetting, ct) is null)
+                if (storedAccount is null)
+                {
+                    await tx.SetSettingAsync("account_id", proposed, ct);
+                }
+
+                var storedFingerprint = await tx.GetSettingAsync(RootWrap.FingerprintSetting, ct);
+                if (storedFingerprint is null)
                 {
                     await tx.SetSettingAsync(RootWrap.FingerprintSetting, fingerprint, ct);
                 }
+                else if (storedFingerprint != fingerprint)
+                {
+                    throw new RootKeyUnavailableException($"the root key from {source.Describe()} (fingerprint {fingerprint}) is not the key this database is under (fingerprint {storedFingerprint}): another node initialised it first; copy its root key to this node");
+                }
 
-                return true;
+                return storedAccount ?? proposed;
             }, ct);
 
             var holder = new RootKeyHolder(rootKey, source.Reloader());
@@ -147,6 +140,105 @@ public sealed class DataDirectory : IAsyncDisposable
             await store.DisposeAsync();
             rootKey.Dispose();
             throw;
+        }
+    }
+
+    private static async Task<(IStore Store, RootKey RootKey, bool Fresh)> OpenSqliteAsync(string path, string full, RootKeySource source, bool create, CancellationToken ct)
+    {
+        var databasePath = System.IO.Path.Combine(full, "strongroom.db");
+        var fresh = !File.Exists(databasePath);
+        if (fresh && !create)
+        {
+            throw new DirectoryNotFoundException($"'{full}' is not an initialised Strongroom data directory (no strongroom.db). Start 'strongroom server --data-dir {path}' once to initialise it.");
+        }
+
+        if (fresh && Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            throw new InvalidOperationException($"'{full}' is not empty but holds no Strongroom database; refusing to initialise over it (a restored backup needs its strongroom.db).");
+        }
+
+        if (fresh)
+        {
+            CreatePrivateDirectory(full);
+        }
+
+        var rootKey = fresh ? source.Create() : source.Load();
+        var store = new SqliteStore(databasePath);
+        try
+        {
+            await store.InitializeAsync(ct);
+            return (store, rootKey, fresh);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            rootKey.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<(IStore Store, RootKey RootKey, bool Fresh)> OpenPostgresAsync(string connectionString, string full, RootKeySource source, bool create, CancellationToken ct)
+    {
+        PostgresStore store;
+        try
+        {
+            store = new PostgresStore(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // Npgsql's message may quote the string; it may hold a password.
+            throw new InvalidOperationException("--postgres: not a valid PostgreSQL connection string (not shown: it may hold a password)");
+        }
+
+        try
+        {
+            string? stored;
+            try
+            {
+                await store.InitializeAsync(ct);
+                stored = await store.GetSettingAsync(RootWrap.FingerprintSetting, ct);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or StoreUnavailableException or TimeoutException)
+            {
+                // Npgsql's messages name host, port, user and database, never the password.
+                throw new InvalidOperationException($"--postgres: cannot use the PostgreSQL database: {e.Message}", e);
+            }
+
+            var fresh = stored is null;
+            if (fresh && !create)
+            {
+                throw new InvalidOperationException("--postgres: the database holds no Strongroom store yet. Start 'strongroom server --storage postgres' once to initialise it.");
+            }
+
+            if (!Directory.Exists(full))
+            {
+                CreatePrivateDirectory(full);
+            }
+
+            // This node's key state lives in its data directory (file, passphrase) or environment (env); the database
+            // only knows the key's fingerprint. A node joining an initialised database must be given the same key.
+            var keyPresent = source.StateFile is null || File.Exists(source.StateFile);
+            if (!keyPresent && !fresh)
+            {
+                throw new RootKeyUnavailableException($"the database is already initialised under root key fingerprint {stored}, but this node has no {source.Describe()}: copy the root key (root.key) from a node of this cluster into '{full}'");
+            }
+
+            var rootKey = keyPresent ? source.Load() : source.Create();
+            return (store, rootKey, fresh);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static void CreatePrivateDirectory(string full)
+    {
+        Directory.CreateDirectory(full);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

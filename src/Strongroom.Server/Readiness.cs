@@ -18,6 +18,9 @@ public sealed class Readiness
         _audit = audit;
     }
 
+    /// <summary>How long the readiness probe waits for the store.</summary>
+    public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(3);
+
     public volatile bool Started;
 
     /// <summary>Null when ready; otherwise what is wrong (no secrets in it).</summary>
@@ -33,13 +36,24 @@ public sealed class Readiness
             return "audit writer stopped";
         }
 
+        // One cheap read, bounded: a load balancer's probe must get an answer even when the database hangs.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StoreTimeout);
         try
         {
-            var fingerprint = await _store.GetSettingAsync(RootWrap.FingerprintSetting, ct);
+            var fingerprint = await _store.GetSettingAsync(RootWrap.FingerprintSetting, timeout.Token);
             if (fingerprint is not null && fingerprint != _root.Fingerprint)
             {
                 return "root key does not match the store";
             }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return $"store unavailable: no answer within {StoreTimeout.TotalSeconds:0} s";
+        }
+        catch (StoreUnavailableException e)
+        {
+            return "store unavailable: " + e.Message;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -15,6 +15,18 @@ public sealed class ServerOptions
 
     public bool Dev { get; set; }
 
+    /// <summary>sqlite (default: DATA_DIR/strongroom.db) or postgres (the database named by <see cref="Postgres"/>).</summary>
+    public string Storage { get; set; } = "sqlite";
+
+    /// <summary>
+    /// The Npgsql connection string for <c>--storage postgres</c>. May hold a password: never logged, never in a
+    /// message (<see cref="ToString"/> does not show it).
+    /// </summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>The connection string when the store is PostgreSQL, else null (SQLite).</summary>
+    public string? PostgresConnection => Storage == "postgres" ? Postgres : null;
+
     public string? TlsCert { get; set; }
 
     public string? TlsKey { get; set; }
@@ -57,6 +69,9 @@ public sealed class ServerOptions
 
     /// <summary>Parsed <see cref="Listen"/>.</summary>
     public (string Host, int Port) Endpoint { get; private set; }
+
+    /// <summary>For diagnostics: the settings that name no secret (the PostgreSQL connection string is left out).</summary>
+    public override string ToString() => $"storage {Storage}, data {DataDir}, listen {Listen}, region {Region}";
 
     /// <summary>Returns the problems, each naming the setting; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -101,6 +116,31 @@ public sealed class ServerOptions
         if (EventWebhook is not null && (!Uri.TryCreate(EventWebhook, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))
         {
             problems.Add($"--event-webhook: '{EventWebhook}' is not an http(s) URL");
+        }
+
+        if (Storage is not ("sqlite" or "postgres"))
+        {
+            problems.Add($"--storage: '{Storage}' is not sqlite or postgres");
+        }
+        else if (Storage == "postgres" && string.IsNullOrWhiteSpace(Postgres))
+        {
+            problems.Add("--storage postgres needs --postgres \"<connection string>\" (or STRONGROOM_POSTGRES, or \"postgres\" in the config file)");
+        }
+        else if (Storage == "sqlite" && !string.IsNullOrEmpty(Postgres))
+        {
+            problems.Add("--postgres is set but --storage is sqlite: add --storage postgres (or STRONGROOM_STORAGE=postgres), or drop --postgres");
+        }
+        else if (Storage == "postgres")
+        {
+            try
+            {
+                _ = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = Postgres };
+            }
+            catch (ArgumentException)
+            {
+                // The parser's message may quote the string, which may hold a password.
+                problems.Add("--postgres: not a valid connection string such as \"Host=db;Database=strongroom;Username=strongroom;Password=...\" (the value is not shown: it may hold a password)");
+            }
         }
 
         if (AccountId is not null && (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit)))

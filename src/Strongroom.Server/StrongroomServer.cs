@@ -10,6 +10,7 @@ using Strongroom.Core.Kms;
 using Strongroom.Core.Secrets;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.SecretsManager;
+using Strongroom.Storage.PostgreSql;
 
 namespace Strongroom.Server;
 
@@ -42,7 +43,7 @@ public static partial class StrongroomServer
         DataDirectory data;
         try
         {
-            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct, options.RootKey);
+            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct, options.RootKey, postgres: options.PostgresConnection);
         }
         catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -74,6 +75,11 @@ public static partial class StrongroomServer
             }
 
             LogStarting(logger, options.Listen, data.Path, data.Identity.AccountId, options.Region, data.Root.Fingerprint);
+            if (options.PostgresConnection is not null)
+            {
+                LogPostgres(logger, PostgresStore.Describe(options.PostgresConnection));
+            }
+
             if (data.Recovery is not null)
             {
                 LogRecovery(logger, data.Recovery);
@@ -326,6 +332,9 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
     private static partial void LogStarting(ILogger logger, string listen, string dataDir, string accountId, string region, string fingerprint);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Store: PostgreSQL {Database}; the data directory holds only this node's root key and admin.credentials")]
+    private static partial void LogPostgres(ILogger logger, string database);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Root key: {Recovery}")]
     private static partial void LogRecovery(ILogger logger, string recovery);

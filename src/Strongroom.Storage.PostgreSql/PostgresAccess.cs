@@ -708,6 +708,9 @@ internal sealed class PostgresAccess : IStoreTransaction
         return await QueryAuditRows(where + " ORDER BY seq DESC LIMIT $1", cancellationToken, [.. parameters]);
     }
 
+    public async Task<long> LastDigestToSeqAsync(CancellationToken cancellationToken) =>
+        Convert.ToInt64(await Scalar("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests", cancellationToken) ?? 0L, CultureInfo.InvariantCulture);
+
     public Task InsertAuditDigestAsync(AuditDigest d, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(d);

@@ -70,6 +70,13 @@ public sealed class PostgresStore : IStore
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
+    /// <summary>The database a connection string names, for logs: host, port, database and user, never the password.</summary>
+    public static string Describe(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return string.Create(CultureInfo.InvariantCulture, $"{builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}");
+    }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         // One transaction under an advisory lock: nodes starting together apply each migration exactly once, and
@@ -105,15 +112,52 @@ public sealed class PostgresStore : IStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// True for the errors that mean "the database cannot answer now" rather than "this statement is wrong": no
+    /// connection (refused, reset, timed out), the server shutting down or out of resources, authentication refused.
+    /// Those become <see cref="StoreUnavailableException"/>; the caller may retry later. Npgsql's own pool drops
+    /// broken connections, so a node recovers by itself once the database is back.
+    /// </summary>
+    internal static bool IsUnavailable(Exception e) => e switch
+    {
+        PostgresException p => p.IsTransient || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("28", StringComparison.Ordinal)
+            || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.SqlState.StartsWith("57", StringComparison.Ordinal) || p.SqlState.StartsWith("58", StringComparison.Ordinal),
+        NpgsqlException => true, // not a server error: the connection itself failed or timed out
+        _ => false,
+    };
+
+    private static StoreUnavailableException Unavailable(Exception e) =>
+        // The type and SQLSTATE only: Npgsql's messages name host and user, which operators find in the server log's start line.
+        new($"The PostgreSQL database cannot be reached or cannot answer now ({(e is PostgresException p ? "SQLSTATE " + p.SqlState : e.InnerException?.GetType().Name ?? e.GetType().Name)}).", e);
+
     private async Task<T> Read<T>(Func<PostgresAccess, Task<T>> read, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await read(new PostgresAccess(connection, null));
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await read(new PostgresAccess(connection, null));
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
     }
 
     public async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            return await WriteCoreAsync(work, cancellationToken);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private async Task<T> WriteCoreAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", cancellationToken, P(WriteLockKey));
@@ -219,7 +263,17 @@ public sealed class PostgresStore : IStore
     public Task<IReadOnlyList<RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Read(a => a.QueryRotationRunsAsync("retry_ms IS NOT NULL AND retry_ms <= $1 ORDER BY retry_ms LIMIT $2", cancellationToken, Ms(now), P(limit)), cancellationToken);
 
-    public Task AppendAuditAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken) => Write(a => a.AppendAuditAsync(rows, cancellationToken), cancellationToken);
+    public Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async tx =>
+            {
+                // Under the cluster-wide write lock: the head read here is the newest of every node's commits.
+                var access = (PostgresAccess)tx;
+                var rows = await AuditChain.LinkAfterHeadAsync(access, await access.LastAuditAsync(cancellationToken), entries, cancellationToken);
+                await access.AppendAuditAsync(rows, cancellationToken);
+                return rows;
+            },
+            cancellationToken);
 
     public Task<AuditRow?> LastAuditAsync(CancellationToken cancellationToken) => Read(a => a.LastAuditAsync(cancellationToken), cancellationToken);
 
@@ -237,7 +291,24 @@ public sealed class PostgresStore : IStore
             },
             cancellationToken);
 
-    public Task InsertAuditDigestAsync(AuditDigest digest, CancellationToken cancellationToken) => Write(a => a.InsertAuditDigestAsync(digest, cancellationToken), cancellationToken);
+    public Task<bool> InsertAuditDigestAsync(AuditDigest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return WriteAsync(
+            async tx =>
+            {
+                // Under the cluster-wide write lock: only the digest that follows the newest one is kept.
+                var access = (PostgresAccess)tx;
+                if (await access.LastDigestToSeqAsync(cancellationToken) != digest.FromSeq - 1)
+                {
+                    return false;
+                }
+
+                await access.InsertAuditDigestAsync(digest, cancellationToken);
+                return true;
+            },
+            cancellationToken);
+    }
 
     public Task<IReadOnlyList<AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) => Read(a => a.ListAuditDigestsAsync(cancellationToken), cancellationToken);
 

@@ -607,6 +607,12 @@ internal sealed class SqliteAccess : IStoreTransaction
         return QueryAuditRows(where + " ORDER BY seq DESC LIMIT $limit", parameters.ToArray());
     }
 
+    public long LastDigestToSeq()
+    {
+        using var cmd = Command("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests");
+        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void InsertAuditDigest(Core.Audit.AuditDigest d) =>
         Execute(
             "INSERT INTO audit_digests (to_seq, from_seq, last_hash, created_ms, previous_digest_hash, signature) VALUES ($to, $from, $h, $c, $p, $s)",

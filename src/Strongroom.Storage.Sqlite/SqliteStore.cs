@@ -188,8 +188,16 @@ public sealed class SqliteStore : IStore
         await Task.CompletedTask;
     }
 
-    public Task AppendAuditAsync(IReadOnlyList<Core.Audit.AuditRow> rows, CancellationToken cancellationToken) =>
-        WriteAsync(tx => { ((SqliteAccess)tx).AppendAudit(rows); return Task.FromResult(true); }, cancellationToken);
+    public Task<IReadOnlyList<Core.Audit.AuditRow>> AppendAuditAsync(IReadOnlyList<Core.Audit.AuditEntry> entries, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async tx =>
+            {
+                var access = (SqliteAccess)tx;
+                var rows = await Core.Audit.AuditChain.LinkAfterHeadAsync(access, access.LastAudit(), entries, cancellationToken);
+                access.AppendAudit(rows);
+                return rows;
+            },
+            cancellationToken);
 
     public Task<Core.Audit.AuditRow?> LastAuditAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.LastAudit()));
 
@@ -206,8 +214,23 @@ public sealed class SqliteStore : IStore
             return true;
         }, cancellationToken);
 
-    public Task InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken) =>
-        WriteAsync(tx => { ((SqliteAccess)tx).InsertAuditDigest(digest); return Task.FromResult(true); }, cancellationToken);
+    public Task<bool> InsertAuditDigestAsync(Core.Audit.AuditDigest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return WriteAsync(
+            tx =>
+            {
+                var access = (SqliteAccess)tx;
+                if (access.LastDigestToSeq() != digest.FromSeq - 1)
+                {
+                    return Task.FromResult(false);
+                }
+
+                access.InsertAuditDigest(digest);
+                return Task.FromResult(true);
+            },
+            cancellationToken);
+    }
 
     public Task<IReadOnlyList<Core.Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) => Task.FromResult(Read(a => a.ListAuditDigests()));
 

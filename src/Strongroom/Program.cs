@@ -11,7 +11,7 @@ public static class Program
 
     private static readonly string[] ConfigKeys =
     [
-        "data-dir", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
+        "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
         "rotation-interval", "rotation-retry-base", "rotation-attempts",
     ];
@@ -114,6 +114,29 @@ public static class Program
         };
     }
 
+    /// <summary>--storage and --postgres for the operator commands that read the store (same settings as the server's).</summary>
+    private sealed class StorageFlags
+    {
+        public Option<string> Storage { get; } = new("--storage") { Description = "sqlite (default) or postgres. Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
+
+        public Option<string?> Postgres { get; } = new("--postgres") { Description = "For --storage postgres: the connection string. Env STRONGROOM_POSTGRES.", DefaultValueFactory = _ => Setting("postgres", null) };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Storage);
+            command.Options.Add(Postgres);
+        }
+
+        /// <summary>The connection string with PostgreSQL storage, null with SQLite.</summary>
+        /// <exception cref="InvalidOperationException">when the two settings do not fit together (the message never shows the string).</exception>
+        public string? Read(ParseResult result)
+        {
+            var options = new ServerOptions { Storage = result.GetValue(Storage)!, Postgres = result.GetValue(Postgres) };
+            var problem = options.Validate().FirstOrDefault(p => p.Contains("--storage", StringComparison.Ordinal) || p.Contains("--postgres", StringComparison.Ordinal));
+            return problem is null ? options.PostgresConnection : throw new InvalidOperationException(problem);
+        }
+    }
+
     /// <summary>"90d", "12h", "10m", "30s" → a span; null stays null; anything else is refused at start.</summary>
     private static TimeSpan? Duration(string? text)
     {
@@ -140,6 +163,8 @@ public static class Program
     private static Command ServerCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
+        var storage = new Option<string>("--storage") { Description = "Where the store is: sqlite (default, DATA_DIR/strongroom.db) or postgres (several nodes share the database given by --postgres). Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
+        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged.", DefaultValueFactory = _ => Setting("postgres", null) };
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => Setting("listen", "127.0.0.1:4566")! };
         var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => Setting("region", "us-east-1")! };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => Setting("account-id", null) };
@@ -158,7 +183,7 @@ public static class Program
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
         var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -187,6 +212,8 @@ public static class Program
                 Region = result.GetValue(region)!,
                 AccountId = result.GetValue(account),
                 Dev = result.GetValue(dev),
+                Storage = result.GetValue(storage)!,
+                Postgres = result.GetValue(postgres),
                 TlsCert = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
                 RootKey = rootKey.Read(result),
@@ -269,14 +296,20 @@ public static class Program
         var publicKey = new Option<string?>("--public-key") { Description = "PEM file with the published audit public key (default: the one stored in the data directory)." };
         var verifyArchive = new Option<string?>("--archive-dir") { Description = "Archived audit records to verify with the store (default DATA_DIR/audit-archive)." };
         var verify = new Command("verify", "Check the hash chain and every signed digest; exit 0 only when the whole trail verifies.") { verifyDir, publicKey, verifyArchive };
-        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct, result.GetValue(verifyArchive))));
+        var verifyStorage = new StorageFlags();
+        verifyStorage.AddTo(verify);
+        verify.SetAction((result, ct) => Guarded(() => AuditTool.VerifyAsync(result.GetValue(verifyDir)!, result.GetValue(publicKey), Console.Out, ct, result.GetValue(verifyArchive), verifyStorage.Read(result))));
         var keyDir = DataDir();
         var key = new Command("public-key", "Print the digest-signing public key (PEM).") { keyDir };
-        key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct)));
+        var keyStorage = new StorageFlags();
+        keyStorage.AddTo(key);
+        key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct, keyStorage.Read(result))));
         var exportDir = DataDir();
         var since = new Option<string?>("--since") { Description = "Only records at or after this ISO-8601 time." };
         var export = new Command("export", "Write the trail to standard output as JSON lines.") { exportDir, since };
-        export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct)));
+        var exportStorage = new StorageFlags();
+        exportStorage.AddTo(export);
+        export.SetAction((result, ct) => Guarded(() => AuditTool.ExportAsync(result.GetValue(exportDir)!, result.GetValue(since), Console.Out, Console.Error, ct, exportStorage.Read(result))));
         return new Command("audit", "Read and verify the audit trail.") { verify, key, export };
     }
 
@@ -299,7 +332,7 @@ public static class Program
         {
             return await action();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or Core.Storage.StoreUnavailableException)
         {
             await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
             return 1;

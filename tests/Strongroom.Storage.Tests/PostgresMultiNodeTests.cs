@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using Strongroom.Core.Audit;
 using Strongroom.Core.Secrets;
 using Strongroom.Storage.PostgreSql;
 using Xunit;
@@ -127,5 +128,36 @@ public sealed class PostgresMultiNodeTests
             new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
         Assert.True(done);
         Assert.Equal("v", await a.GetSettingAsync("k", Ct));
+    }
+
+    [Fact]
+    public async Task AuditLog_TwoNodesAppendingConcurrently_OneGapFreeVerifiableChain()
+    {
+        const int PerNode = 150;
+        var cs = _server.CreateDatabase();
+        await using var a = new PostgresStore(cs);
+        await using var b = new PostgresStore(cs);
+        await a.InitializeAsync(Ct);
+        await b.InitializeAsync(Ct);
+        await using var logA = await AuditLog.StartAsync(a, Ct);
+        await using var logB = await AuditLog.StartAsync(b, Ct);
+
+        static AuditEvent Event(string node, int i) => new()
+        {
+            EventName = "GetSecretValue", EventSource = "secretsmanager.amazonaws.com", AwsRegion = "us-east-1", AccountId = "123456789012",
+            EventTime = DateTimeOffset.UnixEpoch.AddSeconds(i), ReadOnly = true, RequestId = node + "-" + i.ToString(CultureInfo.InvariantCulture),
+        };
+
+        // Each node's group-commit writer batches what is queued; both write at once into one database.
+        var work = Enumerable.Range(0, PerNode).SelectMany(i => new[] { Task.Run(() => logA.AppendAsync(Event("a", i))), Task.Run(() => logB.AppendAsync(Event("b", i))) });
+        await Task.WhenAll(work);
+
+        var rows = await a.ReadAuditAsync(0, 10_000, Ct);
+        Assert.Equal(Enumerable.Range(1, 2 * PerNode).Select(i => (long)i), rows.Select(r => r.Seq));
+        Assert.Equal(PerNode, rows.Count(r => r.Record.Contains("\"a-", StringComparison.Ordinal)));
+        Assert.Equal(PerNode, rows.Count(r => r.Record.Contains("\"b-", StringComparison.Ordinal)));
+        var verification = await AuditVerifier.VerifyAsync(b, string.Empty, Ct);
+        Assert.True(verification.Ok, verification.Message);
+        Assert.Equal(2 * PerNode, verification.Records);
     }
 }

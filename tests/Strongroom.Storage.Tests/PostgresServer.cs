@@ -34,8 +34,7 @@ public sealed class PostgresServer : IDisposable
         try
         {
             Pg("initdb", "-D", DataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
-            Pg("pg_ctl", "-D", DataDir, "-l", Path.Combine(_dir, "server.log"), "-w", "-t", "60",
-                "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=120", "start");
+            Start();
             using var conn = new NpgsqlConnection(SocketConnectionString("postgres"));
             conn.Open();
             using var cmd = new NpgsqlCommand($"ALTER ROLE postgres PASSWORD '{Password}'", conn);
@@ -50,6 +49,14 @@ public sealed class PostgresServer : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Starts the (stopped) server again on the same port, for outage tests.</summary>
+    public void Start() =>
+        Pg("pg_ctl", "-D", DataDir, "-l", Path.Combine(_dir, "server.log"), "-w", "-t", "60",
+            "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=120", "start");
+
+    /// <summary>Stops the server (fast: sessions are ended at once), for outage tests; <see cref="Start"/> brings it back.</summary>
+    public void Stop() => Pg("pg_ctl", "-D", DataDir, "-m", "fast", "-w", "-t", "60", "stop");
 
     private string Password { get; }
 

@@ -81,9 +81,20 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         CurrentVersion = 1,
     };
 
-    private static AuditRow NewAuditRow(long seq, string name, bool readOnly, string? user, DateTimeOffset time) =>
-        new(seq, "evt-" + seq.ToString(CultureInfo.InvariantCulture), time, name, "secretsmanager.amazonaws.com", user, user is null ? null : "AKIA" + user,
-            readOnly, "res-" + (seq % 2).ToString(CultureInfo.InvariantCulture), "AWS::SecretsManager::Secret", "{\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + "}", [(byte)seq, 1, 2]);
+    private static AuditEntry NewAuditEntry(long n, string name, bool readOnly, string? user, DateTimeOffset time) =>
+        new("evt-" + n.ToString(CultureInfo.InvariantCulture), time, name, "secretsmanager.amazonaws.com", user, user is null ? null : "AKIA" + user,
+            readOnly, "res-" + (n % 2).ToString(CultureInfo.InvariantCulture), "AWS::SecretsManager::Secret", "{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + "}");
+
+    /// <summary>The chain hash after <paramref name="records"/>, following <paramref name="previous"/> at <paramref name="seq"/>.</summary>
+    private static byte[] ChainOf(byte[] previous, long seq, IEnumerable<string> records)
+    {
+        foreach (var record in records)
+        {
+            previous = AuditChain.Link(previous, ++seq, record);
+        }
+
+        return previous;
+    }
 
     // ------------------------------------------------------------ lifecycle, settings, transactions
 
@@ -810,18 +821,24 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task Audit_AppendLastReadAndQuery()
     {
         Assert.Null(await Store.LastAuditAsync(Ct));
-        var rows = Enumerable.Range(1, 10)
-            .Select(i => NewAuditRow(i, i % 3 == 0 ? "GetSecretValue" : "PutSecretValue", i % 2 == 0, i <= 5 ? "alice" : null, T0.AddMinutes(i)))
+        var entries = Enumerable.Range(1, 10)
+            .Select(i => NewAuditEntry(i, i % 3 == 0 ? "GetSecretValue" : "PutSecretValue", i % 2 == 0, i <= 5 ? "alice" : null, T0.AddMinutes(i)))
             .ToList();
-        await Store.AppendAuditAsync(rows.Take(4).ToList(), Ct);
-        await Store.AppendAuditAsync(rows.Skip(4).ToList(), Ct);
-        await Store.AppendAuditAsync([], Ct);
+        var first = await Store.AppendAuditAsync(entries.Take(4).ToList(), Ct);
+        var second = await Store.AppendAuditAsync(entries.Skip(4).ToList(), Ct);
+        Assert.Empty(await Store.AppendAuditAsync([], Ct));
+        Assert.Equal([1L, 2, 3, 4], first.Select(r => r.Seq));
+        Assert.Equal([5L, 6, 7, 8, 9, 10], second.Select(r => r.Seq));
 
         var last = (await Store.LastAuditAsync(Ct))!;
-        Assert.Equal(rows[9].Seq, last.Seq);
-        Assert.Equal(rows[9].Hash, last.Hash);
-        Assert.Equal((rows[9].EventId, rows[9].EventTime, rows[9].Record, rows[9].ReadOnly, rows[9].Username, rows[9].AccessKeyId, rows[9].ResourceName, rows[9].ResourceType, rows[9].EventSource),
+        Assert.Equal(10, last.Seq);
+        Assert.Equal(ChainOf(AuditChain.Genesis, 0, entries.Select(e => e.Record)), last.Hash);
+        Assert.Equal(second[^1].Hash, last.Hash);
+        Assert.Equal((entries[9].EventId, entries[9].EventTime, entries[9].Record, entries[9].ReadOnly, entries[9].Username, entries[9].AccessKeyId, entries[9].ResourceName, entries[9].ResourceType, entries[9].EventSource),
             (last.EventId, last.EventTime, last.Record, last.ReadOnly, last.Username, last.AccessKeyId, last.ResourceName, last.ResourceType, last.EventSource));
+        var verification = await AuditVerifier.VerifyAsync(Store, string.Empty, Ct);
+        Assert.True(verification.Ok, verification.Message);
+        Assert.Equal(10, verification.Records);
 
         Assert.Equal([4L, 5L, 6L], (await Store.ReadAuditAsync(3, 3, Ct)).Select(r => r.Seq));
         Assert.Empty(await Store.ReadAuditAsync(10, 3, Ct));
@@ -847,7 +864,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Audit_RemoveArchivedAndDigests()
     {
-        await Store.AppendAuditAsync(Enumerable.Range(1, 6).Select(i => NewAuditRow(i, "E", true, "u", T0.AddMinutes(i))).ToList(), Ct);
+        await Store.AppendAuditAsync(Enumerable.Range(1, 6).Select(i => NewAuditEntry(i, "E", true, "u", T0.AddMinutes(i))).ToList(), Ct);
         await Store.RemoveArchivedAuditAsync(1, 4, [0xAB, 0x01], Ct);
         Assert.Equal([5L, 6L], (await Store.ReadAuditAsync(0, 100, Ct)).Select(r => r.Seq));
         Assert.Equal("4", await Store.GetSettingAsync("audit_archived_to_seq", Ct));
@@ -857,22 +874,47 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Empty(await Store.ListAuditDigestsAsync(Ct));
         var second = new AuditDigest(4, 6, [6], T0.AddHours(2), [1, 1], [2, 2]);
         var first = new AuditDigest(1, 3, [3], T0.AddHours(1), [0], [9]);
-        await Store.InsertAuditDigestAsync(second, Ct);
-        await Store.InsertAuditDigestAsync(first, Ct);
+        Assert.False(await Store.InsertAuditDigestAsync(second, Ct)); // does not follow the (absent) last digest
+        Assert.True(await Store.InsertAuditDigestAsync(first, Ct));
+        Assert.True(await Store.InsertAuditDigestAsync(second, Ct));
         var digests = await Store.ListAuditDigestsAsync(Ct);
         Assert.Equal([3L, 6L], digests.Select(d => d.ToSeq));
         Assert.Equal(first.DigestHash(), digests[0].DigestHash());
         Assert.Equal(second.DigestHash(), digests[1].DigestHash());
         Assert.Equal(6, (await Store.GetStatisticsAsync(Ct)).LastDigestSeq);
-        await Assert.ThrowsAnyAsync<Exception>(() => Store.InsertAuditDigestAsync(first, Ct));
+        Assert.False(await Store.InsertAuditDigestAsync(first, Ct)); // a stale digest (another node's race) is dropped
+        Assert.Equal(2, (await Store.ListAuditDigestsAsync(Ct)).Count);
     }
 
     [Fact]
-    public async Task AppendAudit_DuplicateSequence_WritesNoneOfTheBatch()
+    public async Task AppendAuditAsync_EverythingArchived_ContinuesWhereTheArchiveEnds()
     {
-        await Store.AppendAuditAsync([NewAuditRow(1, "E", true, null, T0)], Ct);
-        await Assert.ThrowsAnyAsync<Exception>(() => Store.AppendAuditAsync([NewAuditRow(2, "E", true, null, T0), NewAuditRow(1, "E", true, null, T0)], Ct));
-        Assert.Equal([1L], (await Store.ReadAuditAsync(0, 100, Ct)).Select(r => r.Seq));
+        var stored = await Store.AppendAuditAsync(Enumerable.Range(1, 3).Select(i => NewAuditEntry(i, "E", true, null, T0)).ToList(), Ct);
+        await Store.RemoveArchivedAuditAsync(1, 3, stored[^1].Hash, Ct);
+        Assert.Null(await Store.LastAuditAsync(Ct));
+
+        var next = await Store.AppendAuditAsync([NewAuditEntry(4, "E", true, null, T0)], Ct);
+        Assert.Equal(4, next[0].Seq);
+        Assert.Equal(AuditChain.Link(stored[^1].Hash, 4, next[0].Record), next[0].Hash);
+        var verification = await AuditVerifier.VerifyAsync(Store, string.Empty, Ct);
+        Assert.True(verification.Ok, verification.Message);
+    }
+
+    [Fact]
+    public async Task AppendAuditAsync_ConcurrentWriters_OneGapFreeChain()
+    {
+        // Many writers at once (as several AuditLogs, or nodes, would be): the store numbers inside its transaction.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await Store.AppendAuditAsync([NewAuditEntry(w * 100 + i, "E", true, null, T0), NewAuditEntry(w * 100 + i + 50, "E", true, null, T0)], Ct);
+            }
+        })));
+
+        Assert.Equal(Enumerable.Range(1, 80).Select(i => (long)i), (await Store.ReadAuditAsync(0, 1000, Ct)).Select(r => r.Seq));
+        var verification = await AuditVerifier.VerifyAsync(Store, string.Empty, Ct);
+        Assert.True(verification.Ok, verification.Message);
     }
 
     // ------------------------------------------------------------ rotation runs
@@ -990,8 +1032,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             await tx.InsertKmsKeyAsync(NewKey(k), [1], Ct);
             await tx.InsertKmsKeyVersionAsync(k, new KmsKeyVersion(2, T0, "AUTOMATIC"), [2], Ct);
         });
-        await Store.AppendAuditAsync([NewAuditRow(41, "E", true, null, T0), NewAuditRow(42, "E", true, null, T0)], Ct);
-        await Store.InsertAuditDigestAsync(new AuditDigest(41, 42, [1], T0, [0], [0]), Ct);
-        Assert.Equal(new StoreStatistics(2, 3, 1, 2, 42, 42), await Store.GetStatisticsAsync(Ct));
+        await Store.AppendAuditAsync([NewAuditEntry(1, "E", true, null, T0), NewAuditEntry(2, "E", true, null, T0)], Ct);
+        await Store.InsertAuditDigestAsync(new AuditDigest(1, 2, [1], T0, [0], [0]), Ct);
+        Assert.Equal(new StoreStatistics(2, 3, 1, 2, 2, 2), await Store.GetStatisticsAsync(Ct));
     }
 }

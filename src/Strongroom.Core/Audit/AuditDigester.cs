@@ -1,6 +1,9 @@
 namespace Strongroom.Core.Audit;
 
-/// <summary>Signs a digest over the records written since the last one. Thread-safe (serialised).</summary>
+/// <summary>
+/// Signs a digest over the records written since the last one. Thread-safe (serialised in process; across nodes
+/// the store keeps only a digest that follows the newest stored one).
+/// </summary>
 public sealed class AuditDigester
 {
     private readonly Storage.IStore _store;
@@ -34,8 +37,8 @@ public sealed class AuditDigester
                 DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds()),
                 previous?.DigestHash() ?? new byte[32], []);
             var digest = unsigned with { Signature = _signer.Sign(unsigned.SignedPayload()) };
-            await _store.InsertAuditDigestAsync(digest, ct);
-            return digest;
+            // Another node may have signed a digest since we read the last one: then ours is dropped, theirs covers it.
+            return await _store.InsertAuditDigestAsync(digest, ct) ? digest : null;
         }
         finally
         {

@@ -5,8 +5,8 @@ namespace Strongroom.Core.Audit;
 
 /// <summary>
 /// The append-only, hash-chained audit trail with group commit: callers enqueue an event and wait; one
-/// writer numbers, chains and stores whatever is queued in a single durable transaction, then releases
-/// every waiter. A failed write fails every waiting call (fail closed) and leaves the chain where it was.
+/// writer hands whatever is queued to the store, which numbers, chains and stores it in a single durable
+/// transaction (so several nodes on one database extend one chain), then releases every waiter. A failed write fails every waiting call (fail closed) and leaves the chain where it was.
 /// Thread-safe.
 /// </summary>
 public sealed class AuditLog : IAsyncDisposable
@@ -16,18 +16,16 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _seq;
-    private byte[] _hash;
 
     private sealed record Pending(AuditEvent Event, TaskCompletionSource Done);
 
     private readonly Action<IReadOnlyList<AuditRow>>? _afterCommit;
 
-    private AuditLog(IStore store, long seq, byte[] hash, Action<IReadOnlyList<AuditRow>>? afterCommit)
+    private AuditLog(IStore store, long seq, Action<IReadOnlyList<AuditRow>>? afterCommit)
     {
         _store = store;
         _afterCommit = afterCommit;
         _seq = seq;
-        _hash = hash;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -37,7 +35,7 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>False once the writer has stopped (shut down or crashed).</summary>
     public bool IsRunning => !_writer.IsCompleted;
 
-    /// <summary>Sequence number of the last durable record.</summary>
+    /// <summary>Sequence number of the last record this process made durable (other nodes may have added more).</summary>
     public long LastSeq => Interlocked.Read(ref _seq);
 
     public static Task<AuditLog> StartAsync(IStore store, CancellationToken ct) => StartAsync(store, null, ct);
@@ -49,7 +47,7 @@ public sealed class AuditLog : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         var last = await store.LastAuditAsync(ct);
-        return new AuditLog(store, last?.Seq ?? 0, last?.Hash ?? AuditChain.Genesis, afterCommit);
+        return new AuditLog(store, last?.Seq ?? 0, afterCommit);
     }
 
     /// <summary>Completes once the event's record is durable; throws <see cref="AuditUnavailableException"/> if it cannot be.</summary>
@@ -75,24 +73,21 @@ public sealed class AuditLog : IAsyncDisposable
                 batch.Add(pending);
             }
 
-            var rows = new List<AuditRow>(batch.Count);
-            var seq = _seq;
-            var hash = _hash;
-            foreach (var pending in batch)
-            {
-                seq++;
-                var e = pending.Event;
-                var record = AuditRecordWriter.Write(e);
-                hash = AuditChain.Link(hash, seq, record);
-                var resource = e.Resources.Count > 0 ? e.Resources[0] : null;
-                rows.Add(new AuditRow(seq, e.EventId, e.EventTime, e.EventName, e.EventSource, e.UserIdentity?.UserName, e.UserIdentity?.AccessKeyId, e.ReadOnly, resource?.Arn, resource?.Type, record, hash));
-            }
-
             try
             {
-                await _store.AppendAuditAsync(rows, CancellationToken.None);
-                Interlocked.Exchange(ref _seq, seq);
-                _hash = hash;
+                var entries = new List<AuditEntry>(batch.Count);
+                foreach (var pending in batch)
+                {
+                    entries.Add(AuditEntry.From(pending.Event));
+                }
+
+                // The store numbers and chains the batch inside its write transaction (one chain across nodes).
+                var rows = await _store.AppendAuditAsync(entries, CancellationToken.None);
+                if (rows.Count > 0)
+                {
+                    Interlocked.Exchange(ref _seq, rows[^1].Seq);
+                }
+
                 foreach (var pending in batch)
                 {
                     pending.Done.SetResult();
@@ -104,7 +99,7 @@ public sealed class AuditLog : IAsyncDisposable
             {
                 foreach (var pending in batch)
                 {
-                    pending.Done.SetException(new AuditUnavailableException("The audit trail cannot be written.", e));
+                    pending.Done.TrySetException(new AuditUnavailableException("The audit trail cannot be written.", e));
                 }
             }
         }

@@ -28,8 +28,13 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Writes a consistent snapshot of the whole store to <paramref name="path"/> while writes go on.</summary>
     Task BackupAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Appends audit rows (already numbered and chained) in one durable transaction.</summary>
-    Task AppendAuditAsync(IReadOnlyList<Audit.AuditRow> rows, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends audit records in one durable write transaction, numbering and chaining them after the trail's head as
+    /// read in that transaction (<see cref="Audit.AuditChain.LinkAfterHeadAsync"/>): every writer sharing the store,
+    /// in this process or on other nodes, extends one gap-free chain. All or nothing.
+    /// </summary>
+    /// <returns>The stored rows, in order.</returns>
+    Task<IReadOnlyList<Audit.AuditRow>> AppendAuditAsync(IReadOnlyList<Audit.AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>The newest audit row, or null when the trail is empty.</summary>
     Task<Audit.AuditRow?> LastAuditAsync(CancellationToken cancellationToken);
@@ -43,7 +48,12 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// <summary>Deletes audit rows FromSeq..ToSeq (after they were archived) and records where the archive ends.</summary>
     Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken);
 
-    Task InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores <paramref name="digest"/> if it follows the newest stored digest (its FromSeq is one past that digest's
+    /// ToSeq, or 1 when there is none), checked inside the write transaction; otherwise stores nothing and returns
+    /// false (another writer, such as another node, signed a digest meanwhile). Keeps the digests one chain.
+    /// </summary>
+    Task<bool> InsertAuditDigestAsync(Audit.AuditDigest digest, CancellationToken cancellationToken);
 
     /// <summary>All digests, oldest first.</summary>
     Task<IReadOnlyList<Audit.AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken);

@@ -120,8 +120,12 @@ class MariaDB:
         self.socket = os.path.join(self.dir, "sock")
         self.port = free_port()
         self.process = None
+        # A private tmpdir: bootstraps running at once (workers, other runs on the machine) must not share /tmp's
+        # temporary tables, which made mariadb-install-db abort with "Unknown table 'mysql.tmp_...'".
+        self.tmp = os.path.join(self.dir, "tmp")
+        os.mkdir(self.tmp)
         done = subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.data}", "--user=root",
-                               "--auth-root-authentication-method=normal", "--skip-test-db"],
+                               "--auth-root-authentication-method=normal", "--skip-test-db", f"--tmpdir={self.tmp}"],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise AssertionError(f"mariadb-install-db failed: {done.stdout}{done.stderr}")
@@ -143,7 +147,7 @@ class MariaDB:
         self.log = open(os.path.join(self.dir, "log"), "a")
         self.process = subprocess.Popen([mariadbd, "--no-defaults", f"--datadir={self.data}", f"--port={self.port}",
                                          "--bind-address=127.0.0.1", f"--socket={self.socket}", "--user=root",
-                                         f"--pid-file={os.path.join(self.dir, 'pid')}", "--skip-name-resolve"],
+                                         f"--pid-file={os.path.join(self.dir, 'pid')}", "--skip-name-resolve", f"--tmpdir={self.tmp}"],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         _wait(lambda: subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={self.socket}", "-e", "SELECT 1"],
                                      capture_output=True).returncode == 0 or self.process.poll() is not None, "MariaDB to start")

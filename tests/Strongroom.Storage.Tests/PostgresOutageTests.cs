@@ -1,0 +1,59 @@
+using Strongroom.Core.Storage;
+using Strongroom.Storage.PostgreSql;
+using Xunit;
+
+namespace Strongroom.Storage.Tests;
+
+/// <summary>
+/// The database goes away and comes back: its own throw-away cluster (stopping the shared one would disturb
+/// other tests). Calls fail with <see cref="StoreUnavailableException"/> meanwhile, and work again afterwards
+/// on the same store object, with no restart of the node.
+/// </summary>
+public sealed class PostgresOutageTests : IClassFixture<PostgresServer>
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private readonly PostgresServer _server;
+
+    public PostgresOutageTests(PostgresServer server) => _server = server;
+
+    [Fact]
+    public async Task Store_DatabaseStoppedThenRestarted_FailsUnavailableThenRecovers()
+    {
+        var cs = _server.CreateDatabase();
+        await using var store = new PostgresStore(cs);
+        await store.InitializeAsync(Ct);
+        await store.WriteAsync(async tx => { await tx.SetSettingAsync("k", "before", Ct); return true; }, Ct);
+        Assert.Equal("before", await store.GetSettingAsync("k", Ct));
+
+        _server.Stop();
+        try
+        {
+            var read = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.GetSettingAsync("k", Ct));
+            Assert.DoesNotContain("Password", read.Message, StringComparison.OrdinalIgnoreCase);
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.WriteAsync(async tx => { await tx.SetSettingAsync("k", "during", Ct); return true; }, Ct));
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AppendAuditAsync([new Core.Audit.AuditEntry("e", DateTimeOffset.UnixEpoch, "E", "s", null, null, true, null, null, "{}")], Ct));
+        }
+        finally
+        {
+            _server.Start();
+        }
+
+        // The pool's connections died with the server; the first use after the restart may still meet one of them.
+        string? after = null;
+        for (var attempt = 0; attempt < 3 && after is null; attempt++)
+        {
+            try
+            {
+                after = await store.GetSettingAsync("k", Ct);
+            }
+            catch (StoreUnavailableException)
+            {
+            }
+        }
+
+        Assert.Equal("before", after);
+        await store.WriteAsync(async tx => { await tx.SetSettingAsync("k", "after", Ct); return true; }, Ct);
+        Assert.Equal("after", await store.GetSettingAsync("k", Ct));
+        Assert.Single(await store.AppendAuditAsync([new Core.Audit.AuditEntry("e", DateTimeOffset.UnixEpoch, "E", "s", null, null, true, null, null, "{}")], Ct));
+    }
+}
