@@ -193,7 +193,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         Assert.Equal(RotationOutcome.Failed, first.Outcome);
         Assert.Equal("setSecret", first.StepReached);
         Assert.Equal(Time.GetUtcNow() + TimeSpan.FromMinutes(1), first.RetryAt);
-        Assert.Contains("setSecret", first.Error, StringComparison.Ordinal);
+        Assert.Equal("setSecret: the database refused the connection.", first.Error);
         Assert.Equal("old", await _fx.ReadAsync(arn));
         var pending = (await DescribeAsync(arn)).VersionStages.Single(kv => kv.Value.Contains("AWSPENDING")).Key;
         Assert.Equal(first.VersionId, pending);
@@ -233,6 +233,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
 
         var last = (await RunsAsync(arn))[0];
         Assert.Equal((3, RotationOutcome.Abandoned), (last.Attempt, last.Outcome));
+        Assert.Equal("testSecret: could not log in.", last.Error); // a message that names its step is not prefixed twice
         Assert.Null(last.RetryAt);
         Assert.Equal("old", await _fx.ReadAsync(arn));
         Assert.Contains("RotationAbandoned", _observer.Events);
@@ -412,7 +413,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
             if (step.Step == FailStep && FailuresLeft > 0)
             {
                 FailuresLeft--;
-                throw new RotationFailedException("the database refused the connection.");
+                throw new RotationFailedException(step.Step == "testSecret" ? "testSecret: could not log in." : "the database refused the connection.");
             }
 
             var view = await Secrets.DescribeSecretAsync(Region, step.SecretArn, ct);

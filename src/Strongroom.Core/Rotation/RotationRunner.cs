@@ -115,7 +115,8 @@ public sealed class RotationRunner
             // Invokers turn what functions report into RotationFailedException with safe messages; of
             // anything else only the type is kept, since its message might quote data it should not.
             var why = e is RotationFailedException or Errors.DomainException ? e.Message : $"internal error ({e.GetType().Name})";
-            run.Error = Bound(run.StepReached is null ? why : $"{run.StepReached}: {why}");
+            // Built-in rotators already name the step (as AWS's templates do); say it once.
+            run.Error = Bound(run.StepReached is null || why.StartsWith(run.StepReached + ":", StringComparison.Ordinal) ? why : $"{run.StepReached}: {why}");
             run.Outcome = RotationOutcome.Failed;
         }
         finally
