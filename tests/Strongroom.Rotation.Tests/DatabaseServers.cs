@@ -4,50 +4,10 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using MySqlConnector;
 using Npgsql;
+using Strongroom.Storage.Tests;
 using Xunit;
 
 namespace Strongroom.Rotation.Tests;
-
-internal static class Proc
-{
-    public static bool IsRoot => Environment.UserName == "root";
-
-    /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
-    public static string Run(string file, IEnumerable<string> args, TimeSpan? timeout = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(120)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} timed out");
-        }
-
-        string output = stdout.Result + stderr.Result;
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {output}");
-        }
-
-        return output;
-    }
-
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    public static string RandomPassword() => "M-" + RandomNumberGenerator.GetHexString(24) + "$%;";
-}
 
 /// <summary>
 /// A throw-away PostgreSQL (15 preferred) in a temp directory on a free loopback port: local socket connections

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using Strongroom.Storage.Tests;
 using Xunit;
 using Xunit.Abstractions;
 

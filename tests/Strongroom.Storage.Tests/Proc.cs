@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 
 namespace Strongroom.Storage.Tests;
 
-/// <summary>Process helpers for the database fixture (same approach as tests/Strongroom.Rotation.Tests).</summary>
+/// <summary>Process helpers for the database fixtures (compiled into the storage, rotation and server test projects).</summary>
 internal static class Proc
 {
     public static bool IsRoot => Environment.UserName == "root";
