@@ -13,4 +13,5 @@ public sealed record RotationRun(
     string? Error,
     DateTimeOffset? StartedDate,
     DateTimeOffset? FinishedDate,
-    DateTimeOffset? RetryAt);
+    DateTimeOffset? RetryAt,
+    string? Node = null);

@@ -14,8 +14,11 @@ public sealed partial class DigestService : BackgroundService
 
     private readonly AuditArchive? _archive;
 
-    public DigestService(AuditDigester digester, ServerOptions options, TimeProvider time, ILogger<DigestService> logger, AuditArchive? archive = null)
+    private readonly Core.Cluster.IClusterView _cluster;
+
+    public DigestService(AuditDigester digester, ServerOptions options, TimeProvider time, ILogger<DigestService> logger, Core.Cluster.IClusterView cluster, AuditArchive? archive = null)
     {
+        _cluster = cluster;
         _archive = archive;
         _digester = digester;
         _options = options;
@@ -28,6 +31,12 @@ public sealed partial class DigestService : BackgroundService
         using var timer = new PeriodicTimer(_options.DigestInterval, _time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            if (!_cluster.HoldsLease)
+            {
+                // Another node holds the background lease and signs and archives.
+                continue;
+            }
+
             try
             {
                 await _digester.WriteDigestAsync(stoppingToken);

@@ -8,13 +8,15 @@ namespace Strongroom.Server;
 public sealed partial class KmsMaintenanceService : BackgroundService
 {
     private readonly KmsService _kms;
+    private readonly Core.Cluster.IClusterView _cluster;
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<KmsMaintenanceService> _logger;
     private readonly ServiceEvents _events;
 
-    public KmsMaintenanceService(KmsService kms, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<KmsMaintenanceService> logger)
+    public KmsMaintenanceService(KmsService kms, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<KmsMaintenanceService> logger, Core.Cluster.IClusterView cluster)
     {
+        _cluster = cluster;
         _kms = kms;
         _events = events;
         _options = options;
@@ -27,6 +29,12 @@ public sealed partial class KmsMaintenanceService : BackgroundService
         using var timer = new PeriodicTimer(_options.MaintenanceInterval, _time);
         do
         {
+            if (!_cluster.HoldsLease)
+            {
+                // Another node holds the background lease and does this work.
+                continue;
+            }
+
             try
             {
                 var (rotated, deleted) = await _kms.RunMaintenanceAsync(stoppingToken);

@@ -12,12 +12,14 @@ public sealed partial class PurgeService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<PurgeService> _logger;
     private readonly ServiceEvents _events;
+    private readonly Core.Cluster.IClusterView _cluster;
 
     private readonly Core.Parameters.ParameterService _parameters;
     private readonly EventWebhook _webhook;
 
-    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, EventWebhook webhook, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger)
+    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, EventWebhook webhook, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger, Core.Cluster.IClusterView cluster)
     {
+        _cluster = cluster;
         _webhook = webhook;
         _parameters = parameters;
         _secrets = secrets;
@@ -32,6 +34,12 @@ public sealed partial class PurgeService : BackgroundService
         using var timer = new PeriodicTimer(_options.MaintenanceInterval, _time);
         do
         {
+            if (!_cluster.HoldsLease)
+            {
+                // Another node holds the background lease and does this work.
+                continue;
+            }
+
             try
             {
                 var purged = await _secrets.PurgeDueAsync(stoppingToken);

@@ -11,6 +11,18 @@ public sealed class ServerOptions
 
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>
+    /// This node's name among nodes sharing a store (null: HOSTNAME/LISTEN). Stable across restarts, so a
+    /// restarted node takes up the rotation runs it left at once; two live nodes must not share one.
+    /// </summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>The node id in use: <see cref="NodeId"/>, or the host name and listen address.</summary>
+    public string EffectiveNodeId => string.IsNullOrWhiteSpace(NodeId) ? $"{Environment.MachineName}/{Listen}" : NodeId;
+
+    /// <summary>Heartbeat, background lease and cross-node cache timings.</summary>
+    public Core.Cluster.ClusterOptions Cluster { get; set; } = new();
+
     public string? AccountId { get; set; }
 
     public bool Dev { get; set; }
@@ -96,6 +108,11 @@ public sealed class ServerOptions
             {
                 problems.Add($"--listen: refusing to serve plain HTTP on '{host}', which is not a loopback address. Secrets would cross the network unencrypted; give --tls-cert and --tls-key, or listen on 127.0.0.1.");
             }
+        }
+
+        if (NodeId is not null && (NodeId.Length is < 1 or > 200 || NodeId.Any(c => char.IsControl(c) || c == ' ')))
+        {
+            problems.Add($"--node-id: '{NodeId}' must be 1 to 200 characters without spaces");
         }
 
         if (!Core.Secrets.RegionName.IsValid(Region))

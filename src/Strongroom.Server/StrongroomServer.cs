@@ -168,6 +168,10 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(data.Store);
         builder.Services.AddSingleton(data.Identity);
+        var cluster = new Core.Cluster.ClusterCoordinator(data.Store, options.EffectiveNodeId, options.Cluster, time);
+        builder.Services.AddSingleton(cluster);
+        builder.Services.AddSingleton<Core.Cluster.IClusterView>(cluster);
+        builder.Services.AddHostedService<ClusterService>();
         builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.Root, data.Identity, time));
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
@@ -188,7 +192,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Rotation.IRotationCredentialIssuer, RotationCredentialIssuer>();
         builder.Services.AddSingleton(sp => new Core.Rotation.RotationScheduler(
             data.Store, sp.GetRequiredService<SecretsService>, sp.GetRequiredService<Core.Rotation.RotationRunner>,
-            sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time));
+            sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time, cluster));
         builder.Services.AddSingleton<Core.Rotation.IRotationStarter>(sp => sp.GetRequiredService<Core.Rotation.RotationScheduler>());
         builder.Services.AddSingleton<Core.Rotation.IRotationInvoker>(sp => new Rotation.Runners.RotationInvoker(
             rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Client));

@@ -22,7 +22,7 @@ internal sealed class PostgresAccess : IStoreTransaction
 {
     private const string SecretColumns = "id, region, name, arn, created_ms, changed_ms, accessed_ms, deleted_ms, meta";
     private const string KmsColumns = "key_id, region, arn, state, manager, description, created_ms, current_version, meta, deletion_ms, next_rotation_ms";
-    private const string RunColumns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms";
+    private const string RunColumns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node";
     private const string AuditColumns = "seq, event_id, event_time_ms, event_name, event_source, username, access_key_id, read_only, resource_name, resource_type, record, hash";
 
     private readonly NpgsqlConnection _connection;
@@ -567,20 +567,26 @@ internal sealed class PostgresAccess : IStoreTransaction
 
     // ------------------------------------------------------------ rotation runs
 
-    public async Task InsertRotationRunAsync(RotationRun run, CancellationToken cancellationToken)
+    public async Task<bool> InsertRotationRunAsync(RotationRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (await Scalar("SELECT 1 FROM rotation_runs WHERE secret_arn = $1 AND outcome = 'Running' LIMIT 1", cancellationToken, P(run.SecretArn)) is not null)
+        {
+            return false;
+        }
+
         run.RunId = (long)(await Scalar(
-            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING run_id",
+            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING run_id",
             cancellationToken,
             RunParameters(run)))!;
+        return true;
     }
 
     public Task UpdateRotationRunAsync(RotationRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         return Execute(
-            "UPDATE rotation_runs SET secret_arn = $1, region = $2, version_id = $3, function_arn = $4, trigger = $5, attempt = $6, step = $7, outcome = $8, error = $9, started_ms = $10, finished_ms = $11, retry_ms = $12 WHERE run_id = $13",
+            "UPDATE rotation_runs SET secret_arn = $1, region = $2, version_id = $3, function_arn = $4, trigger = $5, attempt = $6, step = $7, outcome = $8, error = $9, started_ms = $10, finished_ms = $11, retry_ms = $12, node = $13 WHERE run_id = $14",
             cancellationToken,
             [.. RunParameters(run), P(run.RunId)]);
     }
@@ -588,7 +594,7 @@ internal sealed class PostgresAccess : IStoreTransaction
     private static NpgsqlParameter[] RunParameters(RotationRun run) =>
     [
         P(run.SecretArn), P(run.Region), P(run.VersionId), P(run.FunctionArn), P(run.Trigger), P(run.Attempt),
-        P(run.StepReached), P(run.Outcome), P(run.Error), Ms(run.StartedDate), Ms(run.FinishedDate), Ms(run.RetryAt),
+        P(run.StepReached), P(run.Outcome), P(run.Error), Ms(run.StartedDate), Ms(run.FinishedDate), Ms(run.RetryAt), P(run.Node),
     ];
 
     public async Task<IReadOnlyList<RotationRun>> QueryRotationRunsAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) =>
@@ -599,7 +605,7 @@ internal sealed class PostgresAccess : IStoreTransaction
                 RunId = r.GetInt64(0), SecretArn = r.GetString(1), Region = r.GetString(2), VersionId = r.GetString(3),
                 FunctionArn = Sql.String(r, 4), Trigger = r.GetString(5), Attempt = checked((int)r.GetInt64(6)),
                 StepReached = Sql.String(r, 7), Outcome = r.GetString(8), Error = Sql.String(r, 9),
-                StartedDate = FromMs(r.GetInt64(10)), FinishedDate = FromMs(r, 11), RetryAt = FromMs(r, 12),
+                StartedDate = FromMs(r.GetInt64(10)), FinishedDate = FromMs(r, 11), RetryAt = FromMs(r, 12), Node = Sql.String(r, 13),
             },
             cancellationToken,
             parameters);

@@ -250,7 +250,8 @@ public sealed class PostgresStore : IStore
     public Task<IReadOnlyList<SecretRecord>> FindSecretsDueForRotationAsync(DateTimeOffset windowEndsBy, int limit, CancellationToken cancellationToken) =>
         Read(a => a.FindSecretsDueForRotationAsync(windowEndsBy, limit, cancellationToken), cancellationToken);
 
-    public Task InsertRotationRunAsync(RotationRun run, CancellationToken cancellationToken) => Write(a => a.InsertRotationRunAsync(run, cancellationToken), cancellationToken);
+    public Task<bool> InsertRotationRunAsync(RotationRun run, CancellationToken cancellationToken) =>
+        WriteAsync(tx => ((PostgresAccess)tx).InsertRotationRunAsync(run, cancellationToken), cancellationToken);
 
     public Task UpdateRotationRunAsync(RotationRun run, CancellationToken cancellationToken) => Write(a => a.UpdateRotationRunAsync(run, cancellationToken), cancellationToken);
 

@@ -144,5 +144,8 @@ internal static class Schema
         CREATE INDEX rotation_runs_retry ON rotation_runs (retry_ms) WHERE retry_ms IS NOT NULL;
         CREATE INDEX rotation_runs_running ON rotation_runs (run_id) WHERE outcome = 'Running';
         """,
+        """
+        ALTER TABLE rotation_runs ADD COLUMN node TEXT;
+        """,
     ];
 }

@@ -701,26 +701,35 @@ internal sealed class SqliteAccess : IStoreTransaction
     public IReadOnlyList<SecretRecord> FindSecretsDueForRotation(DateTimeOffset windowEndsBy, int limit) =>
         QuerySecrets($"SELECT {SecretColumns} FROM secrets WHERE rotation_due_ms IS NOT NULL AND rotation_due_ms <= $t ORDER BY rotation_due_ms LIMIT $limit", ("$t", windowEndsBy.ToUnixTimeMilliseconds()), ("$limit", limit));
 
-    private const string RunColumns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms";
+    private const string RunColumns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node";
 
-    public void InsertRotationRun(Core.Rotation.RotationRun run)
+    public bool InsertRotationRun(Core.Rotation.RotationRun run)
     {
+        using (var running = Command("SELECT 1 FROM rotation_runs WHERE secret_arn = $a AND outcome = 'Running' LIMIT 1", ("$a", run.SecretArn)))
+        {
+            if (running.ExecuteScalar() is not null)
+            {
+                return false;
+            }
+        }
+
         using var cmd = Command(
-            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms) VALUES ($a, $r, $v, $f, $t, $n, $s, $o, $e, $st, $fi, $re) RETURNING run_id",
+            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node) VALUES ($a, $r, $v, $f, $t, $n, $s, $o, $e, $st, $fi, $re, $node) RETURNING run_id",
             RunParameters(run));
         run.RunId = (long)cmd.ExecuteScalar()!;
+        return true;
     }
 
     public void UpdateRotationRun(Core.Rotation.RotationRun run) =>
         Execute(
-            "UPDATE rotation_runs SET secret_arn = $a, region = $r, version_id = $v, function_arn = $f, trigger = $t, attempt = $n, step = $s, outcome = $o, error = $e, started_ms = $st, finished_ms = $fi, retry_ms = $re WHERE run_id = $id",
+            "UPDATE rotation_runs SET secret_arn = $a, region = $r, version_id = $v, function_arn = $f, trigger = $t, attempt = $n, step = $s, outcome = $o, error = $e, started_ms = $st, finished_ms = $fi, retry_ms = $re, node = $node WHERE run_id = $id",
             [.. RunParameters(run), ("$id", run.RunId)]);
 
     private static (string, object?)[] RunParameters(Core.Rotation.RotationRun run) =>
     [
         ("$a", run.SecretArn), ("$r", run.Region), ("$v", run.VersionId), ("$f", run.FunctionArn), ("$t", run.Trigger), ("$n", run.Attempt),
         ("$s", run.StepReached), ("$o", run.Outcome), ("$e", run.Error), ("$st", run.StartedDate.ToUnixTimeMilliseconds()),
-        ("$fi", run.FinishedDate?.ToUnixTimeMilliseconds()), ("$re", run.RetryAt?.ToUnixTimeMilliseconds()),
+        ("$fi", run.FinishedDate?.ToUnixTimeMilliseconds()), ("$re", run.RetryAt?.ToUnixTimeMilliseconds()), ("$node", run.Node),
     ];
 
     public IReadOnlyList<Core.Rotation.RotationRun> QueryRotationRuns(string where, params (string, object?)[] parameters)
@@ -738,6 +747,7 @@ internal sealed class SqliteAccess : IStoreTransaction
                 StartedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
                 FinishedDate = r.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11)),
                 RetryAt = r.IsDBNull(12) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(12)),
+                Node = r.IsDBNull(13) ? null : r.GetString(13),
             });
         }
 

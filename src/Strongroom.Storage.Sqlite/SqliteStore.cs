@@ -141,8 +141,8 @@ public sealed class SqliteStore : IStore
     public Task<IReadOnlyList<SecretRecord>> FindSecretsDueForRotationAsync(DateTimeOffset windowEndsBy, int limit, CancellationToken cancellationToken) =>
         Task.FromResult(Read(a => a.FindSecretsDueForRotation(windowEndsBy, limit)));
 
-    public Task InsertRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) =>
-        WriteAsync(tx => { ((SqliteAccess)tx).InsertRotationRun(run); return Task.FromResult(true); }, cancellationToken);
+    public Task<bool> InsertRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) =>
+        WriteAsync(tx => Task.FromResult(((SqliteAccess)tx).InsertRotationRun(run)), cancellationToken);
 
     public Task UpdateRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) =>
         WriteAsync(tx => { ((SqliteAccess)tx).UpdateRotationRun(run); return Task.FromResult(true); }, cancellationToken);

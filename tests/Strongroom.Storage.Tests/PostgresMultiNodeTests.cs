@@ -112,6 +112,110 @@ public sealed class PostgresMultiNodeTests
     }
 
     [Fact]
+    public async Task RotationRuns_TwoNodesStartingOneSecretConcurrently_OnlyOneRuns()
+    {
+        var cs = _server.CreateDatabase();
+        await using var a = new PostgresStore(cs);
+        await using var b = new PostgresStore(cs);
+        await a.InitializeAsync(Ct);
+        await b.InitializeAsync(Ct);
+
+        for (var round = 0; round < 20; round++)
+        {
+            var arn = $"arn:aws:secretsmanager:us-east-1:123456789012:secret:race-{round}";
+            Core.Rotation.RotationRun NewRun(string node) => new()
+            {
+                SecretArn = arn, Region = "us-east-1", VersionId = "v", Trigger = Core.Rotation.RotationTrigger.RotateSecret, StartedDate = DateTimeOffset.UnixEpoch, Node = node,
+            };
+
+            var started = await Task.WhenAll(
+                Task.Run(() => a.InsertRotationRunAsync(NewRun("a"), Ct)),
+                Task.Run(() => b.InsertRotationRunAsync(NewRun("b"), Ct)),
+                Task.Run(() => a.InsertRotationRunAsync(NewRun("a"), Ct)));
+            Assert.Equal(1, started.Count(s => s));
+            Assert.Single(await b.ListRotationRunsAsync(arn, null, 10, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Lease_TwoNodes_OneHoldsItAndTheOtherTakesOverWhenItStopsRenewing()
+    {
+        var cs = _server.CreateDatabase();
+        await using var storeA = new PostgresStore(cs);
+        await using var storeB = new PostgresStore(cs);
+        await storeA.InitializeAsync(Ct);
+        await storeB.InitializeAsync(Ct);
+        var time = new ManualTime(DateTimeOffset.Parse("2026-11-29T00:00:00Z", CultureInfo.InvariantCulture));
+        var options = new Core.Cluster.ClusterOptions { LeaseTime = TimeSpan.FromSeconds(10) };
+        var a = new Core.Cluster.ClusterCoordinator(storeA, "a", options, time);
+        var b = new Core.Cluster.ClusterCoordinator(storeB, "b", options, time);
+
+        // Both beat at once, many times: never both holders.
+        for (var i = 0; i < 20; i++)
+        {
+            var held = await Task.WhenAll(Task.Run(() => a.BeatAsync(Ct)), Task.Run(() => b.BeatAsync(Ct)));
+            Assert.Equal(1, held.Count(h => h));
+            time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        var (holder, other) = a.HoldsLease ? (a, b) : (b, a);
+        Assert.False(other.HoldsLease);
+        Assert.True(await other.IsNodeAliveAsync(holder.NodeId, Ct));
+
+        // The holder stops beating (dies): inside the lease time nobody else takes it, after it the other does,
+        // and the holder itself no longer counts itself the holder by then.
+        time.Advance(TimeSpan.FromSeconds(7));
+        Assert.False(await other.BeatAsync(Ct));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(holder.HoldsLease);
+        Assert.False(await other.IsNodeAliveAsync(holder.NodeId, Ct));
+        Assert.True(await other.BeatAsync(Ct));
+        Assert.False(await holder.BeatAsync(Ct));
+
+        // Given up at shutdown, the lease is taken at the next beat.
+        await other.ReleaseAsync(Ct);
+        Assert.False(other.HoldsLease);
+        Assert.True(await holder.BeatAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ChangeFeed_AWriteOnOneNode_InvalidatesTheOthersCachesAtItsNextPoll()
+    {
+        var cs = _server.CreateDatabase();
+        await using var storeA = new PostgresStore(cs);
+        await using var storeB = new PostgresStore(cs);
+        await storeA.InitializeAsync(Ct);
+        var options = new Core.Cluster.ClusterOptions();
+        var b = new Core.Cluster.ClusterCoordinator(storeB, "b", options, TimeProvider.System);
+        var iamDropped = 0;
+        var kmsDropped = 0;
+        b.OnChanged("iam", () => iamDropped++);
+        b.OnChanged("kms", () => kmsDropped++);
+        await b.PollChangesAsync(Ct);
+        Assert.Equal((0, 0), (iamDropped, kmsDropped));
+
+        await storeA.WriteAsync(async tx => { await Core.Cluster.ClusterCoordinator.MarkChangedAsync(tx, "iam", Ct); return true; }, Ct);
+        await b.PollChangesAsync(Ct);
+        Assert.Equal((1, 0), (iamDropped, kmsDropped));
+        await b.PollChangesAsync(Ct);
+        Assert.Equal((1, 0), (iamDropped, kmsDropped));
+
+        await storeA.WriteAsync(async tx => { await Core.Cluster.ClusterCoordinator.MarkChangedAsync(tx, "kms", Ct); return true; }, Ct);
+        await b.PollChangesAsync(Ct);
+        Assert.Equal((1, 1), (iamDropped, kmsDropped));
+    }
+
+    /// <summary>A clock the test moves.</summary>
+    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    {
+        private long _ticks = now.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    }
+
+    [Fact]
     public async Task WriteAsync_WorkThrowsOnOneNode_ReleasesTheWriteLockForTheOther()
     {
         var cs = _server.CreateDatabase();

@@ -934,15 +934,17 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     {
         var a = Run("arn:a", 1);
         var b = Run("arn:b", 2);
-        var c = Run("arn:a", 3);
-        c.FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
-        foreach (var run in new[] { a, b, c })
-        {
-            await Store.InsertRotationRunAsync(run, Ct);
-        }
+        Assert.True(await Store.InsertRotationRunAsync(a, Ct));
+        Assert.True(await Store.InsertRotationRunAsync(b, Ct));
+        Assert.True(a.RunId > 0 && b.RunId > a.RunId);
+        Assert.Equal([a.RunId, b.RunId], (await Store.FindRunningRotationRunsAsync(Ct)).Select(r => r.RunId));
 
-        Assert.True(a.RunId > 0 && b.RunId > a.RunId && c.RunId > b.RunId);
-        Assert.Equal([a.RunId, b.RunId, c.RunId], (await Store.FindRunningRotationRunsAsync(Ct)).Select(r => r.RunId));
+        // One Running run per secret, whichever node asks: a second one is refused and nothing is recorded.
+        var twin = Run("arn:a", 2);
+        twin.Node = "node-2";
+        Assert.False(await Store.InsertRotationRunAsync(twin, Ct));
+        Assert.Equal(0, twin.RunId);
+        Assert.Single(await Store.ListRotationRunsAsync("arn:a", null, 10, Ct));
 
         a.Outcome = RotationOutcome.Failed;
         a.StepReached = "setSecret";
@@ -950,10 +952,17 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         a.Attempt = 2;
         a.FinishedDate = T0.AddMinutes(5);
         a.RetryAt = T0.AddMinutes(10);
+        await Store.UpdateRotationRunAsync(a, Ct);
+
+        var c = Run("arn:a", 3);
+        c.FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        c.Node = "node-2";
+        Assert.True(await Store.InsertRotationRunAsync(c, Ct));
+        Assert.True(c.RunId > b.RunId);
+
         b.Outcome = RotationOutcome.Failed;
         b.FinishedDate = T0.AddMinutes(5);
         b.RetryAt = T0.AddMinutes(8);
-        await Store.UpdateRotationRunAsync(a, Ct);
         await Store.UpdateRotationRunAsync(b, Ct);
 
         Assert.Equal([c.RunId], (await Store.FindRunningRotationRunsAsync(Ct)).Select(r => r.RunId));
@@ -970,7 +979,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(("arn:a", Region, "v-1", null, RotationTrigger.Schedule, 2, "setSecret", RotationOutcome.Failed, "boom"),
             (stored.SecretArn, stored.Region, stored.VersionId, stored.FunctionArn, stored.Trigger, stored.Attempt, stored.StepReached, stored.Outcome, stored.Error));
         Assert.Equal((T0.AddMinutes(1), T0.AddMinutes(5), T0.AddMinutes(10)), (stored.StartedDate, stored.FinishedDate!.Value, stored.RetryAt!.Value));
-        Assert.Equal(c.FunctionArn, (await Store.ListRotationRunsAsync("arn:a", null, 1, Ct)).Single().FunctionArn);
+        Assert.Equal((c.FunctionArn, "node-2"), (await Store.ListRotationRunsAsync("arn:a", null, 1, Ct)).Select(r => (r.FunctionArn, r.Node)).Single());
+        Assert.Null(stored.Node);
     }
 
     // ------------------------------------------------------------ root-wrapped values

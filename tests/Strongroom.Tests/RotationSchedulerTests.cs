@@ -295,6 +295,61 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunOfAnotherNode_IsLeftWhileItLives_ThenTheLeaseHolderTakesItUpOnce()
+    {
+        var arn = await CreateAsync("rot/nodes", "old");
+        await ConfigureAsync(arn, new RotationRules(30, null, null));
+        await TickAsync();
+        var pending = await _secrets.BeginScheduledRotationAsync(arn, CancellationToken.None);
+        Assert.NotNull(pending);
+        await _fx.Store.InsertRotationRunAsync(new RotationRun { SecretArn = arn, Region = Region, VersionId = pending, Trigger = RotationTrigger.Schedule, StepReached = "setSecret", StartedDate = Time.GetUtcNow(), Node = "node-2" }, CancellationToken.None);
+
+        var cluster = new TestCluster("node-1") { HoldsLease = false, Alive = { "node-2" } };
+        var runner = new RotationRunner(_fx.Store, _secrets, new OneFunction(), _function, new FakeCredentials(), _observer, _options, Time, cluster);
+        var scheduler = new RotationScheduler(_fx.Store, () => _secrets, () => runner, _observer, _options, Time, cluster);
+        async Task Tick()
+        {
+            await scheduler.TickAsync(CancellationToken.None);
+            await scheduler.WhenIdleAsync();
+        }
+
+        // While node-2 runs it, this node starts no second run of the secret, even when asked directly.
+        Assert.Null(await runner.RunAsync(new RotationStartRequest(Region, arn, pending, RotationTrigger.RotateSecret, 1), CancellationToken.None));
+        await Tick();
+        cluster.HoldsLease = true;
+        await Tick();
+        Assert.Equal([RotationOutcome.Running], (await RunsAsync(arn)).Where(r => r.Node == "node-2").Select(r => r.Outcome));
+
+        // node-2's heartbeat ran out, but this node does not hold the lease: it leaves the run to the holder.
+        cluster.Alive.Clear();
+        cluster.HoldsLease = false;
+        await Tick();
+        Assert.Equal(RotationOutcome.Running, (await RunsAsync(arn))[0].Outcome);
+
+        cluster.HoldsLease = true;
+        await Tick();
+        await Tick();
+        var runs = await RunsAsync(arn);
+        var interrupted = Assert.Single(runs, r => r.Node == "node-2");
+        Assert.Equal((RotationOutcome.Interrupted, "Node node-2 stopped during setSecret."), (interrupted.Outcome, interrupted.Error));
+        var retried = Assert.Single(runs, r => r.Trigger == RotationTrigger.Retry);
+        Assert.Equal(("node-1", RotationOutcome.Succeeded, 2, pending), (retried.Node, retried.Outcome, retried.Attempt, retried.VersionId));
+        Assert.Equal(3, runs.Count); // the test run, node-2's, the retry: nothing ran twice
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+    }
+
+    private sealed class TestCluster(string nodeId) : Core.Cluster.IClusterView
+    {
+        public string NodeId { get; } = nodeId;
+
+        public bool HoldsLease { get; set; }
+
+        public HashSet<string> Alive { get; } = [];
+
+        public Task<bool> IsNodeAliveAsync(string nodeId, CancellationToken ct) => Task.FromResult(nodeId == NodeId || Alive.Contains(nodeId));
+    }
+
+    [Fact]
     public async Task CancelRotateSecret_StopsARunBeforeItsNextStep()
     {
         var arn = await CreateAsync("rot/cancel", "old");

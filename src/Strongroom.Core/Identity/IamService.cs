@@ -114,6 +114,12 @@ public sealed class IamService
         _compiled.Clear();
     }
 
+    /// <summary>Drops what is cached after another node changed IAM state (<see cref="Cluster.ClusterCoordinator"/>).</summary>
+    public void Invalidate() => Changed();
+
+    /// <summary>The change-feed domain IAM writes mark, so every node's caches of credentials and policies follow.</summary>
+    public const string ChangeDomain = "iam";
+
     private static T? Load<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, Json);
 
     private async Task<IamUser> RequireUserAsync(IStoreReader reader, string name, CancellationToken ct) =>
@@ -136,7 +142,14 @@ public sealed class IamService
     {
         try
         {
-            return await _store.WriteAsync(work, ct);
+            return await _store.WriteAsync(
+                async tx =>
+                {
+                    var result = await work(tx);
+                    await Cluster.ClusterCoordinator.MarkChangedAsync(tx, ChangeDomain, ct);
+                    return result;
+                },
+                ct);
         }
         finally
         {
@@ -816,6 +829,8 @@ public sealed class IamService
     /// </summary>
     public async Task<(IamUser User, IReadOnlyList<NamedPolicy> Policies)?> PoliciesOfUserAsync(string userName, CancellationToken ct)
     {
+        // Policies read before a concurrent change must not be cached after it.
+        var generation = Generation;
         var user = Load<IamUser>(await _store.FindIamEntityAsync(User, userName, ct));
         if (user is null)
         {
@@ -864,7 +879,15 @@ public sealed class IamService
             }
         }
 
-        _compiled[userName] = policies;
+        if (Generation == generation)
+        {
+            _compiled[userName] = policies;
+            if (Generation != generation)
+            {
+                _compiled.TryRemove(userName, out _);
+            }
+        }
+
         return (user, policies);
     }
 }

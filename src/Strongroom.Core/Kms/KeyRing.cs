@@ -25,6 +25,7 @@ public sealed class KeyRing : IDisposable
     private readonly ConcurrentDictionary<(Guid, uint), byte[]> _material = new();
     private readonly ConcurrentDictionary<Guid, KmsKeyRecord> _keys = new();
     private readonly Dictionary<Guid, long> _generations = [];
+    private long _allGeneration;
 
     public KeyRing(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
     {
@@ -250,14 +251,14 @@ public sealed class KeyRing : IDisposable
             long generation;
             lock (_generations)
             {
-                generation = _generations.GetValueOrDefault(keyId);
+                generation = _generations.GetValueOrDefault(keyId) + _allGeneration;
             }
 
             key = await reader.FindKmsKeyAsync(keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
             lock (_generations)
             {
                 // A record read before a concurrent Invalidate must not be cached after it.
-                if (_generations.GetValueOrDefault(keyId) == generation)
+                if (_generations.GetValueOrDefault(keyId) + _allGeneration == generation)
                 {
                     _keys[keyId] = key;
                 }
@@ -278,6 +279,23 @@ public sealed class KeyRing : IDisposable
         catch (CryptoFailureException e)
         {
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
+        }
+    }
+
+    /// <summary>The change-feed domain KMS key changes mark, so every node's key ring follows.</summary>
+    public const string ChangeDomain = "kms";
+
+    /// <summary>Forgets what is cached about every key (another node changed some).</summary>
+    public void InvalidateAll()
+    {
+        lock (_generations)
+        {
+            _allGeneration++;
+        }
+
+        foreach (var keyId in _keys.Keys.Concat(_material.Keys.Select(k => k.Item1)).Distinct().ToList())
+        {
+            Invalidate(keyId);
         }
     }
 

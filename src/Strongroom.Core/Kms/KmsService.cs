@@ -96,7 +96,9 @@ public sealed class KmsService
             {
                 var key = await RequireKeyAsync(tx, region, keyId, allowAlias: false, ct);
                 touched = key.KeyId;
-                return await change(tx, key);
+                var result = await change(tx, key);
+                await Cluster.ClusterCoordinator.MarkChangedAsync(tx, KeyRing.ChangeDomain, ct);
+                return result;
             }, ct);
         }
         finally
@@ -689,6 +691,7 @@ public sealed class KmsService
 
                 if (key.State == "PendingDeletion" && key.DeletionDate <= now)
                 {
+                    await Cluster.ClusterCoordinator.MarkChangedAsync(tx, KeyRing.ChangeDomain, ct);
                     await tx.DeleteKmsKeyAsync(key.KeyId, ct);
                     return 2;
                 }
@@ -702,6 +705,7 @@ public sealed class KmsService
                     }
 
                     key.NextRotationDate = key.RotationEnabled ? next : null;
+                    await Cluster.ClusterCoordinator.MarkChangedAsync(tx, KeyRing.ChangeDomain, ct);
                     if (key.RotationEnabled && key.State == "Enabled")
                     {
                         await _keys.RotateAsync(tx, key, "AUTOMATIC", now, ct);

@@ -36,6 +36,9 @@ public sealed class RotationRun
     /// <summary>When a failed run is retried; null when no retry is planned (or it was taken).</summary>
     public DateTimeOffset? RetryAt { get; set; }
 
+    /// <summary>The node that runs (or ran) it: while it is Running, another node takes it up only when this one is dead.</summary>
+    public string? Node { get; set; }
+
     public bool IsTest => Trigger == RotationTrigger.Test;
 }
 

@@ -21,8 +21,11 @@ public sealed class RotationRunner
     private readonly RotationOptions _options;
     private readonly TimeProvider _time;
 
-    public RotationRunner(IStore store, SecretsService secrets, IRotationFunctions functions, IRotationInvoker invoker, IRotationCredentialIssuer credentials, IRotationObserver observer, RotationOptions options, TimeProvider time)
+    private readonly Cluster.IClusterView _cluster;
+
+    public RotationRunner(IStore store, SecretsService secrets, IRotationFunctions functions, IRotationInvoker invoker, IRotationCredentialIssuer credentials, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null)
     {
+        _cluster = cluster ?? new Cluster.SingleNode();
         _store = store;
         _secrets = secrets;
         _functions = functions;
@@ -48,9 +51,15 @@ public sealed class RotationRunner
         var run = new RotationRun
         {
             SecretArn = secret.Arn, Region = secret.Region, VersionId = request.VersionId, FunctionArn = secret.RotationLambdaArn,
-            Trigger = request.Trigger, Attempt = request.Attempt, StartedDate = Now,
+            Trigger = request.Trigger, Attempt = request.Attempt, StartedDate = Now, Node = _cluster.NodeId,
         };
-        await _store.InsertRotationRunAsync(run, ct);
+        if (!await _store.InsertRotationRunAsync(run, ct))
+        {
+            // A run of this secret is still going (started by another node, or left by a dead one and not
+            // yet taken up): its outcome decides, as for a second request while one runs here.
+            return null;
+        }
+
         await _observer.RunStartedAsync(run);
 
         RotationCredentials? credentials = null;
@@ -70,6 +79,13 @@ public sealed class RotationRunner
             var steps = run.IsTest ? [RotationStep.TestSecret] : RotationStep.All;
             foreach (var step in steps)
             {
+                if (!await StillOursAsync(run, ct))
+                {
+                    // Another node judged this one dead and took the run up (marked it Interrupted and
+                    // retries it): stop without touching the secret or the record again.
+                    return run;
+                }
+
                 if (!run.IsTest && !await StillRotatingAsync(secret.Id, secret.Arn, ct))
                 {
                     run.Outcome = RotationOutcome.Cancelled;
@@ -151,6 +167,12 @@ public sealed class RotationRunner
         await _store.UpdateRotationRunAsync(run, CancellationToken.None);
         await _observer.RunFinishedAsync(run);
         return run;
+    }
+
+    private async Task<bool> StillOursAsync(RotationRun run, CancellationToken ct)
+    {
+        var latest = await _store.ListRotationRunsAsync(run.SecretArn, run.RunId + 1, 1, ct);
+        return latest.Count == 1 && latest[0].RunId == run.RunId && latest[0].Outcome == RotationOutcome.Running;
     }
 
     private async Task<bool> StillRotatingAsync(long secretId, string arn, CancellationToken ct)

@@ -9,7 +9,9 @@ namespace Strongroom.Core.Rotation;
 /// Decides when rotations run and runs them in the background: RotateSecret requests at once, each
 /// secret's scheduled rotation at its planned moment inside its window (or at once when the window
 /// was missed while the server was down), retries of failed runs with backoff, and — at start —
-/// runs an earlier process left unfinished. One run per secret at a time; at most
+/// runs an earlier process left unfinished. With several nodes on one store only the holder of the
+/// background lease ticks (<see cref="Cluster.IClusterView"/>), and takes up runs of dead nodes; the store
+/// refuses a second Running run of a secret, so one secret never rotates twice at once. One run per secret at a time; at most
 /// <see cref="RotationOptions.Concurrency"/> at once. Time comes from the <see cref="TimeProvider"/>,
 /// so tests drive it with a fake clock through <see cref="TickAsync"/>. Thread-safe.
 /// </summary>
@@ -26,9 +28,12 @@ public sealed class RotationScheduler : IRotationStarter
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
 
-    public RotationScheduler(IStore store, Func<SecretsService> secrets, Func<RotationRunner> runner, IRotationObserver observer, RotationOptions options, TimeProvider time)
+    private readonly Cluster.IClusterView _cluster;
+
+    public RotationScheduler(IStore store, Func<SecretsService> secrets, Func<RotationRunner> runner, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _cluster = cluster ?? new Cluster.SingleNode();
         _store = store;
         _secrets = secrets;
         _runner = runner;
@@ -48,7 +53,7 @@ public sealed class RotationScheduler : IRotationStarter
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         var token = linked.Token;
-        await RecoverAsync(token);
+        await RecoverOwnAsync(token);
         var queue = Task.Run(async () =>
         {
             await foreach (var request in _queue.Reader.ReadAllAsync(token))
@@ -112,29 +117,67 @@ public sealed class RotationScheduler : IRotationStarter
         }
     }
 
-    /// <summary>Marks runs a previous process left "Running" as interrupted and plans their retry now.</summary>
+    /// <summary>
+    /// Marks runs this node left "Running" when it stopped (same node id; or runs recorded before nodes were) as
+    /// interrupted and plans their retry now. Called at start, before this node runs anything.
+    /// </summary>
+    public async Task RecoverOwnAsync(CancellationToken ct)
+    {
+        foreach (var run in await _store.FindRunningRotationRunsAsync(ct))
+        {
+            if ((run.Node is null || run.Node == _cluster.NodeId) && !_active.ContainsKey(run.SecretArn))
+            {
+                await InterruptAsync(run, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks runs left "Running" by nodes that are no longer alive (their heartbeat ran out) as interrupted and
+    /// plans their retry now; the lease holder does this on every tick. A run of a live node is left alone.
+    /// </summary>
     public async Task RecoverAsync(CancellationToken ct)
     {
         foreach (var run in await _store.FindRunningRotationRunsAsync(ct))
         {
-            if (_active.ContainsKey(run.SecretArn))
+            if (run.Node is null || run.Node == _cluster.NodeId ? _active.ContainsKey(run.SecretArn) : await _cluster.IsNodeAliveAsync(run.Node, ct))
             {
                 continue;
             }
 
-            var now = _time.GetUtcNow();
-            run.Outcome = RotationOutcome.Interrupted;
-            run.Error = run.StepReached is null ? "The server stopped before the first step." : $"The server stopped during {run.StepReached}.";
-            run.FinishedDate = now;
-            run.RetryAt = run.IsTest ? null : now;
-            await _store.UpdateRotationRunAsync(run, ct);
-            await _observer.RunFinishedAsync(run);
+            await InterruptAsync(run, ct);
         }
+    }
+
+    private async Task InterruptAsync(RotationRun run, CancellationToken ct)
+    {
+        // Read again just before: a run that ended meanwhile keeps its outcome.
+        var latest = await _store.ListRotationRunsAsync(run.SecretArn, run.RunId + 1, 1, ct);
+        if (latest.Count == 0 || latest[0].RunId != run.RunId || latest[0].Outcome != RotationOutcome.Running)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var where = run.Node is null || run.Node == _cluster.NodeId ? "The server" : $"Node {run.Node}";
+        run.Outcome = RotationOutcome.Interrupted;
+        run.Error = run.StepReached is null ? $"{where} stopped before the first step." : $"{where} stopped during {run.StepReached}.";
+        run.FinishedDate = now;
+        run.RetryAt = run.IsTest ? null : now;
+        await _store.UpdateRotationRunAsync(run, ct);
+        await _observer.RunFinishedAsync(run);
     }
 
     /// <summary>One pass: retries that are due, then secrets whose planned rotation moment has come.</summary>
     public async Task TickAsync(CancellationToken ct)
     {
+        if (!_cluster.HoldsLease)
+        {
+            // Another node schedules; this one runs what RotateSecret asks it to.
+            return;
+        }
+
+        await RecoverAsync(ct);
         var now = _time.GetUtcNow();
         foreach (var failed in await _store.FindRotationRetriesDueAsync(now, 100, ct))
         {

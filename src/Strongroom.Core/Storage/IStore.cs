@@ -64,8 +64,12 @@ public interface IStore : IStoreReader, IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<SecretRecord>> FindSecretsDueForRotationAsync(DateTimeOffset windowEndsBy, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records a new rotation run and sets its <see cref="Rotation.RotationRun.RunId"/>.</summary>
-    Task InsertRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a new rotation run and sets its <see cref="Rotation.RotationRun.RunId"/> — unless a run of the same
+    /// secret is still Running (on this node or another), checked in the write transaction: then records nothing and
+    /// returns false. So one secret never has two runs at once, whichever nodes start them.
+    /// </summary>
+    Task<bool> InsertRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
 
     Task UpdateRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
 
