@@ -108,7 +108,11 @@ public static class StoreMigrationTool
             }
 
             await output.WriteLineAsync("verified");
-            await NextStepsAsync(full, output);
+            if (!verifyOnly)
+            {
+                await NextStepsAsync(full, output);
+            }
+
             return 0;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or Core.Storage.StoreUnavailableException)
