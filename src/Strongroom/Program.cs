@@ -276,7 +276,33 @@ public static class Program
                 return 1;
             }
         });
-        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand(), ExplainCommand() };
+        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand(), ExplainCommand(), MigrateStoreCommand() };
+    }
+
+    private static Command MigrateStoreCommand()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "The SQLite data directory to copy (its strongroom.db). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
+        var postgres = new Option<string?>("--postgres") { Description = "The target database's Npgsql connection string; it must be new and empty (or only initialised). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never shown.", DefaultValueFactory = _ => Setting("postgres", null) };
+        var verifyOnly = new Option<bool>("--verify-only") { Description = "Copy nothing: compare the data directory with the database (row counts and SHA-256 digests per table, then the audit chain)." };
+        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (data-dir, postgres)." };
+        var command = new Command(
+            "migrate-store",
+            "Copy a SQLite data directory's store into an empty PostgreSQL database, then verify the copy (exit 0 only when verified). "
+            + "Rows are copied as stored, in one PostgreSQL transaction: ciphertext and wrapped keys byte for byte, ids and audit sequence numbers kept; "
+            + "the root key is not read and not copied. Stop the server first: the data directory is read in one SQLite read transaction (a consistent "
+            + "snapshot), so writes a running server makes meanwhile are not copied and make the verification fail.")
+        { dataDir, postgres, verifyOnly, config };
+        command.SetAction(async (result, ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValue(postgres)))
+            {
+                await Console.Error.WriteLineAsync("strongroom: migrate-store needs --postgres \"<connection string>\" (or STRONGROOM_POSTGRES, or \"postgres\" in the config file)");
+                return 2;
+            }
+
+            return await Guarded(() => StoreMigrationTool.MigrateAsync(result.GetValue(dataDir)!, result.GetValue(postgres)!, result.GetValue(verifyOnly), Console.Out, Console.Error, ct));
+        });
+        return command;
     }
 
     private static Command ExplainCommand()
