@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite in one command (see bench/README.md):
-#   bench/run.sh                       everything: load, scale (to 1,000,000 secrets) and micro
-#   bench/run.sh load|scale|micro|all [options]
+#   bench/run.sh                       everything: load, scale (to 1,000,000 secrets), audit, nodes and micro
+#   bench/run.sh load|scale|audit|nodes|micro|all [options]
 #   bench/run.sh --duration 5 --connections 1,32 --max-secrets 100000    a shorter "all"
 # Builds Release, starts the servers it needs on loopback ports, and writes
 # bench/results/<yyyy-mm-dd>-<host>.md and .csv (pass --name to choose another name).

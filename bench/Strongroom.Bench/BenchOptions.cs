@@ -6,10 +6,12 @@ namespace Strongroom.Bench;
 internal sealed class BenchOptions
 {
     public const string Usage = """
-        usage: Strongroom.Bench <load|scale|audit|micro|all> [options]
+        usage: Strongroom.Bench <load|scale|audit|nodes|micro|all> [options]
 
           load: ceiling, Strongroom's operations, moto; scale: 1k/100k/1M secrets;
-          audit: GetSecretValue with the audit trail durable, not awaited, and off; micro: BenchmarkDotNet
+          audit: GetSecretValue with the audit trail durable, not awaited, and off;
+          nodes: GetSecretValue on 1, 2 and 3 nodes sharing a throw-away PostgreSQL (and one SQLite node);
+          micro: BenchmarkDotNet
 
           --duration S            measured seconds per load case (default 10)
           --warmup S              unmeasured seconds before each case (default 2)

@@ -2,31 +2,50 @@ using System.Globalization;
 
 namespace Strongroom.Bench;
 
-/// <summary>CPU used over a window, in cores (1.0 = one core busy the whole time).</summary>
-internal readonly record struct CpuUse(double Server, double Client, double Other);
+/// <summary>
+/// CPU used over a window, in cores (1.0 = one core busy the whole time). <see cref="Database"/> is the
+/// PostgreSQL cluster's processes in the nodes section, 0 elsewhere; <see cref="Other"/> excludes it.
+/// </summary>
+internal readonly record struct CpuUse(double Server, double Client, double Other, double Database = 0);
 
 /// <summary>
 /// Where the machine's CPU went during a measurement, from /proc/stat and /proc/&lt;pid&gt;/stat: the
-/// server, this load generator, and everything else (other processes on the machine; a high "other"
-/// means the numbers were disturbed).
+/// server processes, optionally a database's processes, this load generator, and everything else (other
+/// processes on the machine; a high "other" means the numbers were disturbed).
 /// </summary>
+/// <remarks>
+/// The database's processes are listed again at the end of the window: one that started during it counts
+/// from zero, and one that ended during it is lost (PostgreSQL backends live as long as the nodes' pooled
+/// connections, so this is rare).
+/// </remarks>
 internal sealed class CpuSampler
 {
-    private readonly int? _serverPid;
+    private readonly IReadOnlyList<int> _serverPids;
+    private readonly Func<IReadOnlyList<int>>? _databasePids;
     private readonly long _machineBusy;
     private readonly long _machineTotal;
     private readonly long _server;
+    private readonly Dictionary<int, long> _database = [];
     private readonly long _client;
 
-    private CpuSampler(int? serverPid)
+    private CpuSampler(IReadOnlyList<int> serverPids, Func<IReadOnlyList<int>>? databasePids)
     {
-        _serverPid = serverPid;
+        _serverPids = serverPids;
+        _databasePids = databasePids;
         (_machineBusy, _machineTotal) = Machine();
-        _server = serverPid is { } pid ? Process(pid) : 0;
+        _server = serverPids.Sum(Process);
+        foreach (var pid in databasePids?.Invoke() ?? [])
+        {
+            _database[pid] = Process(pid);
+        }
+
         _client = Process(Environment.ProcessId);
     }
 
-    public static CpuSampler Start(int? serverPid) => new(serverPid);
+    public static CpuSampler Start(int? serverPid) => new(serverPid is { } pid ? [pid] : [], null);
+
+    /// <summary>Samples several server processes (counted together) and, when given, a database's processes.</summary>
+    public static CpuSampler Start(IReadOnlyList<int> serverPids, Func<IReadOnlyList<int>>? databasePids) => new(serverPids, databasePids);
 
     public CpuUse Stop()
     {
@@ -39,10 +58,11 @@ internal sealed class CpuSampler
 
         var cores = Environment.ProcessorCount;
         double Cores(long jiffies) => (double)jiffies / totalDelta * cores;
-        var server = _serverPid is { } pid ? Process(pid) - _server : 0;
+        var server = _serverPids.Sum(Process) - _server;
+        var database = (_databasePids?.Invoke() ?? []).Sum(pid => Process(pid) - _database.GetValueOrDefault(pid));
         var client = Process(Environment.ProcessId) - _client;
-        var other = busy - _machineBusy - server - client;
-        return new CpuUse(Cores(server), Cores(client), Math.Max(0, Cores(other)));
+        var other = busy - _machineBusy - server - database - client;
+        return new CpuUse(Cores(server), Cores(client), Math.Max(0, Cores(other)), Cores(database));
     }
 
     /// <summary>Busy and total jiffies over all CPUs.</summary>

@@ -6,8 +6,8 @@ namespace Strongroom.Bench;
 /// <summary>One request of a load case: target, signing service and JSON body.</summary>
 internal readonly record struct RequestSpec(string Target, string Service, byte[] Body);
 
-/// <summary>What a load case produced.</summary>
-internal sealed record LoadResult(long Requests, long Errors, double Seconds, double Throughput, double P50Ms, double P99Ms, double P999Ms, double MaxMs, string? FirstError, CpuUse Cpu);
+/// <summary>What a load case produced; <see cref="PerEndpoint"/> counts the measured answers from each endpoint, in the order given.</summary>
+internal sealed record LoadResult(long Requests, long Errors, double Seconds, double Throughput, double P50Ms, double P99Ms, double P999Ms, double MaxMs, string? FirstError, CpuUse Cpu, IReadOnlyList<long>? PerEndpoint = null);
 
 /// <summary>
 /// Closed-loop load: <c>connections</c> workers, each with its own keep-alive connection, send the next
@@ -15,13 +15,29 @@ internal sealed record LoadResult(long Requests, long Errors, double Seconds, do
 /// Latency is recorded for requests that start after the warm-up and end before the deadline;
 /// throughput is their count over the measured window. Percentiles come from the sorted samples (exact,
 /// not bucketed). Because the loop is closed, latencies are service times at that concurrency: there is
-/// no coordinated-omission correction.
+/// no coordinated-omission correction. With several endpoints, worker i connects to endpoint i mod n (a
+/// client-side round-robin load balancer: connections, not requests, are spread).
 /// </summary>
 internal static class LoadRunner
 {
-    public static async Task<LoadResult> RunAsync(
+    public static Task<LoadResult> RunAsync(
         IPEndPoint endPoint,
         int? serverPid,
+        SigV4Signer signer,
+        int connections,
+        TimeSpan warmup,
+        TimeSpan duration,
+        Func<int, long, RequestSpec> next,
+        CancellationToken ct) =>
+        RunAsync([endPoint], serverPid is { } pid ? [pid] : [], null, signer, connections, warmup, duration, next, ct);
+
+    /// <param name="endPoints">Where the workers connect, round-robin by worker.</param>
+    /// <param name="serverPids">Processes whose CPU is reported as the server's (together).</param>
+    /// <param name="databasePids">Lists the database's processes, for its CPU column; null when there is none.</param>
+    public static async Task<LoadResult> RunAsync(
+        IReadOnlyList<IPEndPoint> endPoints,
+        IReadOnlyList<int> serverPids,
+        Func<IReadOnlyList<int>>? databasePids,
         SigV4Signer signer,
         int connections,
         TimeSpan warmup,
@@ -32,7 +48,7 @@ internal static class LoadRunner
         var workers = new RawHttpConnection[connections];
         for (var i = 0; i < connections; i++)
         {
-            workers[i] = new RawHttpConnection(endPoint);
+            workers[i] = new RawHttpConnection(endPoints[i % endPoints.Count]);
             await workers[i].ConnectAsync(ct);
         }
 
@@ -89,7 +105,7 @@ internal static class LoadRunner
         }
 
         await Task.Delay(warmup, ct);
-        var cpu = CpuSampler.Start(serverPid);
+        var cpu = CpuSampler.Start(serverPids, databasePids);
         await Task.WhenAll(tasks);
         var cpuUse = cpu.Stop();
         foreach (var worker in workers)
@@ -105,6 +121,12 @@ internal static class LoadRunner
             offset += list.Count;
         }
 
+        var perEndpoint = new long[endPoints.Count];
+        for (var w = 0; w < connections; w++)
+        {
+            perEndpoint[w % endPoints.Count] += samples[w].Count;
+        }
+
         Array.Sort(all);
         var seconds = duration.TotalSeconds;
         return new LoadResult(
@@ -117,7 +139,8 @@ internal static class LoadRunner
             Percentile(all, 0.999),
             all.Length == 0 ? double.NaN : ToMs(all[^1]),
             firstError,
-            cpuUse);
+            cpuUse,
+            perEndpoint);
     }
 
     /// <summary>Nearest-rank percentile of sorted Stopwatch ticks, in milliseconds.</summary>

@@ -30,7 +30,7 @@ switch (options.Command)
         var failure = SigV4Signer.SelfTest();
         Console.WriteLine(failure ?? "signer matches shared/api/sigv4.md §6.2");
         return failure is null ? 0 : 1;
-    case "load" or "scale" or "micro" or "audit" or "all":
+    case "load" or "scale" or "micro" or "audit" or "nodes" or "all":
         break;
     default:
         Console.Error.WriteLine($"Strongroom.Bench: unknown subcommand {options.Command}");
@@ -72,6 +72,12 @@ try
     if (options.Command is "audit" or "all")
     {
         await AuditCostSuite.RunAsync(options, report, workDir, cancel.Token);
+        report.Save();
+    }
+
+    if (options.Command is "nodes" or "all")
+    {
+        await NodesSuite.RunAsync(options, report, workDir, cancel.Token);
         report.Save();
     }
 

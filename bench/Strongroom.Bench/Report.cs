@@ -27,6 +27,12 @@ internal sealed record ScaleRow(
 
 internal sealed record AuditCostRow(string Mode, string Operation, int Connections, LoadResult Result);
 
+/// <summary>A nodes-section row: <paramref name="Store"/> is sqlite or postgres, <paramref name="Nodes"/> how many nodes served it.</summary>
+internal sealed record NodesRow(string Store, int Nodes, string Operation, int Connections, LoadResult Result, WalFlushes? Wal);
+
+/// <summary>PostgreSQL's WAL flushes to disk (pg_stat_wal.wal_sync) per second over a whole case, and the mean time of one.</summary>
+internal readonly record struct WalFlushes(double PerSecond, double MsEach);
+
 internal sealed record MicroRow(string Benchmark, double MeanNs, double StdDevNs, long? AllocatedBytes);
 
 /// <summary>Collects results and writes them as &lt;name&gt;.md and &lt;name&gt;.csv (rewritten after every section).</summary>
@@ -50,6 +56,8 @@ internal sealed class Report
     public List<MicroRow> Micro { get; } = [];
 
     public List<AuditCostRow> Audit { get; } = [];
+
+    public List<NodesRow> Nodes { get; } = [];
 
     public List<string> Notes { get; } = [];
 
@@ -189,6 +197,23 @@ internal sealed class Report
             md.Append('\n');
         }
 
+        if (Nodes.Count > 0)
+        {
+            md.Append("## Nodes: GetSecretValue on 1, 2 and 3 nodes sharing one PostgreSQL\n\n");
+            md.Append("Every node, the PostgreSQL cluster and the load generator run on this machine's ").Append(Environment.ProcessorCount.ToString(Inv)).Append(" cores. The load generator is the load balancer: it opens its connections round-robin over the live nodes' endpoints (client-side; connections, not requests, are spread; the per-node column counts measured answers). 1,000 secrets seeded once through node 1, every timed read a repeat read; each read writes its durable audit record into the one database. *sqlite* is one node on its own SQLite data directory, for reference. \"÷ 1 node\" is throughput over the same store's single node at the same connection count. CPU columns are cores busy during the measured window: all Strongroom nodes together, the PostgreSQL cluster's processes, this load generator, and everything else. *WAL flushes/s* is PostgreSQL's pg_stat_wal.wal_sync over the whole case (warm-up included), *ms each* their mean duration, and *answers/flush* req/s ÷ flushes/s: how many calls' audit records one durable commit carried.\n\n");
+            md.Append("| store | nodes | operation | conns | req/s | ÷ 1 node | p50 ms | p99 ms | p99.9 ms | errors | answers per node | nodes CPU | PostgreSQL CPU | client CPU | other CPU | WAL flushes/s | ms each | answers/flush |\n");
+            md.Append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            foreach (var row in Nodes)
+            {
+                var r = row.Result;
+                var database = row.Store == "postgres" ? r.Cpu.Database.ToString("0.00", Inv) : "–";
+                var perNode = r.PerEndpoint is { } counts ? string.Join(" / ", counts.Select(c => c.ToString("N0", Inv))) : "–";
+                md.Append(Inv, $"| {row.Store} | {row.Nodes} | {row.Operation} | {row.Connections} | {r.Throughput:N0} | {Ratio(VsOneNode(row))} | {r.P50Ms:0.###} | {r.P99Ms:0.###} | {r.P999Ms:0.###} | {r.Errors} | {perNode} | {r.Cpu.Server:0.00} | {database} | {r.Cpu.Client:0.00} | {r.Cpu.Other:0.00} | {(row.Wal is { } w ? $"{w.PerSecond:N0} | {w.MsEach:0.00} | {(w.PerSecond > 0 ? r.Throughput / w.PerSecond : double.NaN):0.0}" : "– | – | –")} |\n");
+            }
+
+            md.Append('\n');
+        }
+
         if (Micro.Count > 0)
         {
             md.Append("## Micro (BenchmarkDotNet, in-process)\n\n");
@@ -220,33 +245,46 @@ internal sealed class Report
     public string Csv()
     {
         var csv = new StringBuilder();
-        csv.Append("section,target,operation,connections,secrets,requests,errors,throughput_rps,p50_ms,p99_ms,p999_ms,ratio_vs_ceiling,ratio_vs_moto,server_cpu_cores,client_cpu_cores,other_cpu_cores,load_seconds,data_dir_bytes_per_secret,rss_after_load_bytes,startup_ms,rss_after_start_bytes,rss_after_reads_bytes,mean_ns,stddev_ns,allocated_bytes\n");
+        csv.Append("section,target,operation,connections,secrets,requests,errors,throughput_rps,p50_ms,p99_ms,p999_ms,ratio_vs_ceiling,ratio_vs_moto,server_cpu_cores,client_cpu_cores,other_cpu_cores,load_seconds,data_dir_bytes_per_secret,rss_after_load_bytes,startup_ms,rss_after_start_bytes,rss_after_reads_bytes,mean_ns,stddev_ns,allocated_bytes,nodes,ratio_vs_one_node,database_cpu_cores,wal_flushes_per_s,wal_flush_ms\n");
         foreach (var row in Load)
         {
             var r = row.Result;
-            csv.Append(Inv, $"load,{row.Target},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},{row.VsCeiling:0.####},{row.VsMoto:0.####},{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,\n");
+            csv.Append(Inv, $"load,{row.Target},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},{row.VsCeiling:0.####},{row.VsMoto:0.####},{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,,,,,,\n");
         }
 
         foreach (var s in Scale)
         {
             foreach (var (kind, r) in new[] { ("GetSecretValue hot", s.Hot), ("GetSecretValue cold", s.Cold) })
             {
-                csv.Append(Inv, $"scale,strongroom,{kind},{s.Connections},{s.Secrets},{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},{s.LoadSeconds:0.###},{(double)s.DataDirBytes / s.Secrets:0.#},{s.RssAfterLoad},{s.StartupMs:0.#},{s.RssAfterStart},{s.RssAfterRead},,,\n");
+                csv.Append(Inv, $"scale,strongroom,{kind},{s.Connections},{s.Secrets},{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},{s.LoadSeconds:0.###},{(double)s.DataDirBytes / s.Secrets:0.#},{s.RssAfterLoad},{s.StartupMs:0.#},{s.RssAfterStart},{s.RssAfterRead},,,,,,,,\n");
             }
         }
 
         foreach (var row in Audit)
         {
             var r = row.Result;
-            csv.Append(Inv, $"audit,audit={row.Mode},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,\n");
+            csv.Append(Inv, $"audit,audit={row.Mode},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,,,,,,\n");
+        }
+
+        foreach (var row in Nodes)
+        {
+            var r = row.Result;
+            csv.Append(Inv, $"nodes,{row.Store},{Quote(row.Operation)},{row.Connections},,{r.Requests},{r.Errors},{r.Throughput:0.##},{r.P50Ms:0.####},{r.P99Ms:0.####},{r.P999Ms:0.####},,,{r.Cpu.Server:0.###},{r.Cpu.Client:0.###},{r.Cpu.Other:0.###},,,,,,,,,,{row.Nodes},{VsOneNode(row):0.####},{(row.Store == "postgres" ? r.Cpu.Database.ToString("0.###", Inv) : string.Empty)},{row.Wal?.PerSecond:0.##},{row.Wal?.MsEach:0.###}\n");
         }
 
         foreach (var m in Micro)
         {
-            csv.Append(Inv, $"micro,in-process,{Quote(m.Benchmark)},,,,,,,,,,,,,,,,,,,,{m.MeanNs:0.##},{m.StdDevNs:0.##},{m.AllocatedBytes}\n");
+            csv.Append(Inv, $"micro,in-process,{Quote(m.Benchmark)},,,,,,,,,,,,,,,,,,,,{m.MeanNs:0.##},{m.StdDevNs:0.##},{m.AllocatedBytes},,,,,\n");
         }
 
         return csv.ToString();
+    }
+
+    /// <summary>Throughput over the same store's one-node row at the same operation and connection count.</summary>
+    private double? VsOneNode(NodesRow row)
+    {
+        var one = Nodes.FirstOrDefault(o => o.Store == row.Store && o.Nodes == 1 && o.Operation == row.Operation && o.Connections == row.Connections);
+        return one is not null && one.Result.Throughput > 0 ? row.Result.Throughput / one.Result.Throughput : null;
     }
 
     private static string Ratio(double? ratio) => ratio is { } r ? r.ToString("0.00", Inv) + "×" : "–";

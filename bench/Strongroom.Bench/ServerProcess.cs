@@ -46,9 +46,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="fileName"/> and waits until <paramref name="readyPath"/> answers 200 on
-    /// GET (or, with a null path, until the port accepts a connection).
+    /// GET (or, with a null path, until the port accepts a connection). <paramref name="environment"/> is added to
+    /// the child's environment (settings that should not be in the process list, such as a connection string).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string name, string fileName, IEnumerable<string> arguments, int port, string? readyPath, string logFile, TimeSpan timeout, CancellationToken ct)
+    public static async Task<ServerProcess> StartAsync(string name, string fileName, IEnumerable<string> arguments, int port, string? readyPath, string logFile, TimeSpan timeout, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -64,6 +65,11 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         // Keep a parent's DOTNET_ settings (e.g. diagnostics) out of the child.
         info.Environment.Remove("DOTNET_gcServer");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         var stopwatch = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");

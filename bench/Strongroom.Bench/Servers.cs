@@ -7,7 +7,11 @@ internal static class Servers
 {
     public const string Region = "us-east-1";
 
-    public static Task<ServerProcess> StartStrongroomAsync(BenchOptions options, string dataDir, string logFile, CancellationToken ct)
+    /// <param name="postgres">
+    /// Null for the default SQLite store; else the connection string of a PostgreSQL database, passed as
+    /// STRONGROOM_STORAGE/STRONGROOM_POSTGRES (not argv, as the operations guide advises).
+    /// </param>
+    public static Task<ServerProcess> StartStrongroomAsync(BenchOptions options, string dataDir, string logFile, CancellationToken ct, string? postgres = null, string name = "strongroom")
     {
         if (!File.Exists(options.StrongroomDll))
         {
@@ -16,14 +20,15 @@ internal static class Servers
 
         var port = ServerProcess.FreePort();
         return ServerProcess.StartAsync(
-            "strongroom",
+            name,
             "dotnet",
             [options.StrongroomDll, "server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--region", Region],
             port,
             "/health/ready",
             logFile,
             TimeSpan.FromMinutes(5),
-            ct);
+            ct,
+            postgres is null ? null : new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = postgres });
     }
 
     public static Task<ServerProcess> StartCeilingAsync(string logFile, CancellationToken ct)
