@@ -251,22 +251,27 @@ internal sealed class PostgresAccess : IStoreTransaction
         KmsKeyArn = Sql.String(r, 4),
     };
 
-    private async Task<SecretVersionRecord?> QueryVersion(long secretId, string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    private async Task<SecretVersionRecord?> QueryVersion(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
-        var version = (await Query($"SELECT v.version_id, v.created_ms, v.accessed_ms, v.envelope, v.kms_key_arn FROM versions v WHERE {where}", ReadVersion, cancellationToken, parameters)).FirstOrDefault();
-        if (version is not null)
-        {
-            version.Stages = await Query("SELECT stage FROM stages WHERE secret_id = $1 AND version_id = $2 ORDER BY stage", r => r.GetString(0), cancellationToken, P(secretId), P(version.VersionId));
-        }
-
+        // One round trip: the version and its stages (the read path of GetSecretValue).
+        var version = (await Query(
+            $"SELECT v.version_id, v.created_ms, v.accessed_ms, v.envelope, v.kms_key_arn, ARRAY(SELECT s.stage FROM stages s WHERE s.secret_id = v.secret_id AND s.version_id = v.version_id ORDER BY s.stage) FROM versions v WHERE {where}",
+            r =>
+            {
+                var read = ReadVersion(r);
+                read.Stages = [.. r.GetFieldValue<string[]>(5)];
+                return read;
+            },
+            cancellationToken,
+            parameters)).FirstOrDefault();
         return version;
     }
 
     public Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken) =>
-        QueryVersion(secretId, "v.secret_id = $1 AND v.version_id = $2", cancellationToken, P(secretId), P(versionId));
+        QueryVersion("v.secret_id = $1 AND v.version_id = $2", cancellationToken, P(secretId), P(versionId));
 
     public Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken) =>
-        QueryVersion(secretId, "v.secret_id = $1 AND v.version_id = (SELECT version_id FROM stages WHERE secret_id = $1 AND stage = $2)", cancellationToken, P(secretId), P(stage));
+        QueryVersion("v.secret_id = $1 AND v.version_id = (SELECT version_id FROM stages WHERE secret_id = $1 AND stage = $2)", cancellationToken, P(secretId), P(stage));
 
     public async Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(long secretId, CancellationToken cancellationToken)
     {

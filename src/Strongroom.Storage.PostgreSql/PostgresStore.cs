@@ -62,6 +62,21 @@ public sealed class PostgresStore : IStore
             builder.MaxPoolSize = 20;
         }
 
+        // The store's statements are few and repeated: prepared once per connection, PostgreSQL parses and plans
+        // them once (set Max Auto Prepare=0 behind a pooler in transaction mode that cannot keep them).
+        if (!Mentions("Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        // The store leaves no session state on a connection (its locks end with their transactions), so a pooled
+        // connection needs no reset when it is returned.
+        if (!Mentions("No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         if (!Mentions("Application Name", "ApplicationName"))
         {
             builder.ApplicationName = "strongroom";
