@@ -145,18 +145,34 @@ public sealed class PostgresStore : IStore
         // The type and SQLSTATE only: Npgsql's messages name host and user, which operators find in the server log's start line.
         new($"The PostgreSQL database cannot be reached or cannot answer now ({(e is PostgresException p ? "SQLSTATE " + p.SqlState : e.InnerException?.GetType().Name ?? e.GetType().Name)}).", e);
 
+    /// <summary>
+    /// Reads are retried once after a connection failure (a read has no effect, so this is safe): after the
+    /// database restarted, the pool's idle connections are dead, and the first call on each would fail.
+    /// </summary>
     private async Task<T> Read<T>(Func<PostgresAccess, Task<T>> read, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            return await read(new PostgresAccess(connection, null));
-        }
-        catch (Exception e) when (IsUnavailable(e))
-        {
-            throw Unavailable(e);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                return await read(new PostgresAccess(connection, null));
+            }
+            catch (Exception e) when (attempt == 1 && IsBrokenConnection(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
         }
     }
+
+    /// <summary>A failure of the connection itself (not of a statement), after which a fresh connection may work.</summary>
+    private static bool IsBrokenConnection(Exception e) =>
+        e is NpgsqlException { IsTransient: true } and not PostgresException
+        || e is PostgresException p && (p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal));
 
     public async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -173,15 +189,53 @@ public sealed class PostgresStore : IStore
 
     private async Task<T> WriteCoreAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", cancellationToken, P(WriteLockKey));
+        var (connection, tx) = await BeginWriteAsync(cancellationToken);
+        await using var disposeConnection = connection;
+        await using var disposeTx = tx;
         var result = await work(new PostgresAccess(connection, tx));
 
         // Not cancellable once the work is done, as in the SQLite store: a cancelled COMMIT would leave the
         // caller unsure whether it happened. Disposing the transaction without a commit rolls it back.
         await tx.CommitAsync(CancellationToken.None);
         return result;
+    }
+
+    /// <summary>
+    /// Opens a connection, begins the transaction and takes the write lock. A connection failure here is retried
+    /// once on a fresh connection: nothing of the write has been sent yet (after this point writes are never
+    /// retried, since the outcome of a failed COMMIT is unknown).
+    /// </summary>
+    private async Task<(NpgsqlConnection, NpgsqlTransaction)> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", cancellationToken, P(WriteLockKey));
+                return (connection, tx);
+            }
+            catch (Exception e) when (attempt == 1 && IsBrokenConnection(e) && !cancellationToken.IsCancellationRequested)
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                _dataSource.Clear();
+            }
+            catch
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                throw;
+            }
+        }
     }
 
     private Task Write(Func<PostgresAccess, Task> work, CancellationToken cancellationToken) =>
