@@ -400,6 +400,92 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         }
     }
 
+    [Fact]
+    public async Task RacingNodes_KeepNamesUnique_TokensIdempotent_StagesConsistent_AndAcceptEachOthersPageTokens()
+    {
+        var nodes = await StartNodesAsync();
+        var clients = nodes.Select(Admin).ToArray();
+        try
+        {
+            static string TypeOf(JsonElement body) => body.TryGetProperty("__type", out var type) ? type.GetString()! : "";
+            Task<(int Status, JsonElement Body)[]> OnAll(Func<TestSigner, int, Task<(int, JsonElement)>> call) =>
+                Task.WhenAll(clients.Select((c, i) => Task.Run(() => call(c, i))));
+
+            // Name uniqueness: three nodes create one name at the same moment; one wins, the others get AWS's error.
+            for (var round = 0; round < 10; round++)
+            {
+                var name = $"race/name-{round}";
+                var results = await OnAll((c, i) => c.CallAsync("CreateSecret", new { Name = name, SecretString = $"from-{i}", ClientRequestToken = Token() }));
+                Assert.Single(results, r => r.Status == 200);
+                Assert.All(results.Where(r => r.Status != 200), r => Assert.Equal((400, "ResourceExistsException"), (r.Status, TypeOf(r.Body))));
+            }
+
+            // ClientRequestToken idempotency: the same token and value through three nodes at once is one version;
+            // the same token with different values is one version and AWS's error for the others.
+            Assert.Equal(200, (await clients[0].CallAsync("CreateSecret", new { Name = "race/idem", SecretString = "v0", ClientRequestToken = Token() })).Status);
+            for (var round = 0; round < 10; round++)
+            {
+                var token = Token();
+                var same = await OnAll((c, _) => c.CallAsync("PutSecretValue", new { SecretId = "race/idem", SecretString = $"same-{round}", ClientRequestToken = token }));
+                Assert.All(same, r => Assert.Equal((200, token), (r.Status, r.Body.GetProperty("VersionId").GetString())));
+                var other = Token();
+                var differing = await OnAll((c, i) => c.CallAsync("PutSecretValue", new { SecretId = "race/idem", SecretString = $"differ-{round}-{i}", ClientRequestToken = other }));
+                Assert.Single(differing, r => r.Status == 200);
+                Assert.All(differing.Where(r => r.Status != 200), r => Assert.Equal((400, "ResourceExistsException"), (r.Status, TypeOf(r.Body))));
+            }
+
+            var (_, versions) = await clients[1].CallAsync("ListSecretVersionIds", new { SecretId = "race/idem", IncludeDeprecated = true, MaxResults = 100 });
+            Assert.Equal(21, versions.GetProperty("Versions").GetArrayLength());
+
+            // Staging labels: new versions written through three nodes at once, twenty times; afterwards exactly one
+            // AWSCURRENT and one AWSPREVIOUS, and every node reads the same current value.
+            Assert.Equal(200, (await clients[0].CallAsync("CreateSecret", new { Name = "race/stages", SecretString = "s0", ClientRequestToken = Token() })).Status);
+            for (var round = 0; round < 20; round++)
+            {
+                var puts = await OnAll((c, i) => c.CallAsync("PutSecretValue", new { SecretId = "race/stages", SecretString = $"s-{round}-{i}", ClientRequestToken = Token() }));
+                Assert.All(puts, r => Assert.Equal(200, r.Status));
+            }
+
+            var stages = (await clients[2].CallAsync("ListSecretVersionIds", new { SecretId = "race/stages", IncludeDeprecated = true, MaxResults = 100 })).Body
+                .GetProperty("Versions").EnumerateArray().SelectMany(v => v.TryGetProperty("VersionStages", out var st) ? st.EnumerateArray().Select(x => (Stage: x.GetString(), Id: v.GetProperty("VersionId").GetString())) : []).ToList();
+            Assert.Single(stages, s => s.Stage == "AWSCURRENT");
+            Assert.Single(stages, s => s.Stage == "AWSPREVIOUS");
+            var currentValues = await OnAll((c, _) => c.CallAsync("GetSecretValue", new { SecretId = "race/stages" }));
+            Assert.Single(currentValues.Select(r => r.Body.GetProperty("VersionId").GetString()).Distinct());
+            Assert.Equal(stages.Single(s => s.Stage == "AWSCURRENT").Id, currentValues[0].Body.GetProperty("VersionId").GetString());
+
+            // Page tokens are the caller's: a listing started on one node continues on the others.
+            for (var n = 0; n < 25; n++)
+            {
+                Assert.Equal(200, (await clients[n % 3].CallAsync("CreateSecret", new { Name = $"race/page-{n:D2}", SecretString = "p", ClientRequestToken = Token() })).Status);
+            }
+
+            var listed = new List<string>();
+            string? next = null;
+            var page = 0;
+            do
+            {
+                object request = next is null
+                    ? new { MaxResults = 10, Filters = new[] { new { Key = "name", Values = new[] { "race/page-" } } }, SortOrder = "asc" }
+                    : new { MaxResults = 10, Filters = new[] { new { Key = "name", Values = new[] { "race/page-" } } }, SortOrder = "asc", NextToken = next };
+                var (status, body) = await clients[page++ % 3].CallAsync("ListSecrets", request);
+                Assert.Equal(200, status);
+                listed.AddRange(body.GetProperty("SecretList").EnumerateArray().Select(e => e.GetProperty("Name").GetString()!));
+                next = body.TryGetProperty("NextToken", out var token) ? token.GetString() : null;
+            }
+            while (next is not null);
+            Assert.Equal(Enumerable.Range(0, 25).Select(n => $"race/page-{n:D2}").Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+            Assert.Equal(3, page);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     [GeneratedRegex("<AccessKeyId>([^<]+)</AccessKeyId>")]
     private static partial Regex AccessKeyId();
 
