@@ -282,24 +282,42 @@ public sealed class DataDirectory : IAsyncDisposable
         return new string(digits);
     }
 
-    /// <summary>Creates the admin's first access key and writes it to admin.credentials, when the admin has none.</summary>
+    /// <summary>
+    /// Creates the admin's first access key and writes it to admin.credentials, when the admin has none. Checked and
+    /// created in one write transaction, so of several nodes initialising one database at once only one makes a key.
+    /// </summary>
     public async Task EnsureAdminCredentialsAsync(CancellationToken ct)
     {
-        var existing = await Store.GetSettingAsync("admin_access_key_id", ct);
-        if (existing is not null)
+        if (await Store.GetSettingAsync("admin_access_key_id", ct) is not null)
         {
             return;
         }
 
         var accessKeyId = "AKIA" + RandomString(AccessKeyAlphabet, 16);
         var secret = RandomString(SecretAlphabet, 40);
-        await ImportAccessKeyAsync(accessKeyId, secret, ct);
-        await Store.WriteAsync(async tx =>
+        var secretBytes = Encoding.UTF8.GetBytes(secret);
+        try
         {
-            await tx.SetSettingAsync("admin_access_key_id", accessKeyId, ct);
-            return true;
-        }, ct);
-        WriteCredentialsFile(accessKeyId, secret);
+            var created = await Store.WriteAsync(async tx =>
+            {
+                if (await tx.GetSettingAsync("admin_access_key_id", ct) is not null)
+                {
+                    return false;
+                }
+
+                await UpsertAdminKeyAsync(tx, accessKeyId, secretBytes, ct);
+                await tx.SetSettingAsync("admin_access_key_id", accessKeyId, ct);
+                return true;
+            }, ct);
+            if (created)
+            {
+                WriteCredentialsFile(accessKeyId, secret);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secretBytes);
+        }
     }
 
     /// <summary>Stores an access key for the admin (the secret wrapped by the root key).</summary>
@@ -308,27 +326,9 @@ public sealed class DataDirectory : IAsyncDisposable
         var secretBytes = Encoding.UTF8.GetBytes(secretAccessKey);
         try
         {
-            var record = new AccessKeyRecord
-            {
-                AccessKeyId = accessKeyId,
-                WrappedSecret = [],
-                PrincipalArn = AdminArn(Identity.AccountId),
-                UserName = AdminUser,
-                Status = "Active",
-                CreatedDate = DateTimeOffset.UtcNow,
-            };
             await Store.WriteAsync(async tx =>
             {
-                var wrapped = new AccessKeyRecord
-                {
-                    AccessKeyId = record.AccessKeyId,
-                    WrappedSecret = await Root.WrapAsync(tx, secretBytes, "access-key:" + accessKeyId, ct),
-                    PrincipalArn = record.PrincipalArn,
-                    UserName = record.UserName,
-                    Status = record.Status,
-                    CreatedDate = record.CreatedDate,
-                };
-                await tx.UpsertAccessKeyAsync(wrapped, ct);
+                await UpsertAdminKeyAsync(tx, accessKeyId, secretBytes, ct);
                 return true;
             }, ct);
         }
@@ -337,6 +337,19 @@ public sealed class DataDirectory : IAsyncDisposable
             CryptographicOperations.ZeroMemory(secretBytes);
         }
     }
+
+    private async Task UpsertAdminKeyAsync(Core.Storage.IStoreTransaction tx, string accessKeyId, byte[] secretBytes, CancellationToken ct) =>
+        await tx.UpsertAccessKeyAsync(
+            new AccessKeyRecord
+            {
+                AccessKeyId = accessKeyId,
+                WrappedSecret = await Root.WrapAsync(tx, secretBytes, "access-key:" + accessKeyId, ct),
+                PrincipalArn = AdminArn(Identity.AccountId),
+                UserName = AdminUser,
+                Status = "Active",
+                CreatedDate = DateTimeOffset.UtcNow,
+            },
+            ct);
 
     private void WriteCredentialsFile(string accessKeyId, string secret)
     {

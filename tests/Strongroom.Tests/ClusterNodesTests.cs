@@ -486,6 +486,33 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         }
     }
 
+    [Fact]
+    public async Task TwoNodesInitialisingOneEmptyDatabaseAtOnce_AgreeAndMakeOneAdminKey()
+    {
+        // The same root key from the environment (the env provider), so neither node needs the other's root.key.
+        var environment = new Dictionary<string, string>
+        {
+            ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs,
+            ["STRONGROOM_ROOT_KEY_PROVIDER"] = "env", ["STRONGROOM_ROOT_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        var dirs = new[] { Path.Combine(_dir, "x"), Path.Combine(_dir, "y") };
+        var started = await Task.WhenAll(dirs.Select((dir, i) => Task.Run(() => ServerProcess.StartAsync(dir, environment: environment, extra: ["--node-id", $"n{i}"]))));
+        _nodes.AddRange(started);
+
+        var credentials = dirs.Select(d => Path.Combine(d, "admin.credentials")).Where(File.Exists).ToList();
+        Assert.Single(credentials);
+        foreach (var node in started)
+        {
+            using var admin = TestSigner.FromCredentialsFile(node.Endpoint, credentials[0]);
+            Assert.Equal(200, (await admin.CallAsync("CreateSecret", new { Name = $"init/{node.Port}", SecretString = "v", ClientRequestToken = Token() })).Status);
+        }
+
+        await using var conn = new NpgsqlConnection(_cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM access_keys WHERE user_name = 'admin'", conn);
+        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+    }
+
     [GeneratedRegex("<AccessKeyId>([^<]+)</AccessKeyId>")]
     private static partial Regex AccessKeyId();
 
