@@ -247,6 +247,8 @@ public static class Program
         var import = new Command("import-access-key", "Import an existing access key pair for the admin.") { dataDir, keyId, secret };
         var importRoot = new RootKeyFlags();
         importRoot.AddTo(import);
+        var importStorage = new StorageFlags();
+        importStorage.AddTo(import);
         import.SetAction(async (result, ct) =>
         {
             var id = result.GetValue(keyId)!;
@@ -265,7 +267,8 @@ public static class Program
 
             try
             {
-                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: true, ct, importRoot.Read(result));
+                var postgres = importStorage.Read(result);
+                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: postgres is null, ct, importRoot.Read(result), postgres: postgres);
                 await data.ImportAccessKeyAsync(id, key, ct);
                 await Console.Out.WriteLineAsync($"Imported access key {id} for {DataDirectory.AdminArn(data.Identity.AccountId)}.");
                 return 0;
@@ -376,12 +379,14 @@ public static class Program
         var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
+        var storage = new StorageFlags();
+        storage.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             try
             {
                 var keep = !result.GetValue(rollback);
-                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: false, ct, rootKey.Read(result), keepPendingRotation: keep);
+                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: false, ct, rootKey.Read(result), keepPendingRotation: keep, postgres: storage.Read(result));
                 if (data.Recovery is not null)
                 {
                     await Console.Out.WriteLineAsync("Root key: " + data.Recovery + ".");

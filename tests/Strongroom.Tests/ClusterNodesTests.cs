@@ -61,7 +61,7 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
             {
                 Directory.CreateDirectory(dir);
                 File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.Copy(Path.Combine(_dir, "a", "root.key"), Path.Combine(dir, "root.key"));
+                File.Copy(Path.Combine(_dir, "a", "root.key"), Path.Combine(dir, "root.key"), overwrite: true);
             }
 
             var node = await ServerProcess.StartAsync(dir, environment: environment, extra: ["--node-id", name, .. extra]);
@@ -511,6 +511,53 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT count(*) FROM access_keys WHERE user_name = 'admin'", conn);
         Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task RootKeyRotatedOnPostgres_NodesGivenTheNewKeyServeEverything_ANodeWithTheOldKeyIsRefused()
+    {
+        var nodes = await StartNodesAsync();
+        string? blob;
+        using (var a = Admin(nodes[0]))
+        {
+            Assert.Equal(200, (await a.CallAsync("CreateSecret", new { Name = "rooted", SecretString = "under-the-old-key", ClientRequestToken = Token() })).Status);
+            var keyId = (await a.KmsAsync("CreateKey", new { Description = "rooted" })).Body.GetProperty("KeyMetadata").GetProperty("KeyId").GetString();
+            blob = (await a.KmsAsync("Encrypt", new { KeyId = keyId, Plaintext = Convert.ToBase64String("kms-before"u8) })).Body.GetProperty("CiphertextBlob").GetString();
+        }
+
+        foreach (var node in nodes)
+        {
+            Assert.Equal(0, await node.TerminateAsync());
+        }
+
+        var oldKey = await File.ReadAllBytesAsync(Path.Combine(_dir, "b", "root.key"));
+        var storage = new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs };
+        var (code, output) = await ServerProcess.RunWithEnvironmentAsync(storage, "admin", "rotate-root-key", "--data-dir", Path.Combine(_dir, "a"));
+        Assert.True(code == 0, output);
+        Assert.Contains("Completed the root-key rotation", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(new Npgsql.NpgsqlConnectionStringBuilder(_cs).Password!, output, StringComparison.Ordinal);
+
+        // A node still holding the old key is refused, saying why.
+        var (refused, why) = await ServerProcess.RunWithEnvironmentAsync(storage, "server", "--data-dir", Path.Combine(_dir, "b"), "--listen", $"127.0.0.1:{ServerProcess.FreePort()}");
+        Assert.NotEqual(0, refused);
+        Assert.Contains("is not the key this database is under", why, StringComparison.Ordinal);
+        Assert.Equal(oldKey, await File.ReadAllBytesAsync(Path.Combine(_dir, "b", "root.key")));
+
+        // Given the new key (copied from a), every node serves the secret and the old KMS ciphertext.
+        foreach (var node in nodes)
+        {
+            _nodes.Remove(node);
+            await node.DisposeAsync();
+        }
+
+        nodes = await StartNodesAsync();
+        foreach (var node in nodes)
+        {
+            using var client = Admin(node);
+            Assert.Equal("under-the-old-key", (await client.CallAsync("GetSecretValue", new { SecretId = "rooted" })).Body.GetProperty("SecretString").GetString());
+            var (status, decrypted) = await client.KmsAsync("Decrypt", new { CiphertextBlob = blob });
+            Assert.Equal((200, "kms-before"), (status, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(decrypted.GetProperty("Plaintext").GetString()!))));
+        }
     }
 
     [GeneratedRegex("<AccessKeyId>([^<]+)</AccessKeyId>")]
