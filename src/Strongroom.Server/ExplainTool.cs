@@ -13,17 +13,18 @@ namespace Strongroom.Server;
 /// </summary>
 public static class ExplainTool
 {
-    public static async Task<int> ExplainAsync(string dataDir, string userName, string action, string resource, IReadOnlyList<string> context, TextWriter output, CancellationToken ct)
+    /// <param name="postgres">With PostgreSQL storage, the connection string (the data directory is then not read).</param>
+    public static async Task<int> ExplainAsync(string dataDir, string userName, string action, string resource, IReadOnlyList<string> context, TextWriter output, CancellationToken ct, string? postgres = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(context);
         var database = Path.Combine(Path.GetFullPath(dataDir), "strongroom.db");
-        if (!File.Exists(database))
+        if (postgres is null && !File.Exists(database))
         {
             throw new DirectoryNotFoundException($"'{dataDir}' is not an initialised Strongroom data directory (no strongroom.db).");
         }
 
-        await using var store = new SqliteStore(database);
+        await using Core.Storage.IStore store = postgres is null ? new SqliteStore(database) : new Storage.PostgreSql.PostgresStore(postgres);
         await store.InitializeAsync(ct);
         var explanation = await ExplainAsync(store, userName, action, resource, context.Select(pair =>
         {

@@ -316,7 +316,9 @@ public static class Program
         var resource = new Option<string>("--resource") { Description = "Resource ARN.", Required = true };
         var context = new Option<string[]>("--context") { Description = "Condition keys as key=value[,value] (repeatable).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("explain", "Say which policy statement allows or denies an action for a user (exit 0 when allowed).") { dataDir, user, action, resource, context };
-        command.SetAction((result, ct) => Guarded(() => ExplainTool.ExplainAsync(result.GetValue(dataDir)!, result.GetValue(user)!, result.GetValue(action)!, result.GetValue(resource)!, result.GetValue(context) ?? [], Console.Out, ct)));
+        var storage = new StorageFlags();
+        storage.AddTo(command);
+        command.SetAction((result, ct) => Guarded(() => ExplainTool.ExplainAsync(result.GetValue(dataDir)!, result.GetValue(user)!, result.GetValue(action)!, result.GetValue(resource)!, result.GetValue(context) ?? [], Console.Out, ct, storage.Read(result))));
         return command;
     }
 

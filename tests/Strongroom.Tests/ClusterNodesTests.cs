@@ -135,6 +135,11 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         var (_, keyXml) = await a.QueryAsync("iam", Iam("CreateAccessKey", ("UserName", "reader")));
         using var reader = new TestSigner(nodes[1].Endpoint, AccessKeyId().Match(keyXml).Groups[1].Value, SecretAccessKey().Match(keyXml).Groups[1].Value);
         Assert.Equal(200, (await reader.CallAsync("GetSecretValue", new { SecretId = "app/db" })).Status);
+        var (explained, explanation) = await ServerProcess.RunWithEnvironmentAsync(
+            new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs },
+            "admin", "explain", "--data-dir", Path.Combine(_dir, "c"), "--user", "reader", "--action", "secretsmanager:GetSecretValue", "--resource", "*");
+        Assert.True(explained == 0, explanation);
+        Assert.Contains("ALLOW", explanation, StringComparison.Ordinal);
         Assert.Equal(200, (await a.QueryAsync("iam", Iam("DeleteUserPolicy", ("UserName", "reader"), ("PolicyName", "read")))).Status);
         (int Status, JsonElement Body) last = default;
         var iamLag = await WithinAsync(TimeSpan.FromSeconds(5), async () => (last = await reader.CallAsync("GetSecretValue", new { SecretId = "app/db" })).Status == 400, () => last.Body.ToString());
