@@ -6,7 +6,8 @@ namespace Strongroom.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged write
-/// survives a crash. Writers are serialised by a semaphore and BEGIN IMMEDIATE; readers use pooled
+/// survives a crash. Writers are serialised by a semaphore and BEGIN IMMEDIATE, and concurrent writes share one
+/// transaction and one commit (group commit, see <see cref="WriteAsync{T}"/>); readers use pooled
 /// connections and never block writers. Thread-safe.
 /// </summary>
 public sealed class SqliteStore : IStore
@@ -82,22 +83,149 @@ public sealed class SqliteStore : IStore
         return read(new SqliteAccess(connection, null));
     }
 
+    /// <summary>
+    /// Group commit: writes that arrive while one is committing are queued, and the next writer to hold the lock
+    /// runs every queued work (up to <see cref="MaxGroup"/>) in one transaction, each inside its own SAVEPOINT,
+    /// then commits once — one fsync for the group. A work that throws is rolled back to its savepoint and gets its
+    /// exception alone; the others commit. Every caller returns only after the commit that holds its work (a failed
+    /// COMMIT fails every work of the group). Works run one after another in arrival order, each seeing the
+    /// effects of those before it, exactly as separate transactions would.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         var writer = _writer ?? throw new InvalidOperationException("The store is not initialised.");
-        await _writeLock.WaitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingWrite<T>(work, cancellationToken);
+        lock (_queue)
+        {
+            _queue.Enqueue(pending);
+        }
+
+        await _writeLock.WaitAsync(CancellationToken.None);
         try
         {
-            using var tx = writer.BeginTransaction(deferred: false);
-            var result = await work(new SqliteAccess(writer, tx));
-            tx.Commit();
-            return result;
+            // Holding the lock, this work is either done (an earlier holder's group took it) or still queued.
+            while (!pending.Task.IsCompleted)
+            {
+                await RunGroupAsync(writer);
+            }
         }
         finally
         {
             _writeLock.Release();
         }
+
+        return await pending.Task;
+    }
+
+    private const int MaxGroup = 64;
+
+    private readonly Queue<PendingWrite> _queue = new();
+
+    private async Task RunGroupAsync(SqliteConnection writer)
+    {
+        var group = new List<PendingWrite>();
+        lock (_queue)
+        {
+            while (group.Count < MaxGroup && _queue.TryDequeue(out var next))
+            {
+                group.Add(next);
+            }
+        }
+
+        var done = new List<PendingWrite>(group.Count);
+        using var tx = writer.BeginTransaction(deferred: false);
+        var access = new SqliteAccess(writer, tx);
+        for (var i = 0; i < group.Count; i++)
+        {
+            var item = group[i];
+            if (item.CancellationToken.IsCancellationRequested)
+            {
+                item.Cancel();
+                continue;
+            }
+
+            tx.Save("w");
+            try
+            {
+                await item.RunAsync(access);
+                tx.Release("w");
+                done.Add(item);
+            }
+            catch (Exception e)
+            {
+                try
+                {
+                    tx.Rollback("w");
+                    tx.Release("w");
+                }
+                catch (SqliteException fatal)
+                {
+                    // SQLite ended the whole transaction (an I/O error, say): nothing of the group is kept.
+                    item.Fail(e);
+                    foreach (var rest in done.Concat(group.Skip(i + 1)))
+                    {
+                        rest.Fail(fatal);
+                    }
+
+                    return;
+                }
+
+                item.Fail(e);
+            }
+        }
+
+        try
+        {
+            tx.Commit();
+        }
+        catch (Exception e)
+        {
+            foreach (var item in done)
+            {
+                item.Fail(e);
+            }
+
+            return;
+        }
+
+        foreach (var item in done)
+        {
+            item.Complete();
+        }
+    }
+
+    /// <summary>One queued write: its work, and the caller's task, completed after the commit.</summary>
+    private abstract class PendingWrite
+    {
+        public abstract CancellationToken CancellationToken { get; }
+
+        public abstract Task RunAsync(SqliteAccess access);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception e);
+
+        public abstract void Cancel();
+    }
+
+    private sealed class PendingWrite<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken) : PendingWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _done.Task;
+
+        public override CancellationToken CancellationToken => cancellationToken;
+
+        public override async Task RunAsync(SqliteAccess access) => _result = await work(access);
+
+        public override void Complete() => _done.TrySetResult(_result);
+
+        public override void Fail(Exception e) => _done.TrySetException(e);
+
+        public override void Cancel() => _done.TrySetCanceled(cancellationToken);
     }
 
     public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Read(a => a.GetSetting(key)));

@@ -917,6 +917,64 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.True(verification.Ok, verification.Message);
     }
 
+    // ------------------------------------------------------------ concurrent writes
+
+    [Fact]
+    public async Task WriteAsync_ManyConcurrent_SomeThrowing_ThrowersLeaveNothingAndTheRestCommitWithTheirResults()
+    {
+        var writes = Enumerable.Range(0, 120).Select(i => Task.Run(() => Write(async tx =>
+        {
+            await tx.SetSettingAsync($"group/{i}", "written", Ct);
+            if (i % 3 == 0)
+            {
+                throw new InvalidOperationException($"work {i} failed");
+            }
+
+            return i;
+        }))).ToList();
+
+        for (var i = 0; i < writes.Count; i++)
+        {
+            if (i % 3 == 0)
+            {
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => writes[i]);
+                Assert.Equal($"work {i} failed", error.Message);
+                Assert.Null(await Store.GetSettingAsync($"group/{i}", Ct));
+            }
+            else
+            {
+                Assert.Equal(i, await writes[i]);
+                Assert.Equal("written", await Store.GetSettingAsync($"group/{i}", Ct));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WriteAsync_ManyConcurrentReadModifyWrites_EachSeesTheOnesBefore()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 150).Select(_ => Task.Run(() => Write(async tx =>
+        {
+            var current = int.Parse(await tx.GetSettingAsync("counter", Ct) ?? "0", CultureInfo.InvariantCulture);
+            await Task.Yield();
+            await tx.SetSettingAsync("counter", (current + 1).ToString(CultureInfo.InvariantCulture), Ct);
+            return true;
+        }))));
+        Assert.Equal("150", await Store.GetSettingAsync("counter", Ct));
+    }
+
+    [Fact]
+    public async Task WriteAsync_CancelledBeforeItRuns_IsNotRunAndSaysSo()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.WriteAsync(async tx =>
+        {
+            await tx.SetSettingAsync("cancelled", "ran", Ct);
+            return true;
+        }, cancelled.Token));
+        Assert.Null(await Store.GetSettingAsync("cancelled", Ct));
+    }
+
     // ------------------------------------------------------------ rotation runs
 
     private static RotationRun Run(string arn, int startedMinutes, string outcome = RotationOutcome.Running) => new()
