@@ -124,23 +124,30 @@ public sealed class ServerProcessTests : IDisposable
     [Fact]
     public async Task KillDashNine_DuringWrites_LosesNoAcknowledgedWrite()
     {
-        var acknowledged = new ConcurrentBag<string>();
+        // 32 concurrent writers over 8 secrets: writes share group commits, and each must survive on its own.
+        const int Secrets = 8;
+        var acknowledged = new ConcurrentBag<(string Secret, string Token)>();
         await using (var server = await ServerProcess.StartAsync(DataDir))
         {
             using var client = TestSigner.FromCredentialsFile(server.Endpoint, Path.Combine(DataDir, "admin.credentials"));
-            Assert.Equal(200, (await client.CallAsync("CreateSecret", new { Name = "durable", SecretString = "v0", ClientRequestToken = Guid.NewGuid().ToString() })).Status);
+            for (var n = 0; n < Secrets; n++)
+            {
+                Assert.Equal(200, (await client.CallAsync("CreateSecret", new { Name = $"durable-{n}", SecretString = "v0", ClientRequestToken = Guid.NewGuid().ToString() })).Status);
+            }
+
             using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            var writers = Enumerable.Range(0, 32).Select(w => Task.Run(async () =>
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
                     var token = Guid.NewGuid().ToString();
+                    var secret = $"durable-{w % Secrets}";
                     try
                     {
-                        var (status, _) = await client.CallAsync("PutSecretValue", new { SecretId = "durable", SecretString = $"w{w}-{i}", ClientRequestToken = token }, stop.Token);
+                        var (status, _) = await client.CallAsync("PutSecretValue", new { SecretId = secret, SecretString = $"w{w}-{i}", ClientRequestToken = token }, stop.Token);
                         if (status == 200)
                         {
-                            acknowledged.Add(token);
+                            acknowledged.Add((secret, token));
                         }
                     }
                     catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
@@ -149,7 +156,7 @@ public sealed class ServerProcessTests : IDisposable
                     }
                 }
             })).ToArray();
-            while (acknowledged.Count < 60)
+            while (acknowledged.Count < 200)
             {
                 await Task.Delay(20);
             }
@@ -161,27 +168,30 @@ public sealed class ServerProcessTests : IDisposable
 
         await using var restarted = await ServerProcess.StartAsync(DataDir);
         using var reader = TestSigner.FromCredentialsFile(restarted.Endpoint, Path.Combine(DataDir, "admin.credentials"));
-        foreach (var token in acknowledged)
+        foreach (var (secret, token) in acknowledged)
         {
-            var (status, body) = await reader.CallAsync("GetSecretValue", new { SecretId = "durable", VersionId = token });
-            Assert.True(status == 200, $"acknowledged version {token} is missing: {body}");
+            var (status, body) = await reader.CallAsync("GetSecretValue", new { SecretId = secret, VersionId = token });
+            Assert.True(status == 200, $"acknowledged version {token} of {secret} is missing: {body}");
         }
 
         // Every acknowledged call has its audit record (the record names the ClientRequestToken).
         await restarted.TerminateAsync();
         var (exported, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
         Assert.Equal(0, exported);
-        foreach (var token in acknowledged)
+        foreach (var (_, token) in acknowledged)
         {
             Assert.Contains(token, trail, StringComparison.Ordinal);
         }
 
         await using var again = await ServerProcess.StartAsync(DataDir);
         using var reader2 = TestSigner.FromCredentialsFile(again.Endpoint, Path.Combine(DataDir, "admin.credentials"));
-        var (_, described) = await reader2.CallAsync("DescribeSecret", new { SecretId = "durable" });
-        var labels = described.GetProperty("VersionIdsToStages").EnumerateObject().SelectMany(p => p.Value.EnumerateArray().Select(v => v.GetString())).ToList();
-        Assert.Single(labels, l => l == "AWSCURRENT");
-        Assert.Single(labels, l => l == "AWSPREVIOUS");
+        for (var n = 0; n < Secrets; n++)
+        {
+            var (_, described) = await reader2.CallAsync("DescribeSecret", new { SecretId = $"durable-{n}" });
+            var labels = described.GetProperty("VersionIdsToStages").EnumerateObject().SelectMany(p => p.Value.EnumerateArray().Select(v => v.GetString())).ToList();
+            Assert.Single(labels, l => l == "AWSCURRENT");
+            Assert.Single(labels, l => l == "AWSPREVIOUS");
+        }
     }
 
     [Fact]
