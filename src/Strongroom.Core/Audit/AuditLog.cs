@@ -17,7 +17,7 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Task _writer;
     private long _seq;
 
-    private sealed record Pending(AuditEvent Event, TaskCompletionSource Done);
+    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done);
 
     private readonly Action<IReadOnlyList<AuditRow>>? _afterCommit;
 
@@ -53,8 +53,23 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Completes once the event's record is durable; throws <see cref="AuditUnavailableException"/> if it cannot be.</summary>
     public Task AppendAsync(AuditEvent auditEvent)
     {
+        ArgumentNullException.ThrowIfNull(auditEvent);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(auditEvent, done)))
+
+        // The record is rendered here, on the caller's thread, in parallel with other calls; the one writer
+        // only numbers, chains and stores (it is the serial part of every call's latency).
+        AuditEntry entry;
+        try
+        {
+            entry = AuditEntry.From(auditEvent);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            done.SetException(new AuditUnavailableException("The audit record cannot be written.", e));
+            return done.Task;
+        }
+
+        if (!_queue.Writer.TryWrite(new Pending(entry, done)))
         {
             done.SetException(new AuditUnavailableException("The audit trail is shut down."));
         }
@@ -78,7 +93,7 @@ public sealed class AuditLog : IAsyncDisposable
                 var entries = new List<AuditEntry>(batch.Count);
                 foreach (var pending in batch)
                 {
-                    entries.Add(AuditEntry.From(pending.Event));
+                    entries.Add(pending.Entry);
                 }
 
                 // The store numbers and chains the batch inside its write transaction (one chain across nodes).
