@@ -132,7 +132,9 @@ internal static class ScaleSuite
                 // The server was just restarted: give the first case 3 s more warm-up, for the JIT's tiering.
                 var hot = await ReadAsync(options, report, server, signer, $"hot, {hotSet.Length:N0} of {size:N0}", () => hotSet[Random.Shared.Next(hotSet.Length)], options.Warmup + TimeSpan.FromSeconds(3), ct);
                 var cold = await ReadAsync(options, report, server, signer, $"cold, uniform over {size:N0}", () => Random.Shared.NextInt64(count), options.Warmup, ct);
-                report.Scale.Add(new ScaleRow(size, (size + VersionedEvery - 1) / VersionedEvery, added, loadSeconds, bytes, rssAfterLoad, startup, rssAfterStart, options.ScaleConnections, hot, cold, server.RssBytes()));
+                var (listP50, listMax) = await ListFirstPagesAsync(server, signer, size, ct);
+                Console.Error.WriteLine($"scale: ListSecrets name-filtered first page p50 {listP50:0.##} ms, slowest {listMax:0.##} ms");
+                report.Scale.Add(new ScaleRow(size, (size + VersionedEvery - 1) / VersionedEvery, added, loadSeconds, bytes, rssAfterLoad, startup, rssAfterStart, options.ScaleConnections, hot, cold, server.RssBytes(), listP50, listMax));
                 report.Save();
             }
         }
@@ -140,5 +142,27 @@ internal static class ScaleSuite
         {
             await server.DisposeAsync();
         }
+    }
+
+    /// <summary>30 name-filtered first pages (a prefix matching 100 secrets, at a random place in the range), one after another.</summary>
+    private static async Task<(double P50, double Max)> ListFirstPagesAsync(ServerProcess server, SigV4Signer signer, long size, CancellationToken ct)
+    {
+        using var client = new AwsClient(server.EndPoint, signer);
+        var times = new List<double>();
+        for (var n = 0; n < 30; n++)
+        {
+            // "scale/00123" matches scale/0012300..scale/0012399: 100 secrets (fewer only at the very end of the range).
+            var prefix = Name(Random.Shared.NextInt64(Math.Max(1, size / 100)) * 100)[..^2];
+            var clock = Stopwatch.StartNew();
+            var page = await client.CallAsync("secretsmanager.ListSecrets", new { MaxResults = 100, Filters = new[] { new { Key = "name", Values = new[] { prefix } } } }, ct);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            if (page.GetProperty("SecretList").GetArrayLength() == 0)
+            {
+                throw new InvalidOperationException($"ListSecrets with name filter {prefix} returned no secret");
+            }
+        }
+
+        times.Sort();
+        return (times[times.Count / 2], times[^1]);
     }
 }
