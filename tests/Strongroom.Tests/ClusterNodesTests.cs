@@ -52,7 +52,7 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
     /// <summary>Starts nodes a, b, c: a initialises the database; b and c get a copy of a's root key and nothing else.</summary>
     private async Task<ServerProcess[]> StartNodesAsync(params string[] extra)
     {
-        var environment = new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs };
+        var environment = ServerProcess.PostgresEnvironment(_cs);
         var nodes = new List<ServerProcess>();
         foreach (var name in new[] { "a", "b", "c" })
         {
@@ -136,7 +136,7 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         using var reader = new TestSigner(nodes[1].Endpoint, AccessKeyId().Match(keyXml).Groups[1].Value, SecretAccessKey().Match(keyXml).Groups[1].Value);
         Assert.Equal(200, (await reader.CallAsync("GetSecretValue", new { SecretId = "app/db" })).Status);
         var (explained, explanation) = await ServerProcess.RunWithEnvironmentAsync(
-            new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs },
+            ServerProcess.PostgresEnvironment(_cs),
             "admin", "explain", "--data-dir", Path.Combine(_dir, "c"), "--user", "reader", "--action", "secretsmanager:GetSecretValue", "--resource", "*");
         Assert.True(explained == 0, explanation);
         Assert.Contains("ALLOW", explanation, StringComparison.Ordinal);
@@ -226,7 +226,7 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
 
         // The trail the killed node was appending to is still one verifiable chain.
         var (code, output) = await ServerProcess.RunWithEnvironmentAsync(
-            new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs }, "audit", "verify", "--data-dir", Path.Combine(_dir, "b"));
+            ServerProcess.PostgresEnvironment(_cs), "audit", "verify", "--data-dir", Path.Combine(_dir, "b"));
         Assert.True(code == 0, output);
     }
 
@@ -536,7 +536,7 @@ public sealed partial class ClusterNodesTests : IClassFixture<PostgresServer>, I
         }
 
         var oldKey = await File.ReadAllBytesAsync(Path.Combine(_dir, "b", "root.key"));
-        var storage = new Dictionary<string, string> { ["STRONGROOM_STORAGE"] = "postgres", ["STRONGROOM_POSTGRES"] = _cs };
+        var storage = ServerProcess.PostgresEnvironment(_cs);
         var (code, output) = await ServerProcess.RunWithEnvironmentAsync(storage, "admin", "rotate-root-key", "--data-dir", Path.Combine(_dir, "a"));
         Assert.True(code == 0, output);
         Assert.Contains("Completed the root-key rotation", output, StringComparison.Ordinal);

@@ -23,11 +23,7 @@ public sealed class MigrateStoreTests : IClassFixture<PostgresServer>, IDisposab
 
     private static Dictionary<string, string> Postgres(string connectionString) => new() { ["STRONGROOM_POSTGRES"] = connectionString };
 
-    private static Dictionary<string, string> Storage(string connectionString) => new()
-    {
-        ["STRONGROOM_STORAGE"] = "postgres",
-        ["STRONGROOM_POSTGRES"] = connectionString,
-    };
+    private static Dictionary<string, string> Storage(string connectionString) => ServerProcess.PostgresEnvironment(connectionString);
 
     private static string PasswordOf(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Password!;
 

@@ -18,11 +18,7 @@ public sealed class PostgresNodesTests : IClassFixture<PostgresServer>, IDisposa
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static Dictionary<string, string> Storage(string connectionString) => new()
-    {
-        ["STRONGROOM_STORAGE"] = "postgres",
-        ["STRONGROOM_POSTGRES"] = connectionString,
-    };
+    private static Dictionary<string, string> Storage(string connectionString) => ServerProcess.PostgresEnvironment(connectionString);
 
     private static string PasswordOf(string connectionString) => new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password!;
 

@@ -61,6 +61,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>The environment that points a `strongroom` process at a PostgreSQL store (the string never on the command line).</summary>
+    public static Dictionary<string, string> PostgresEnvironment(string connectionString) => new()
+    {
+        ["STRONGROOM_STORAGE"] = "postgres",
+        ["STRONGROOM_POSTGRES"] = connectionString,
+    };
+
     public static ProcessStartInfo Command(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
