@@ -54,9 +54,9 @@ public sealed partial class ClusterService : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Node {NodeId} holds the background lease: it runs rotation scheduling, purges, KMS maintenance and digests")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Node {NodeId} holds the background lease: it runs rotation scheduling, purges, KMS maintenance and digests")]
     private static partial void LogLeaseTaken(ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Giving up the background lease at shutdown failed ({ExceptionType}); another node takes it when it runs out")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Giving up the background lease at shutdown failed ({ExceptionType}); another node takes it when it runs out")]
     private static partial void LogReleaseFailed(ILogger logger, string exceptionType);
 }
