@@ -152,8 +152,7 @@ public sealed class RotationScheduler : IRotationStarter
     private async Task InterruptAsync(RotationRun run, CancellationToken ct)
     {
         // Read again just before: a run that ended meanwhile keeps its outcome.
-        var latest = await _store.ListRotationRunsAsync(run.SecretArn, run.RunId + 1, 1, ct);
-        if (latest.Count == 0 || latest[0].RunId != run.RunId || latest[0].Outcome != RotationOutcome.Running)
+        if (!await RotationRunner.IsStillRunningAsync(_store, run, ct))
         {
             return;
         }
