@@ -14,17 +14,25 @@ internal sealed class SqliteAccess : IStoreTransaction
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction? _transaction;
 
-    public SqliteAccess(SqliteConnection connection, SqliteTransaction? transaction)
+    private readonly StatementCache? _statements;
+
+    /// <param name="statements">The connection's prepared statements, or null to prepare each command afresh.</param>
+    public SqliteAccess(SqliteConnection connection, SqliteTransaction? transaction, StatementCache? statements = null)
     {
+        _statements = statements;
         _connection = connection;
         _transaction = transaction;
     }
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
-        var cmd = _connection.CreateCommand();
+        var cmd = _statements?.Rent(_connection, sql) ?? _connection.CreateCommand();
         cmd.Transaction = _transaction;
-        cmd.CommandText = sql;
+        if (!string.Equals(cmd.CommandText, sql, StringComparison.Ordinal))
+        {
+            cmd.CommandText = sql;
+        }
+
         foreach (var (name, value) in parameters)
         {
             cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);

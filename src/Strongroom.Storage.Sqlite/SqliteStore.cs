@@ -74,13 +74,56 @@ public sealed class SqliteStore : IStore
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Runs a read on a reader connection of this store's own pool, which keeps each connection open with its
+    /// prepared statements (<see cref="StatementCache"/>), so a point read neither opens a connection nor parses SQL.
+    /// Readers need none of the writer's pragmas (durability and foreign keys concern writes; the connection
+    /// string's timeout already retries on SQLITE_BUSY). <paramref name="read"/> must be done with the
+    /// connection when it returns.
+    /// </summary>
     private T Read<T>(Func<SqliteAccess, T> read)
     {
-        // Readers need none of the writer's pragmas (durability and foreign keys concern writes; the
-        // connection string's timeout already retries on SQLITE_BUSY), so a pooled connection is used as is.
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return read(new SqliteAccess(connection, null));
+        if (!_readers.TryTake(out var reader))
+        {
+            var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            reader = new ReaderConnection(connection);
+        }
+
+        try
+        {
+            return read(new SqliteAccess(reader.Connection, null, reader.Statements));
+        }
+        finally
+        {
+            if (_disposed || _readers.Count >= MaxPooledReaders)
+            {
+                reader.Dispose();
+            }
+            else
+            {
+                _readers.Add(reader);
+            }
+        }
+    }
+
+    private const int MaxPooledReaders = 64;
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<ReaderConnection> _readers = new();
+    private readonly StatementCache _writerStatements = new();
+    private volatile bool _disposed;
+
+    private sealed class ReaderConnection(SqliteConnection connection) : IDisposable
+    {
+        public SqliteConnection Connection { get; } = connection;
+
+        public StatementCache Statements { get; } = new();
+
+        public void Dispose()
+        {
+            Statements.Dispose();
+            Connection.Dispose();
+        }
     }
 
     /// <summary>
@@ -136,7 +179,7 @@ public sealed class SqliteStore : IStore
 
         var done = new List<PendingWrite>(group.Count);
         using var tx = writer.BeginTransaction(deferred: false);
-        var access = new SqliteAccess(writer, tx);
+        var access = new SqliteAccess(writer, tx, _writerStatements);
         for (var i = 0; i < group.Count; i++)
         {
             var item = group[i];
@@ -367,8 +410,15 @@ public sealed class SqliteStore : IStore
         await _writeLock.WaitAsync();
         try
         {
+            _disposed = true;
+            while (_readers.TryTake(out var reader))
+            {
+                reader.Dispose();
+            }
+
             if (_writer is not null)
             {
+                _writerStatements.Dispose();
                 Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
                 await _writer.DisposeAsync();
                 _writer = null;

@@ -123,6 +123,24 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_OnManyConnectionsAtOnce_SeeEveryWriteThatReturned()
+    {
+        // Enough concurrent readers that the store keeps several connections (and their prepared statements); a
+        // reader that kept an old snapshot (a statement left unreset) would answer an earlier value.
+        var secret = await InsertSecret(NewSecret("many-readers"));
+        for (var round = 1; round <= 5; round++)
+        {
+            var description = "round " + round.ToString(CultureInfo.InvariantCulture);
+            secret.Description = description;
+            await Write(tx => tx.UpdateSecretAsync(secret, Ct));
+            var reads = await Task.WhenAll(Enumerable.Range(0, 48).Select(i => Task.Run(async () =>
+                (i % 2 == 0 ? await Store.FindSecretByNameAsync(Region, "many-readers", Ct) : await Store.FindSecretByArnAsync(secret.Arn, Ct))?.Description)));
+            Assert.All(reads, d => Assert.Equal(description, d));
+            Assert.Equal(description, await Write(async tx => (await tx.FindSecretByNameAsync(Region, "many-readers", Ct))?.Description));
+        }
+    }
+
+    [Fact]
     public async Task WriteAsync_WorkReturns_CommitsAndReturnsResult()
     {
         var id = await Write(async tx =>
