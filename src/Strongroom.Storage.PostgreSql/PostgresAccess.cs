@@ -618,8 +618,12 @@ internal sealed class PostgresAccess : IStoreTransaction
     // ------------------------------------------------------------ audit
 
     private Task<List<AuditRow>> QueryAuditRows(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) =>
+        QueryAuditRowsFrom($"SELECT {AuditColumns} FROM audit_events {where}", cancellationToken, parameters);
+
+    /// <param name="sql">A query whose columns are <see cref="AuditColumns"/>, in order.</param>
+    private Task<List<AuditRow>> QueryAuditRowsFrom(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) =>
         Query(
-            $"SELECT {AuditColumns} FROM audit_events {where}",
+            sql,
             r => new AuditRow(
                 r.GetInt64(0), r.GetString(1), FromMs(r.GetInt64(2)), r.GetString(3), r.GetString(4), Sql.String(r, 5), Sql.String(r, 6), r.GetBoolean(7),
                 Sql.String(r, 8), Sql.String(r, 9), r.GetString(10), r.GetFieldValue<byte[]>(11)),
@@ -667,8 +671,91 @@ internal sealed class PostgresAccess : IStoreTransaction
             await Count("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests"));
     }
 
-    public Task DeleteAuditRangeAsync(long fromSeq, long toSeq, CancellationToken cancellationToken) =>
-        Execute("DELETE FROM audit_events WHERE seq >= $1 AND seq <= $2", cancellationToken, P(fromSeq), P(toSeq));
+    public async Task DeleteAuditRangeAsync(long fromSeq, long toSeq, CancellationToken cancellationToken)
+    {
+        await Execute(
+            "DELETE FROM audit_resources WHERE bucket >= $1 AND bucket <= $2 AND seq >= $3 AND seq <= $4", cancellationToken,
+            P(AuditResourceIndex.Bucket(fromSeq)), P(AuditResourceIndex.Bucket(toSeq)), P(fromSeq), P(toSeq));
+        await Execute("DELETE FROM audit_events WHERE seq >= $1 AND seq <= $2", cancellationToken, P(fromSeq), P(toSeq));
+    }
+
+    /// <summary>
+    /// The resource-name indexing pass (<see cref="AuditResourceIndex"/>): when the trail has grown by
+    /// <see cref="AuditResourceIndex.IndexEvery"/> records past the index, copies the names of records up to
+    /// <paramref name="toSeq"/> into it. Returns the sequence number the index now reaches. Runs under the write lock.
+    /// </summary>
+    public async Task<long> IndexAuditResourcesAsync(long toSeq, CancellationToken cancellationToken)
+    {
+        var from = AuditResourceIndex.ParseSetting(await GetSettingAsync(AuditResourceIndex.Setting, cancellationToken));
+        if (toSeq - from < AuditResourceIndex.IndexEvery)
+        {
+            return from;
+        }
+
+        await Execute(
+            $"INSERT INTO audit_resources (bucket, resource_name, seq) SELECT seq >> {AuditResourceIndex.BucketBits}, resource_name, seq FROM audit_events " +
+            "WHERE seq > $1 AND seq <= $2 AND resource_name IS NOT NULL",
+            cancellationToken, P(from), P(toSeq));
+        await SetSettingAsync(AuditResourceIndex.Setting, AuditResourceIndex.FormatSetting(toSeq), cancellationToken);
+        return toSeq;
+    }
+
+    /// <summary>LookupEvents by ResourceName: the trail's unindexed tail first, then the index, bucket by bucket, newest first.</summary>
+    private async Task<List<AuditRow>> QueryAuditByResourceAsync(AuditQuery q, CancellationToken cancellationToken)
+    {
+        var indexedTo = AuditResourceIndex.ParseSetting(await GetSettingAsync(AuditResourceIndex.Setting, cancellationToken));
+        var before = q.BeforeSeq ?? long.MaxValue;
+
+        // $1 value, $2 before, then the time bounds, then the caller's own.
+        NpgsqlParameter[] Common()
+        {
+            var list = new List<NpgsqlParameter> { P(q.AttributeValue), P(before) };
+            if (q.StartTime is not null)
+            {
+                list.Add(Ms(q.StartTime));
+            }
+
+            if (q.EndTime is not null)
+            {
+                list.Add(Ms(q.EndTime));
+            }
+
+            return [.. list];
+        }
+
+        var time = new StringBuilder();
+        var next = 3;
+        if (q.StartTime is not null)
+        {
+            time.Append(CultureInfo.InvariantCulture, $" AND e.event_time_ms >= ${next++}");
+        }
+
+        if (q.EndTime is not null)
+        {
+            time.Append(CultureInfo.InvariantCulture, $" AND e.event_time_ms <= ${next++}");
+        }
+
+        var columns = "e." + AuditColumns.Replace(", ", ", e.", StringComparison.Ordinal);
+        var rows = await QueryAuditRowsFrom(
+            $"SELECT {columns} FROM audit_events e WHERE e.seq > ${next} AND e.seq < $2 AND e.resource_name = $1{time} ORDER BY e.seq DESC LIMIT ${next + 1}",
+            cancellationToken, [.. Common(), P(indexedTo), P(q.Limit)]);
+        var top = Math.Min(indexedTo, before - 1);
+        if (rows.Count >= q.Limit || top <= 0)
+        {
+            return rows;
+        }
+
+        var lowest = Convert.ToInt64(await Scalar("SELECT COALESCE(MIN(seq), 0) FROM audit_events", cancellationToken) ?? 0L, CultureInfo.InvariantCulture);
+        for (var bucket = AuditResourceIndex.Bucket(top); bucket >= AuditResourceIndex.Bucket(lowest) && rows.Count < q.Limit; bucket--)
+        {
+            rows.AddRange(await QueryAuditRowsFrom(
+                $"SELECT {columns} FROM audit_resources r JOIN audit_events e ON e.seq = r.seq " +
+                $"WHERE r.bucket = ${next} AND r.resource_name = $1 AND r.seq <= ${next + 1} AND r.seq < $2{time} ORDER BY r.seq DESC LIMIT ${next + 2}",
+                cancellationToken, [.. Common(), P(bucket), P(top), P(q.Limit - rows.Count)]));
+        }
+
+        return rows;
+    }
 
     public async Task<AuditRow?> LastAuditAsync(CancellationToken cancellationToken) =>
         (await QueryAuditRows("ORDER BY seq DESC LIMIT 1", cancellationToken)).FirstOrDefault();
@@ -679,6 +766,11 @@ internal sealed class PostgresAccess : IStoreTransaction
     public async Task<IReadOnlyList<AuditRow>> QueryAuditAsync(AuditQuery q, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(q);
+        if (q.AttributeKey == "ResourceName")
+        {
+            return await QueryAuditByResourceAsync(q, cancellationToken);
+        }
+
         var where = new StringBuilder("WHERE 1 = 1");
         var parameters = new List<NpgsqlParameter> { P(q.Limit) };
         if (q.AttributeKey is not null)

@@ -333,6 +333,8 @@ public sealed class PostgresStore : IStore
     public Task<IReadOnlyList<RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Read(a => a.QueryRotationRunsAsync("retry_ms IS NOT NULL AND retry_ms <= $1 ORDER BY retry_ms LIMIT $2", cancellationToken, Ms(now), P(limit)), cancellationToken);
 
+    private long _auditResourcesIndexedTo;
+
     public Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
         WriteAsync(
             async tx =>
@@ -341,6 +343,14 @@ public sealed class PostgresStore : IStore
                 var access = (PostgresAccess)tx;
                 var rows = await AuditChain.LinkAfterHeadAsync(access, await access.LastAuditAsync(cancellationToken), entries, cancellationToken);
                 await access.AppendAuditAsync(rows, cancellationToken);
+
+                // The resource-name index is filled behind the trail (AuditResourceIndex); the setting is read only
+                // when this node's last pass is a whole interval behind.
+                if (rows.Count > 0 && rows[^1].Seq - Interlocked.Read(ref _auditResourcesIndexedTo) >= AuditResourceIndex.IndexEvery)
+                {
+                    Interlocked.Exchange(ref _auditResourcesIndexedTo, await access.IndexAuditResourcesAsync(rows[^1].Seq, cancellationToken));
+                }
+
                 return rows;
             },
             cancellationToken);

@@ -151,5 +151,17 @@ internal static class Schema
         """
         ALTER TABLE rotation_runs ADD COLUMN node TEXT;
         """,
+        """
+        CREATE TABLE audit_resources (
+            bucket INTEGER NOT NULL,
+            resource_name TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (bucket, resource_name, seq)) WITHOUT ROWID;
+        INSERT INTO audit_resources (bucket, resource_name, seq)
+            SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
+        INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+        DROP INDEX audit_resource;
+        """,
     ];
 }

@@ -503,9 +503,13 @@ internal sealed class SqliteAccess : IStoreTransaction
 
     private const string AuditColumns = "seq, event_id, event_time_ms, event_name, event_source, username, access_key_id, read_only, resource_name, resource_type, record, hash";
 
-    private List<Core.Audit.AuditRow> QueryAuditRows(string where, params (string, object?)[] parameters)
+    private List<Core.Audit.AuditRow> QueryAuditRows(string where, params (string, object?)[] parameters) =>
+        QueryAuditRowsFrom($"SELECT {AuditColumns} FROM audit_events {where}", parameters);
+
+    /// <param name="sql">A query whose columns are <see cref="AuditColumns"/>, in order.</param>
+    private List<Core.Audit.AuditRow> QueryAuditRowsFrom(string sql, params (string, object?)[] parameters)
     {
-        using var cmd = Command($"SELECT {AuditColumns} FROM audit_events {where}", parameters);
+        using var cmd = Command(sql, parameters);
         using var r = cmd.ExecuteReader();
         var list = new List<Core.Audit.AuditRow>();
         while (r.Read())
@@ -565,8 +569,80 @@ internal sealed class SqliteAccess : IStoreTransaction
             Count("SELECT COALESCE(MAX(to_seq), 0) FROM audit_digests"));
     }
 
-    public void DeleteAuditRange(long fromSeq, long toSeq) =>
+    public void DeleteAuditRange(long fromSeq, long toSeq)
+    {
+        Execute(
+            "DELETE FROM audit_resources WHERE bucket >= $fb AND bucket <= $tb AND seq >= $f AND seq <= $t",
+            ("$fb", Core.Audit.AuditResourceIndex.Bucket(fromSeq)), ("$tb", Core.Audit.AuditResourceIndex.Bucket(toSeq)), ("$f", fromSeq), ("$t", toSeq));
         Execute("DELETE FROM audit_events WHERE seq >= $f AND seq <= $t", ("$f", fromSeq), ("$t", toSeq));
+    }
+
+    /// <summary>
+    /// The resource-name indexing pass (<see cref="Core.Audit.AuditResourceIndex"/>): when the trail has grown by
+    /// <see cref="Core.Audit.AuditResourceIndex.IndexEvery"/> records past the index, copies the names of records up
+    /// to <paramref name="toSeq"/> into it. Returns the sequence number the index now reaches.
+    /// </summary>
+    public long IndexAuditResources(long toSeq)
+    {
+        var from = Core.Audit.AuditResourceIndex.ParseSetting(GetSetting(Core.Audit.AuditResourceIndex.Setting));
+        if (toSeq - from < Core.Audit.AuditResourceIndex.IndexEvery)
+        {
+            return from;
+        }
+
+        Execute(
+            $"INSERT INTO audit_resources (bucket, resource_name, seq) SELECT seq >> {Core.Audit.AuditResourceIndex.BucketBits}, resource_name, seq FROM audit_events " +
+            "WHERE seq > $f AND seq <= $t AND resource_name IS NOT NULL",
+            ("$f", from), ("$t", toSeq));
+        SetSettingAsync(Core.Audit.AuditResourceIndex.Setting, Core.Audit.AuditResourceIndex.FormatSetting(toSeq), CancellationToken.None);
+        return toSeq;
+    }
+
+    /// <summary>LookupEvents by ResourceName: the trail's unindexed tail first, then the index, bucket by bucket, newest first.</summary>
+    private List<Core.Audit.AuditRow> QueryAuditByResource(Core.Audit.AuditQuery q)
+    {
+        var indexedTo = Core.Audit.AuditResourceIndex.ParseSetting(GetSetting(Core.Audit.AuditResourceIndex.Setting));
+        var before = q.BeforeSeq ?? long.MaxValue;
+        var time = new StringBuilder();
+        var parameters = new List<(string, object?)> { ("$v", q.AttributeValue), ("$before", before) };
+        if (q.StartTime is not null)
+        {
+            time.Append(" AND e.event_time_ms >= $start");
+            parameters.Add(("$start", q.StartTime.Value.ToUnixTimeMilliseconds()));
+        }
+
+        if (q.EndTime is not null)
+        {
+            time.Append(" AND e.event_time_ms <= $end");
+            parameters.Add(("$end", q.EndTime.Value.ToUnixTimeMilliseconds()));
+        }
+
+        var columns = "e." + AuditColumns.Replace(", ", ", e.", StringComparison.Ordinal);
+        var rows = QueryAuditRowsFrom(
+            $"SELECT {columns} FROM audit_events e WHERE e.seq > $x AND e.seq < $before AND e.resource_name = $v{time} ORDER BY e.seq DESC LIMIT $limit",
+            [.. parameters, ("$x", indexedTo), ("$limit", q.Limit)]);
+        var top = Math.Min(indexedTo, before - 1);
+        if (rows.Count >= q.Limit || top <= 0)
+        {
+            return rows;
+        }
+
+        long lowest;
+        using (var min = Command("SELECT COALESCE(MIN(seq), 0) FROM audit_events"))
+        {
+            lowest = Convert.ToInt64(min.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        for (var bucket = Core.Audit.AuditResourceIndex.Bucket(top); bucket >= Core.Audit.AuditResourceIndex.Bucket(lowest) && rows.Count < q.Limit; bucket--)
+        {
+            rows.AddRange(QueryAuditRowsFrom(
+                $"SELECT {columns} FROM audit_resources r JOIN audit_events e ON e.seq = r.seq " +
+                $"WHERE r.bucket = $b AND r.resource_name = $v AND r.seq <= $top{time} ORDER BY r.seq DESC LIMIT $limit",
+                [.. parameters, ("$b", bucket), ("$top", top), ("$limit", q.Limit - rows.Count)]));
+        }
+
+        return rows;
+    }
 
     public Core.Audit.AuditRow? LastAudit() => QueryAuditRows("ORDER BY seq DESC LIMIT 1").FirstOrDefault();
 
@@ -575,6 +651,12 @@ internal sealed class SqliteAccess : IStoreTransaction
 
     public IReadOnlyList<Core.Audit.AuditRow> QueryAudit(Core.Audit.AuditQuery q)
     {
+        ArgumentNullException.ThrowIfNull(q);
+        if (q.AttributeKey == "ResourceName")
+        {
+            return QueryAuditByResource(q);
+        }
+
         var where = new StringBuilder("WHERE 1 = 1");
         var parameters = new List<(string, object?)> { ("$limit", q.Limit) };
         if (q.AttributeKey is not null)

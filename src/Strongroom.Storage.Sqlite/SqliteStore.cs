@@ -109,6 +109,8 @@ public sealed class SqliteStore : IStore
 
     private const int MaxPooledReaders = 64;
 
+    private long _auditResourcesIndexedTo;
+
     private readonly System.Collections.Concurrent.ConcurrentBag<ReaderConnection> _readers = new();
     private readonly StatementCache _writerStatements = new();
     private volatile bool _disposed;
@@ -366,6 +368,14 @@ public sealed class SqliteStore : IStore
                 var access = (SqliteAccess)tx;
                 var rows = await Core.Audit.AuditChain.LinkAfterHeadAsync(access, access.LastAudit(), entries, cancellationToken);
                 access.AppendAudit(rows);
+
+                // The resource-name index is filled behind the trail (Core.Audit.AuditResourceIndex); the setting is
+                // read only when this store's last pass is a whole interval behind.
+                if (rows.Count > 0 && rows[^1].Seq - Interlocked.Read(ref _auditResourcesIndexedTo) >= Core.Audit.AuditResourceIndex.IndexEvery)
+                {
+                    Interlocked.Exchange(ref _auditResourcesIndexedTo, access.IndexAuditResources(rows[^1].Seq));
+                }
+
                 return rows;
             },
             cancellationToken);

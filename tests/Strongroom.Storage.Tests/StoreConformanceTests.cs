@@ -880,6 +880,69 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Audit_ByResourceName_AcrossIndexPassesAndBuckets_AnswersWhatAScanWould()
+    {
+        // 70,100 records: several indexing passes (every AuditResourceIndex.IndexEvery), a bucket boundary at 65,536,
+        // and an unindexed tail. Resource names: a hot one, a rare one, a few others and none.
+        const int total = 70_100;
+        static string? ResourceOf(long n) => n % 997 == 0 ? "rare" : n % 5 == 0 ? null : n % 2 == 0 ? "hot" : "res-" + (n % 3).ToString(CultureInfo.InvariantCulture);
+        for (var from = 1; from <= total; from += 5_000)
+        {
+            await Store.AppendAuditAsync(
+                [.. Enumerable.Range(from, Math.Min(5_000, total - from + 1)).Select(n => new AuditEntry(
+                    "e" + n.ToString(CultureInfo.InvariantCulture), T0.AddSeconds(n), "E", "s", null, null, true, ResourceOf(n), null, "{}"))],
+                Ct);
+        }
+
+        var indexedTo = AuditResourceIndex.ParseSetting(await Store.GetSettingAsync(AuditResourceIndex.Setting, Ct));
+        Assert.InRange(indexedTo, total - AuditResourceIndex.IndexEvery - 5_000, total - 1); // passes ran; a tail is left
+
+        long[] Expected(string name, long before, int limit, int? startSecond = null, int? endSecond = null) =>
+            [.. Enumerable.Range(1, total).Select(n => (long)n).Reverse()
+                .Where(n => ResourceOf(n) == name && n < before && (startSecond is null || n >= startSecond) && (endSecond is null || n <= endSecond)).Take(limit)];
+
+        async Task<long[]> Query(string name, long? before, int limit, int? startSecond = null, int? endSecond = null) =>
+            [.. (await Store.QueryAuditAsync(
+                new AuditQuery("ResourceName", name, startSecond is null ? null : T0.AddSeconds(startSecond.Value), endSecond is null ? null : T0.AddSeconds(endSecond.Value), before, limit), Ct))
+                .Select(r => r.Seq)];
+
+        foreach (var name in new[] { "hot", "rare", "res-1", "missing" })
+        {
+            Assert.Equal(Expected(name, long.MaxValue, 50), await Query(name, null, 50));
+        }
+
+        // Pages that straddle the index mark and the bucket boundary, and time bounds.
+        foreach (var before in new[] { indexedTo + 3, indexedTo + 1, 65_540L, 65_537L, 65_536L, 1_000L, 2L })
+        {
+            Assert.Equal(Expected("hot", before, 7), await Query("hot", before, 7));
+        }
+
+        Assert.Equal(Expected("res-2", long.MaxValue, 20, 60_000, 66_000), await Query("res-2", null, 20, 60_000, 66_000));
+
+        // The rare name, paged to the end: every record once, across buckets.
+        var paged = new List<long>();
+        long? cursor = null;
+        while (true)
+        {
+            var page = await Query("rare", cursor, 9);
+            paged.AddRange(page);
+            if (page.Length < 9)
+            {
+                break;
+            }
+
+            cursor = page[^1];
+        }
+
+        Assert.Equal(Expected("rare", long.MaxValue, int.MaxValue), paged);
+
+        // Archived records leave the index with the trail.
+        await Store.RemoveArchivedAuditAsync(1, 66_000, [0x01], Ct);
+        Assert.Equal(Expected("rare", long.MaxValue, int.MaxValue).Where(n => n > 66_000), await Query("rare", null, 100));
+        Assert.Empty(await Query("rare", 66_000, 100));
+    }
+
+    [Fact]
     public async Task Audit_RemoveArchivedAndDigests()
     {
         await Store.AppendAuditAsync(Enumerable.Range(1, 6).Select(i => NewAuditEntry(i, "E", true, "u", T0.AddMinutes(i))).ToList(), Ct);
