@@ -123,12 +123,8 @@ public static class StoreMigrationTool
         }
     }
 
-    private static SqliteConnection OpenSource(string database)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30 }.ToString());
-        connection.Open();
-        return connection;
-    }
+    /// <summary>The data directory's store read-only, its audit file attached, every table by its plain name.</summary>
+    private static SqliteConnection OpenSource(string database) => SqliteStore.OpenReadOnly(database);
 
     /// <summary>Both schemas' tables, in an order that inserts referenced rows first; refuses schemas that differ.</summary>
     private static async Task<IReadOnlyList<Table>> ReadTablesAsync(SqliteConnection source, NpgsqlConnection destination, CancellationToken ct)
@@ -136,7 +132,8 @@ public static class StoreMigrationTool
         var sqliteColumns = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         using (var cmd = source.CreateCommand())
         {
-            cmd.CommandText = "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid";
+            cmd.CommandText = "SELECT m.name, c.name FROM (SELECT name FROM main.sqlite_master WHERE type = 'table' UNION SELECT name FROM audit.sqlite_master WHERE type = 'table') m " +
+                "JOIN pragma_table_info(m.name) c WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {

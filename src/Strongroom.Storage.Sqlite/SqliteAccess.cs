@@ -79,7 +79,8 @@ internal sealed class SqliteAccess : IStoreTransaction
 
     public string? GetSetting(string key)
     {
-        using var cmd = Command("SELECT value FROM settings WHERE key = $k", ("$k", key));
+        using var cmd = Command(
+            AuditFile.IsAuditSetting(key) ? "SELECT value FROM audit.settings WHERE key = $k" : "SELECT value FROM main.settings WHERE key = $k", ("$k", key));
         return cmd.ExecuteScalar() as string;
     }
 
@@ -757,7 +758,11 @@ internal sealed class SqliteAccess : IStoreTransaction
 
     public Task SetSettingAsync(string key, string value, CancellationToken cancellationToken)
     {
-        Execute("INSERT INTO settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
+        Execute(
+            AuditFile.IsAuditSetting(key)
+                ? "INSERT INTO audit.settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                : "INSERT INTO main.settings (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            ("$k", key), ("$v", value));
         return Task.CompletedTask;
     }
 

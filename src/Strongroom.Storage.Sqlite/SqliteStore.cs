@@ -6,9 +6,10 @@ namespace Strongroom.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged write
-/// survives a crash. Writers are serialised by a semaphore and BEGIN IMMEDIATE, and concurrent writes share one
-/// transaction and one commit (group commit, see <see cref="WriteAsync{T}"/>); readers use pooled
-/// connections and never block writers. Thread-safe.
+/// survives a crash, and the audit trail in a second such file beside it, attached to every connection
+/// (<see cref="AuditFile"/>). Writers are serialised by a semaphore and BEGIN IMMEDIATE, and concurrent writes share
+/// one transaction and one commit (group commit, see <see cref="WriteAsync{T}"/>); readers use the store's own pool
+/// of connections and never block writers. Thread-safe.
 /// </summary>
 public sealed class SqliteStore : IStore
 {
@@ -16,22 +17,30 @@ public sealed class SqliteStore : IStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
 
+    private readonly string _databasePath;
+
     public SqliteStore(string databasePath)
     {
+        _databasePath = databasePath;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
-            Pooling = true,
+
+            // The store keeps its own connections (the writer, the reader pool), each with the audit file attached.
+            Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
     }
 
+    /// <summary>The audit trail's file beside <paramref name="databasePath"/> (part of the data, like the main file).</summary>
+    public static string AuditFilePath(string databasePath) => AuditFile.PathFor(databasePath);
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         _writer = Open();
-        Exec(_writer, "PRAGMA journal_mode=WAL;");
+        Exec(_writer, "PRAGMA journal_mode=WAL; PRAGMA audit.journal_mode=WAL;");
         Exec(_writer, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
         using var tx = _writer.BeginTransaction(deferred: false);
         long version;
@@ -56,14 +65,57 @@ public sealed class SqliteStore : IStore
         }
 
         tx.Commit();
+
+        // The trail's file: its tables, then the trail moved there if the main file still holds it.
+        Exec(_writer, AuditFile.Ddl(AuditFile.Schema));
+        AuditFile.MoveOutOfMain(_writer);
         await Task.CompletedTask;
     }
 
     internal SqliteConnection Open()
     {
+        var connection = OpenAttached();
+        Exec(connection, "PRAGMA synchronous=FULL; PRAGMA audit.synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        return connection;
+    }
+
+    private SqliteConnection OpenAttached()
+    {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Exec(connection, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        try
+        {
+            AuditFile.Attach(connection, _databasePath);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return connection;
+    }
+
+    /// <summary>
+    /// A read-only connection to the store at <paramref name="databasePath"/> for tools that read its tables
+    /// directly (migration to PostgreSQL, schema checks): the audit file attached, and <c>settings</c> a temporary
+    /// view over both files' settings, so every table reads by its plain name as one store.
+    /// </summary>
+    public static SqliteConnection OpenReadOnly(string databasePath)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        try
+        {
+            AuditFile.Attach(connection, databasePath);
+            Exec(connection, "CREATE TEMP VIEW settings AS SELECT key, value FROM main.settings UNION ALL SELECT key, value FROM audit.settings");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
         return connection;
     }
 
@@ -85,9 +137,7 @@ public sealed class SqliteStore : IStore
     {
         if (!_readers.TryTake(out var reader))
         {
-            var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            reader = new ReaderConnection(connection);
+            reader = new ReaderConnection(OpenAttached());
         }
 
         try
@@ -353,11 +403,16 @@ public sealed class SqliteStore : IStore
     {
         // VACUUM INTO reads one consistent snapshot (a read transaction in WAL mode) and writes a compact copy;
         // writers go on meanwhile. The target must not exist.
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "VACUUM INTO $path";
-        command.Parameters.AddWithValue("$path", path);
-        command.ExecuteNonQuery();
+        using (var connection = Open())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "VACUUM main INTO $path";
+            command.Parameters.AddWithValue("$path", path);
+            command.ExecuteNonQuery();
+        }
+
+        // The trail joins the copy's main file: a backup stays one file (the restored store moves it out again).
+        AuditFile.CopyIntoBackup(_databasePath, path);
         await Task.CompletedTask;
     }
 

@@ -189,7 +189,7 @@ public sealed class CliTests
         Assert.True(updated.ExitCode == 0, updated.Stderr);
         Assert.Contains(canary + "-2", (await Cli("function", "get", "--name", name)).Stdout, StringComparison.Ordinal);
 
-        var files = Directory.GetFiles(_server.DataDir, "strongroom.db*");
+        var files = Directory.GetFiles(_server.DataDir, "strongroom*"); // strongroom.db and the trail's strongroom-audit.db, with their -wal files
         Assert.NotEmpty(files);
         var needle = Encoding.UTF8.GetBytes(canary);
         foreach (var file in files)

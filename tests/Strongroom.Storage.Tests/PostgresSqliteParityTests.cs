@@ -56,8 +56,8 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
 
     private List<string> SqliteRows(string sql)
     {
-        using var conn = new SqliteConnection($"Data Source={SqlitePath};Pooling=False");
-        conn.Open();
+        // The store as tools read it: the audit file attached, settings over both files.
+        using var conn = SqliteStore.OpenReadOnly(SqlitePath);
         using var cmd = conn.CreateCommand();
         cmd.CommandText = sql;
         using var r = cmd.ExecuteReader();
@@ -89,13 +89,16 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
     public async Task Schema_TablesColumnsAndIndexes_MatchTheSqliteStore()
     {
         var sqliteColumns = SqliteRows(
-            "SELECT m.name || '.' || c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
+            "SELECT m.name || '.' || c.name FROM (SELECT name FROM main.sqlite_master WHERE type = 'table' UNION SELECT name FROM audit.sqlite_master WHERE type = 'table') m " +
+            "JOIN pragma_table_info(m.name) c WHERE m.name NOT LIKE 'sqlite_%'");
         var postgresColumns = await PostgresRows(
             "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public'");
         Assert.Equal(sqliteColumns.Order(StringComparer.Ordinal), postgresColumns.Order(StringComparer.Ordinal));
 
         // Explicit indexes by name; the indexes behind PRIMARY KEY and UNIQUE constraints stand for SQLite's automatic ones.
-        var sqliteIndexes = SqliteRows("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'");
+        var sqliteIndexes = SqliteRows(
+            "SELECT name FROM main.sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%' " +
+            "UNION ALL SELECT name FROM audit.sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'");
         var postgresIndexes = await PostgresRows(
             "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace " +
             "WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)");

@@ -12,7 +12,8 @@ public sealed class AuditTrailTests : IDisposable
 
     private string DataDir => Path.Combine(_dir, "data");
 
-    private string Database => Path.Combine(DataDir, "strongroom.db");
+    // The trail is in its own file beside strongroom.db; tampering goes straight at it.
+    private string Database => Strongroom.Storage.Sqlite.SqliteStore.AuditFilePath(Path.Combine(DataDir, "strongroom.db"));
 
     public void Dispose()
     {
