@@ -135,7 +135,11 @@ public sealed class SqliteStore : IStore
     /// </summary>
     private T Read<T>(Func<SqliteAccess, T> read)
     {
-        if (!_readers.TryTake(out var reader))
+        if (_readers.TryTake(out var reader))
+        {
+            Interlocked.Decrement(ref _pooledReaders);
+        }
+        else
         {
             var connection = OpenAttached();
             try
@@ -157,13 +161,30 @@ public sealed class SqliteStore : IStore
         }
         finally
         {
-            if (_disposed || _readers.Count >= MaxPooledReaders)
+            // Counted here rather than by ConcurrentBag.Count, which locks every thread's list.
+            var keep = false;
+            if (!_disposed)
             {
-                reader.Dispose();
+                keep = Interlocked.Increment(ref _pooledReaders) <= MaxPooledReaders;
+                if (!keep)
+                {
+                    Interlocked.Decrement(ref _pooledReaders);
+                }
+            }
+
+            if (keep)
+            {
+                _readers.Add(reader);
+
+                // A store disposed meanwhile has already emptied the pool: close what came back late.
+                while (_disposed && _readers.TryTake(out var late))
+                {
+                    late.Dispose();
+                }
             }
             else
             {
-                _readers.Add(reader);
+                reader.Dispose();
             }
         }
     }
@@ -185,6 +206,8 @@ public sealed class SqliteStore : IStore
     private const int ReaderCacheKiB = 16 * 1024;
 
     private long _auditResourcesIndexedTo;
+
+    private int _pooledReaders;
 
     private readonly System.Collections.Concurrent.ConcurrentBag<ReaderConnection> _readers = new();
     private readonly StatementCache _writerStatements = new();
