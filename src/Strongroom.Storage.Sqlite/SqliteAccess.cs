@@ -599,6 +599,25 @@ internal sealed class SqliteAccess : IStoreTransaction
         return toSeq;
     }
 
+    /// <summary><see cref="AuditColumns"/> of the trail aliased <c>e</c>.</summary>
+    private static readonly string AuditColumnsOfE = "e." + AuditColumns.Replace(", ", ", e.", StringComparison.Ordinal);
+
+    /// <summary>LookupEvents' StartTime/EndTime as conditions on <paramref name="column"/> ($start, $end).</summary>
+    private static void AppendTimeBounds(StringBuilder where, List<(string, object?)> parameters, Core.Audit.AuditQuery q, string column)
+    {
+        if (q.StartTime is not null)
+        {
+            where.Append($" AND {column} >= $start");
+            parameters.Add(("$start", q.StartTime.Value.ToUnixTimeMilliseconds()));
+        }
+
+        if (q.EndTime is not null)
+        {
+            where.Append($" AND {column} <= $end");
+            parameters.Add(("$end", q.EndTime.Value.ToUnixTimeMilliseconds()));
+        }
+    }
+
     /// <summary>LookupEvents by ResourceName: the trail's unindexed tail first, then the index, bucket by bucket, newest first.</summary>
     private List<Core.Audit.AuditRow> QueryAuditByResource(Core.Audit.AuditQuery q)
     {
@@ -606,19 +625,8 @@ internal sealed class SqliteAccess : IStoreTransaction
         var before = q.BeforeSeq ?? long.MaxValue;
         var time = new StringBuilder();
         var parameters = new List<(string, object?)> { ("$v", q.AttributeValue), ("$before", before) };
-        if (q.StartTime is not null)
-        {
-            time.Append(" AND e.event_time_ms >= $start");
-            parameters.Add(("$start", q.StartTime.Value.ToUnixTimeMilliseconds()));
-        }
-
-        if (q.EndTime is not null)
-        {
-            time.Append(" AND e.event_time_ms <= $end");
-            parameters.Add(("$end", q.EndTime.Value.ToUnixTimeMilliseconds()));
-        }
-
-        var columns = "e." + AuditColumns.Replace(", ", ", e.", StringComparison.Ordinal);
+        AppendTimeBounds(time, parameters, q, "e.event_time_ms");
+        var columns = AuditColumnsOfE;
         var rows = QueryAuditRowsFrom(
             $"SELECT {columns} FROM audit_events e WHERE e.seq > $x AND e.seq < $before AND e.resource_name = $v{time} ORDER BY e.seq DESC LIMIT $limit",
             [.. parameters, ("$x", indexedTo), ("$limit", q.Limit)]);
@@ -677,18 +685,7 @@ internal sealed class SqliteAccess : IStoreTransaction
             parameters.Add(("$v", q.AttributeKey == "ReadOnly" ? (string.Equals(q.AttributeValue, "true", StringComparison.OrdinalIgnoreCase) ? 1 : 0) : q.AttributeValue));
         }
 
-        if (q.StartTime is not null)
-        {
-            where.Append(" AND event_time_ms >= $start");
-            parameters.Add(("$start", q.StartTime.Value.ToUnixTimeMilliseconds()));
-        }
-
-        if (q.EndTime is not null)
-        {
-            where.Append(" AND event_time_ms <= $end");
-            parameters.Add(("$end", q.EndTime.Value.ToUnixTimeMilliseconds()));
-        }
-
+        AppendTimeBounds(where, parameters, q, "event_time_ms");
         if (q.BeforeSeq is not null)
         {
             where.Append(" AND seq < $before");
