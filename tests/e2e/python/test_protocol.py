@@ -6,7 +6,6 @@ raw bytes that other SDKs (Java, .NET, JS) depend on and that boto3 would hide.
 
 import base64
 import json
-import os
 import unittest
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ from botocore.credentials import Credentials
 
 from helpers import (
     ACCESS_KEY,
+    DEV_SERVER,
     MARKED_FOR_DELETION_MESSAGE,
     NOT_FOUND_MESSAGE,
     REGION,
@@ -182,7 +182,7 @@ class AuthenticationTests(SMTestCase):
         # (test_wrong_secret_key_is_invalid_signature).
         access_key = "AKIAUNKNOWN" + uuid.uuid4().hex[:8].upper()
         client = sm(access_key=access_key)
-        if os.environ.get("STRONGROOM_E2E_DEV", "1") == "1":
+        if DEV_SERVER:
             self.assertEqual(len(client.get_random_password(PasswordLength=12)["RandomPassword"]), 12)
             self.assertTrue(sts(access_key=access_key).get_caller_identity()["Arn"].endswith(":user/admin"))
         else:
