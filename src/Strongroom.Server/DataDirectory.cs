@@ -246,11 +246,12 @@ public sealed class DataDirectory : IAsyncDisposable
     /// Rotates the root key: the next key is made (and, for file and passphrase, written to "&lt;state&gt;.next"),
     /// the store re-wraps everything under it in one transaction, then the next state is promoted. A pending
     /// .next left by an interrupted run is resumed, not replaced. Returns how many values were re-wrapped.
+    /// The <see cref="FaultPoints"/> "after-next" and "after-commit" let a test host stop the process between the steps.
     /// </summary>
-    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, Action<string>? faultPoint, CancellationToken ct)
+    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, CancellationToken ct)
     {
         var next = RootSource.HasNext ? RootSource.Load(RootSource.NextFile) : RootSource.CreateNext(newKeyEnv, newPassphrase);
-        faultPoint?.Invoke("after-next");
+        FaultPoints.Reach("after-next");
         var current = RootKeys.Current;
         int count;
         try
@@ -263,7 +264,7 @@ public sealed class DataDirectory : IAsyncDisposable
             throw;
         }
 
-        faultPoint?.Invoke("after-commit");
+        FaultPoints.Reach("after-commit");
         RootSource.PromoteNext();
         var fingerprint = next.Fingerprint();
         next.Dispose();

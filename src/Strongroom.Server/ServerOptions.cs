@@ -25,6 +25,11 @@ public sealed class ServerOptions
 
     public string? AccountId { get; set; }
 
+    /// <summary>
+    /// A throw-away server for tests: its own temporary SQLite store and file root key (<see cref="DataDir"/> is replaced
+    /// by a temporary directory), loopback only, and any unknown access key id that does not look issued is taken as the
+    /// admin. <see cref="Validate"/> refuses a dev server any other store, root key or listen address.
+    /// </summary>
     public bool Dev { get; set; }
 
     /// <summary>sqlite (default: DATA_DIR/strongroom.db) or postgres (the database named by <see cref="Postgres"/>).</summary>
@@ -100,7 +105,11 @@ public sealed class ServerOptions
             Endpoint = (host, port);
             var loopback = host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
             var tls = TlsCert is not null || TlsKey is not null;
-            if (tls && (TlsCert is null || TlsKey is null))
+            if (Dev && !loopback)
+            {
+                problems.Add($"--listen: --dev listens on loopback only and '{host}' is not a loopback address; give 127.0.0.1:PORT, [::1]:PORT or localhost:PORT (a dev server accepts any access key as the admin)");
+            }
+            else if (tls && (TlsCert is null || TlsKey is null))
             {
                 problems.Add("--tls-cert and --tls-key go together: give both or neither");
             }
@@ -135,7 +144,15 @@ public sealed class ServerOptions
             problems.Add($"--event-webhook: '{EventWebhook}' is not an http(s) URL");
         }
 
-        if (Storage is not ("sqlite" or "postgres"))
+        if (Dev && (Storage != "sqlite" || !string.IsNullOrEmpty(Postgres)))
+        {
+            problems.Add("--dev runs only on its own temporary SQLite store: drop --storage and --postgres, or run without --dev");
+        }
+        else if (Dev && (RootKey.Provider != "file" || RootKey.PassphraseFile is not null || RootKey.PassphraseEnv is not null))
+        {
+            problems.Add("--dev uses only its own temporary file root key: drop the root-key flags, or run without --dev");
+        }
+        else if (Storage is not ("sqlite" or "postgres"))
         {
             problems.Add($"--storage: '{Storage}' is not sqlite or postgres");
         }

@@ -331,7 +331,7 @@ public static partial class StrongroomServer
         });
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit: its own temporary SQLite store and file root key only (STRONGROOM_* variables and config files are not read), listening on loopback only; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
     private static partial void LogDevWarning(ILogger logger, string dataDir);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
