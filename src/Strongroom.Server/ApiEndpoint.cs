@@ -113,7 +113,7 @@ public sealed partial class ApiEndpoint
 
             await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
             var authorizedCaller = caller;
-            SecretsManagerApi.ReadCheck.Value = Authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
+            SecretsManagerApi.ReadCheck.Value = _authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
             if (query is not null)
             {
                 var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
@@ -264,7 +264,7 @@ public sealed partial class ApiEndpoint
             return;
         }
 
-        if (!Authorizer.IsAdmin(caller))
+        if (!_authorizer.IsAdmin(caller))
         {
             throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
         }
@@ -307,7 +307,7 @@ public sealed partial class ApiEndpoint
         AuditIdentity identity;
         if (caller is not null)
         {
-            identity = new AuditIdentity("IAMUser", PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
+            identity = new AuditIdentity("IAMUser", caller.PrincipalId ?? PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
         }
         else
         {
@@ -339,7 +339,10 @@ public sealed partial class ApiEndpoint
 
     private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];
 
-    /// <summary>A stable principal id in AWS's shape (AIDA + 17 characters) derived from the principal's ARN.</summary>
+    /// <summary>
+    /// A stable principal id in AWS's shape (AIDA + 17 characters) derived from the principal's ARN: only for audit records
+    /// of callers that carry no stored principal id (none today; kept for records built without a resolved caller).
+    /// </summary>
     public static string PrincipalId(string arn)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

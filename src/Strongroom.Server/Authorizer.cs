@@ -26,6 +26,7 @@ public sealed class Authorizer
     private readonly KeyRing _keys;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly IamAccess _iamAccess;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PolicyDocument?> _resourcePolicies = new(StringComparer.Ordinal);
 
     public Authorizer(IamService iam, IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time)
@@ -35,12 +36,21 @@ public sealed class Authorizer
         _keys = keys;
         _identity = identity;
         _time = time;
+        _iamAccess = new IamAccess(iam, identity);
     }
 
-    public static bool IsAdmin(CallerIdentity caller) => caller?.UserName == DataDirectory.AdminUser;
+    /// <summary>
+    /// True for the administrator: the caller whose principal id is the one recorded under the root key at
+    /// initialisation (<see cref="ServerIdentity.AdminUserId"/>) — never recognised by a name.
+    /// </summary>
+    public bool IsAdmin(CallerIdentity caller) => caller?.PrincipalId is { } id && _identity.AdminUserId is { } admin && id == admin;
 
-    /// <summary>One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal existence.</summary>
-    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null);
+    /// <summary>
+    /// One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal existence.
+    /// <see cref="KeyPolicy"/>: the resource policy is a KMS key policy. <see cref="Forbidden"/>: no policy can allow it
+    /// (the reason is the denial's).
+    /// </summary>
+    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null, string? Forbidden = null);
 
     /// <summary>Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed.</summary>
     public async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
@@ -56,53 +66,55 @@ public sealed class Authorizer
         IamUser? user = null;
         IamRole? role = null;
         string? sessionName = null;
+        // The policies are those of the principal the caller's key was issued to: a user or role re-created under the
+        // same name since (another unique id) lends it none.
         if (caller.UserName.StartsWith("session:", StringComparison.Ordinal))
         {
-            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } session)
+            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } session
+                && (caller.PrincipalId is null || caller.PrincipalId == session.Role.RoleId + ":" + session.Session.SessionName))
             {
                 (role, identityPolicies, sessionPolicies, sessionName) = (session.Role, session.Policies, session.SessionPolicies, session.Session.SessionName);
             }
         }
-        else if (await _iam.PoliciesOfUserAsync(caller.UserName, ct) is { } found)
+        else if (await _iam.PoliciesOfUserAsync(caller.UserName, ct) is { } found && (caller.PrincipalId is null || caller.PrincipalId == found.User.UserId))
         {
             (user, identityPolicies) = (found.User, found.Policies);
         }
         foreach (var check in await ChecksAsync(caller, service, operation, body, query, ct))
         {
-            var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId };
-            AddGlobalKeys(context, caller, user, role, sessionName, sourceIp, secure);
-            foreach (var (key, values) in check.Keys)
+            string? reason = check.Forbidden;
+            if (reason is null)
             {
-                context.With(key, values);
-            }
-
-            var result = PolicyEvaluator.Evaluate(context, identityPolicies, null, sessionPolicies);
-            if (result.Decision != PolicyDecision.ExplicitDeny && check.ResourcePolicy is not null)
-            {
-                // A KMS key policy's account principal only delegates to IAM policies; it grants nothing itself.
-                var resourceContext = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = check.KeyPolicy ? null : _identity.AccountId };
-                foreach (var (key, values) in context.Keys)
+                // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of
+                // them wins; a session policy bounds what the role's identity policies and a resource policy naming the
+                // role grant (a resource policy naming the session itself is not bounded); a resource policy's principal
+                // naming this account only delegates to identity policies (it grants nothing by itself, KMS key policies
+                // and secrets' resource policies alike).
+                var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = true };
+                AddGlobalKeys(context, caller, user, role, sessionName, sourceIp, secure);
+                foreach (var (key, values) in check.Keys)
                 {
-                    resourceContext.With(key, values);
+                    context.With(key, values);
                 }
 
-                var fromResource = PolicyEvaluator.Evaluate(resourceContext, [], new NamedPolicy("resource policy", check.ResourcePolicy));
-                if (fromResource.Decision == PolicyDecision.ExplicitDeny || result.Decision != PolicyDecision.Allow)
+                var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
+                if (!result.Allowed)
                 {
-                    result = fromResource.Decision == PolicyDecision.ImplicitDeny ? result : fromResource;
+                    reason = result.Decision == PolicyDecision.ExplicitDeny
+                        ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                        : $"because no identity-based policy allows the {check.Action} action";
                 }
             }
 
-            if (!result.Allowed)
+            if (reason is not null)
             {
-                var reason = result.Decision == PolicyDecision.ExplicitDeny
-                    ? result.Policy?.Name == "resource policy" ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
-                    : $"because no identity-based policy allows the {check.Action} action";
                 var message = $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} {reason}";
                 throw service is "iam" or "sts" ? new AwsError("AccessDenied", message, 403) : new AwsError("AccessDeniedException", message);
             }
         }
     }
+
+    private const string ResourcePolicyName = "resource policy";
 
     private void AddGlobalKeys(RequestContext context, CallerIdentity caller, IamUser? user, IamRole? role, string? sessionName, string? sourceIp, bool secure)
     {
@@ -173,7 +185,12 @@ public sealed class Authorizer
                     await SsmChecksAsync(checks, action, operation, region, root, ct);
                     break;
                 case "iam":
-                    checks.Add(new Check(action, IamResource(query), null, false, []));
+                case "sts":
+                    foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.UserName.StartsWith("session:", StringComparison.Ordinal)), ct))
+                    {
+                        checks.Add(new Check(request.Action, request.Resource, null, false, new Dictionary<string, IReadOnlyList<string>>(request.Keys, StringComparer.OrdinalIgnoreCase), Forbidden: request.Forbidden));
+                    }
+
                     break;
                 case "strongroom":
                     // A rotation-function call names its function's ARN, so policies can scope to functions.
@@ -181,9 +198,6 @@ public sealed class Authorizer
                         ? Core.Rotation.RotationFunction.ArnOf(region, _identity.AccountId, functionName)
                         : "*";
                     checks.Add(new Check(action, resource, null, false, []));
-                    break;
-                case "sts":
-                    checks.Add(new Check(action, query?.Get("RoleArn") ?? "*", null, false, []));
                     break;
                 default:
                     checks.Add(new Check(action, "*", null, false, []));
@@ -198,25 +212,9 @@ public sealed class Authorizer
         return checks;
     }
 
-    private string IamResource(QueryRequest? query)
-    {
-        if (query?.Get("UserName") is { } user)
-        {
-            return $"arn:aws:iam::{_identity.AccountId}:user/{user}";
-        }
-
-        if (query?.Get("RoleName") is { } roleName)
-        {
-            return $"arn:aws:iam::{_identity.AccountId}:role/{roleName}";
-        }
-
-        if (query?.Get("GroupName") is { } group)
-        {
-            return $"arn:aws:iam::{_identity.AccountId}:group/{group}";
-        }
-
-        return query?.Get("PolicyArn") ?? "*";
-    }
+    /// <summary>A Query-protocol call's parameters as Core's <see cref="IamAccess"/> reads them.</summary>
+    private static IamAccess.Parameters IamParameters(QueryRequest? query) =>
+        query is null ? new IamAccess.Parameters(_ => null, [], []) : new IamAccess.Parameters(query.Get, query.Pairs("Tags"), query.List("TagKeys"));
 
     private async Task<(string Arn, SecretRecord? Secret)> SecretAsync(string region, string secretId, CancellationToken ct)
     {

@@ -90,7 +90,15 @@ public static partial class StrongroomServer
                 LogInitialised(logger, data.CredentialsFile);
             }
 
+            var integrity = new IntegrityReporter(events, logger);
+            data.Root.IntegrityFailure += integrity.Report;
+            integrity.Notes(data.IdentityNotes);
             await events.RecordAsync("ServerStarted", "strongroom", null, null, new Dictionary<string, string> { ["listen"] = options.Listen, ["rootKeyFingerprint"] = data.Root.Fingerprint });
+            if (data.IdentityNotes.Count > 0)
+            {
+                await events.RecordAsync("IdentitiesChecked", "strongroom", null, null, new Dictionary<string, string> { ["notes"] = string.Join("; ", data.IdentityNotes) });
+            }
+
             await RecordRootKeyRotationAsync(data, events, ct);
             data.RootKeys.Reloaded += () => _ = RecordRootKeyRotationAsync(data, events, CancellationToken.None);
             await app.RunAsync(ct);
@@ -200,7 +208,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
         builder.Services.AddHostedService<RotationService>();
         builder.Services.AddSingleton<Authorizer>();
-        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null, sp.GetRequiredService<Core.Identity.IamService>()));
+        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(sp.GetRequiredService<Core.Identity.IamService>(), data.Identity, time, options.Dev));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(digester);

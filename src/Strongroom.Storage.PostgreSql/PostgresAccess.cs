@@ -420,7 +420,7 @@ internal sealed class PostgresAccess : IStoreTransaction
 
     // ------------------------------------------------------------ access keys and IAM
 
-    private const string AccessKeyColumns = "access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms";
+    private const string AccessKeyColumns = "access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms, principal_id, mac";
 
     private static AccessKeyRecord ReadAccessKey(NpgsqlDataReader r) => new()
     {
@@ -430,7 +430,12 @@ internal sealed class PostgresAccess : IStoreTransaction
         UserName = r.GetString(3),
         Status = r.GetString(4),
         CreatedDate = FromMs(r.GetInt64(5)),
+        PrincipalId = r.IsDBNull(6) ? null : r.GetString(6),
+        Mac = r.IsDBNull(7) ? null : r.GetFieldValue<byte[]>(7),
     };
+
+    public async Task<IReadOnlyList<AccessKeyRecord>> ListAllAccessKeysAsync(CancellationToken cancellationToken) =>
+        await Query($"SELECT {AccessKeyColumns} FROM access_keys ORDER BY access_key_id", ReadAccessKey, cancellationToken);
 
     public async Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) =>
         (await Query($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $1", ReadAccessKey, cancellationToken, P(accessKeyId))).FirstOrDefault();
@@ -442,23 +447,32 @@ internal sealed class PostgresAccess : IStoreTransaction
     {
         ArgumentNullException.ThrowIfNull(accessKey);
         return Execute(
-            "INSERT INTO access_keys (access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms) VALUES ($1, $2, $3, $4, $5, $6) " +
-            "ON CONFLICT (access_key_id) DO UPDATE SET wrapped_secret = excluded.wrapped_secret, principal_arn = excluded.principal_arn, user_name = excluded.user_name, status = excluded.status",
+            "INSERT INTO access_keys (access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms, principal_id, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) " +
+            "ON CONFLICT (access_key_id) DO UPDATE SET wrapped_secret = excluded.wrapped_secret, principal_arn = excluded.principal_arn, user_name = excluded.user_name, status = excluded.status, " +
+            "principal_id = excluded.principal_id, mac = excluded.mac",
             cancellationToken,
-            P(accessKey.AccessKeyId), P(accessKey.WrappedSecret), P(accessKey.PrincipalArn), P(accessKey.UserName), P(accessKey.Status), Ms(accessKey.CreatedDate));
+            P(accessKey.AccessKeyId), P(accessKey.WrappedSecret), P(accessKey.PrincipalArn), P(accessKey.UserName), P(accessKey.Status), Ms(accessKey.CreatedDate),
+            P(accessKey.PrincipalId), P(accessKey.Mac));
     }
 
     public Task DeleteAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) =>
         Execute("DELETE FROM access_keys WHERE access_key_id = $1", cancellationToken, P(accessKeyId));
 
-    public async Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) =>
-        await Scalar("SELECT json FROM iam_entities WHERE kind = $1 AND name = $2", cancellationToken, P(kind), P(name)) as string;
+    private static IamEntityRow ReadIamEntity(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetFieldValue<byte[]>(3));
 
-    public async Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken) =>
-        await Query("SELECT json FROM iam_entities WHERE kind = $1 ORDER BY name", r => r.GetString(0), cancellationToken, P(kind));
+    public async Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) =>
+        (await Query("SELECT kind, name, json, mac FROM iam_entities WHERE kind = $1 AND name = $2", ReadIamEntity, cancellationToken, P(kind), P(name))).FirstOrDefault();
 
-    public Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken) =>
-        Execute("INSERT INTO iam_entities (kind, name, json) VALUES ($1, $2, $3) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json", cancellationToken, P(kind), P(name), P(json));
+    public async Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) => kind is null
+        ? await Query("SELECT kind, name, json, mac FROM iam_entities ORDER BY kind, name", ReadIamEntity, cancellationToken)
+        : await Query("SELECT kind, name, json, mac FROM iam_entities WHERE kind = $1 ORDER BY name", ReadIamEntity, cancellationToken, P(kind));
+
+    public Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return Execute("INSERT INTO iam_entities (kind, name, json, mac) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json, mac = excluded.mac",
+            cancellationToken, P(row.Kind), P(row.Name), P(row.Json), P(row.Mac));
+    }
 
     public Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken) =>
         Execute("DELETE FROM iam_entities WHERE kind = $1 AND name = $2", cancellationToken, P(kind), P(name));
@@ -542,10 +556,6 @@ internal sealed class PostgresAccess : IStoreTransaction
             "SELECT name, wrapped FROM root_wrapped ORDER BY name",
             r => new RootWrappedValue("named", r.GetString(0), 0, "named:" + r.GetString(0), r.GetFieldValue<byte[]>(1)),
             cancellationToken));
-        list.AddRange(await Query(
-            "SELECT access_key_id, wrapped_secret FROM access_keys ORDER BY access_key_id",
-            r => new RootWrappedValue("access-key", r.GetString(0), 0, "access-key:" + r.GetString(0), r.GetFieldValue<byte[]>(1)),
-            cancellationToken));
         return list;
     }
 
@@ -556,7 +566,7 @@ internal sealed class PostgresAccess : IStoreTransaction
         {
             "kms" => await Execute("UPDATE kms_key_versions SET wrapped = $1 WHERE key_id = $2 AND version = $3", cancellationToken, P(wrapped), P(value.Id), P(value.Version)),
             "named" => await Execute("UPDATE root_wrapped SET wrapped = $1 WHERE name = $2", cancellationToken, P(wrapped), P(value.Id)),
-            _ => await Execute("UPDATE access_keys SET wrapped_secret = $1 WHERE access_key_id = $2", cancellationToken, P(wrapped), P(value.Id)),
+            _ => throw new ArgumentException($"No root-wrapped values of kind {value.Kind}.", nameof(value)),
         };
         if (changed != 1)
         {

@@ -277,9 +277,9 @@ public sealed class PostgresStore : IStore
 
     public Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => Read(a => a.FindAccessKeyAsync(accessKeyId, cancellationToken), cancellationToken);
 
-    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => Read(a => a.FindIamEntityAsync(kind, name, cancellationToken), cancellationToken);
+    public Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => Read(a => a.FindIamEntityAsync(kind, name, cancellationToken), cancellationToken);
 
-    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken) => Read(a => a.ListIamEntitiesAsync(kind, cancellationToken), cancellationToken);
+    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) => Read(a => a.ListIamEntitiesAsync(kind, cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) => Read(a => a.ListAccessKeysAsync(userName, cancellationToken), cancellationToken);
 

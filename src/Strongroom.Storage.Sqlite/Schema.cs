@@ -163,5 +163,10 @@ internal static class Schema
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
         DROP INDEX audit_resource;
         """,
+        """
+        ALTER TABLE iam_entities ADD COLUMN mac BLOB;
+        ALTER TABLE access_keys ADD COLUMN principal_id TEXT;
+        ALTER TABLE access_keys ADD COLUMN mac BLOB;
+        """,
     ];
 }

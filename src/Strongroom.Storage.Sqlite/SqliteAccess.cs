@@ -337,45 +337,64 @@ internal sealed class SqliteAccess : IStoreTransaction
         return cmd.ExecuteScalar() as byte[];
     }
 
+    private const string AccessKeyColumns = "access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms, principal_id, mac";
+
     public AccessKeyRecord? FindAccessKey(string accessKeyId)
     {
-        using var cmd = Command("SELECT access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms FROM access_keys WHERE access_key_id = $k", ("$k", accessKeyId));
+        using var cmd = Command($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $k", ("$k", accessKeyId));
         using var r = cmd.ExecuteReader();
-        if (!r.Read())
+        return r.Read() ? ReadAccessKey(r) : null;
+    }
+
+    private static AccessKeyRecord ReadAccessKey(SqliteDataReader r) => new()
+    {
+        AccessKeyId = r.GetString(0),
+        WrappedSecret = (byte[])r.GetValue(1),
+        PrincipalArn = r.GetString(2),
+        UserName = r.GetString(3),
+        Status = r.GetString(4),
+        CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
+        PrincipalId = r.IsDBNull(6) ? null : r.GetString(6),
+        Mac = r.IsDBNull(7) ? null : (byte[])r.GetValue(7),
+    };
+
+    public Task<IReadOnlyList<AccessKeyRecord>> ListAllAccessKeysAsync(CancellationToken cancellationToken)
+    {
+        using var cmd = Command($"SELECT {AccessKeyColumns} FROM access_keys ORDER BY access_key_id");
+        using var r = cmd.ExecuteReader();
+        var list = new List<AccessKeyRecord>();
+        while (r.Read())
         {
-            return null;
+            list.Add(ReadAccessKey(r));
         }
 
-        return new AccessKeyRecord
-        {
-            AccessKeyId = r.GetString(0),
-            WrappedSecret = (byte[])r.GetValue(1),
-            PrincipalArn = r.GetString(2),
-            UserName = r.GetString(3),
-            Status = r.GetString(4),
-            CreatedDate = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-        };
+        return Task.FromResult<IReadOnlyList<AccessKeyRecord>>(list);
     }
 
     // ------------------------------------------------------------ IAM
 
-    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken)
+    private static IamEntityRow ReadIamEntity(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3));
+
+    public Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken)
     {
-        using var cmd = Command("SELECT json FROM iam_entities WHERE kind = $k AND name = $n", ("$k", kind), ("$n", name));
-        return Task.FromResult(cmd.ExecuteScalar() as string);
+        using var cmd = Command("SELECT kind, name, json, mac FROM iam_entities WHERE kind = $k AND name = $n", ("$k", kind), ("$n", name));
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read() ? ReadIamEntity(r) : null);
     }
 
-    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken)
     {
-        using var cmd = Command("SELECT json FROM iam_entities WHERE kind = $k ORDER BY name", ("$k", kind));
+        using var cmd = kind is null
+            ? Command("SELECT kind, name, json, mac FROM iam_entities ORDER BY kind, name")
+            : Command("SELECT kind, name, json, mac FROM iam_entities WHERE kind = $k ORDER BY name", ("$k", kind));
         using var r = cmd.ExecuteReader();
-        var list = new List<string>();
+        var list = new List<IamEntityRow>();
         while (r.Read())
         {
-            list.Add(r.GetString(0));
+            list.Add(ReadIamEntity(r));
         }
 
-        return Task.FromResult<IReadOnlyList<string>>(list);
+        return Task.FromResult<IReadOnlyList<IamEntityRow>>(list);
     }
 
     public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken)
@@ -393,9 +412,11 @@ internal sealed class SqliteAccess : IStoreTransaction
         return Task.FromResult<IReadOnlyList<AccessKeyRecord>>(ids.Select(FindAccessKey).Where(k => k is not null).Select(k => k!).ToList());
     }
 
-    public Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken)
+    public Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken)
     {
-        Execute("INSERT INTO iam_entities (kind, name, json) VALUES ($k, $n, $j) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json", ("$k", kind), ("$n", name), ("$j", json));
+        ArgumentNullException.ThrowIfNull(row);
+        Execute("INSERT INTO iam_entities (kind, name, json, mac) VALUES ($k, $n, $j, $m) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json, mac = excluded.mac",
+            ("$k", row.Kind), ("$n", row.Name), ("$j", row.Json), ("$m", row.Mac));
         return Task.CompletedTask;
     }
 
@@ -969,14 +990,6 @@ internal sealed class SqliteAccess : IStoreTransaction
             }
         }
 
-        using (var cmd = Command("SELECT access_key_id, wrapped_secret FROM access_keys ORDER BY access_key_id"))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                list.Add(new RootWrappedValue("access-key", r.GetString(0), 0, "access-key:" + r.GetString(0), (byte[])r.GetValue(1)));
-            }
-        }
 
         return Task.FromResult<IReadOnlyList<RootWrappedValue>>(list);
     }
@@ -988,7 +1001,7 @@ internal sealed class SqliteAccess : IStoreTransaction
         {
             "kms" => Execute("UPDATE kms_key_versions SET wrapped = $w WHERE key_id = $k AND version = $v", ("$w", wrapped), ("$k", value.Id), ("$v", value.Version)),
             "named" => Execute("UPDATE root_wrapped SET wrapped = $w WHERE name = $k", ("$w", wrapped), ("$k", value.Id)),
-            _ => Execute("UPDATE access_keys SET wrapped_secret = $w WHERE access_key_id = $k", ("$w", wrapped), ("$k", value.Id)),
+            _ => throw new ArgumentException($"No root-wrapped values of kind {value.Kind}.", nameof(value)),
         };
         if (changed != 1)
         {
@@ -1014,10 +1027,11 @@ internal sealed class SqliteAccess : IStoreTransaction
     {
         ArgumentNullException.ThrowIfNull(accessKey);
         Execute(
-            "INSERT INTO access_keys (access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms) VALUES ($k, $w, $p, $u, $s, $c) " +
-            "ON CONFLICT (access_key_id) DO UPDATE SET wrapped_secret = excluded.wrapped_secret, principal_arn = excluded.principal_arn, user_name = excluded.user_name, status = excluded.status",
+            "INSERT INTO access_keys (access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms, principal_id, mac) VALUES ($k, $w, $p, $u, $s, $c, $i, $m) " +
+            "ON CONFLICT (access_key_id) DO UPDATE SET wrapped_secret = excluded.wrapped_secret, principal_arn = excluded.principal_arn, user_name = excluded.user_name, status = excluded.status, " +
+            "principal_id = excluded.principal_id, mac = excluded.mac",
             ("$k", accessKey.AccessKeyId), ("$w", accessKey.WrappedSecret), ("$p", accessKey.PrincipalArn), ("$u", accessKey.UserName),
-            ("$s", accessKey.Status), ("$c", accessKey.CreatedDate.ToUnixTimeMilliseconds()));
+            ("$s", accessKey.Status), ("$c", accessKey.CreatedDate.ToUnixTimeMilliseconds()), ("$i", accessKey.PrincipalId), ("$m", accessKey.Mac));
         return Task.CompletedTask;
     }
 }

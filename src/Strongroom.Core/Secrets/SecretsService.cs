@@ -1019,7 +1019,7 @@ public sealed partial class SecretsService
             throw new DomainException(ErrorKind.MalformedPolicyDocument, "This resource policy contains a syntax error.");
         }
 
-        if (blockPublicPolicy && ResourcePolicyCheck.IsPublic(policy))
+        if (blockPublicPolicy && ResourcePolicyCheck.IsPublic(policy, _identity.AccountId))
         {
             throw new DomainException(ErrorKind.PublicPolicy, "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.");
         }
@@ -1092,9 +1092,9 @@ public sealed partial class SecretsService
                 errors[0] = ("SYNTAX_CHECK", $"{errors[0].e} (line {e.Line}, column {e.Column})");
             }
         }
-        if (errors.Count == 0 && ResourcePolicyCheck.IsPublic(policy))
+        if (errors.Count == 0 && ResourcePolicyCheck.IsPublic(policy, _identity.AccountId))
         {
-            errors.Add(("PUBLIC_POLICY_CHECK", "The resource policy grants broad access to the secret: a Principal of \"*\" without a Condition that narrows it."));
+            errors.Add(("PUBLIC_POLICY_CHECK", "The resource policy grants broad access to the secret: a wildcard Principal without a Condition that narrows the caller to this account."));
         }
 
         return new PolicyValidationResult(errors.Count == 0, errors);

@@ -17,7 +17,7 @@ public sealed class IamApi
         _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
         {
             ["CreateUser"] = async c => WriteUser(c.W.Open("User"), await _iam.CreateUserAsync(c.Q.Required("UserName"), c.Q.Get("Path"), Tags(c.Q), c.Ct)).Close(),
-            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct)).Close(),
+            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(UserOrCaller(c), c.Ct)).Close(),
             ["ListUsers"] = async c => Page(c, "Users", await _iam.ListUsersAsync(c.Q.Get("PathPrefix"), c.Ct), u => u.Name, WriteUser),
             ["DeleteUser"] = c => _iam.DeleteUserAsync(c.Q.Required("UserName"), c.Ct),
             ["UpdateUser"] = c => _iam.UpdateUserAsync(c.Q.Required("UserName"), c.Q.Get("NewUserName"), c.Q.Get("NewPath"), c.Ct),
@@ -27,11 +27,11 @@ public sealed class IamApi
             ["CreateAccessKey"] = CreateAccessKeyAsync,
             ["ListAccessKeys"] = async c =>
             {
-                var user = c.Q.Get("UserName") ?? c.CallerUser;
+                var user = UserOrCaller(c);
                 Members(c.W, "AccessKeyMetadata", await _iam.ListAccessKeysAsync(user, c.Ct), (w, k) => w.Element("UserName", k.UserName).Element("AccessKeyId", k.AccessKeyId).Element("Status", k.Status).Time("CreateDate", k.CreatedDate));
             },
-            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
-            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Ct),
+            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
+            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Ct),
             ["CreateGroup"] = async c => WriteGroup(c.W.Open("Group"), await _iam.CreateGroupAsync(c.Q.Required("GroupName"), c.Q.Get("Path"), c.Ct)).Close(),
             ["GetGroup"] = async c =>
             {
@@ -54,7 +54,8 @@ public sealed class IamApi
             ["DeleteGroupPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Ct),
             ["CreatePolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.CreatePolicyAsync(c.Q.Required("PolicyName"), c.Q.Get("Path"), c.Q.Required("PolicyDocument"), c.Q.Get("Description"), c.Ct)).Close(),
             ["GetPolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct)).Close(),
-            ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? [] : await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct), p => p.Name, WritePolicy),
+            ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? []
+                : (await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct)).Where(p => c.Q.Get("PathPrefix") is not { } prefix || p.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), p => p.Name, WritePolicy),
             ["DeletePolicy"] = c => _iam.DeletePolicyAsync(c.Q.Required("PolicyArn"), c.Ct),
             ["CreatePolicyVersion"] = async c =>
             {
@@ -117,12 +118,9 @@ public sealed class IamApi
                 return sts.Finish();
             }
 
+            // The caller's unique id: a user's UserId (the administrator's too: it is a stored user), a session's RoleId:SessionName.
             string userId;
-            if (callerUser == "admin")
-            {
-                userId = _iam.AccountId;
-            }
-            else if (callerUser.StartsWith("session:", StringComparison.Ordinal))
+            if (callerUser.StartsWith("session:", StringComparison.Ordinal))
             {
                 var session = await _iam.FindSessionAsync(callerUser["session:".Length..], ct);
                 userId = session is null ? callerUser : (await _iam.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
@@ -146,6 +144,15 @@ public sealed class IamApi
         await handler(new Call(request, writer, callerUser, ct));
         return writer.Finish();
     }
+
+    /// <summary>
+    /// The UserName parameter, or the caller when it is missing (as AWS: the access-key operations and GetUser then act on
+    /// the caller's own user). An assumed-role session has no user: AWS's ValidationError.
+    /// </summary>
+    private static string UserOrCaller(Call c) =>
+        c.Q.Get("UserName") ?? (c.CallerUser.StartsWith("session:", StringComparison.Ordinal)
+            ? throw new AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
+            : c.CallerUser);
 
     private static List<IamTag>? Tags(QueryRequest q)
     {
@@ -254,7 +261,7 @@ public sealed class IamApi
 
     private async Task CreateAccessKeyAsync(Call c)
     {
-        var (key, secret) = await _iam.CreateAccessKeyAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct);
+        var (key, secret) = await _iam.CreateAccessKeyAsync(UserOrCaller(c), c.Ct);
         c.W.Open("AccessKey").Element("UserName", key.UserName).Element("AccessKeyId", key.AccessKeyId).Element("Status", key.Status)
             .Element("SecretAccessKey", secret).Time("CreateDate", key.CreatedDate).Close();
     }
