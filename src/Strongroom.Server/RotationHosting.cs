@@ -102,19 +102,22 @@ public sealed partial class RotationObserver : IRotationObserver
     private static partial void LogFailed(ILogger logger, string secretArn, long runId, string outcome, string error, DateTimeOffset? retryAt);
 }
 
-/// <summary>Session credentials of a function's role, from IAM; ended as soon as the run is over.</summary>
+/// <summary>
+/// Session credentials of a function's role, from IAM, narrowed by the run's session policy; issued only when the
+/// role trusts the rotation service; ended as soon as the run is over.
+/// </summary>
 public sealed class RotationCredentialIssuer : IRotationCredentialIssuer
 {
     private readonly IamService _iam;
 
     public RotationCredentialIssuer(IamService iam) => _iam = iam;
 
-    public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
+    public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, string sessionPolicy, CancellationToken ct)
     {
         var role = roleArn ?? (await _iam.EnsureRotationRoleAsync(ct)).Arn;
         try
         {
-            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, ct);
+            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, RotationFunction.ServicePrincipals, sessionPolicy, ct);
             return new RotationCredentials(session.AccessKeyId, secret, token, session.Expiration);
         }
         catch (Core.Errors.DomainException e)

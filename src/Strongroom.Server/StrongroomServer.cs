@@ -181,7 +181,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton(sp => new Core.Identity.IamService(data.Store, data.Root, data.Identity, time));
         builder.Services.AddSingleton<Protocol.Aws.Iam.IamApi>();
-        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
         // Rotation: the scheduler is the SecretsService's IRotationStarter; runs call functions that call back here.
@@ -199,6 +199,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<RotationHttp>();
         builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
         builder.Services.AddHostedService<RotationService>();
+        builder.Services.AddSingleton<Core.Policies.AccessChecks>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<SigV4Verifier>();
