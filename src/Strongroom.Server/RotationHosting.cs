@@ -143,10 +143,26 @@ public sealed class RotationService : BackgroundService
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(stoppingToken);
 }
 
-/// <summary>The HTTP client rotation runs use (HTTP functions, built-in rotators calling back). Owned by the container.</summary>
+/// <summary>
+/// The HTTP clients rotation runs use, owned by the container: <see cref="Functions"/> calls HTTP functions (no
+/// redirects, only hosts the operator's --rotation-allowed-hosts allows); <see cref="Callback"/> lets built-in
+/// rotators call this server back at its own endpoint.
+/// </summary>
 public sealed class RotationHttp : IDisposable
 {
-    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+    public RotationHttp(Rotation.Runners.RotationRuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        Functions = new HttpClient(runtime.Outbound.CreateHttpHandler()) { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+    }
 
-    public void Dispose() => Client.Dispose();
+    public HttpClient Functions { get; }
+
+    public HttpClient Callback { get; } = new() { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+
+    public void Dispose()
+    {
+        Functions.Dispose();
+        Callback.Dispose();
+    }
 }

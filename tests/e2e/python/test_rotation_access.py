@@ -9,6 +9,7 @@ findings 2, 11, 15, 16), through boto3 and signed calls to Strongroom's admin AP
 - A run's credentials reach the rotated secret (and its master secret), nothing else.
 - ListRotationRuns shows a caller the runs of the secrets it is allowed to see; function listings
   never show environment values.
+- HTTP functions do not follow redirects; built-in rotators refuse hosts outside the allow-list.
 """
 
 import json
@@ -281,3 +282,122 @@ class RotationRunsAndEnvironmentTests(RotationAccessTestCase):
             self.assertNotIn(canary, json.dumps(answer))
         self.assertEqual(sorted(answers[1]["Function"]["Environment"]), ["API_TOKEN", "MODE"])
 
+
+def http_listener(test, status=200, location=None):
+    """A local HTTP endpoint that records each POST's path and answers `status` (with `location`)."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            hits.append(self.path)
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            hits.append("GET " + self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    test.addCleanup(server.shutdown)
+    return f"http://127.0.0.1:{server.server_address[1]}/rotate", hits
+
+
+class OutboundConnectionTests(RotationAccessTestCase):
+    """Finding 16: no redirects; built-in rotators and HTTP functions only reach allowed hosts
+    (the dev server runs with the default allow-list: loopback and private networks)."""
+
+    def rotate(self, function_arn, value):
+        secret = self.create("dev/out-" + uuid.uuid4().hex[:6], SecretString=value)
+        version = self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=function_arn,
+                                            RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
+        run = self.wait_run(secret["ARN"], version)
+        self.client.cancel_rotate_secret(SecretId=secret["ARN"])
+        return run
+
+    def test_an_http_function_redirect_is_not_followed(self):
+        target, target_hits = http_listener(self)
+        source, source_hits = http_listener(self, status=307, location=target)
+        name = self.fname("redirect")
+        self.define(name, Url=source, TimeoutSeconds=5)
+        run = self.rotate(self.function_arn(name), "v")
+        self.assertEqual(run["Outcome"], "Failed")
+        self.assertIn("HTTP 307", run["Error"])
+        self.assertEqual(len(source_hits), 1)
+        self.assertEqual(target_hits, [], "the redirect was followed")
+
+    def test_an_http_function_outside_the_allow_list_is_not_called(self):
+        name = self.fname("metadata")
+        self.define(name, Url="http://169.254.169.254/latest/meta-data/", TimeoutSeconds=5)
+        run = self.rotate(self.function_arn(name), "v")
+        self.assertEqual(run["Outcome"], "Failed")
+        self.assertIn("rotation-allowed-hosts", run["Error"])
+
+    def test_builtin_rotators_refuse_hosts_outside_the_allow_list(self):
+        builtin = self.function_arn("strongroom-postgresql-single-user")
+        for host in ("169.254.169.254", "192.0.2.10", "/var/run/postgresql", "127.0.0.1,169.254.169.254", "[fe80::1]"):
+            with self.subTest(host=host):
+                run = self.rotate(builtin, json.dumps({"engine": "postgres", "host": host, "port": 5432, "username": "u", "password": "p"}))
+                self.assertEqual(run["Outcome"], "Failed")
+                self.assertEqual(run["StepReached"], "setSecret")
+                self.assertIn("rotation-allowed-hosts", run["Error"])
+
+
+class AllowListFlagTests(IAMTestCase):
+    """Finding 16: --rotation-allowed-hosts replaces the default; loopback then needs naming too."""
+
+    def test_a_server_with_an_allow_list_refuses_other_hosts(self):
+        import subprocess
+
+        import databases
+
+        root = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+        dll = os.path.join(root, "src", "Strongroom", "bin", "Release", "net10.0", "strongroom.dll")
+        port = databases.free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = tempfile.NamedTemporaryFile(prefix="strongroom-allow-", suffix=".log", delete=False)
+        self.addCleanup(os.unlink, log.name)
+        server = subprocess.Popen(["dotnet", dll, "server", "--dev", "--listen", f"127.0.0.1:{port}", "--rotation-interval", "1s",
+                                   "--rotation-allowed-hosts", "10.0.0.0/8,db.example.com"], stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: server.poll() is None and (server.terminate(), server.wait(30)))
+
+        def ready():
+            try:
+                with urllib.request.urlopen(url + "/health/ready", timeout=2) as answer:
+                    return answer.status == 200
+            except OSError:
+                return server.poll() is not None
+
+        wait_for(ready, "the server to become ready", timeout=60)
+        self.assertIsNone(server.poll(), open(log.name).read()[-3000:])
+        import boto3
+
+        client = boto3.client("secretsmanager", endpoint_url=url, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        target, hits = http_listener(self)
+        created = call(ADMIN, "CreateRotationFunction", {"Name": "loopback", "Url": target, "TimeoutSeconds": 5}, url)
+        self.assertEqual(created[0], 200, created)
+        arn = client.create_secret(Name="allow-list", SecretString="v")["ARN"]
+        version = client.rotate_secret(SecretId=arn, RotationLambdaARN=created[1]["Function"]["Arn"],
+                                       RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
+        run = wait_for(lambda: next((r for r in call(ADMIN, "ListRotationRuns", {"SecretId": arn}, url)[1]["Runs"]
+                                     if r["VersionId"] == version and r["Outcome"] != "Running"), None), "the run to end")
+        self.assertEqual(run["Outcome"], "Failed")
+        self.assertIn("rotation-allowed-hosts", run["Error"])
+        self.assertEqual(hits, [])
+        # A value the flag cannot parse stops the server at start with a clear message.
+        bad = subprocess.run(["dotnet", dll, "server", "--dev", "--listen", f"127.0.0.1:{databases.free_port()}",
+                              "--rotation-allowed-hosts", "10.0.0.0/99"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("--rotation-allowed-hosts", bad.stdout + bad.stderr)
