@@ -111,9 +111,8 @@ public sealed partial class ApiEndpoint
                 throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
             }
 
-            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
-            var authorizedCaller = caller;
-            SecretsManagerApi.ReadCheck.Value = _authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
+            var sourceIp = context.Connection.RemoteIpAddress?.ToString();
+            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
             if (query is not null)
             {
                 var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
@@ -121,7 +120,9 @@ public sealed partial class ApiEndpoint
             }
             else
             {
-                await InvokeJsonAsync(service, operation, caller, body, output, context.RequestAborted);
+                // What the call reaches only while it runs is checked with this request's own context.
+                var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
+                await InvokeJsonAsync(service, operation, caller, access, body, output, context.RequestAborted);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
@@ -229,7 +230,7 @@ public sealed partial class ApiEndpoint
         }
     }
 
-    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, ArrayBufferWriter<byte> output, CancellationToken ct)
+    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, ArrayBufferWriter<byte> output, CancellationToken ct)
     {
         await using var writer = new Utf8JsonWriter(output);
         switch (service)
@@ -241,26 +242,28 @@ public sealed partial class ApiEndpoint
                 await _cloudTrail.InvokeAsync(operation, body, writer, ct);
                 break;
             case "ssm":
-                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, ct);
+                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, access, body, writer, ct);
                 break;
             case "strongroom":
-                await AdminAsync(operation, caller, body, writer, ct);
+                await AdminAsync(operation, caller, access, body, writer, ct);
                 break;
             default:
-                await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, ct);
+                await _secretsManager.InvokeAsync(operation, caller.Region, access, body, writer, ct);
                 break;
         }
     }
 
     /// <summary>
     /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
-    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer); ExplainAccess is for the admin only.
+    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
+    /// define or change command and URL functions; ExplainAccess is for the admin only.
     /// </summary>
-    private async Task AdminAsync(string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
+    private async Task AdminAsync(string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
     {
         if (_rotationAdmin.Handles(operation))
         {
-            await _rotationAdmin.InvokeAsync(operation, caller.Region, body, writer, ct);
+            var author = new Core.Rotation.RotationFunctionAuthor(caller.PrincipalArn, _authorizer.IsAdmin(caller));
+            await _rotationAdmin.InvokeAsync(operation, caller.Region, author, access, body, writer, ct);
             return;
         }
 

@@ -27,9 +27,10 @@ public sealed class Authorizer
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly IamAccess _iamAccess;
+    private readonly AccessChecks _checks;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PolicyDocument?> _resourcePolicies = new(StringComparer.Ordinal);
 
-    public Authorizer(IamService iam, IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time)
+    public Authorizer(IamService iam, IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, AccessChecks checks)
     {
         _iam = iam;
         _store = store;
@@ -37,6 +38,7 @@ public sealed class Authorizer
         _identity = identity;
         _time = time;
         _iamAccess = new IamAccess(iam, identity);
+        _checks = checks;
     }
 
     /// <summary>
@@ -52,6 +54,8 @@ public sealed class Authorizer
     /// </summary>
     private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null, string? Forbidden = null);
 
+    private Check From(AccessCheck check) => new(check.Action, check.Resource, ResourcePolicy(check.ResourcePolicy), check.KeyPolicy, new Dictionary<string, IReadOnlyList<string>>(check.Keys, StringComparer.OrdinalIgnoreCase), check.Shown);
+
     /// <summary>Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed.</summary>
     public async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
     {
@@ -61,6 +65,36 @@ public sealed class Authorizer
             return;
         }
 
+        await EnforceAsync(caller, service, await ChecksAsync(caller, service, operation, body, query, ct), sourceIp, secure, ct);
+    }
+
+    /// <summary>
+    /// The caller's access for what a call reaches while it runs, answered with this request's context
+    /// (<paramref name="sourceIp"/>, <paramref name="secure"/> and every other global key), exactly as the direct
+    /// call's checks would be. Unrestricted for the admin.
+    /// </summary>
+    public ICallerAccess AccessOf(CallerIdentity caller, string? sourceIp, bool secure)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return IsAdmin(caller) ? ICallerAccess.Unrestricted : new CallerAccessGate(this, _checks, caller, sourceIp, secure);
+    }
+
+    /// <summary>Null when every check allows; else the denial's text. Used by <see cref="CallerAccessGate"/>.</summary>
+    internal async Task<string?> DeniedAsync(CallerIdentity caller, IEnumerable<AccessCheck> checks, string? sourceIp, bool secure, CancellationToken ct)
+    {
+        try
+        {
+            await EnforceAsync(caller, "secretsmanager", checks.Select(From).ToList(), sourceIp, secure, ct);
+            return null;
+        }
+        catch (AwsError e)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task EnforceAsync(CallerIdentity caller, string service, IReadOnlyList<Check> checks, string? sourceIp, bool secure, CancellationToken ct)
+    {
         IReadOnlyList<NamedPolicy> identityPolicies = [];
         IReadOnlyList<NamedPolicy>? sessionPolicies = null;
         IamUser? user = null;
@@ -80,7 +114,7 @@ public sealed class Authorizer
         {
             (user, identityPolicies) = (found.User, found.Policies);
         }
-        foreach (var check in await ChecksAsync(caller, service, operation, body, query, ct))
+        foreach (var check in checks)
         {
             string? reason = check.Forbidden;
             if (reason is null)
@@ -88,8 +122,7 @@ public sealed class Authorizer
                 // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of
                 // them wins; a session policy bounds what the role's identity policies and a resource policy naming the
                 // role grant (a resource policy naming the session itself is not bounded); a resource policy's principal
-                // naming this account only delegates to identity policies (it grants nothing by itself, KMS key policies
-                // and secrets' resource policies alike).
+                // naming this account only delegates to identity policies (it grants nothing by itself).
                 var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = true };
                 AddGlobalKeys(context, caller, user, role, sessionName, sourceIp, secure);
                 foreach (var (key, values) in check.Keys)
@@ -97,12 +130,27 @@ public sealed class Authorizer
                     context.With(key, values);
                 }
 
-                var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
-                if (!result.Allowed)
+                if (check.KeyPolicy && check.ResourcePolicy is not null)
                 {
-                    reason = result.Decision == PolicyDecision.ExplicitDeny
-                        ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
-                        : $"because no identity-based policy allows the {check.Action} action";
+                    // AWS KMS: the key policy must allow, itself or by delegating to the account's IAM policies.
+                    var keyAccess = KeyPolicyEvaluator.Evaluate(context, identityPolicies, sessionPolicies, new NamedPolicy(ResourcePolicyName, check.ResourcePolicy));
+                    if (!keyAccess.Result.Allowed)
+                    {
+                        reason = keyAccess.Result.Decision == PolicyDecision.ExplicitDeny
+                            ? keyAccess.Result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                            : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
+                            : $"because no identity-based policy allows the {check.Action} action";
+                    }
+                }
+                else
+                {
+                    var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
+                    if (!result.Allowed)
+                    {
+                        reason = result.Decision == PolicyDecision.ExplicitDeny
+                            ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                            : $"because no identity-based policy allows the {check.Action} action";
+                    }
                 }
             }
 
@@ -193,11 +241,7 @@ public sealed class Authorizer
 
                     break;
                 case "strongroom":
-                    // A rotation-function call names its function's ARN, so policies can scope to functions.
-                    var resource = operation.EndsWith("RotationFunction", StringComparison.Ordinal) && Member(root, "Name") is { } functionName
-                        ? Core.Rotation.RotationFunction.ArnOf(region, _identity.AccountId, functionName)
-                        : "*";
-                    checks.Add(new Check(action, resource, null, false, []));
+                    await StrongroomChecksAsync(checks, action, operation, region, root, ct);
                     break;
                 default:
                     checks.Add(new Check(action, "*", null, false, []));
@@ -215,17 +259,6 @@ public sealed class Authorizer
     /// <summary>A Query-protocol call's parameters as Core's <see cref="IamAccess"/> reads them.</summary>
     private static IamAccess.Parameters IamParameters(QueryRequest? query) =>
         query is null ? new IamAccess.Parameters(_ => null, [], []) : new IamAccess.Parameters(query.Get, query.Pairs("Tags"), query.List("TagKeys"));
-
-    private async Task<(string Arn, SecretRecord? Secret)> SecretAsync(string region, string secretId, CancellationToken ct)
-    {
-        var secret = await SecretsService.FindAsync(_store, region, secretId, ct);
-        if (secret is not null)
-        {
-            return (secret.Arn, secret);
-        }
-
-        return (secretId.StartsWith("arn:", StringComparison.Ordinal) ? secretId : $"arn:aws:secretsmanager:{region}:{_identity.AccountId}:secret:{secretId}", null);
-    }
 
     private PolicyDocument? ResourcePolicy(string? json)
     {
@@ -247,17 +280,38 @@ public sealed class Authorizer
         });
     }
 
-    /// <summary>Null when <paramref name="caller"/> may read the secret named <paramref name="secretId"/>; else AWS's denial text.</summary>
-    public async Task<string?> CanReadAsync(CallerIdentity caller, string secretId, CancellationToken ct)
+    /// <summary>
+    /// Strongroom's admin API: a rotation-function call names its function's ARN (so policies can scope to functions),
+    /// and attaching a role to one needs iam:PassRole on the role (as Lambda's CreateFunction does). ListRotationRuns is
+    /// authorised per secret: on the secret SecretId names, or — without one — run by run as the answer is built.
+    /// </summary>
+    private async Task StrongroomChecksAsync(List<Check> checks, string action, string operation, string region, JsonElement root, CancellationToken ct)
     {
-        try
+        if (operation == "ListRotationRuns")
         {
-            await AuthorizeAsync(caller, "secretsmanager", "GetSecretValue", JsonSerializer.SerializeToUtf8Bytes(new { SecretId = secretId }), null, null, true, ct);
-            return null;
+            if (Member(root, "SecretId") is { } secretId)
+            {
+                checks.Add(From(await _checks.SecretActionAsync(region, action, secretId, ct)));
+            }
+
+            return;
         }
-        catch (AwsError e)
+
+        if (!operation.EndsWith("RotationFunction", StringComparison.Ordinal) || Member(root, "Name") is not { } functionName)
         {
-            return e.Message;
+            checks.Add(new Check(action, "*", null, false, []));
+            return;
+        }
+
+        var functionArn = Core.Rotation.RotationFunction.ArnOf(region, _identity.AccountId, functionName);
+        checks.Add(new Check(action, functionArn, null, false, []));
+        if (operation is "CreateRotationFunction" or "UpdateRotationFunction" && Member(root, "RoleArn") is { Length: > 0 } roleArn)
+        {
+            checks.Add(new Check("iam:PassRole", roleArn, null, false, new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["iam:PassedToService"] = ["lambda.amazonaws.com"],
+                ["iam:AssociatedResourceArn"] = [functionArn],
+            }));
         }
     }
 
@@ -266,16 +320,32 @@ public sealed class Authorizer
         if (operation is "ListSecrets" or "GetRandomPassword" or "BatchGetSecretValue" || (operation == "ValidateResourcePolicy" && Member(root, "SecretId") is null))
         {
             checks.Add(new Check(action, "*", null, false, []));
+            if (operation == "BatchGetSecretValue" && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Filters", out var filters) && filters.ValueKind != JsonValueKind.Null)
+            {
+                // Filters list secrets (their names and ARNs come back even when a value is denied): AWS requires ListSecrets too.
+                checks.Add(new Check("secretsmanager:ListSecrets", "*", null, false, []));
+            }
+
+            return;
+        }
+
+        if (operation == "GetSecretValue")
+        {
+            // The one builder every door that reads a value shares (BatchGetSecretValue's items, SSM's references).
+            var reads = await _checks.ReadSecretAsync(region, Member(root, "SecretId") ?? string.Empty, Member(root, "VersionId"), Member(root, "VersionStage"), ct);
+            checks.AddRange(reads.Select(From));
             return;
         }
 
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         string arn;
+        string shown;
         SecretRecord? secret = null;
         if (operation == "CreateSecret")
         {
             var name = Member(root, "Name") ?? string.Empty;
             arn = $"arn:aws:secretsmanager:{region}:{_identity.AccountId}:secret:{name}";
+            shown = arn;
             keys["secretsmanager:Name"] = [name];
             if (Member(root, "KmsKeyId") is { } kmsKeyId)
             {
@@ -284,37 +354,17 @@ public sealed class Authorizer
         }
         else
         {
-            var id = Member(root, "SecretId") ?? string.Empty;
-            (arn, secret) = await SecretAsync(region, id, ct);
-            keys["secretsmanager:SecretId"] = [arn];
-            if (secret is not null)
+            var target = await _checks.SecretAsync(region, Member(root, "SecretId") ?? string.Empty, ct);
+            (arn, secret, shown) = (target.Arn, target.Secret, target.Shown);
+            foreach (var (key, values) in target.Keys)
             {
-                keys["secretsmanager:Name"] = [secret.Name];
-                foreach (var tag in secret.Tags)
-                {
-                    keys["secretsmanager:ResourceTag/" + tag.Key] = [tag.Value];
-                    keys["aws:ResourceTag/" + tag.Key] = [tag.Value];
-                }
-
-                if (secret.KmsKeyId is not null)
-                {
-                    keys["secretsmanager:KmsKeyId"] = [secret.KmsKeyId];
-                }
+                keys[key] = values;
             }
         }
 
         if (operation == "PutResourcePolicy")
         {
             keys["secretsmanager:BlockPublicPolicy"] = [root.TryGetProperty("BlockPublicPolicy", out var block) && block.ValueKind == JsonValueKind.True ? "true" : "false"];
-        }
-
-        if (operation == "GetSecretValue")
-        {
-            keys["secretsmanager:VersionStage"] = [Member(root, "VersionStage") ?? (Member(root, "VersionId") is null ? SecretsService.Current : string.Empty)];
-            if (Member(root, "VersionId") is { } versionId)
-            {
-                keys["secretsmanager:VersionId"] = [versionId];
-            }
         }
 
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("Tags", out var tags) && tags.ValueKind == JsonValueKind.Array)
@@ -332,42 +382,30 @@ public sealed class Authorizer
             keys["aws:TagKeys"] = tagKeys;
         }
 
-        var requested = Member(root, "SecretId") ?? Member(root, "Name") ?? string.Empty;
-        var shown = requested.StartsWith("arn:", StringComparison.Ordinal) ? requested : $"arn:aws:secretsmanager:{region}:{_identity.AccountId}:secret:{requested}";
         checks.Add(new Check(action, arn, ResourcePolicy(secret?.ResourcePolicy), false, keys, shown));
 
-        // Reading a value also needs kms:Decrypt on a customer-managed key, as in AWS.
-        if (operation == "GetSecretValue" && secret?.KmsKeyId is { } customerKey)
+        // Writing a value, or moving the secret to another key, uses KMS on the caller's behalf.
+        var writesValue = operation is "CreateSecret" or "PutSecretValue" or "UpdateSecret" && (Member(root, "SecretString") is not null || Member(root, "SecretBinary") is not null);
+        var movesKey = operation == "UpdateSecret" && secret is not null && Member(root, "KmsKeyId") is not null;
+        if (writesValue || movesKey)
         {
-            var key = await _keys.FindAsync(_store, region, customerKey, allowAlias: true, ct);
-            if (key is not null && key.Manager == "CUSTOMER")
-            {
-                checks.Add(new Check("kms:Decrypt", key.Arn, ResourcePolicy(key.Policy), true, new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
-                {
-                    ["kms:ViaService"] = [$"secretsmanager.{region}.amazonaws.com"],
-                    ["kms:EncryptionContext:SecretARN"] = [secret.Arn],
-                }));
-            }
+            var kmsChecks = await _checks.WriteSecretKeysAsync(region, secret, operation == "PutSecretValue" ? null : Member(root, "KmsKeyId"), writesValue, ct);
+            checks.AddRange(kmsChecks.Select(From));
+        }
+
+        // Attaching a rotation function, or running the one attached, invokes it: AWS requires lambda:InvokeFunction on it.
+        if (operation == "RotateSecret" && (Member(root, "RotationLambdaARN") ?? secret?.RotationLambdaArn) is { Length: > 0 } function)
+        {
+            var functionArn = function.StartsWith("arn:", StringComparison.Ordinal) ? function : Core.Rotation.RotationFunction.ArnOf(region, _identity.AccountId, function);
+            checks.Add(new Check("lambda:InvokeFunction", functionArn, null, false, []));
         }
     }
 
-    private async Task KmsChecksAsync(List<Check> checks, string action, string operation, string region, JsonElement root, CancellationToken ct)
+    /// <summary>The encryption context member <paramref name="member"/> as kms:EncryptionContext:… and kms:EncryptionContextKeys.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> ContextKeys(JsonElement root, string member)
     {
-        var identifier = Member(root, "KeyId") ?? Member(root, "TargetKeyId") ?? Member(root, "DestinationKeyId");
-        if (operation is "Decrypt" or "ReEncrypt" && Member(root, "KeyId") is null && Member(root, "SourceKeyId") is null && Member(root, "CiphertextBlob") is { } blob)
-        {
-            try
-            {
-                identifier = KmsCiphertextBlob.ReadHeader(Convert.FromBase64String(blob)).KeyId.ToString();
-            }
-            catch (Exception e) when (e is FormatException or CryptoFailureException)
-            {
-                identifier = null;
-            }
-        }
-
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("EncryptionContext", out var context) && context.ValueKind == JsonValueKind.Object)
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(member, out var context) && context.ValueKind == JsonValueKind.Object)
         {
             foreach (var pair in context.EnumerateObject())
             {
@@ -377,13 +415,80 @@ public sealed class Authorizer
             keys["kms:EncryptionContextKeys"] = context.EnumerateObject().Select(p => p.Name).ToList();
         }
 
-        var key = identifier is null ? null : await _keys.FindAsync(_store, region, identifier, allowAlias: true, ct);
-        var resource = key?.Arn ?? (identifier is null || operation is "CreateKey" or "ListKeys" or "GenerateRandom" ? "*" : identifier.StartsWith("arn:", StringComparison.Ordinal) ? identifier : $"arn:aws:kms:{region}:{_identity.AccountId}:key/{identifier}");
-        checks.Add(new Check(action, resource, ResourcePolicy(key?.Policy), true, keys));
-        if (operation == "ReEncrypt" && Member(root, "DestinationKeyId") is { } destination)
+        return keys;
+    }
+
+    /// <summary>The key id a ciphertext blob names in its header (whatever the request claims), or null.</summary>
+    private static string? BlobKeyId(JsonElement root)
+    {
+        if (Member(root, "CiphertextBlob") is not { } blob)
         {
-            var target = await _keys.FindAsync(_store, region, destination, allowAlias: true, ct);
-            checks.Add(new Check("kms:ReEncryptTo", target?.Arn ?? destination, ResourcePolicy(target?.Policy), true, keys));
+            return null;
+        }
+
+        try
+        {
+            return KmsCiphertextBlob.ReadHeader(Convert.FromBase64String(blob)).KeyId.ToString();
+        }
+        catch (Exception e) when (e is FormatException or CryptoFailureException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><paramref name="action"/> on the key <paramref name="identifier"/> names, decided with its key policy; a missing key is checked by IAM alone (the call then answers NotFound).</summary>
+    private async Task<Check> KeyCheckAsync(string action, string region, string? identifier, Dictionary<string, IReadOnlyList<string>> keys, CancellationToken ct)
+    {
+        var key = identifier is null ? null : await _keys.FindAsync(_store, region, identifier, allowAlias: true, ct);
+        if (key is not null)
+        {
+            return new Check(action, key.Arn, ResourcePolicy(_checks.KeyPolicyOf(key)), true, keys);
+        }
+
+        var resource = identifier is null ? "*" : identifier.StartsWith("arn:", StringComparison.Ordinal) ? identifier : $"arn:aws:kms:{region}:{_identity.AccountId}:key/{identifier}";
+        return new Check(action, resource, null, true, keys);
+    }
+
+    private async Task KmsChecksAsync(List<Check> checks, string action, string operation, string region, JsonElement root, CancellationToken ct)
+    {
+        switch (operation)
+        {
+            case "CreateKey" or "ListKeys" or "GenerateRandom" or "ListAliases" when Member(root, "KeyId") is null:
+                checks.Add(new Check(action, "*", null, false, []));
+                return;
+
+            case "Decrypt":
+                // The key that made the blob decides, whatever KeyId says (a KeyId of another key then fails as IncorrectKeyException).
+                checks.Add(await KeyCheckAsync(action, region, BlobKeyId(root) ?? Member(root, "KeyId"), ContextKeys(root, "EncryptionContext"), ct));
+                return;
+
+            case "ReEncrypt":
+                // AWS: kms:ReEncryptFrom on the source key — the one the blob names, not SourceKeyId — and kms:ReEncryptTo on the destination.
+                checks.Add(await KeyCheckAsync("kms:ReEncryptFrom", region, BlobKeyId(root) ?? Member(root, "SourceKeyId"), ContextKeys(root, "SourceEncryptionContext"), ct));
+                checks.Add(await KeyCheckAsync("kms:ReEncryptTo", region, Member(root, "DestinationKeyId"), ContextKeys(root, "DestinationEncryptionContext"), ct));
+                return;
+
+            case "CreateAlias" or "UpdateAlias" or "DeleteAlias":
+                // AWS: the action on the alias (IAM policies only: aliases have no policy), and on every key it touches —
+                // the new target, and for Update/Delete the key the alias points at now.
+                var aliasName = Member(root, "AliasName") ?? string.Empty;
+                checks.Add(new Check(action, aliasName.StartsWith("arn:", StringComparison.Ordinal) ? aliasName : _keys.AliasArn(region, aliasName), null, false, []));
+                if (operation != "DeleteAlias")
+                {
+                    checks.Add(await KeyCheckAsync(action, region, Member(root, "TargetKeyId"), [], ct));
+                }
+
+                if (operation != "CreateAlias" && aliasName.StartsWith("alias/", StringComparison.Ordinal)
+                    && await _keys.FindAsync(_store, region, aliasName, allowAlias: true, ct) is { } current)
+                {
+                    checks.Add(new Check(action, current.Arn, ResourcePolicy(_checks.KeyPolicyOf(current)), true, []));
+                }
+
+                return;
+
+            default:
+                checks.Add(await KeyCheckAsync(action, region, Member(root, "KeyId") ?? Member(root, "TargetKeyId"), ContextKeys(root, "EncryptionContext"), ct));
+                return;
         }
     }
 
@@ -450,13 +555,9 @@ public sealed class Authorizer
                 }
             }
 
+            // A SecureString's key and an /aws/reference/secretsmanager/ parameter's secret are checked as the call
+            // reads them (ICallerAccess): only then is it known which version, key and stage are read.
             checks.Add(new Check(action, $"arn:aws:ssm:{region}:{_identity.AccountId}:parameter/{bare}", null, false, keys));
-            if (("/" + bare).StartsWith("/aws/reference/secretsmanager/", StringComparison.Ordinal))
-            {
-                var secretId = ("/" + bare)["/aws/reference/secretsmanager/".Length..];
-                var (arn, secret) = await SecretAsync(region, secretId, ct);
-                checks.Add(new Check("secretsmanager:GetSecretValue", arn, ResourcePolicy(secret?.ResourcePolicy), false, []));
-            }
         }
     }
 }

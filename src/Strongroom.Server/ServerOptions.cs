@@ -68,6 +68,15 @@ public sealed class ServerOptions
     /// <summary>Rotation scheduler and retry tuning.</summary>
     public Core.Rotation.RotationOptions Rotation { get; set; } = new();
 
+    /// <summary>
+    /// --rotation-allowed-hosts: where HTTP functions and built-in rotators may connect (addresses, CIDR blocks, host
+    /// names and patterns, or *). Null: <see cref="global::Strongroom.Rotation.OutboundPolicy.DefaultList"/> (loopback and private networks).
+    /// </summary>
+    public string? RotationAllowedHosts { get; set; }
+
+    /// <summary>Parsed <see cref="RotationAllowedHosts"/> (set by <see cref="Validate"/>).</summary>
+    public global::Strongroom.Rotation.OutboundPolicy RotationOutbound { get; private set; } = global::Strongroom.Rotation.OutboundPolicy.Default;
+
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 
@@ -180,6 +189,18 @@ public sealed class ServerOptions
         if (AccountId is not null && (AccountId.Length != 12 || !AccountId.All(char.IsAsciiDigit)))
         {
             problems.Add($"--account-id: '{AccountId}' is not a 12-digit AWS account id");
+        }
+
+        if (RotationAllowedHosts is not null)
+        {
+            try
+            {
+                RotationOutbound = global::Strongroom.Rotation.OutboundPolicy.Parse(RotationAllowedHosts);
+            }
+            catch (FormatException e)
+            {
+                problems.Add(e.Message);
+            }
         }
 
         return problems;

@@ -85,6 +85,15 @@ public static partial class StrongroomServer
                 LogRecovery(logger, data.Recovery);
             }
 
+            if (options.RotationAllowedHosts is not null && options.RotationOutbound.Allows(System.Net.IPAddress.Parse("169.254.169.254")))
+            {
+                LogRotationReachesEverything(logger, options.RotationOutbound.Text);
+            }
+            else
+            {
+                LogRotationAllowedHosts(logger, options.RotationOutbound.Text);
+            }
+
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
@@ -189,11 +198,11 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton(sp => new Core.Identity.IamService(data.Store, data.Root, data.Identity, time));
         builder.Services.AddSingleton<Protocol.Aws.Iam.IamApi>();
-        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
         // Rotation: the scheduler is the SecretsService's IRotationStarter; runs call functions that call back here.
-        var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert };
+        var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert, Outbound = options.RotationOutbound };
         builder.Services.AddSingleton(rotationRuntime);
         builder.Services.AddSingleton(options.Rotation);
         builder.Services.AddSingleton<Core.Rotation.IRotationObserver, RotationObserver>();
@@ -203,10 +212,11 @@ public static partial class StrongroomServer
             sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time, cluster));
         builder.Services.AddSingleton<Core.Rotation.IRotationStarter>(sp => sp.GetRequiredService<Core.Rotation.RotationScheduler>());
         builder.Services.AddSingleton<Core.Rotation.IRotationInvoker>(sp => new Rotation.Runners.RotationInvoker(
-            rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Client));
+            rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Functions, sp.GetRequiredService<RotationHttp>().Callback));
         builder.Services.AddSingleton<RotationHttp>();
         builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
         builder.Services.AddHostedService<RotationService>();
+        builder.Services.AddSingleton<Core.Policies.AccessChecks>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(sp.GetRequiredService<Core.Identity.IamService>(), data.Identity, time, options.Dev));
         builder.Services.AddSingleton<SigV4Verifier>();
@@ -338,6 +348,12 @@ public static partial class StrongroomServer
             AuditBacklog.Set(audit.Backlog);
         });
     }
+
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Rotation connects only to {AllowedHosts} (HTTP functions and the databases built-in rotators log in to; --rotation-allowed-hosts)")]
+    private static partial void LogRotationAllowedHosts(ILogger logger, string allowedHosts);
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "--rotation-allowed-hosts {AllowedHosts} lets rotation connect to link-local addresses (cloud metadata services): anyone allowed to write a secret value and start its rotation can make this server open connections there")]
+    private static partial void LogRotationReachesEverything(ILogger logger, string allowedHosts);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit: its own temporary SQLite store and file root key only (STRONGROOM_* variables and config files are not read), listening on loopback only; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
     private static partial void LogDevWarning(ILogger logger, string dataDir);

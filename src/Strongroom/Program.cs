@@ -13,7 +13,7 @@ public static class Program
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
-        "rotation-interval", "rotation-retry-base", "rotation-attempts", "node-id",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id",
     ];
 
     /// <summary>
@@ -230,9 +230,14 @@ public static class Program
         var rotationInterval = new Option<string?>("--rotation-interval") { Description = "How often the rotation scheduler looks for due rotations and retries (default 30s).", DefaultValueFactory = _ => Setting("rotation-interval", null) };
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
         var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
+        var rotationAllowedHosts = new Option<string?>("--rotation-allowed-hosts")
+        {
+            Description = "Where HTTP rotation functions and built-in rotators may connect: comma-separated IP addresses, CIDR blocks, host names and patterns (*.db.example.com), or * for any host (default: loopback and private networks, " + Rotation.OutboundPolicy.DefaultList + ").",
+            DefaultValueFactory = _ => Setting("rotation-allowed-hosts", null),
+        };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among nodes sharing a PostgreSQL store, stable across its restarts (default HOSTNAME/LISTEN). Env STRONGROOM_NODE_ID.", DefaultValueFactory = _ => Setting("node-id", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, nodeId, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -281,6 +286,7 @@ public static class Program
                 DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
                 EventWebhook = result.GetValue(webhook),
                 MaintenanceInterval = Duration(result.GetValue(maintenance)) ?? TimeSpan.FromSeconds(60),
+                RotationAllowedHosts = result.GetValue(rotationAllowedHosts),
                 Rotation = new Core.Rotation.RotationOptions
                 {
                     Tick = Duration(result.GetValue(rotationInterval)) ?? TimeSpan.FromSeconds(30),

@@ -849,20 +849,51 @@ public sealed class IamService
     }
 
     /// <summary>
-    /// Session credentials for a role, issued by the service itself (as Lambda gets its execution
-    /// role's credentials): the role must exist; its trust policy is not consulted.
+    /// Session credentials for a role, issued by the service itself (as Lambda gets its execution role's
+    /// credentials): the role must exist and its trust policy must let one of <paramref name="services"/> (service
+    /// principals such as lambda.amazonaws.com) call sts:AssumeRole. <paramref name="sessionPolicy"/>, when given,
+    /// narrows the session as an AssumeRole session policy does.
     /// </summary>
-    public Task<(IamSession Session, string Secret, string Token)> IssueServiceSessionAsync(string roleArn, string sessionName, int durationSeconds, CancellationToken ct) => WriteAsync(async tx =>
+    public Task<(IamSession Session, string Secret, string Token)> IssueServiceSessionAsync(string roleArn, string sessionName, int durationSeconds, IReadOnlyList<string> services, string? sessionPolicy, CancellationToken ct) => WriteAsync(async tx =>
     {
-        var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
-        var role = name is null ? null : Load<IamRole>(await _records.FindAsync(tx, Role, name, ct));
-        if (role is null || role.Arn != roleArn)
+        var role = await FindRoleByArnAsync(tx, roleArn, ct) ?? throw NoSuchEntity($"The role {roleArn} cannot be found.");
+        if (!TrustsService(role, services))
         {
-            throw NoSuchEntity($"The role {roleArn} cannot be found.");
+            throw DomainException.WithCode("AccessDenied", $"The role {roleArn} cannot be assumed by {string.Join(" or ", services)}: its trust policy does not allow it sts:AssumeRole.", 403);
         }
 
-        return await CreateSessionAsync(tx, role, sessionName, Math.Clamp(durationSeconds, 900, role.MaxSessionDuration), null, ct);
+        return await CreateSessionAsync(tx, role, sessionName, Math.Clamp(durationSeconds, 900, role.MaxSessionDuration), sessionPolicy, ct);
     }, ct);
+
+    /// <summary>True when the role exists and its trust policy lets one of <paramref name="services"/> assume it.</summary>
+    public async Task<bool> RoleTrustsServiceAsync(string roleArn, IReadOnlyList<string> services, CancellationToken ct) =>
+        await FindRoleByArnAsync(_store, roleArn, ct) is { } role && TrustsService(role, services);
+
+    private async Task<IamRole?> FindRoleByArnAsync(IStoreReader reader, string roleArn, CancellationToken ct)
+    {
+        var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
+        var role = name is null ? null : Load<IamRole>(await _records.FindAsync(reader, Role, name, ct));
+        return role is not null && role.Arn == roleArn ? role : null;
+    }
+
+    /// <summary>A request made by a service (no IAM principal, no account): only a Service principal, or "*", can match it.</summary>
+    private bool TrustsService(IamRole role, IReadOnlyList<string> services)
+    {
+        PolicyDocument trust;
+        try
+        {
+            trust = PolicyDocument.Parse(role.AssumeRolePolicyDocument);
+        }
+        catch (PolicySyntaxException)
+        {
+            return false;
+        }
+
+        var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn }
+            .With("aws:PrincipalServiceName", services)
+            .With("aws:SourceAccount", AccountId);
+        return PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust)).Allowed;
+    }
 
     /// <summary>Ends a session at once: its access key stops working.</summary>
     public Task EndSessionAsync(string accessKeyId, CancellationToken ct) => WriteAsync(async tx =>

@@ -195,6 +195,14 @@ public static class PolicyEvaluator
             return true;
         }
 
+        // A service principal ({"Service": "lambda.amazonaws.com"}) matches only a request the service itself makes
+        // (aws:PrincipalServiceName, set by the server, never from request input).
+        if (principals.TryGetValue("Service", out var services) && request.Get("aws:PrincipalServiceName") is { Count: > 0 } callingServices
+            && services.Any(s => callingServices.Contains(s, StringComparer.Ordinal)))
+        {
+            return true;
+        }
+
         if (!principals.TryGetValue("AWS", out var values))
         {
             return false;

@@ -36,13 +36,15 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     private readonly RootWrap _root;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly Identity.IamService _iam;
 
-    public RotationFunctionRegistry(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    public RotationFunctionRegistry(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time, Identity.IamService iam)
     {
         _store = store;
         _root = root;
         _identity = identity;
         _time = time;
+        _iam = iam;
     }
 
     [GeneratedRegex("^[a-zA-Z0-9-_]{1,64}$")]
@@ -174,10 +176,33 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     private static RotationFunctionKind KindOf(RotationFunction f) =>
         f.Command is not null ? RotationFunctionKind.Command : f.Url is not null ? RotationFunctionKind.Http : RotationFunctionKind.Builtin;
 
-    public async Task<RotationFunctionWrite> CreateAsync(string region, RotationFunctionInput input, CancellationToken ct)
+    private static bool NamesCode(RotationFunctionInput input) => input.Command is not null || input.Url is not null;
+
+    /// <summary>Command and URL functions are the administrator's: defining or changing one is code execution and network reach on the server.</summary>
+    private static void RequireAuthor(RotationFunctionAuthor author, bool code, string operation, string arn)
+    {
+        if (code && !author.MayDefineCode)
+        {
+            throw new DomainException(ErrorKind.AccessDenied,
+                $"User: {author.PrincipalArn} is not authorized to perform: strongroom:{operation} on resource: {arn}: command and URL functions run code and open connections on the server, so only the administrator may define or change them.");
+        }
+    }
+
+    /// <summary>A function's role must exist and trust the rotation service (as Lambda requires of an execution role).</summary>
+    private async Task RequireAssumableAsync(string? roleArn, CancellationToken ct)
+    {
+        if (roleArn is { Length: > 0 } && !await _iam.RoleTrustsServiceAsync(roleArn, RotationFunction.ServicePrincipals, ct))
+        {
+            throw Invalid($"The role defined for the function cannot be assumed by Lambda: {roleArn} does not exist, or its trust policy does not let {string.Join(" or ", RotationFunction.ServicePrincipals)} call sts:AssumeRole.");
+        }
+    }
+
+    public async Task<RotationFunctionWrite> CreateAsync(string region, RotationFunctionInput input, RotationFunctionAuthor author, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(author);
         ValidateName(input.Name);
+        RequireAuthor(author, NamesCode(input), "CreateRotationFunction", RotationFunction.ArnOf(region, _identity.AccountId, input.Name));
         var now = Now;
         var function = new RotationFunction
         {
@@ -196,6 +221,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         };
         Validate(function);
         function.Kind = KindOf(function);
+        await RequireAssumableAsync(function.RoleArn, ct);
         var hmacKey = function.Kind == RotationFunctionKind.Http ? RandomNumberGenerator.GetBytes(HmacKeyBytes) : null;
         try
         {
@@ -225,9 +251,13 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         return new RotationFunctionWrite(function, hmacKey);
     }
 
-    public async Task<RotationFunctionWrite> UpdateAsync(string region, RotationFunctionInput input, CancellationToken ct)
+    public async Task<RotationFunctionWrite> UpdateAsync(string region, RotationFunctionInput input, RotationFunctionAuthor author, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(author);
+        var arn = RotationFunction.ArnOf(region, _identity.AccountId, input.Name);
+        RequireAuthor(author, NamesCode(input), "UpdateRotationFunction", arn);
+        await RequireAssumableAsync(input.RoleArn, ct);
         byte[]? newKey = null;
         try
         {
@@ -237,6 +267,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
                     var (function, hmacKey) = await LoadAsync(tx, region, input.Name, ct) ?? throw NotFound(input.Name);
                     try
                     {
+                        // Any change to a command or URL function (its environment, timeout or role included) is the administrator's.
+                        RequireAuthor(author, RotationFunction.IsCode(function.Kind), "UpdateRotationFunction", arn);
                         var wasHttp = function.Kind == RotationFunctionKind.Http;
                         if (input.Command is not null || input.Url is not null || input.Builtin is not null)
                         {

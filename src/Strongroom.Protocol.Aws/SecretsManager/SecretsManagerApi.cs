@@ -46,21 +46,22 @@ public sealed class SecretsManagerApi
         };
     }
 
-    /// <summary>Per-call authorisation of each secret BatchGetSecretValue reads, set by the host for a non-admin caller.</summary>
-    public static readonly AsyncLocal<Func<string, Task<string?>>?> ReadCheck = new();
-
     /// <summary>The operation names this API serves.</summary>
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
     /// <summary>One call's context.</summary>
-    private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+    private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
     public bool Handles(string operation) => _operations.ContainsKey(operation);
 
-    /// <summary>Runs <paramref name="operation"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="operation"/>; <paramref name="access"/> answers for what a call reads beyond what the host
+    /// authorised before it ran (each secret of a BatchGetSecretValue). Domain errors propagate as <see cref="DomainException"/>.
+    /// </summary>
+    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(access);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
@@ -68,7 +69,7 @@ public sealed class SecretsManagerApi
 
         using var input = JsonInput.Parse(body);
         output.WriteStartObject();
-        await handler(new Call(region, input, output, ct));
+        await handler(new Call(region, access, input, output, ct));
         output.WriteEndObject();
     }
 
@@ -255,7 +256,9 @@ public sealed class SecretsManagerApi
     private async Task BatchGetSecretValueAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct, ReadCheck.Value);
+        // Each secret is checked as its own GetSecretValue would be, with this request's context.
+        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct,
+            id => c.Access.SecretReadDeniedAsync(c.Region, id, null, null, c.Ct));
         try
         {
             var w = c.Output;
