@@ -60,6 +60,9 @@ public sealed class ServerOptions
     /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Request, connection, throttling and brute-force limits (docs/operations/limits.md).</summary>
+    public RequestLimitsOptions Limits { get; set; } = new();
+
     /// <summary>Rotation scheduler and retry tuning.</summary>
     public Core.Rotation.RotationOptions Rotation { get; set; } = new();
 
@@ -165,6 +168,7 @@ public sealed class ServerOptions
             problems.Add($"--account-id: '{AccountId}' is not a 12-digit AWS account id");
         }
 
+        problems.AddRange(Limits.Validate());
         return problems;
     }
 }

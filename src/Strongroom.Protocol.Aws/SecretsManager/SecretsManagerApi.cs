@@ -58,15 +58,15 @@ public sealed class SecretsManagerApi
     public bool Handles(string operation) => _operations.ContainsKey(operation);
 
     /// <summary>Runs <paramref name="operation"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, input, output, ct));
         output.WriteEndObject();

@@ -36,15 +36,15 @@ public sealed class SsmApi
 
     private sealed record Call(string Region, string? User, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
-    public async Task InvokeAsync(string operation, string region, string? user, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, string? user, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", $"Strongroom serves the Parameter Store operations of SSM only, not {operation}.");
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, user, input, output, ct));
         output.WriteEndObject();

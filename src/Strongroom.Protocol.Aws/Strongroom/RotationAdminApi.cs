@@ -43,15 +43,15 @@ public sealed class RotationAdminApi
     private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
     /// <summary>Runs <paramref name="operation"/> in <paramref name="region"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, input, output, ct));
         output.WriteEndObject();
