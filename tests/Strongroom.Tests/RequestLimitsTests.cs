@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+using Xunit;
+
+namespace Strongroom.Tests;
+
+/// <summary>
+/// Throttling, brute-force limits and per-address connection limits, each against a real server started with small
+/// limits (--limit), through real HTTP (and boto3 for the SDK's retries).
+/// </summary>
+[Collection("processes")]
+public sealed class RequestLimitsTests
+{
+    private static async Task<long> MetricAsync(Uri endpoint, string line)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(endpoint, "/metrics"));
+        return text.Split('\n').Where(l => l.StartsWith(line, StringComparison.Ordinal)).Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task KeyOverItsRate_GetsThrottlingException_JsonAndQuery_ThenRecovers()
+    {
+        await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "key-rate=2", "--limit", "key-burst=5"]);
+        using var client = new RawSigner(server.Endpoint);
+
+        var answers = new List<RawSigner.Answer>();
+        for (var i = 0; i < 12; i++)
+        {
+            answers.Add(await client.JsonAsync("secretsmanager", "GetRandomPassword", "{}"));
+        }
+
+        var query = await client.FormAsync("sts", "Action=GetCallerIdentity&Version=2011-06-15");
+        Assert.Contains(answers, a => a.Status == 200);
+        var throttled = answers.First(a => a.Status != 200);
+        Assert.Equal((400, "ThrottlingException"), (throttled.Status, throttled.Code));
+        Assert.Equal((400, "Throttling"), (query.Status, query.Code));
+        Assert.True(await MetricAsync(server.Endpoint, "strongroom_throttled_total{reason=\"key\"}") >= 2);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(200, (await client.JsonAsync("secretsmanager", "GetRandomPassword", "{}")).Status);
+    }
+
+    [Fact]
+    public async Task Boto3StandardRetries_RideThroughThrottling()
+    {
+        await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "key-rate=4", "--limit", "key-burst=4"]);
+        const string script = """
+            import sys, boto3
+            from botocore.config import Config
+            c = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                             config=Config(retries={"mode": "standard", "max_attempts": 10}))
+            for i in range(24):
+                c.get_random_password(PasswordLength=16)
+            print("ok 24")
+            """;
+        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(server.Endpoint.ToString().TrimEnd('/'));
+        using var python = Process.Start(info)!;
+        var output = await python.StandardOutput.ReadToEndAsync() + await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+
+        Assert.True(python.ExitCode == 0, output);
+        Assert.Contains("ok 24", output, StringComparison.Ordinal);
+        Assert.True(await MetricAsync(server.Endpoint, "strongroom_throttled_total{reason=\"key\"}") >= 1, "boto3 was never throttled: the test proved nothing");
+    }
+
+    [Fact]
+    public async Task SignatureFailures_AreSlowedThenLockedOut_ForThatAddressOnly_AndTheLockoutEnds()
+    {
+        await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "failures-before-slowdown=3", "--limit", "failures-before-lockout=6", "--limit", "lockout=4", "--limit", "max-slowdown=0.3"]);
+        using var attacker = new RawSigner(server.Endpoint);
+        using var elsewhere = new RawSigner(server.Endpoint, from: IPAddress.Parse("127.0.0.2"));
+        var body = "{}"u8.ToArray();
+        var target = RawSigner.Target("secretsmanager", "GetRandomPassword");
+
+        var failures = new List<(RawSigner.Answer Answer, TimeSpan Took)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            failures.Add((await attacker.SendAsync("secretsmanager", target, RawSigner.JsonType, body, secretOverride: "wrong"), watch.Elapsed));
+        }
+
+        var refused = await attacker.SendAsync("secretsmanager", target, RawSigner.JsonType, body);
+        var fromElsewhere = await elsewhere.SendAsync("secretsmanager", target, RawSigner.JsonType, body);
+
+        Assert.All(failures, f => Assert.Equal("InvalidSignatureException", f.Answer.Code));
+        Assert.True(failures[^1].Took >= TimeSpan.FromMilliseconds(100), $"the 6th failure took {failures[^1].Took}: not slowed");
+        Assert.Equal((400, "ThrottlingException"), (refused.Status, refused.Code));
+        Assert.Equal(200, fromElsewhere.Status);
+        Assert.True(await MetricAsync(server.Endpoint, "strongroom_auth_lockouts_total") >= 1);
+        var trail = await attacker.JsonAsync("cloudtrail", "LookupEvents", "{\"LookupAttributes\":[{\"AttributeKey\":\"EventName\",\"AttributeValue\":\"AuthenticationLockout\"}]}");
+        Assert.True(trail.Status == 400, "the locked-out address must not read the trail either");
+        var recorded = await elsewhere.JsonAsync("cloudtrail", "LookupEvents", "{\"LookupAttributes\":[{\"AttributeKey\":\"EventName\",\"AttributeValue\":\"AuthenticationLockout\"}]}");
+        Assert.Contains("127.0.0.1", recorded.Body, StringComparison.Ordinal);
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(200, (await attacker.SendAsync("secretsmanager", target, RawSigner.JsonType, body)).Status);
+    }
+
+    [Fact]
+    public async Task ConnectionsPerAddress_OverTheLimit_AreClosed_OtherAddressesServed()
+    {
+        await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "max-connections-per-address=4"]);
+        var held = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, server.Port);
+                held.Add(c);
+            }
+
+            await Task.Delay(300);
+            using var extra = new TcpClient();
+            await extra.ConnectAsync(IPAddress.Loopback, server.Port);
+            var stream = extra.GetStream();
+            await stream.WriteAsync("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+            var buffer = new byte[256];
+            int read;
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                read = await stream.ReadAsync(buffer, timeout.Token);
+            }
+            catch (IOException)
+            {
+                read = 0;
+            }
+
+            using var elsewhere = new RawSigner(server.Endpoint, from: IPAddress.Parse("127.0.0.2"));
+            var served = await elsewhere.JsonAsync("secretsmanager", "GetRandomPassword", "{}");
+
+            Assert.Equal(0, read);
+            Assert.Equal(200, served.Status);
+            Assert.True(await MetricAsync(new Uri($"http://127.0.0.2:{server.Port}/"), "strongroom_connections_refused_total") >= 1);
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Limits_InvalidValue_RefusesToStart_NamingTheLimit()
+    {
+        var (code, output) = await ServerProcess.RunAsync("server", "--dev", "--listen", $"127.0.0.1:{ServerProcess.FreePort()}", "--limit", "lockout=0");
+        Assert.NotEqual(0, code);
+        Assert.Contains("lockout", output, StringComparison.Ordinal);
+        (code, output) = await ServerProcess.RunAsync("server", "--dev", "--listen", $"127.0.0.1:{ServerProcess.FreePort()}", "--limit", "no-such=1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("no-such", output, StringComparison.Ordinal);
+    }
+}
