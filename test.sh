@@ -141,6 +141,18 @@ else
   fi
 fi
 
+# --- Fuzzing (issue #16): AFL++ on each SharpFuzz target for a bounded time; one count per target. -----------------
+echo "== fuzzing (fuzz/run.sh: 12 s per target)"
+fuzz/run.sh 12 > "$logs/fuzz.log" 2>&1
+grep -E "^fuzz |^[a-z0-9]+: replayed" "$logs/fuzz.log"
+fuzz_line=$(grep -E "^fuzz: [0-9]+ passed, [0-9]+ failed" "$logs/fuzz.log" | tail -1)
+if [ -n "$fuzz_line" ]; then
+  count fuzz "$(echo "$fuzz_line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')" "$(echo "$fuzz_line" | sed -E 's/.* ([0-9]+) failed/\1/')"
+else
+  tail -n 30 "$logs/fuzz.log"; count fuzz 0 1
+fi
+# --- end of fuzzing ---------------------------------------------------------------------------------------------------
+
 echo "logs: $logs"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
