@@ -164,6 +164,24 @@ public sealed class HostileInputTests : IClassFixture<HostileServer>
         Assert.True(value.Status is >= 200 and < 500, value.Body);
     }
 
+    [Fact]
+    public async Task NonAdminCaller_MalformedParameterArn_Answers4xx_NotA500()
+    {
+        using var admin = Client();
+        var user = "hostile" + Guid.NewGuid().ToString("N")[..12];
+        await admin.FormAsync("iam", $"Action=CreateUser&Version=2010-05-08&UserName={user}");
+        await admin.FormAsync("iam", $"Action=PutUserPolicy&Version=2010-05-08&UserName={user}&PolicyName=all&PolicyDocument=" + Uri.EscapeDataString("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+        var key = XDocument.Parse((await admin.FormAsync("iam", $"Action=CreateAccessKey&Version=2010-05-08&UserName={user}")).Body);
+        string Element(string name) => key.Descendants().First(e => e.Name.LocalName == name).Value;
+        using var client = new RawSigner(_fixture.Server.Endpoint, Element("AccessKeyId"), Element("SecretAccessKey"));
+
+        foreach (var name in new[] { "arn:x", "arn:aws:ssm:us-east-1:1:parameter", "arn:aws:ssm:us-east-1:1:document/x" })
+        {
+            var answer = await client.JsonAsync("ssm", "GetParameter", JsonSerializer.Serialize(new { Name = name }));
+            Assert.True(answer.Status is >= 400 and < 500, $"{name}: {answer.Status} {answer.Body}");
+        }
+    }
+
     [Theory]
     [InlineData("{\"StartTime\":1e308}")]
     [InlineData("{\"StartTime\":-1e308}")]

@@ -54,6 +54,7 @@ public sealed class MutationTests : IClassFixture<HostileServer>
         new("kms", "TagResource", $"{{\"KeyId\":\"{keyId}\",\"Tags\":[{{\"TagKey\":\"a\",\"TagValue\":\"b\"}}]}}"),
         new("ssm", "PutParameter", $"{{\"Name\":\"/mut/p{suffix}\",\"Value\":\"v\",\"Type\":\"String\",\"Overwrite\":true,\"Tags\":[{{\"Key\":\"a\",\"Value\":\"b\"}}]}}"),
         new("ssm", "GetParameter", "{\"Name\":\"/mut/p\",\"WithDecryption\":true}"),
+        new("ssm", "GetParameters", "{\"Names\":[\"arn:aws:ssm:us-east-1:000000000000:parameter/mut/p\",\"arn:x\",\"/aws/reference/secretsmanager/mut/s\"]}"),
         new("ssm", "GetParametersByPath", "{\"Path\":\"/mut\",\"Recursive\":true,\"MaxResults\":5}"),
         new("ssm", "LabelParameterVersion", "{\"Name\":\"/mut/p\",\"ParameterVersion\":1,\"Labels\":[\"l1\"]}"),
         new("cloudtrail", "LookupEvents", "{\"StartTime\":1700000000,\"EndTime\":\"2030-01-01T00:00:00Z\",\"MaxResults\":2,\"LookupAttributes\":[{\"AttributeKey\":\"EventName\",\"AttributeValue\":\"CreateSecret\"}]}"),
@@ -153,6 +154,14 @@ public sealed class MutationTests : IClassFixture<HostileServer>
         Assert.Equal(200, (await client.JsonAsync("ssm", "PutParameter", "{\"Name\":\"/mut/p\",\"Value\":\"v\",\"Type\":\"String\"}")).Status);
         Assert.Equal(200, (await client.FormAsync("iam", "Action=CreateUser&Version=2010-05-08&UserName=mutuser")).Status);
 
+        // A quarter of the calls come from a non-admin user whom a policy allows everything, so the authoriser's own
+        // reading of each request (resource names, ARNs, condition keys) meets the mutations too.
+        Assert.Equal(200, (await client.FormAsync("iam", "Action=CreateUser&Version=2010-05-08&UserName=mutbob")).Status);
+        Assert.Equal(200, (await client.FormAsync("iam", "Action=PutUserPolicy&Version=2010-05-08&UserName=mutbob&PolicyName=all&PolicyDocument=" + Uri.EscapeDataString("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"))).Status);
+        var created = System.Xml.Linq.XDocument.Parse((await client.FormAsync("iam", "Action=CreateAccessKey&Version=2010-05-08&UserName=mutbob")).Body);
+        string Element(string name) => created.Descendants().First(e => e.Name.LocalName == name).Value;
+        using var user = new RawSigner(_fixture.Server.Endpoint, Element("AccessKeyId"), Element("SecretAccessKey"));
+
         var failures = new ConcurrentQueue<string>();
         var answers = new ConcurrentBag<(string RequestId, int Status, string Operation)>();
         var next = -1;
@@ -170,9 +179,10 @@ public sealed class MutationTests : IClassFixture<HostileServer>
                 RawSigner.Answer answer;
                 try
                 {
+                    var signer = random.Next(4) == 0 ? user : client;
                     answer = template.Operation is null
-                        ? await client.SendAsync(template.Service, null, RawSigner.FormType, body)
-                        : await client.SendAsync(template.Service, RawSigner.Target(template.Service, template.Operation), RawSigner.JsonType, body);
+                        ? await signer.SendAsync(template.Service, null, RawSigner.FormType, body)
+                        : await signer.SendAsync(template.Service, RawSigner.Target(template.Service, template.Operation), RawSigner.JsonType, body);
                 }
                 catch (HttpRequestException e)
                 {
