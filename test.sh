@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest fuzz dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -166,6 +166,10 @@ else
     pg_not_run "PostgreSQL did not start"
   fi
 fi
+
+# --- Fuzzing (issue #16): AFL++ on each SharpFuzz target for a bounded time; one count per target. -----------------
+echo "== fuzzing (fuzz/run.sh: 12 s per target)"
+ci_suite fuzz tally fuzz -- fuzz/run.sh 12
 
 echo "logs: $logs"
 ci_finish

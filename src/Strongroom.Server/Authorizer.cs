@@ -539,7 +539,12 @@ public sealed class Authorizer
 
         foreach (var raw in names)
         {
-            var bare = raw.StartsWith("arn:", StringComparison.Ordinal) ? raw.Split(':', 6)[^1]["parameter/".Length..] : raw.TrimStart('/');
+            // An ARN that is not a parameter's (too few parts, no "parameter/") is checked as the name it was sent as;
+            // the operation then refuses it. Slicing it blindly answered a non-admin caller 500 (issue #16).
+            var parts = raw.Split(':', 6);
+            var bare = !raw.StartsWith("arn:", StringComparison.Ordinal) ? raw.TrimStart('/')
+                : parts.Length == 6 && parts[5].StartsWith("parameter/", StringComparison.Ordinal) ? parts[5]["parameter/".Length..]
+                : raw;
             var colon = bare.LastIndexOf(':');
             if (colon >= 0)
             {

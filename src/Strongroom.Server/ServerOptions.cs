@@ -65,6 +65,9 @@ public sealed class ServerOptions
     /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Request, connection, throttling and brute-force limits (docs/operations/limits.md).</summary>
+    public RequestLimitsOptions Limits { get; set; } = new();
+
     /// <summary>Rotation scheduler and retry tuning.</summary>
     public Core.Rotation.RotationOptions Rotation { get; set; } = new();
 
@@ -203,6 +206,7 @@ public sealed class ServerOptions
             }
         }
 
+        problems.AddRange(Limits.Validate());
         return problems;
     }
 }

@@ -157,13 +157,25 @@ public static partial class StrongroomServer
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        var limits = options.Limits;
+        var connections = new ConnectionLimiter(limits);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Every transport limit comes from RequestLimitsOptions (docs/operations/limits.md). A body over the limit,
+            // declared or chunked, fails its read with 413; too slow or never arriving, 408; bad chunking, 400.
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024 + 1;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes + 1;
+            kestrel.Limits.MaxRequestHeaderCount = limits.MaxHeaderCount;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxHeaderBytes;
+            kestrel.Limits.RequestHeadersTimeout = limits.HeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(limits.MinBodyBytesPerSecond, limits.BodyGrace);
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
             var (host, port) = options.Endpoint;
             void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
+                listen.Use(connections.Wrap);
                 if (options.TlsCert is not null && options.TlsKey is not null)
                 {
                     listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey));
@@ -218,6 +230,7 @@ public static partial class StrongroomServer
         builder.Services.AddHostedService<RotationService>();
         builder.Services.AddSingleton<Core.Policies.AccessChecks>();
         builder.Services.AddSingleton<Authorizer>();
+        builder.Services.AddSingleton(new RequestLimiter(limits, time));
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(sp.GetRequiredService<Core.Identity.IamService>(), data.Identity, time, options.Dev));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton(audit);

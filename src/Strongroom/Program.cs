@@ -13,7 +13,7 @@ public static class Program
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
-        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits",
     ];
 
     /// <summary>
@@ -237,7 +237,8 @@ public static class Program
         };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among nodes sharing a PostgreSQL store, stable across its restarts (default HOSTNAME/LISTEN). Env STRONGROOM_NODE_ID.", DefaultValueFactory = _ => Setting("node-id", null) };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, config };
+        var limits = new Option<string[]>("--limit") { Description = "A request limit as NAME=VALUE (repeatable; durations in seconds), e.g. --limit key-rate=500. Env STRONGROOM_LIMITS and config \"limits\" take comma-separated pairs. Names and defaults: docs/operations/limits.md.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, config, limits };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -265,8 +266,18 @@ public static class Program
 
         ServerOptions BuildOptions(ParseResult result)
         {
+            // The file's and the environment's pairs first, so a flag wins over both.
+            var requestLimits = new RequestLimitsOptions();
+            requestLimits.Set(_config.GetValueOrDefault("limits") ?? string.Empty);
+            requestLimits.Set(Environment.GetEnvironmentVariable("STRONGROOM_LIMITS") ?? string.Empty);
+            foreach (var assignment in result.GetValue(limits) ?? [])
+            {
+                requestLimits.Set(assignment);
+            }
+
             return new ServerOptions
             {
+                Limits = requestLimits,
                 DataDir = result.GetValue(dataDir)!,
                 Listen = result.GetValue(listen)!,
                 NodeId = result.GetValue(nodeId),

@@ -56,15 +56,15 @@ public sealed class KmsApi
 
     private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnsupportedOperationException", $"Strongroom does not support the KMS operation {operation} (asymmetric, HMAC, grants, imported material and custom key stores are not served).");
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, input, output, ct));
         output.WriteEndObject();

@@ -58,16 +58,16 @@ public sealed class SecretsManagerApi
     /// Runs <paramref name="operation"/>; <paramref name="access"/> answers for what a call reads beyond what the host
     /// authorised before it ran (each secret of a BatchGetSecretValue). Domain errors propagate as <see cref="DomainException"/>.
     /// </summary>
-    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, access, input, output, ct));
         output.WriteEndObject();

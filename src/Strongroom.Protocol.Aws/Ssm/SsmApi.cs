@@ -37,16 +37,16 @@ public sealed class SsmApi
     private sealed record Call(string Region, string? User, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
     /// <summary>Runs <paramref name="operation"/>; <paramref name="access"/> answers for the KMS keys and secrets a read reaches beyond the parameters the host authorised.</summary>
-    public async Task InvokeAsync(string operation, string region, string? user, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, string? user, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", $"Strongroom serves the Parameter Store operations of SSM only, not {operation}.");
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, user, access, input, output, ct));
         output.WriteEndObject();

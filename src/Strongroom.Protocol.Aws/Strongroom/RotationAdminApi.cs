@@ -50,17 +50,17 @@ public sealed class RotationAdminApi
     /// command and URL functions); <paramref name="access"/> decides which secrets' rotation runs a listing shows.
     /// Domain errors propagate as <see cref="DomainException"/>.
     /// </summary>
-    public async Task InvokeAsync(string operation, string region, RotationFunctionAuthor author, Core.Policies.ICallerAccess access, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, RotationFunctionAuthor author, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(author);
         ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
         await handler(new Call(region, author, access, input, output, ct));
         output.WriteEndObject();
