@@ -19,6 +19,9 @@ public static class AuditShape
         "Environment", "HmacKey",
     };
 
+    /// <summary>Query-protocol members that are secrets (STS's web identity token and SAML assertion): never audited.</summary>
+    public static readonly IReadOnlySet<string> SensitiveQueryMembers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "WebIdentityToken", "SAMLAssertion" };
+
     private static readonly HashSet<string> ReadOnlyKms = new(StringComparer.Ordinal)
     {
         "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom",

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strongroom.Core;
 using Strongroom.Core.Audit;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.CloudTrail;
@@ -82,52 +83,79 @@ public sealed partial class ApiEndpoint
         CallerIdentity? caller = null;
         AwsError? error = null;
         var body = ReadOnlyMemory<byte>.Empty;
+        var webIdentity = false;
+        WebIdentityResult? webIdentityResult = null;
         try
         {
             var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
             rented = buffer;
             body = new ReadOnlyMemory<byte>(buffer, 0, length);
             var headers = context.Request.Headers;
-            caller = await _verifier.VerifyAsync(
-                new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
-                context.RequestAborted);
-            if (isQuery && caller.Service is "iam" or "sts")
-            {
-                query = QueryRequest.Parse(body);
-                (service, operation) = (caller.Service, query.Action);
-                if (!_iamApi.Handles(service, operation))
-                {
-                    throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
-                }
-            }
 
-            if (service is null)
+            // The one unsigned path, as on AWS: an STS AssumeRoleWithWebIdentity (or AssumeRoleWithSAML, which answers
+            // that SAML is not supported) Query request without any signature — the token is the proof. Everything
+            // else, a mistyped action or version included, goes through SigV4 and is refused unsigned.
+            if (isQuery && UnsignedStsCall(context.Request, body) is { } unsignedQuery)
             {
-                throw new AwsError("UnknownOperationException", string.Empty);
-            }
-
-            if (caller.Service != service)
-            {
-                throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
-            }
-
-            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
-            var authorizedCaller = caller;
-            SecretsManagerApi.ReadCheck.Value = Authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
-            if (query is not null)
-            {
-                var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                (query, service, operation, webIdentity) = (unsignedQuery, "sts", unsignedQuery.Action, true);
+                var (xml, result) = await _iamApi.InvokeWebIdentityAsync(unsignedQuery, requestId, RequestKeys(context), context.RequestAborted);
+                webIdentityResult = result;
                 output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
             }
             else
             {
-                await InvokeJsonAsync(service, operation, caller, body, output, context.RequestAborted);
+                caller = await _verifier.VerifyAsync(
+                    new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
+                    context.RequestAborted);
+                if (isQuery && caller.Service is "iam" or "sts")
+                {
+                    query = QueryRequest.Parse(body);
+                    (service, operation) = (caller.Service, query.Action);
+                    if (!_iamApi.Handles(service, operation))
+                    {
+                        throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
+                    }
+                }
+
+                if (service is null)
+                {
+                    throw new AwsError("UnknownOperationException", string.Empty);
+                }
+
+                if (caller.Service != service)
+                {
+                    throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
+                }
+
+                await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
+                var authorizedCaller = caller;
+                SecretsManagerApi.ReadCheck.Value = Authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
+                KmsApi.LockoutCheck.Value = Authorizer.IsAdmin(caller) ? null
+                    : (keyArn, policy, ct) => _authorizer.CanChangeKeyPolicyAsync(authorizedCaller, keyArn, policy, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, ct);
+                if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
+                {
+                    // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
+                    webIdentity = true;
+                    var (xml, result) = await _iamApi.InvokeWebIdentityAsync(query, requestId, RequestKeys(context), context.RequestAborted);
+                    webIdentityResult = result;
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else if (query is not null)
+                {
+                    var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else
+                {
+                    await InvokeJsonAsync(service, operation, caller, body, output, context.RequestAborted);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             error = AwsErrorMapper.Map(e);
-            if (isQuery)
+            // A web identity call's own errors (ExpiredTokenException is a 400 there) keep their STS codes.
+            if (isQuery && !webIdentity)
             {
                 // The Query services name authentication failures differently and answer 403.
                 error = error.Code switch
@@ -158,10 +186,10 @@ public sealed partial class ApiEndpoint
             switch (_auditTrail)
             {
                 case AuditTrailMode.Durable:
-                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.NotAwaited:
-                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.Off:
                 default:
@@ -299,13 +327,27 @@ public sealed partial class ApiEndpoint
         writer.WriteEndObject();
     }
 
-    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error, QueryRequest? query)
+    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error, QueryRequest? query, bool webIdentity, WebIdentityResult? webIdentityResult)
     {
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
         var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
         AuditIdentity identity;
-        if (caller is not null)
+        if (webIdentityResult is not null)
+        {
+            // As CloudTrail records a web identity: who the token proved, and the session's key id (never the token or secret).
+            var w = webIdentityResult;
+            identity = new AuditIdentity("WebIdentityUser", $"{w.ProviderName}:{w.Audience}:{w.Subject}", string.Empty, _identity.AccountId, null, w.Subject);
+            responseElements = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["credentials"] = new Dictionary<string, string> { ["accessKeyId"] = w.Session.AccessKeyId, ["expiration"] = w.Session.Expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+                ["subjectFromWebIdentityToken"] = w.Subject,
+                ["assumedRoleUser"] = new Dictionary<string, string> { ["assumedRoleId"] = w.Role.RoleId + ":" + w.Session.SessionName, ["arn"] = $"arn:aws:sts::{_identity.AccountId}:assumed-role/{w.Role.Name}/{w.Session.SessionName}" },
+                ["provider"] = w.ProviderArn,
+                ["audience"] = w.Audience,
+            });
+        }
+        else if (caller is not null)
         {
             identity = new AuditIdentity("IAMUser", PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
         }
@@ -325,7 +367,7 @@ public sealed partial class ApiEndpoint
             UserIdentity = identity,
             SourceIpAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(context.Request.Headers.UserAgent.ToString(), 1024),
-            RequestParametersJson = caller is null ? null : query is not null ? QueryParameters(query) : AuditShape.RequestParameters(body),
+            RequestParametersJson = caller is null && !webIdentity ? null : query is not null ? QueryParameters(query) : AuditShape.RequestParameters(body),
             ResponseElementsJson = responseElements,
             ErrorCode = error?.Code,
             ErrorMessage = error?.Message,
@@ -334,8 +376,44 @@ public sealed partial class ApiEndpoint
         };
     }
 
+    /// <summary>A Query request's members for the audit record; the web identity token and SAML assertion are secrets and left out.</summary>
     private static string QueryParameters(QueryRequest query) =>
-        JsonSerializer.Serialize(query.All.Where(p => p.Key is not ("Action" or "Version")).ToDictionary(p => char.ToLowerInvariant(p.Key[0]) + p.Key[1..], p => p.Value));
+        JsonSerializer.Serialize(query.All.Where(p => p.Key is not ("Action" or "Version") && !AuditShape.SensitiveQueryMembers.Contains(p.Key)).ToDictionary(p => char.ToLowerInvariant(p.Key[0]) + p.Key[1..], p => p.Value));
+
+    /// <summary>
+    /// The query of an unsigned STS call AWS serves unsigned (AssumeRoleWithWebIdentity, AssumeRoleWithSAML), or null:
+    /// no Authorization header, no presigned-URL parameters, no X-Amz-Target, a form body whose Action is exactly one
+    /// of those two and whose Version is STS's. Nothing else is ever served unsigned.
+    /// </summary>
+    private static QueryRequest? UnsignedStsCall(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        if (request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-Amz-Target")
+            || request.Query.Keys.Any(k => k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var query = QueryRequest.Parse(body);
+        return IamApi.UnsignedStsActions.Contains(query.Action) && query.Get("Version") == IamApi.StsVersion ? query : null;
+    }
+
+    /// <summary>The request's own global condition keys, for a trust policy decided without a caller.</summary>
+    private Dictionary<string, IReadOnlyList<string>> RequestKeys(HttpContext context)
+    {
+        var now = _time.GetUtcNow();
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:SecureTransport"] = [context.Request.IsHttps ? "true" : "false"],
+        };
+        if (context.Connection.RemoteIpAddress?.ToString() is { } ip)
+        {
+            keys["aws:SourceIp"] = [ip];
+        }
+
+        return keys;
+    }
 
     private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];
 

@@ -39,15 +39,41 @@ public sealed class Authorizer
 
     public static bool IsAdmin(CallerIdentity caller) => caller?.UserName == DataDirectory.AdminUser;
 
-    /// <summary>One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal existence.</summary>
-    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null);
+    /// <summary>
+    /// One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal
+    /// existence. A <see cref="TrustOnly"/> check is decided by the resource policy alone, whose account principal
+    /// then counts (a role's trust policy must let the caller in, whatever its identity policies say).
+    /// </summary>
+    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null, bool TrustOnly = false);
 
     /// <summary>Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed.</summary>
-    public async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
+    public Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct) =>
+        AuthorizeAsync(caller, service, operation, body, query, sourceIp, secure, null, ct);
+
+    private async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, IReadOnlyList<Check>? explicitChecks, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (IsAdmin(caller) || (service == "sts" && operation == "GetCallerIdentity"))
+        // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
+        if (service == "iam" && caller.Temporary && !caller.UserName.StartsWith("session:", StringComparison.Ordinal))
         {
+            throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+        }
+
+        // GetCallerIdentity and GetSessionToken need no permission, as in AWS; AssumeRoleWithWebIdentity is decided
+        // by the role's trust policy alone (WebIdentityFederation), whoever signed the request.
+        if (service == "sts" && operation is "GetCallerIdentity" or "GetSessionToken" or "AssumeRoleWithWebIdentity" or "AssumeRoleWithSAML")
+        {
+            return;
+        }
+
+        if (IsAdmin(caller))
+        {
+            // The admin is bound by nothing but a role's trust policy.
+            foreach (var check in (explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct)).Where(c => c.TrustOnly))
+            {
+                Decide(check, caller, service, [], null, null, null, null, sourceIp, secure);
+            }
+
             return;
         }
 
@@ -55,65 +81,94 @@ public sealed class Authorizer
         IReadOnlyList<NamedPolicy>? sessionPolicies = null;
         IamUser? user = null;
         IamRole? role = null;
-        string? sessionName = null;
+        IamSession? session = null;
         if (caller.UserName.StartsWith("session:", StringComparison.Ordinal))
         {
-            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } session)
+            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found)
             {
-                (role, identityPolicies, sessionPolicies, sessionName) = (session.Role, session.Policies, session.SessionPolicies, session.Session.SessionName);
+                (role, identityPolicies, sessionPolicies, session) = (found.Role, found.Policies, found.SessionPolicies, found.Session);
             }
         }
         else if (await _iam.PoliciesOfUserAsync(caller.UserName, ct) is { } found)
         {
             (user, identityPolicies) = (found.User, found.Policies);
         }
-        foreach (var check in await ChecksAsync(caller, service, operation, body, query, ct))
+
+        foreach (var check in explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct))
         {
-            var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId };
-            AddGlobalKeys(context, caller, user, role, sessionName, sourceIp, secure);
-            foreach (var (key, values) in check.Keys)
-            {
-                context.With(key, values);
-            }
-
-            var result = PolicyEvaluator.Evaluate(context, identityPolicies, null, sessionPolicies);
-            if (result.Decision != PolicyDecision.ExplicitDeny && check.ResourcePolicy is not null)
-            {
-                // A KMS key policy's account principal only delegates to IAM policies; it grants nothing itself.
-                var resourceContext = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = check.KeyPolicy ? null : _identity.AccountId };
-                foreach (var (key, values) in context.Keys)
-                {
-                    resourceContext.With(key, values);
-                }
-
-                var fromResource = PolicyEvaluator.Evaluate(resourceContext, [], new NamedPolicy("resource policy", check.ResourcePolicy));
-                if (fromResource.Decision == PolicyDecision.ExplicitDeny || result.Decision != PolicyDecision.Allow)
-                {
-                    result = fromResource.Decision == PolicyDecision.ImplicitDeny ? result : fromResource;
-                }
-            }
-
-            if (!result.Allowed)
-            {
-                var reason = result.Decision == PolicyDecision.ExplicitDeny
-                    ? result.Policy?.Name == "resource policy" ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
-                    : $"because no identity-based policy allows the {check.Action} action";
-                var message = $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} {reason}";
-                throw service is "iam" or "sts" ? new AwsError("AccessDenied", message, 403) : new AwsError("AccessDeniedException", message);
-            }
+            Decide(check, caller, service, identityPolicies, sessionPolicies, user, role, session, sourceIp, secure);
         }
     }
 
-    private void AddGlobalKeys(RequestContext context, CallerIdentity caller, IamUser? user, IamRole? role, string? sessionName, string? sourceIp, bool secure)
+    /// <summary>One check's decision; throws AccessDenied(Exception) when it is not allowed.</summary>
+    private void Decide(Check check, CallerIdentity caller, string service, IReadOnlyList<NamedPolicy> identityPolicies, IReadOnlyList<NamedPolicy>? sessionPolicies, IamUser? user, IamRole? role, IamSession? session, string? sourceIp, bool secure)
+    {
+        var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId };
+        AddGlobalKeys(context, caller, user, role, session, sourceIp, secure);
+        foreach (var (key, values) in check.Keys)
+        {
+            context.With(key, values);
+        }
+
+        if (check.TrustOnly)
+        {
+            var trusted = check.ResourcePolicy is not null && PolicyEvaluator.Evaluate(context, [], new NamedPolicy("resource policy", check.ResourcePolicy)).Allowed;
+            if (!trusted)
+            {
+                throw new AwsError("AccessDenied", $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} because no resource-based policy allows the {check.Action} action", 403);
+            }
+
+            return;
+        }
+
+        var result = PolicyEvaluator.Evaluate(context, identityPolicies, null, sessionPolicies);
+        if (result.Decision != PolicyDecision.ExplicitDeny && check.ResourcePolicy is not null)
+        {
+            // A KMS key policy's account principal only delegates to IAM policies; it grants nothing itself.
+            var resourceContext = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = check.KeyPolicy ? null : _identity.AccountId };
+            foreach (var (key, values) in context.Keys)
+            {
+                resourceContext.With(key, values);
+            }
+
+            var fromResource = PolicyEvaluator.Evaluate(resourceContext, [], new NamedPolicy("resource policy", check.ResourcePolicy));
+            if (fromResource.Decision == PolicyDecision.ExplicitDeny || result.Decision != PolicyDecision.Allow)
+            {
+                result = fromResource.Decision == PolicyDecision.ImplicitDeny ? result : fromResource;
+            }
+        }
+
+        if (!result.Allowed)
+        {
+            var reason = result.Decision == PolicyDecision.ExplicitDeny
+                ? result.Policy?.Name == "resource policy" ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                : $"because no identity-based policy allows the {check.Action} action";
+            var message = $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} {reason}";
+            throw service is "iam" or "sts" ? new AwsError("AccessDenied", message, 403) : new AwsError("AccessDeniedException", message);
+        }
+    }
+
+    private void AddGlobalKeys(RequestContext context, CallerIdentity caller, IamUser? user, IamRole? role, IamSession? session, string? sourceIp, bool secure)
     {
         var now = _time.GetUtcNow();
         if (role is not null)
         {
-            // An assumed-role session: aws:PrincipalArn is the role's ARN; there is no aws:username.
-            context.With("aws:userid", role.RoleId + ":" + sessionName).With("aws:PrincipalArn", role.Arn).With("aws:PrincipalType", "AssumedRole");
-            foreach (var tag in role.Tags)
+            // An assumed-role session: aws:PrincipalArn is the role's ARN; there is no aws:username. Its principal
+            // tags are the role's, overridden by the session's own tags (AssumeRole Tags, a token's principal_tags).
+            context.With("aws:userid", role.RoleId + ":" + session?.SessionName).With("aws:PrincipalArn", role.Arn).With("aws:PrincipalType", "AssumedRole");
+            foreach (var tag in SessionTags.PrincipalTags(role.Tags, session?.Tags))
             {
                 context.With("aws:PrincipalTag/" + tag.Key, tag.Value);
+            }
+
+            // A web identity session keeps its provider's keys (e.g. "host/path:sub"), as AWS does for chained roles.
+            if (session?.FederatedProvider is { } provider)
+            {
+                context.With("aws:FederatedProvider", provider);
+                foreach (var (key, values) in session.FederationKeys ?? [])
+                {
+                    context.With(key, values);
+                }
             }
         }
         else
@@ -183,7 +238,7 @@ public sealed class Authorizer
                     checks.Add(new Check(action, resource, null, false, []));
                     break;
                 case "sts":
-                    checks.Add(new Check(action, query?.Get("RoleArn") ?? "*", null, false, []));
+                    await StsChecksAsync(checks, action, operation, query, ct);
                     break;
                 default:
                     checks.Add(new Check(action, "*", null, false, []));
@@ -196,6 +251,67 @@ public sealed class Authorizer
         }
 
         return checks;
+    }
+
+    /// <summary>
+    /// AssumeRole is decided as AWS decides it in one account: the role's trust policy is its resource policy, so a
+    /// trust policy naming the caller's ARN lets it in without any identity policy, while one naming the account
+    /// (arn:aws:iam::ACCOUNT:root or the bare id) only delegates to identity policies (the KMS key-policy rule);
+    /// and whatever the identity policies allow, the trust policy must name the caller or its account (a
+    /// trust-only check, which binds the admin too). Passing session tags needs sts:TagSession the same way.
+    /// </summary>
+    private async Task StsChecksAsync(List<Check> checks, string action, string operation, QueryRequest? query, CancellationToken ct)
+    {
+        var roleArn = query?.Get("RoleArn");
+        if (operation != "AssumeRole" || roleArn is null)
+        {
+            checks.Add(new Check(action, roleArn ?? "*", null, false, []));
+            return;
+        }
+
+        var role = await _iam.FindRoleByArnAsync(roleArn, ct);
+        var trust = role is null ? null : ResourcePolicy(role.AssumeRolePolicyDocument);
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        if (query!.Get("RoleSessionName") is { } sessionName)
+        {
+            keys["sts:RoleSessionName"] = [sessionName];
+        }
+
+        if (query.Get("ExternalId") is { } externalId)
+        {
+            keys["sts:ExternalId"] = [externalId];
+        }
+
+        foreach (var tag in role?.Tags ?? [])
+        {
+            keys["aws:ResourceTag/" + tag.Key] = [tag.Value];
+        }
+
+        // Malformed tags are a validation error before any permission is looked at, as in AWS.
+        var tags = query.Pairs("Tags");
+        SessionTags.Validate(tags.Select(t => new IamTag { Key = t.Key, Value = t.Value }).ToList(), query.List("TransitiveTagKeys"));
+        foreach (var (key, value) in tags)
+        {
+            keys["aws:RequestTag/" + key] = [value];
+        }
+
+        if (tags.Count > 0)
+        {
+            keys["aws:TagKeys"] = tags.Select(t => t.Key).ToList();
+        }
+
+        if (query.List("TransitiveTagKeys") is { Count: > 0 } transitive)
+        {
+            keys["sts:TransitiveTagKeys"] = transitive;
+        }
+
+        checks.Add(new Check(action, roleArn, trust, true, keys));
+        checks.Add(new Check(action, roleArn, trust, false, keys, TrustOnly: true));
+        if (tags.Count > 0)
+        {
+            checks.Add(new Check("sts:TagSession", roleArn, trust, true, keys));
+            checks.Add(new Check("sts:TagSession", roleArn, trust, false, keys, TrustOnly: true));
+        }
     }
 
     private string IamResource(QueryRequest? query)
@@ -213,6 +329,16 @@ public sealed class Authorizer
         if (query?.Get("GroupName") is { } group)
         {
             return $"arn:aws:iam::{_identity.AccountId}:group/{group}";
+        }
+
+        if (query?.Get("OpenIDConnectProviderArn") is { } provider)
+        {
+            return provider;
+        }
+
+        if (query?.Action == "CreateOpenIDConnectProvider" && IamService.CanonicalIssuer(query.Get("Url")) is { } issuer)
+        {
+            return $"arn:aws:iam::{_identity.AccountId}:oidc-provider/{issuer.Name}";
         }
 
         return query?.Get("PolicyArn") ?? "*";
@@ -247,6 +373,37 @@ public sealed class Authorizer
                 return null;
             }
         });
+    }
+
+    /// <summary>
+    /// KMS's policy lockout safety check: whether <paramref name="caller"/> could still call kms:PutKeyPolicy on
+    /// <paramref name="keyArn"/> if its key policy were <paramref name="policy"/>, by AWS's rule for key policies:
+    /// the key policy names the caller, or it names the account (delegating to IAM) and an identity policy allows
+    /// it; an explicit deny anywhere refuses.
+    /// </summary>
+    public async Task<bool> CanChangeKeyPolicyAsync(CallerIdentity caller, string keyArn, string policy, string? sourceIp, bool secure, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        PolicyDocument candidate;
+        try
+        {
+            candidate = PolicyDocument.Parse(policy);
+        }
+        catch (PolicySyntaxException)
+        {
+            return false;
+        }
+
+        try
+        {
+            await AuthorizeAsync(caller, "kms", "PutKeyPolicy", ReadOnlyMemory<byte>.Empty, null, sourceIp, secure,
+                [new Check("kms:PutKeyPolicy", keyArn, candidate, true, []), new Check("kms:PutKeyPolicy", keyArn, candidate, false, [], TrustOnly: true)], ct);
+            return true;
+        }
+        catch (AwsError)
+        {
+            return false;
+        }
     }
 
     /// <summary>Null when <paramref name="caller"/> may read the secret named <paramref name="secretId"/>; else AWS's denial text.</summary>

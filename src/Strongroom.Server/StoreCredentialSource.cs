@@ -44,9 +44,10 @@ public sealed class StoreCredentialSource : ICredentialSource
         {
             var secret = await _root.UnwrapAsync(_store, record.WrappedSecret, "access-key:" + accessKeyId, cancellationToken);
             var session = record.UserName.StartsWith("session:", StringComparison.Ordinal) && _iam is not null ? await _iam.FindSessionAsync(accessKeyId, cancellationToken) : null;
+            // A user's own session (GetSessionToken) acts as that user: its policies, its GetCallerIdentity.
             credential = session is null && record.UserName.StartsWith("session:", StringComparison.Ordinal)
                 ? null
-                : new ResolvedCredential(record.PrincipalArn, record.UserName, secret, session?.TokenHash, session?.Expiration);
+                : new ResolvedCredential(record.PrincipalArn, session is { IsUserSession: true, UserName: { } owner } ? owner : record.UserName, secret, session?.TokenHash, session?.Expiration);
         }
         else if (record is null && _devAdminArn is not null && !LooksIssued(accessKeyId))
         {

@@ -195,6 +195,11 @@ public static class PolicyEvaluator
             return true;
         }
 
+        if (request.FederatedPrincipal is not null)
+        {
+            return principals.TryGetValue("Federated", out var federated) && federated.Contains(request.FederatedPrincipal, StringComparer.Ordinal);
+        }
+
         if (!principals.TryGetValue("AWS", out var values))
         {
             return false;
