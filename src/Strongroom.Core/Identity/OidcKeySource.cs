@@ -244,6 +244,9 @@ public sealed class OidcKeySource : IDisposable
         timeout.CancelAfter(FetchTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Options.Set(ThumbprintsKey, provider.Thumbprints);
+        // A fresh connection per fetch (fetches are rare): a pooled one would skip the certificate check above, so a
+        // changed ThumbprintList, or another provider on the same host, would be judged by an earlier handshake.
+        request.Headers.ConnectionClose = true;
         try
         {
             using var response = await _http.SendAsync(request, timeout.Token);
