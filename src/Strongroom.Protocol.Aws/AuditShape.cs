@@ -20,6 +20,9 @@ public static class AuditShape
         "Environment", "HmacKey",
     };
 
+    /// <summary>Query-protocol members that are secrets (STS's web identity token and SAML assertion): never audited.</summary>
+    public static readonly IReadOnlySet<string> SensitiveQueryMembers = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "WebIdentityToken", "SAMLAssertion" };
+
     private static readonly HashSet<string> ReadOnlyKms = new(StringComparer.Ordinal)
     {
         "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
@@ -120,7 +123,7 @@ public static class AuditShape
             {
                 var dot = key.IndexOf('.', StringComparison.Ordinal);
                 var top = dot < 0 ? key : key[..dot];
-                if (!members.TryGetValue(top, out var sensitive) || sensitive || Sensitive.Contains(top))
+                if (!members.TryGetValue(top, out var sensitive) || sensitive || Sensitive.Contains(top) || SensitiveQueryMembers.Contains(top))
                 {
                     continue;
                 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strongroom.Core;
 using Strongroom.Core.Audit;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.CloudTrail;
@@ -111,6 +112,8 @@ public sealed partial class ApiEndpoint
         CallerIdentity? caller = null;
         AwsError? error = null;
         var body = ReadOnlyMemory<byte>.Empty;
+        var webIdentity = false;
+        WebIdentityResult? webIdentityResult = null;
         try
         {
             if (_limiter.RefuseBeforeAuth(address, claimedKey) is { } refusal)
@@ -123,76 +126,100 @@ public sealed partial class ApiEndpoint
             rented = buffer;
             body = new ReadOnlyMemory<byte>(buffer, 0, length);
             var headers = context.Request.Headers;
-            try
-            {
-                caller = await _verifier.VerifyAsync(
-                    new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
-                    context.RequestAborted);
-            }
-            catch (AwsError e)
-            {
-                failureDelay = await AuthFailedAsync(address, claimedKey, e.Code);
-                throw;
-            }
-
-            if (!_limiter.TryAcquireKey(caller.AccessKeyId))
-            {
-                ServerMetrics.Throttled.WithLabels("key").Inc();
-                throw new AwsError("ThrottlingException", "Rate exceeded");
-            }
-
-            if (isQuery && caller.Service is "iam" or "sts")
-            {
-                query = QueryRequest.Parse(body);
-                (service, operation) = (caller.Service, query.Action);
-                if (!_iamApi.Handles(service, operation))
-                {
-                    throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
-                }
-            }
-
-            if (service is null)
-            {
-                throw new AwsError("UnknownOperationException", string.Empty);
-            }
-
-            if (caller.Service != service)
-            {
-                throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
-            }
-
-            // The edge: decode and validate the body once; an operation we do not serve reads nothing (it fails with its own error).
-            if (query is null)
-            {
-                input = Served(service, operation) == "unknown" ? JsonInput.Empty() : JsonInput.Parse(body);
-            }
-
-            // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
-            requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
-            if (_auditTrail == AuditTrailMode.Durable && !_audit.IsWritable && !AuditShape.IsReadOnly(service, operation))
-            {
-                // Fail closed before the effect: while the trail cannot be written, no write runs (its record would be lost).
-                throw new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not run. Try again later.", 503);
-            }
-
             var sourceIp = context.Connection.RemoteIpAddress?.ToString();
-            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
-            if (query is not null)
+
+            // The one unsigned path, as on AWS: an STS AssumeRoleWithWebIdentity (or AssumeRoleWithSAML, which answers
+            // that SAML is not supported) Query request without any signature — the token is the proof. Everything
+            // else, a mistyped action or version included, goes through SigV4 and is refused unsigned.
+            if (isQuery && UnsignedStsCall(context.Request, body) is { } unsignedQuery)
             {
-                var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                (query, service, operation, webIdentity) = (unsignedQuery, "sts", unsignedQuery.Action, true);
+                requestParameters = AuditShape.RequestParameters(service, operation, query);
+                RefuseWritesWhileTrailUnwritable(service, operation);
+                var (xml, result) = await _iamApi.InvokeWebIdentityAsync(unsignedQuery, requestId, RequestKeys(context), context.RequestAborted);
+                webIdentityResult = result;
                 output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
             }
             else
             {
-                // What the call reaches only while it runs is checked with this request's own context.
-                var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
-                await InvokeJsonAsync(service, operation, caller, access, input!, output, context.RequestAborted);
+                try
+                {
+                    caller = await _verifier.VerifyAsync(
+                        new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
+                        context.RequestAborted);
+                }
+                catch (AwsError e)
+                {
+                    failureDelay = await AuthFailedAsync(address, claimedKey, e.Code);
+                    throw;
+                }
+
+                if (!_limiter.TryAcquireKey(caller.AccessKeyId))
+                {
+                    ServerMetrics.Throttled.WithLabels("key").Inc();
+                    throw new AwsError("ThrottlingException", "Rate exceeded");
+                }
+
+                if (isQuery && caller.Service is "iam" or "sts")
+                {
+                    query = QueryRequest.Parse(body);
+                    (service, operation) = (caller.Service, query.Action);
+                    if (!_iamApi.Handles(service, operation))
+                    {
+                        throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
+                    }
+                }
+
+                if (service is null)
+                {
+                    throw new AwsError("UnknownOperationException", string.Empty);
+                }
+
+                if (caller.Service != service)
+                {
+                    throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
+                }
+
+                // The edge: decode and validate the body once; an operation we do not serve reads nothing (it fails with its own error).
+                if (query is null)
+                {
+                    input = Served(service, operation) == "unknown" ? JsonInput.Empty() : JsonInput.Parse(body);
+                }
+
+                // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
+                requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
+                RefuseWritesWhileTrailUnwritable(service, operation);
+                await _authorizer.AuthorizeAsync(caller, service, operation, body, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
+                if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
+                {
+                    // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
+                    webIdentity = true;
+                    var (xml, result) = await _iamApi.InvokeWebIdentityAsync(query, requestId, RequestKeys(context), context.RequestAborted);
+                    webIdentityResult = result;
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else if (query is not null)
+                {
+                    var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else
+                {
+                    // What the call reaches only while it runs is checked with this request's own context.
+                    var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
+                    var authorizedCaller = caller;
+                    var secure = context.Request.IsHttps;
+                    KmsApi.LockoutCheck.Value = _authorizer.IsAdmin(caller) ? null
+                        : (keyArn, policy, ct) => _authorizer.CanChangeKeyPolicyAsync(authorizedCaller, keyArn, policy, sourceIp, secure, ct);
+                    await InvokeJsonAsync(service, operation, caller, access, input!, output, context.RequestAborted);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
+            // A web identity call's own errors (ExpiredTokenException is a 400 there) keep their STS codes.
             error = e is Microsoft.AspNetCore.Http.BadHttpRequestException transport ? TransportError(transport) : AwsErrorMapper.Map(e);
-            if (isQuery)
+            if (isQuery && !webIdentity)
             {
                 // The Query services name authentication failures and throttling differently and answer 403 / 400.
                 error = error.Code switch
@@ -228,10 +255,10 @@ public sealed partial class ApiEndpoint
             switch (_auditTrail)
             {
                 case AuditTrailMode.Durable:
-                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error));
+                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.NotAwaited:
-                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error));
+                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.Off:
                 default:
@@ -301,6 +328,15 @@ public sealed partial class ApiEndpoint
         finally
         {
             output.Clear();
+        }
+    }
+
+    /// <summary>Fail closed before the effect: while the trail cannot be written, no write runs (its record would be lost).</summary>
+    private void RefuseWritesWhileTrailUnwritable(string service, string operation)
+    {
+        if (_auditTrail == AuditTrailMode.Durable && !_audit.IsWritable && !AuditShape.IsReadOnly(service, operation))
+        {
+            throw new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not run. Try again later.", 503);
         }
     }
 
@@ -415,13 +451,27 @@ public sealed partial class ApiEndpoint
     /// Finishes the record of one call from parts that are already validated and bounded (the request parameters were
     /// built before the effect); what is added here (identity, error, response identifiers) cannot fail.
     /// </summary>
-    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, string? requestParameters, ReadOnlyMemory<byte> output, AwsError? error)
+    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, string? requestParameters, ReadOnlyMemory<byte> output, AwsError? error, bool webIdentity, WebIdentityResult? webIdentityResult)
     {
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
         var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
         AuditIdentity identity;
-        if (caller is not null)
+        if (webIdentityResult is not null)
+        {
+            // As CloudTrail records a web identity: who the token proved, and the session's key id (never the token or secret).
+            var w = webIdentityResult;
+            identity = new AuditIdentity("WebIdentityUser", $"{w.ProviderName}:{w.Audience}:{w.Subject}", string.Empty, _identity.AccountId, null, w.Subject);
+            responseElements = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["credentials"] = new Dictionary<string, string> { ["accessKeyId"] = w.Session.AccessKeyId, ["expiration"] = w.Session.Expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+                ["subjectFromWebIdentityToken"] = w.Subject,
+                ["assumedRoleUser"] = new Dictionary<string, string> { ["assumedRoleId"] = w.Role.RoleId + ":" + w.Session.SessionName, ["arn"] = $"arn:aws:sts::{_identity.AccountId}:assumed-role/{w.Role.Name}/{w.Session.SessionName}" },
+                ["provider"] = w.ProviderArn,
+                ["audience"] = w.Audience,
+            });
+        }
+        else if (caller is not null)
         {
             identity = new AuditIdentity("IAMUser", caller.PrincipalId ?? PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
         }
@@ -441,13 +491,48 @@ public sealed partial class ApiEndpoint
             UserIdentity = identity,
             SourceIpAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(context.Request.Headers.UserAgent.ToString(), 1024),
-            RequestParametersJson = caller is null ? null : requestParameters,
+            RequestParametersJson = caller is null && !webIdentity ? null : requestParameters,
             ResponseElementsJson = responseElements,
             ErrorCode = error?.Code,
             ErrorMessage = error is null ? null : AuditShape.Cut(error.Message, AuditShape.MaxStringChars, out _),
             ReadOnly = readOnly,
             Resources = resources.Select(r => new AuditResource(r.Arn, r.Type)).ToList(),
         };
+    }
+
+    /// <summary>
+    /// The query of an unsigned STS call AWS serves unsigned (AssumeRoleWithWebIdentity, AssumeRoleWithSAML), or null:
+    /// no Authorization header, no presigned-URL parameters, no X-Amz-Target, a form body whose Action is exactly one
+    /// of those two and whose Version is STS's. Nothing else is ever served unsigned.
+    /// </summary>
+    private static QueryRequest? UnsignedStsCall(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        if (request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-Amz-Target")
+            || request.Query.Keys.Any(k => k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var query = QueryRequest.Parse(body);
+        return IamApi.UnsignedStsActions.Contains(query.Action) && query.Get("Version") == IamApi.StsVersion ? query : null;
+    }
+
+    /// <summary>The request's own global condition keys, for a trust policy decided without a caller.</summary>
+    private Dictionary<string, IReadOnlyList<string>> RequestKeys(HttpContext context)
+    {
+        var now = _time.GetUtcNow();
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:SecureTransport"] = [context.Request.IsHttps ? "true" : "false"],
+        };
+        if (context.Connection.RemoteIpAddress?.ToString() is { } ip)
+        {
+            keys["aws:SourceIp"] = [ip];
+        }
+
+        return keys;
     }
 
     private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];

@@ -48,24 +48,52 @@ public sealed class Authorizer
     public bool IsAdmin(CallerIdentity caller) => caller?.PrincipalId is { } id && _identity.AdminUserId is { } admin && id == admin;
 
     /// <summary>
-    /// One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal existence.
-    /// <see cref="KeyPolicy"/>: the resource policy is a KMS key policy. <see cref="Forbidden"/>: no policy can allow it
-    /// (the reason is the denial's).
+    /// One decision. <see cref="Shown"/> is what a denial names: never more than the caller sent, so it can't reveal
+    /// existence. <see cref="KeyPolicy"/>: the resource policy must allow, itself or through its account principal
+    /// delegating to identity policies (a KMS key policy, a role's trust policy). <see cref="Forbidden"/>: no policy
+    /// can allow it (the reason is the denial's). A <see cref="TrustOnly"/> check is decided by the resource policy
+    /// alone, whose account principal then counts (a role's trust policy must let the caller in, whatever its identity
+    /// policies say; it binds the admin too).
     /// </summary>
-    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null, string? Forbidden = null);
+    private sealed record Check(string Action, string Resource, PolicyDocument? ResourcePolicy, bool KeyPolicy, Dictionary<string, IReadOnlyList<string>> Keys, string? Shown = null, string? Forbidden = null, bool TrustOnly = false);
 
     private Check From(AccessCheck check) => new(check.Action, check.Resource, ResourcePolicy(check.ResourcePolicy), check.KeyPolicy, new Dictionary<string, IReadOnlyList<string>>(check.Keys, StringComparer.OrdinalIgnoreCase), check.Shown);
 
     /// <summary>Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed.</summary>
-    public async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
+    public Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct) =>
+        AuthorizeAsync(caller, service, operation, body, query, sourceIp, secure, null, ct);
+
+    private async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, IReadOnlyList<Check>? explicitChecks, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (IsAdmin(caller) || (service == "sts" && operation == "GetCallerIdentity"))
+        // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
+        if (service == "iam" && caller.Temporary && !caller.UserName.StartsWith("session:", StringComparison.Ordinal))
+        {
+            throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+        }
+
+        // GetCallerIdentity and GetSessionToken need no permission, as in AWS; AssumeRoleWithWebIdentity is decided
+        // by the role's trust policy alone (WebIdentityFederation), whoever signed the request.
+        if (service == "sts" && operation is "GetCallerIdentity" or "GetSessionToken" or "AssumeRoleWithWebIdentity" or "AssumeRoleWithSAML")
         {
             return;
         }
 
-        await EnforceAsync(caller, service, await ChecksAsync(caller, service, operation, body, query, ct), sourceIp, secure, ct);
+        if (IsAdmin(caller))
+        {
+            // The admin is bound by nothing but a role's trust policy (and KMS's lockout check, which passes its own).
+            if (explicitChecks is not null || (service == "sts" && operation == "AssumeRole"))
+            {
+                foreach (var check in (explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct)).Where(c => c.TrustOnly))
+                {
+                    Deny(caller, service, check, Decide(check, caller, [], null, null, null, null, sourceIp, secure));
+                }
+            }
+
+            return;
+        }
+
+        await EnforceAsync(caller, service, explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct), sourceIp, secure, ct);
     }
 
     /// <summary>
@@ -99,81 +127,102 @@ public sealed class Authorizer
         IReadOnlyList<NamedPolicy>? sessionPolicies = null;
         IamUser? user = null;
         IamRole? role = null;
-        string? sessionName = null;
+        IamSession? session = null;
         // The policies are those of the principal the caller's key was issued to: a user or role re-created under the
         // same name since (another unique id) lends it none.
         if (caller.UserName.StartsWith("session:", StringComparison.Ordinal))
         {
-            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } session
-                && (caller.PrincipalId is null || caller.PrincipalId == session.Role.RoleId + ":" + session.Session.SessionName))
+            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found
+                && (caller.PrincipalId is null || caller.PrincipalId == found.Role.RoleId + ":" + found.Session.SessionName))
             {
-                (role, identityPolicies, sessionPolicies, sessionName) = (session.Role, session.Policies, session.SessionPolicies, session.Session.SessionName);
+                (role, identityPolicies, sessionPolicies, session) = (found.Role, found.Policies, found.SessionPolicies, found.Session);
             }
         }
         else if (await _iam.PoliciesOfUserAsync(caller.UserName, ct) is { } found && (caller.PrincipalId is null || caller.PrincipalId == found.User.UserId))
         {
             (user, identityPolicies) = (found.User, found.Policies);
         }
+
         foreach (var check in checks)
         {
-            string? reason = check.Forbidden;
-            if (reason is null)
-            {
-                // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of
-                // them wins; a session policy bounds what the role's identity policies and a resource policy naming the
-                // role grant (a resource policy naming the session itself is not bounded); a resource policy's principal
-                // naming this account only delegates to identity policies (it grants nothing by itself).
-                var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = true };
-                AddGlobalKeys(context, caller, user, role, sessionName, sourceIp, secure);
-                foreach (var (key, values) in check.Keys)
-                {
-                    context.With(key, values);
-                }
-
-                if (check.KeyPolicy && check.ResourcePolicy is not null)
-                {
-                    // AWS KMS: the key policy must allow, itself or by delegating to the account's IAM policies.
-                    var keyAccess = KeyPolicyEvaluator.Evaluate(context, identityPolicies, sessionPolicies, new NamedPolicy(ResourcePolicyName, check.ResourcePolicy));
-                    if (!keyAccess.Result.Allowed)
-                    {
-                        reason = keyAccess.Result.Decision == PolicyDecision.ExplicitDeny
-                            ? keyAccess.Result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
-                            : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
-                            : $"because no identity-based policy allows the {check.Action} action";
-                    }
-                }
-                else
-                {
-                    var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
-                    if (!result.Allowed)
-                    {
-                        reason = result.Decision == PolicyDecision.ExplicitDeny
-                            ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
-                            : $"because no identity-based policy allows the {check.Action} action";
-                    }
-                }
-            }
-
-            if (reason is not null)
-            {
-                var message = $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} {reason}";
-                throw service is "iam" or "sts" ? new AwsError("AccessDenied", message, 403) : new AwsError("AccessDeniedException", message);
-            }
+            Deny(caller, service, check, check.Forbidden ?? Decide(check, caller, identityPolicies, sessionPolicies, user, role, session, sourceIp, secure));
         }
+    }
+
+    private static void Deny(CallerIdentity caller, string service, Check check, string? reason)
+    {
+        if (reason is null)
+        {
+            return;
+        }
+
+        var message = $"User: {caller.PrincipalArn} is not authorized to perform: {check.Action} on resource: {check.Shown ?? check.Resource} {reason}";
+        throw service is "iam" or "sts" ? new AwsError("AccessDenied", message, 403) : new AwsError("AccessDeniedException", message);
+    }
+
+    /// <summary>One check's decision: null when allowed, else the denial's reason as AWS words it.</summary>
+    private string? Decide(Check check, CallerIdentity caller, IReadOnlyList<NamedPolicy> identityPolicies, IReadOnlyList<NamedPolicy>? sessionPolicies, IamUser? user, IamRole? role, IamSession? session, string? sourceIp, bool secure)
+    {
+        // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of them
+        // wins; a session policy bounds what the role's identity policies and a resource policy naming the role grant (a
+        // resource policy naming the session itself is not bounded); a resource policy's principal naming this account
+        // only delegates to identity policies (it grants nothing by itself) — except in a trust-only check.
+        var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = !check.TrustOnly };
+        AddGlobalKeys(context, caller, user, role, session, sourceIp, secure);
+        foreach (var (key, values) in check.Keys)
+        {
+            context.With(key, values);
+        }
+
+        if (check.TrustOnly)
+        {
+            return check.ResourcePolicy is not null && PolicyEvaluator.Evaluate(context, [], new NamedPolicy(ResourcePolicyName, check.ResourcePolicy)).Allowed
+                ? null
+                : $"because no resource-based policy allows the {check.Action} action";
+        }
+
+        if (check.KeyPolicy && check.ResourcePolicy is not null)
+        {
+            // AWS KMS (and a role's trust policy): the resource policy must allow, itself or by delegating to the
+            // account's IAM policies.
+            var keyAccess = KeyPolicyEvaluator.Evaluate(context, identityPolicies, sessionPolicies, new NamedPolicy(ResourcePolicyName, check.ResourcePolicy));
+            return keyAccess.Result.Allowed ? null
+                : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny
+                    ? keyAccess.Result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
+                : $"because no identity-based policy allows the {check.Action} action";
+        }
+
+        var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
+        return result.Allowed ? null
+            : result.Decision == PolicyDecision.ExplicitDeny
+                ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+            : $"because no identity-based policy allows the {check.Action} action";
     }
 
     private const string ResourcePolicyName = "resource policy";
 
-    private void AddGlobalKeys(RequestContext context, CallerIdentity caller, IamUser? user, IamRole? role, string? sessionName, string? sourceIp, bool secure)
+    private void AddGlobalKeys(RequestContext context, CallerIdentity caller, IamUser? user, IamRole? role, IamSession? session, string? sourceIp, bool secure)
     {
         var now = _time.GetUtcNow();
         if (role is not null)
         {
-            // An assumed-role session: aws:PrincipalArn is the role's ARN; there is no aws:username.
-            context.With("aws:userid", role.RoleId + ":" + sessionName).With("aws:PrincipalArn", role.Arn).With("aws:PrincipalType", "AssumedRole");
-            foreach (var tag in role.Tags)
+            // An assumed-role session: aws:PrincipalArn is the role's ARN; there is no aws:username. Its principal
+            // tags are the role's, overridden by the session's own tags (AssumeRole Tags, a token's principal_tags).
+            context.With("aws:userid", role.RoleId + ":" + session?.SessionName).With("aws:PrincipalArn", role.Arn).With("aws:PrincipalType", "AssumedRole");
+            foreach (var tag in SessionTags.PrincipalTags(role.Tags, session?.Tags))
             {
                 context.With("aws:PrincipalTag/" + tag.Key, tag.Value);
+            }
+
+            // A web identity session keeps its provider's keys (e.g. "host/path:sub"), as AWS does for chained roles.
+            if (session?.FederatedProvider is { } provider)
+            {
+                context.With("aws:FederatedProvider", provider);
+                foreach (var (key, values) in session.FederationKeys ?? [])
+                {
+                    context.With(key, values);
+                }
             }
         }
         else
@@ -234,6 +283,12 @@ public sealed class Authorizer
                     break;
                 case "iam":
                 case "sts":
+                    if (service == "sts" && operation == "AssumeRole" && query?.Get("RoleArn") is not null)
+                    {
+                        await StsChecksAsync(checks, action, operation, query, ct);
+                        break;
+                    }
+
                     foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.UserName.StartsWith("session:", StringComparison.Ordinal)), ct))
                     {
                         checks.Add(new Check(request.Action, request.Resource, null, false, new Dictionary<string, IReadOnlyList<string>>(request.Keys, StringComparer.OrdinalIgnoreCase), Forbidden: request.Forbidden));
@@ -260,6 +315,67 @@ public sealed class Authorizer
     private static IamAccess.Parameters IamParameters(QueryRequest? query) =>
         query is null ? new IamAccess.Parameters(_ => null, [], []) : new IamAccess.Parameters(query.Get, query.Pairs("Tags"), query.List("TagKeys"));
 
+    /// <summary>
+    /// AssumeRole is decided as AWS decides it in one account: the role's trust policy is its resource policy, so a
+    /// trust policy naming the caller's ARN lets it in without any identity policy, while one naming the account
+    /// (arn:aws:iam::ACCOUNT:root or the bare id) only delegates to identity policies (the KMS key-policy rule);
+    /// and whatever the identity policies allow, the trust policy must name the caller or its account (a
+    /// trust-only check, which binds the admin too). Passing session tags needs sts:TagSession the same way.
+    /// </summary>
+    private async Task StsChecksAsync(List<Check> checks, string action, string operation, QueryRequest? query, CancellationToken ct)
+    {
+        var roleArn = query?.Get("RoleArn");
+        if (operation != "AssumeRole" || roleArn is null)
+        {
+            checks.Add(new Check(action, roleArn ?? "*", null, false, []));
+            return;
+        }
+
+        var role = await _iam.FindRoleByArnAsync(roleArn, ct);
+        var trust = role is null ? null : ResourcePolicy(role.AssumeRolePolicyDocument);
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        if (query!.Get("RoleSessionName") is { } sessionName)
+        {
+            keys["sts:RoleSessionName"] = [sessionName];
+        }
+
+        if (query.Get("ExternalId") is { } externalId)
+        {
+            keys["sts:ExternalId"] = [externalId];
+        }
+
+        foreach (var tag in role?.Tags ?? [])
+        {
+            keys["aws:ResourceTag/" + tag.Key] = [tag.Value];
+        }
+
+        // Malformed tags are a validation error before any permission is looked at, as in AWS.
+        var tags = query.Pairs("Tags");
+        SessionTags.Validate(tags.Select(t => new IamTag { Key = t.Key, Value = t.Value }).ToList(), query.List("TransitiveTagKeys"));
+        foreach (var (key, value) in tags)
+        {
+            keys["aws:RequestTag/" + key] = [value];
+        }
+
+        if (tags.Count > 0)
+        {
+            keys["aws:TagKeys"] = tags.Select(t => t.Key).ToList();
+        }
+
+        if (query.List("TransitiveTagKeys") is { Count: > 0 } transitive)
+        {
+            keys["sts:TransitiveTagKeys"] = transitive;
+        }
+
+        checks.Add(new Check(action, roleArn, trust, true, keys));
+        checks.Add(new Check(action, roleArn, trust, false, keys, TrustOnly: true));
+        if (tags.Count > 0)
+        {
+            checks.Add(new Check("sts:TagSession", roleArn, trust, true, keys));
+            checks.Add(new Check("sts:TagSession", roleArn, trust, false, keys, TrustOnly: true));
+        }
+    }
+
     private PolicyDocument? ResourcePolicy(string? json)
     {
         if (json is null)
@@ -278,6 +394,37 @@ public sealed class Authorizer
                 return null;
             }
         });
+    }
+
+    /// <summary>
+    /// KMS's policy lockout safety check: whether <paramref name="caller"/> could still call kms:PutKeyPolicy on
+    /// <paramref name="keyArn"/> if its key policy were <paramref name="policy"/>, by AWS's rule for key policies:
+    /// the key policy names the caller, or it names the account (delegating to IAM) and an identity policy allows
+    /// it; an explicit deny anywhere refuses.
+    /// </summary>
+    public async Task<bool> CanChangeKeyPolicyAsync(CallerIdentity caller, string keyArn, string policy, string? sourceIp, bool secure, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        PolicyDocument candidate;
+        try
+        {
+            candidate = PolicyDocument.Parse(policy);
+        }
+        catch (PolicySyntaxException)
+        {
+            return false;
+        }
+
+        try
+        {
+            await AuthorizeAsync(caller, "kms", "PutKeyPolicy", ReadOnlyMemory<byte>.Empty, null, sourceIp, secure,
+                [new Check("kms:PutKeyPolicy", keyArn, candidate, true, []), new Check("kms:PutKeyPolicy", keyArn, candidate, false, [], TrustOnly: true)], ct);
+            return true;
+        }
+        catch (AwsError)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -12,6 +12,22 @@ public sealed class ServerOptions
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>
+    /// Regions known besides AWS's public ones and <see cref="Region"/>: secrets may be replicated only to known
+    /// regions (<see cref="Core.Secrets.KnownRegions"/>). Setting <c>extra-regions</c>, comma-separated.
+    /// </summary>
+    public IReadOnlyList<string> ExtraRegions { get; set; } = [];
+
+    /// <summary>
+    /// OIDC issuers whose signing keys come from a file instead of discovery (air-gapped clusters): entries
+    /// <c>ISSUER=FILE</c>, e.g. <c>https://kubernetes.default.svc=/etc/strongroom/cluster-jwks.json</c>. Setting
+    /// <c>oidc-jwks-file</c> (repeatable flag; ';'-separated in the environment or config file).
+    /// </summary>
+    public IReadOnlyList<string> OidcJwksFiles { get; set; } = [];
+
+    /// <summary>Parsed <see cref="OidcJwksFiles"/>: the issuer's canonical URL → file.</summary>
+    public IReadOnlyDictionary<string, string> OidcJwksFileMap { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// This node's name among nodes sharing a store (null: HOSTNAME/LISTEN). Stable across restarts, so a
     /// restarted node takes up the rotation runs it left at once; two live nodes must not share one.
     /// </summary>
@@ -140,6 +156,33 @@ public sealed class ServerOptions
         {
             problems.Add($"--region: '{Region}' is not a region name (for example us-east-1)");
         }
+
+        foreach (var extra in ExtraRegions.Where(r => !Core.Secrets.RegionName.IsValid(r)))
+        {
+            problems.Add($"--extra-regions: '{extra}' is not a region name (for example eu-central-3)");
+        }
+
+        var jwksFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in OidcJwksFiles)
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            var issuer = eq > 0 ? Core.Identity.IamService.CanonicalIssuer(entry[..eq].Trim()) : null;
+            var file = eq > 0 ? entry[(eq + 1)..].Trim() : string.Empty;
+            if (issuer is null || file.Length == 0)
+            {
+                problems.Add($"--oidc-jwks-file: '{entry}' is not ISSUER=FILE with an https issuer URL (http only for a loopback issuer), e.g. https://oidc.example.com=/etc/strongroom/jwks.json");
+            }
+            else if (!File.Exists(file))
+            {
+                problems.Add($"--oidc-jwks-file: the JWKS file '{file}' for {issuer.Value.Url} does not exist");
+            }
+            else if (!jwksFiles.TryAdd(issuer.Value.Url, Path.GetFullPath(file)))
+            {
+                problems.Add($"--oidc-jwks-file: {issuer.Value.Url} is given more than one file");
+            }
+        }
+
+        OidcJwksFileMap = jwksFiles;
 
         if (LogFormat is not ("json" or "text"))
         {

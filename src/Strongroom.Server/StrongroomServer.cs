@@ -202,6 +202,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Cluster.IClusterView>(cluster);
         builder.Services.AddHostedService<ClusterService>();
         builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton(new KnownRegions(options.Region, options.ExtraRegions));
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
         builder.Services.AddSingleton<KmsService>();
@@ -209,7 +210,10 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.Ssm.SsmApi>();
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton(sp => new Core.Identity.IamService(data.Store, data.Root, data.Identity, time));
-        builder.Services.AddSingleton<Protocol.Aws.Iam.IamApi>();
+        builder.Services.AddSingleton(sp => new Core.Identity.OidcKeySource(options.OidcJwksFileMap, time,
+            (issuer, reason) => LogJwksUnavailable(sp.GetRequiredService<ILoggerFactory>().CreateLogger("Strongroom.WebIdentity"), issuer, reason)));
+        builder.Services.AddSingleton<Core.Identity.WebIdentityFederation>();
+        builder.Services.AddSingleton(sp => new Protocol.Aws.Iam.IamApi(sp.GetRequiredService<Core.Identity.IamService>(), sp.GetRequiredService<Core.Identity.WebIdentityFederation>()));
         builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
@@ -379,6 +383,9 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Root key: {Recovery}")]
     private static partial void LogRecovery(ILogger logger, string recovery);
+
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Signing keys of OIDC issuer {Issuer} are unavailable: {Reason}; AssumeRoleWithWebIdentity with its tokens fails until they can be fetched")]
+    private static partial void LogJwksUnavailable(ILogger logger, string issuer, string reason);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
     private static partial void LogInitialised(ILogger logger, string credentialsFile);

@@ -173,6 +173,8 @@ public sealed class IamAccess
         var resource = input.Get("UserName") is { } user ? (await UserAsync(user, caller, keys, ct)).Arn
             : input.Get("GroupName") is { } groupName ? Arn("group", "/", groupName)
             : input.Get("RoleName") is { } roleName ? await RoleArnAsync(Arn("role", "/", roleName), ct)
+            : input.Get("OpenIDConnectProviderArn") is { } provider ? provider
+            : operation == "CreateOpenIDConnectProvider" && IamService.CanonicalIssuer(input.Get("Url")) is { } issuer ? $"arn:aws:iam::{_identity.AccountId}:oidc-provider/{issuer.Name}"
             : input.Get("PolicyArn") ?? "*";
         return [new IamAccessRequest(action, resource, keys)];
     }

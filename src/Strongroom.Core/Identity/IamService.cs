@@ -13,13 +13,14 @@ namespace Strongroom.Core.Identity;
 /// of a principal for authorisation. Compiled policies are cached and dropped on every IAM change, so
 /// enforcement costs no store round trip on the hot path. Thread-safe.
 /// </summary>
-public sealed class IamService
+public sealed partial class IamService
 {
     public const string User = "user";
     public const string Group = "group";
     public const string Policy = "policy";
     public const string Role = "role";
     public const string Session = "session";
+    public const string OidcProvider = "oidc-provider";
     private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     private static readonly JsonSerializerOptions Json = new();
@@ -731,60 +732,175 @@ public sealed class IamService
         return true;
     }, ct);
 
-    /// <summary>
-    /// AssumeRole: checks the role's trust policy for <paramref name="callerArn"/>, then issues temporary
-    /// credentials (ASIA key, secret, session token) that expire. Returns the session and the secret and token.
-    /// </summary>
-    public Task<(IamSession Session, IamRole Role, string Secret, string Token)> AssumeRoleAsync(string roleArn, string sessionName, int? durationSeconds, string? sessionPolicy, string callerArn, CancellationToken ct)
+    private static void ValidateSessionName(string sessionName)
     {
         if (sessionName.Length is < 2 or > 64 || !sessionName.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '=' or ',' or '.' or '@' or '_' or '-'))
         {
             throw Invalid($"1 validation error detected: Value '{sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
         }
+    }
 
-        if (sessionPolicy is not null)
+    private static void ValidateSessionPolicy(string? sessionPolicy)
+    {
+        if (sessionPolicy is null)
         {
-            try
-            {
-                PolicyDocument.Parse(sessionPolicy);
-            }
-            catch (PolicySyntaxException e)
-            {
-                throw DomainException.WithCode("MalformedPolicyDocument", "The policy is not in the valid JSON format. " + e.Message);
-            }
+            return;
         }
 
+        if (sessionPolicy.Length > 2048)
+        {
+            throw Invalid("1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048");
+        }
+
+        try
+        {
+            PolicyDocument.Parse(sessionPolicy);
+        }
+        catch (PolicySyntaxException e)
+        {
+            throw DomainException.WithCode("MalformedPolicyDocument", "The policy is not in the valid JSON format. " + e.Message);
+        }
+    }
+
+    /// <summary>The role an ARN of this account names, or null.</summary>
+    public async Task<IamRole?> FindRoleByArnAsync(string roleArn, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(roleArn);
+        var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
+        var role = name is null ? null : Load<IamRole>(await _records.FindAsync(_store, Role, name, ct));
+        return role is not null && role.Arn == roleArn ? role : null;
+    }
+
+    /// <summary>
+    /// AssumeRole: issues temporary credentials (ASIA key, secret, session token) for the role. Whether the caller
+    /// may assume it (identity policies and the role's trust policy, sts:TagSession for tags) is decided by the
+    /// authorizer before this runs, with every condition key of the request. A caller that is itself a session
+    /// passes its transitive session tags on (role chaining); the request may not set one of those keys again.
+    /// Returns the session, the role, and the secret and token.
+    /// </summary>
+    public Task<(IamSession Session, IamRole Role, string Secret, string Token)> AssumeRoleAsync(AssumeRoleRequest request, string callerArn, string? callerAccessKeyId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateSessionName(request.RoleSessionName);
+        ValidateSessionPolicy(request.Policy);
+        SessionTags.Validate(request.Tags, request.TransitiveTagKeys);
         return WriteAsync(async tx =>
         {
-            var name = roleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? roleArn[(roleArn.LastIndexOf('/') + 1)..] : null;
+            var name = request.RoleArn.StartsWith($"arn:aws:iam::{AccountId}:role/", StringComparison.Ordinal) ? request.RoleArn[(request.RoleArn.LastIndexOf('/') + 1)..] : null;
             var role = name is null ? null : Load<IamRole>(await _records.FindAsync(tx, Role, name, ct));
-            var denied = DomainException.WithCode("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
-            if (role is null || role.Arn != roleArn)
+            if (role is null || role.Arn != request.RoleArn)
             {
-                throw denied;
+                throw DomainException.WithCode("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {request.RoleArn}", 403);
             }
 
-            var trust = PolicyDocument.Parse(role.AssumeRolePolicyDocument);
-            var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn, PrincipalArn = callerArn, AccountId = AccountId };
-            if (!PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust)).Allowed)
-            {
-                throw denied;
-            }
-
-            var duration = durationSeconds ?? 3600;
+            var duration = request.DurationSeconds ?? 3600;
             if (duration < 900 || duration > role.MaxSessionDuration)
             {
                 throw Invalid($"The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900 seconds): {duration}.");
             }
 
-            var (session, secret, token) = await CreateSessionAsync(tx, role, sessionName, duration, sessionPolicy, ct);
+            var tags = request.Tags?.Select(t => new IamTag { Key = t.Key, Value = t.Value }).ToList() ?? [];
+            var transitive = request.TransitiveTagKeys?.ToList() ?? [];
+            var caller = callerAccessKeyId is null ? null : Load<IamSession>(await _records.FindAsync(tx, Session, callerAccessKeyId, ct));
+            foreach (var key in caller?.TransitiveTagKeys ?? [])
+            {
+                if (caller!.Tags?.Find(t => string.Equals(t.Key, key, StringComparison.OrdinalIgnoreCase)) is not { } inherited)
+                {
+                    continue;
+                }
+
+                if (tags.Any(t => string.Equals(t.Key, inherited.Key, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw Invalid($"The session tag {inherited.Key} is a transitive tag of the calling session and can't be set again.");
+                }
+
+                tags.Add(new IamTag { Key = inherited.Key, Value = inherited.Value });
+                transitive.Add(inherited.Key);
+            }
+
+            if (tags.Count > SessionTags.MaxTags)
+            {
+                throw Invalid($"The session would have {tags.Count} session tags with the inherited transitive tags; at most {SessionTags.MaxTags} are allowed.");
+            }
+
+            var session = NewSession(role, request.RoleSessionName, duration, request.Policy);
+            session.Tags = tags.Count == 0 ? null : tags;
+            session.TransitiveTagKeys = transitive.Count == 0 ? null : transitive;
+            var (secret, token) = await StoreSessionAsync(tx, session, role.RoleId, SessionArn(role.Name, request.RoleSessionName), ct);
             return (session, role, secret, token);
         }, ct);
     }
 
-    private async Task<(IamSession Session, string Secret, string Token)> CreateSessionAsync(IStoreTransaction tx, IamRole role, string sessionName, int duration, string? sessionPolicy, CancellationToken ct)
+    /// <summary>
+    /// GetSessionToken: temporary credentials with the permissions of the IAM user <paramref name="userName"/> (the
+    /// admin's carry the admin's). 900 to 129,600 seconds, 43,200 by default. Session credentials can't ask for
+    /// more (AccessDenied), and MFA devices don't exist here, so a SerialNumber never validates.
+    /// </summary>
+    public Task<(IamSession Session, string Secret, string Token)> GetSessionTokenAsync(string userName, string userArn, string? callerAccessKeyId, int? durationSeconds, string? serialNumber, CancellationToken ct)
     {
+        var duration = durationSeconds ?? 43200;
+        if (duration is < 900 or > 129600)
+        {
+            throw Invalid($"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value {(duration < 900 ? "greater than or equal to 900" : "less than or equal to 129600")}");
+        }
 
+        return WriteAsync(async tx =>
+        {
+            if (callerAccessKeyId is not null && await tx.FindIamEntityAsync(Session, callerAccessKeyId, ct) is not null)
+            {
+                throw DomainException.WithCode("AccessDenied", "Cannot call GetSessionToken with session credentials", 403);
+            }
+
+            if (serialNumber is not null)
+            {
+                throw DomainException.WithCode("AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.", 403);
+            }
+
+            var user = Load<IamUser>(await _records.FindAsync(tx, User, userName, ct));
+            if (user is null || user.Arn != userArn)
+            {
+                throw DomainException.WithCode("AccessDenied", $"User: {userArn} is not authorized to perform: sts:GetSessionToken", 403);
+            }
+
+            var session = new IamSession
+            {
+                AccessKeyId = NewId("ASIA"), Kind = IamSession.UserKind, UserName = userName, SessionName = userName, Expiration = Now.AddSeconds(duration),
+            };
+            var (secret, token) = await StoreSessionAsync(tx, session, user.UserId, userArn, ct);
+            return (session, secret, token);
+        }, ct);
+    }
+
+    /// <summary>
+    /// A web identity session for <paramref name="role"/> (AssumeRoleWithWebIdentity, after the token and the trust
+    /// policy were checked by <see cref="WebIdentityFederation"/>).
+    /// </summary>
+    internal Task<(IamSession Session, string Secret, string Token)> IssueWebIdentitySessionAsync(
+        IamRole role, string sessionName, int duration, string? sessionPolicy, IReadOnlyList<IamTag> tags, IReadOnlyList<string> transitiveTagKeys,
+        string providerArn, SortedDictionary<string, List<string>> federationKeys, CancellationToken ct) => WriteAsync(async tx =>
+    {
+        var session = NewSession(role, sessionName, duration, sessionPolicy);
+        session.Kind = IamSession.WebIdentityKind;
+        session.Tags = tags.Count == 0 ? null : tags.ToList();
+        session.TransitiveTagKeys = transitiveTagKeys.Count == 0 ? null : transitiveTagKeys.ToList();
+        session.FederatedProvider = providerArn;
+        session.FederationKeys = federationKeys;
+        var (secret, token) = await StoreSessionAsync(tx, session, role.RoleId, SessionArn(role.Name, sessionName), ct);
+        return (session, secret, token);
+    }, ct);
+
+    private IamSession NewSession(IamRole role, string sessionName, int duration, string? sessionPolicy) => new()
+    {
+        AccessKeyId = NewId("ASIA"), Kind = IamSession.RoleKind, RoleName = role.Name, SessionName = sessionName,
+        Expiration = Now.AddSeconds(duration), Policy = sessionPolicy,
+    };
+
+    /// <summary>
+    /// Stores a session: its access key (the secret wrapped by the root key, listed under "session:ASIA…" so it is
+    /// never one of a user's own keys) and the session entity with the token's SHA-256. Returns the secret and token.
+    /// </summary>
+    private async Task<(string Secret, string Token)> StoreSessionAsync(IStoreTransaction tx, IamSession session, string principalId, string principalArn, CancellationToken ct)
+    {
         var secretChars = new char[40];
         for (var i = 0; i < secretChars.Length; i++)
         {
@@ -793,16 +909,11 @@ public sealed class IamService
 
         var secret = new string(secretChars);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
-        var session = new IamSession
-        {
-            AccessKeyId = NewId("ASIA"), RoleName = role.Name, SessionName = sessionName,
-            TokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))),
-            Expiration = Now.AddSeconds(duration), Policy = sessionPolicy,
-        };
+        session.TokenHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
         var bytes = Encoding.UTF8.GetBytes(secret);
         try
         {
-            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, role.RoleId, SessionArn(role.Name, sessionName), "session:" + session.AccessKeyId, Now, ct);
+            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, principalId, principalArn, "session:" + session.AccessKeyId, Now, ct);
         }
         finally
         {
@@ -810,7 +921,7 @@ public sealed class IamService
         }
 
         await SaveAsync(tx, Session, session.AccessKeyId, session, ct);
-        return (session, secret, token);
+        return (secret, token);
     }
 
     /// <summary>The built-in role rotation functions run as unless they name their own.</summary>
@@ -862,7 +973,9 @@ public sealed class IamService
             throw DomainException.WithCode("AccessDenied", $"The role {roleArn} cannot be assumed by {string.Join(" or ", services)}: its trust policy does not allow it sts:AssumeRole.", 403);
         }
 
-        return await CreateSessionAsync(tx, role, sessionName, Math.Clamp(durationSeconds, 900, role.MaxSessionDuration), sessionPolicy, ct);
+        var session = NewSession(role, sessionName, Math.Clamp(durationSeconds, 900, role.MaxSessionDuration), sessionPolicy);
+        var (secret, token) = await StoreSessionAsync(tx, session, role.RoleId, SessionArn(role.Name, sessionName), ct);
+        return (session, secret, token);
     }, ct);
 
     /// <summary>True when the role exists and its trust policy lets one of <paramref name="services"/> assume it.</summary>
@@ -913,7 +1026,7 @@ public sealed class IamService
         for (var attempt = 0; ; attempt++)
         {
             var session = await FindSessionAsync(accessKeyId, ct);
-            var json = session is null ? null : await _records.FindAsync(_store, Role, session.RoleName, ct);
+            var json = session is null || session.IsUserSession ? null : await _records.FindAsync(_store, Role, session.RoleName, ct);
             var role = Load<IamRole>(json);
             if (session is null || role is null)
             {
@@ -978,11 +1091,23 @@ public sealed class IamService
             }
 
             string principalId;
+            var userName = key.UserName;
             string? tokenHash = null;
             DateTimeOffset? expiration = null;
-            if (key.UserName.StartsWith("session:", StringComparison.Ordinal))
+            var session = key.UserName.StartsWith("session:", StringComparison.Ordinal) ? await FindSessionAsync(accessKeyId, ct) : null;
+            if (session is { IsUserSession: true, UserName: { } owner })
             {
-                var session = await FindSessionAsync(accessKeyId, ct);
+                // A user's own session (GetSessionToken) acts as that user: its policies, its GetCallerIdentity.
+                var user = Load<IamUser>(await _records.FindAsync(_store, User, owner, ct));
+                if (user is null || user.UserId != key.PrincipalId || user.Arn != key.PrincipalArn)
+                {
+                    return null;
+                }
+
+                (principalId, userName, tokenHash, expiration) = (user.UserId, owner, session.TokenHash, session.Expiration);
+            }
+            else if (key.UserName.StartsWith("session:", StringComparison.Ordinal))
+            {
                 var role = session is null ? null : Load<IamRole>(await _records.FindAsync(_store, Role, session.RoleName, ct));
                 if (session is null || role is null || role.RoleId != key.PrincipalId || key.PrincipalArn != SessionArn(role.Name, session.SessionName))
                 {
@@ -1003,7 +1128,7 @@ public sealed class IamService
             }
 
             var secret = await _records.UnwrapSecretAsync(_store, key, ct);
-            return new ResolvedKey(key.AccessKeyId, key.PrincipalArn, key.UserName, principalId, secret, tokenHash, expiration);
+            return new ResolvedKey(key.AccessKeyId, key.PrincipalArn, userName, principalId, secret, tokenHash, expiration);
         }
         catch (RecordIntegrityException)
         {

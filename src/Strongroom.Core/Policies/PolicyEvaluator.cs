@@ -195,6 +195,11 @@ public static class PolicyEvaluator
             return true;
         }
 
+        if (request.FederatedPrincipal is not null)
+        {
+            return principals.TryGetValue("Federated", out var federated) && federated.Contains(request.FederatedPrincipal, StringComparer.Ordinal);
+        }
+
         // A service principal ({"Service": "lambda.amazonaws.com"}) matches only a request the service itself makes
         // (aws:PrincipalServiceName, set by the server, never from request input).
         if (principals.TryGetValue("Service", out var services) && request.Get("aws:PrincipalServiceName") is { Count: > 0 } callingServices

@@ -26,6 +26,13 @@ public sealed class RequestContext
     /// </summary>
     public bool AccountPrincipalDelegates { get; init; }
 
+    /// <summary>
+    /// For AssumeRoleWithWebIdentity only: the IAM OIDC provider's ARN the token was validated against. It matches
+    /// a statement's <c>"Principal": {"Federated": …}</c> (or <c>"*"</c>); an AWS principal (ARN, account, or
+    /// <c>{"AWS": "*"}</c>) never matches a web identity.
+    /// </summary>
+    public string? FederatedPrincipal { get; init; }
+
     public RequestContext With(string key, params string[] values)
     {
         _keys[key] = values;

@@ -5,4 +5,5 @@ namespace Strongroom.Protocol.Aws.Auth;
 /// The caller's unique id as aws:userid has it: an IAM user's UserId (AIDA…, the administrator's too), an assumed
 /// role's "RoleId:SessionName". Null only for credentials that name no stored principal.
 /// </param>
-public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service, string? PrincipalId = null);
+/// <param name="Temporary">True for temporary credentials (an ASIA key with its session token).</param>
+public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service, string? PrincipalId = null, bool Temporary = false);

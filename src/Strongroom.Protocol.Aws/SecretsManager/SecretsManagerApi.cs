@@ -93,7 +93,7 @@ public sealed class SecretsManagerApi
         input.Array(name)?.Select(e =>
         {
             var region = JsonInput.Structure(e, name);
-            return new ReplicaRegion(JsonInput.String(region, "Region") ?? throw JsonInput.Missing(name + ".member.Region"), JsonInput.String(region, "KmsKeyId"));
+            return new ReplicaRegion(JsonInput.String(region, "Region"), JsonInput.String(region, "KmsKeyId"));
         }).ToList();
 
     private static void WriteArnName(Utf8JsonWriter w, SecretRecord s)
@@ -183,12 +183,17 @@ public sealed class SecretsManagerApi
         JsonOutput.Timestamp(w, "LastAccessedDate", s.LastAccessedDate);
         JsonOutput.Timestamp(w, "DeletedDate", s.DeletedDate);
         JsonOutput.Timestamp(w, "NextRotationDate", s.RotationEnabled == true ? s.NextRotationDate : null);
-        if (s.Tags.Count > 0)
+        if (s.ShowsTags)
         {
             WriteTags(w, s.Tags);
         }
 
-        WriteStageMap(w, stageMapName, view.VersionStages);
+        // A secret without versions (created without a value) has no stage map at all, as in AWS.
+        if (view.VersionStages.Count > 0)
+        {
+            WriteStageMap(w, stageMapName, view.VersionStages);
+        }
+
         JsonOutput.String(w, "OwningService", s.OwningService);
         JsonOutput.Timestamp(w, "CreatedDate", s.CreatedDate);
         JsonOutput.String(w, "PrimaryRegion", s.PrimaryRegion);
