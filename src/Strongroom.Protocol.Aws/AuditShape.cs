@@ -28,7 +28,8 @@ public static class AuditShape
         operation.StartsWith("Get", StringComparison.Ordinal) || operation.StartsWith("Describe", StringComparison.Ordinal)
         || operation.StartsWith("List", StringComparison.Ordinal) || operation.StartsWith("BatchGet", StringComparison.Ordinal)
         || operation.StartsWith("Lookup", StringComparison.Ordinal) || operation.StartsWith("Validate", StringComparison.Ordinal)
-        || (service == "kms" && ReadOnlyKms.Contains(operation));
+        || (service == "kms" && ReadOnlyKms.Contains(operation))
+        || (service == "strongroom" && operation == "VerifyAuditTrail");
 
     /// <summary>The request's members as CloudTrail shows them, or null when the body is not a JSON object.</summary>
     public static string? RequestParameters(ReadOnlyMemory<byte> body)

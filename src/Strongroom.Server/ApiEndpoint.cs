@@ -40,9 +40,11 @@ public sealed partial class ApiEndpoint
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
     private readonly AuditTrailMode _auditTrail;
+    private readonly AuditAdminApi _auditAdmin;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, AuditAdminApi auditAdmin)
     {
+        _auditAdmin = auditAdmin;
         _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
         _store = store;
@@ -194,7 +196,7 @@ public sealed partial class ApiEndpoint
             "kms" when _kms.Operations.Contains(operation) => operation,
             "cloudtrail" when operation == "LookupEvents" => operation,
             "ssm" when _ssm.Operations.Contains(operation) => operation,
-            "strongroom" when operation == "ExplainAccess" || _rotationAdmin.Handles(operation) => operation,
+            "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation || _rotationAdmin.Handles(operation) => operation,
             "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
             _ => "unknown",
         };
@@ -254,13 +256,20 @@ public sealed partial class ApiEndpoint
 
     /// <summary>
     /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
-    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer); ExplainAccess is for the admin only.
+    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), and so is VerifyAuditTrail;
+    /// ExplainAccess is for the admin only.
     /// </summary>
     private async Task AdminAsync(string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
     {
         if (_rotationAdmin.Handles(operation))
         {
             await _rotationAdmin.InvokeAsync(operation, caller.Region, body, writer, ct);
+            return;
+        }
+
+        if (operation == AuditAdminApi.VerifyOperation)
+        {
+            await _auditAdmin.VerifyAsync(writer, ct);
             return;
         }
 

@@ -13,7 +13,7 @@ public static class Program
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
-        "rotation-interval", "rotation-retry-base", "rotation-attempts", "node-id",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts", "node-id", "console",
     ];
 
     /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
@@ -183,8 +183,9 @@ public static class Program
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
         var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among nodes sharing a PostgreSQL store, stable across its restarts (default HOSTNAME/LISTEN). Env STRONGROOM_NODE_ID.", DefaultValueFactory = _ => Setting("node-id", null) };
+        var webConsole = new Option<string>("--console") { Description = "Serve the web console at /console/ on the same listener: on (default) or off. Env STRONGROOM_CONSOLE.", DefaultValueFactory = _ => Setting("console", "on")! };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, nodeId, config };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, nodeId, webConsole, config };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -221,6 +222,7 @@ public static class Program
                 RootKey = rootKey.Read(result),
                 LogFormat = result.GetValue(logFormat)!,
                 MetricsAccess = result.GetValue(metricsAccess)!,
+                Console = result.GetValue(webConsole)!,
                 AuditFile = result.GetValue(auditFile),
                 AuditRetention = Duration(result.GetValue(retention)),
                 AuditArchiveDir = result.GetValue(archiveDir),
