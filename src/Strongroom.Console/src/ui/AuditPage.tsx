@@ -205,7 +205,7 @@ export function AuditEventPage({ eventId }: { eventId: string }) {
             <dd>{typeof r?.['errorCode'] === 'string' ? `${r['errorCode'] as string}: ${(r['errorMessage'] as string | undefined) ?? ''}` : 'Succeeded'}</dd>
           </dl>
           <h2>Record</h2>
-          <pre data-testid="audit-record">{r ? JSON.stringify(r, null, 2) : event.CloudTrailEvent}</pre>
+          <pre data-testid="audit-record" aria-label="Audit record" tabIndex={0}>{r ? JSON.stringify(r, null, 2) : event.CloudTrailEvent}</pre>
         </>
       ) : null}
     </>

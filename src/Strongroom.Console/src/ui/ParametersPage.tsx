@@ -79,7 +79,7 @@ function Details({ meta }: { meta: ParameterMetadata }) {
       </div>
       <ErrorBox error={action.error} context="The value was not read." />
       {value ? (
-        <pre class={secure ? 'secret-value' : ''} data-testid="parameter-value" aria-label="Parameter value">
+        <pre class={secure ? 'secret-value' : ''} data-testid="parameter-value" aria-label="Parameter value" tabIndex={0}>
           {value.Value}
         </pre>
       ) : null}

@@ -150,7 +150,7 @@ function Functions() {
               {list.data.Functions.map((f) => (
                 <tr key={f.Arn}>
                   <td class="wrap">
-                    {f.Name}
+                    <strong>{f.Name}</strong>
                     <div class="muted mono">{f.Arn}</div>
                     {f.Description ? <div>{f.Description}</div> : null}
                   </td>

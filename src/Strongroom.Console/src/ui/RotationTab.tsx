@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { date } from '../aws.ts';
 import { rotationHealth, type RotationHealth, type RotationRun } from '../health.ts';
 import type { DescribeSecretResponse, RotationFunction } from '../types.ts';
@@ -129,11 +129,16 @@ export function RotationTab({ id, describe }: { id: string; describe: AsyncState
   const [expression, setExpression] = useState('rate(10 days)');
   const [windowDuration, setWindowDuration] = useState('');
   const [immediately, setImmediately] = useState(false);
-  const [watching, setWatching] = useState(false);
+  // While set: follow the runs until one newer than this run id has finished.
+  const [watchAfter, setWatchAfter] = useState<number | null>(null);
+  const watching = watchAfter !== null;
   const action = useAction();
 
+  // The form starts from the secret's settings once; later reloads of the secret do not overwrite what is typed.
+  const loadedFrom = useRef<string | null>(null);
   useEffect(() => {
-    if (!secret) return;
+    if (!secret || loadedFrom.current === secret.ARN) return;
+    loadedFrom.current = secret.ARN;
     setFunctionArn(secret.RotationLambdaARN ?? '');
     const rules = secret.RotationRules;
     if (rules?.ScheduleExpression) {
@@ -146,23 +151,26 @@ export function RotationTab({ id, describe }: { id: string; describe: AsyncState
     setWindowDuration(rules?.Duration ?? '');
   }, [secret]);
 
-  // While a rotation started here runs, follow it: runs and the secret's dates every second, for at most two minutes.
+  // While a rotation started here runs, follow it: the runs every second, for at most three minutes.
   useEffect(() => {
     if (!watching) return undefined;
     const started = Date.now();
     const timer = setInterval(() => {
       setTick((t) => t + 1);
-      if (Date.now() - started > 120_000) setWatching(false);
+      if (Date.now() - started > 180_000) setWatchAfter(null);
     }, 1000);
     return () => clearInterval(timer);
   }, [watching]);
   useEffect(() => {
     const newest = runs.data?.Runs[0];
-    if (watching && newest && newest.Outcome !== 'Running' && Date.now() / 1000 - newest.StartedDate < 300) {
-      setWatching(false);
+    // A failed run with a retry due within five minutes is followed on to its retry.
+    const retrySoon = newest?.RetryAt !== undefined && newest.RetryAt * 1000 - Date.now() < 300_000;
+    if (watchAfter !== null && newest && newest.RunId > watchAfter && newest.Outcome !== 'Running' && !retrySoon) {
+      setWatchAfter(null);
       describe.reload();
     }
   }, [runs.data]);
+  const follow = () => setWatchAfter(pager.page === 1 ? (runs.data?.Runs[0]?.RunId ?? 0) : Number.MAX_SAFE_INTEGER);
 
   const health = secret ? rotationHealth(secret, pager.page === 1 ? (runs.data?.Runs ?? []) : [], new Date()) : undefined;
   const fnArn = (name: string) => `arn:aws:lambda:${region}:${identity.account}:function:${name}`;
@@ -177,14 +185,14 @@ export function RotationTab({ id, describe }: { id: string; describe: AsyncState
       await client.json('secretsmanager', 'RotateSecret', { SecretId: id, RotationLambdaARN: functionArn, RotationRules: rules, RotateImmediately: immediately, ClientRequestToken: crypto.randomUUID() });
       describe.reload();
       setTick((t) => t + 1);
-      if (immediately) setWatching(true);
+      follow();
       return immediately ? 'Rotation is configured and a rotation started.' : 'Rotation is configured.';
     });
   };
   const rotateNow = () =>
     action.run(async () => {
       await client.json('secretsmanager', 'RotateSecret', { SecretId: id, ClientRequestToken: crypto.randomUUID() });
-      setWatching(true);
+      follow();
       setTick((t) => t + 1);
       return 'A rotation started; its run appears below.';
     });

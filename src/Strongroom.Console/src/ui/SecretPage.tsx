@@ -45,7 +45,7 @@ export function RevealValue({ secretId, versionId, label = 'Reveal value' }: { s
           <p class="muted">
             Version <code>{value.VersionId}</code> {value.VersionStages?.map((s) => <Badge key={s} kind="info">{s}</Badge>)}
           </p>
-          <pre class="secret-value" data-testid="secret-value" aria-label="Secret value">
+          <pre class="secret-value" data-testid="secret-value" aria-label="Secret value" tabIndex={0}>
             {value.SecretString ?? `(binary, ${value.SecretBinary ? Math.floor((value.SecretBinary.length * 3) / 4) : 0} bytes, base64) ${value.SecretBinary ?? ''}`}
           </pre>
         </div>

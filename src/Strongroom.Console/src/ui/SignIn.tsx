@@ -62,10 +62,11 @@ export function SignIn({ defaultRegion, onSignedIn }: { defaultRegion: string; o
             <input id="secret-access-key" name="secret-access-key" type="password" autocomplete="off" required value={secretAccessKey} onInput={(e) => setSecretAccessKey(e.currentTarget.value)} />
           </div>
           <div class="field">
-            <label for="session-token">
-              Session token <span class="hint">— optional, for temporary credentials</span>
-            </label>
-            <input id="session-token" name="session-token" type="password" autocomplete="off" value={sessionToken} onInput={(e) => setSessionToken(e.currentTarget.value)} />
+            <label for="session-token">Session token</label>
+            <div class="hint" id="session-token-hint">
+              Optional, for temporary credentials
+            </div>
+            <input id="session-token" name="session-token" type="password" autocomplete="off" aria-describedby="session-token-hint" value={sessionToken} onInput={(e) => setSessionToken(e.currentTarget.value)} />
           </div>
           <div class="field">
             <label for="region">Region</label>

@@ -1,4 +1,4 @@
-import { createContext, type ComponentChildren } from 'preact';
+import { cloneElement, createContext, isValidElement, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { AwsError, type AwsClient } from '../aws.ts';
 import { formatTime, relative } from '../format.ts';
@@ -123,14 +123,18 @@ export function Time({ value, withRelative = false }: { value: Date | undefined;
   );
 }
 
+/** A labelled control; the hint is the control's description (aria-describedby), not part of its name. */
 export function Field({ id, label, hint, children }: { id: string; label: string; hint?: string; children: ComponentChildren }) {
+  const hintId = `${id}-hint`;
   return (
     <div class="field">
-      <label for={id}>
-        {label}
-        {hint ? <span class="hint"> — {hint}</span> : null}
-      </label>
-      {children}
+      <label for={id}>{label}</label>
+      {hint ? (
+        <div class="hint" id={hintId}>
+          {hint}
+        </div>
+      ) : null}
+      {hint && isValidElement(children) ? cloneElement(children, { 'aria-describedby': hintId }) : children}
     </div>
   );
 }

@@ -178,6 +178,7 @@ export async function screenshot(page, name) {
   const dir = join(output, 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: false });
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     const docs = join(root, 'docs', 'console');
