@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the .NET unit, store and process tests, then the end-to-end suites (boto3, AWS CLI v1
-# and v2, AWS SDK for JavaScript v3, AWS SDK for .NET) against a real `strongroom server --dev` on SQLite,
+# and v2, AWS SDK for JavaScript v3, AWS SDK for .NET) against a real `strongroom server --dev` on SQLite, the web
+# console's unit and browser tests (Chromium),
 # and all of the end-to-end suites again against one on PostgreSQL (a throw-away cluster). Last line:
 #   tests: N passed, N failed
 set -uo pipefail
@@ -105,6 +106,27 @@ if curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
   e2e sqlite "$logs/server.log"
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=""
+
+# ---- Web console (issue #20): its unit tests (node:test), then its browser tests in Debian's Chromium, which start
+# their own servers. Both runners' exit status is checked; one line: "== console: N passed, N failed".
+console_suite() {
+  local unit=$logs/console-unit.log browser=$logs/console-browser.log p=0 f=0 np nf
+  (cd src/Strongroom.Console && npm test) > "$unit" 2>&1; local unit_status=$?
+  (cd tests/e2e/console && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test --test-concurrency=1) > "$browser" 2>&1; local browser_status=$?
+  grep -E "^# (secrets list|  )" "$browser"
+  for run in "$unit:$unit_status" "$browser:$browser_status"; do
+    local log=${run%:*} status=${run##*:}
+    grep -E "^not ok|^    not ok" "$log" | head -20
+    np=$(grep -E "^# pass [0-9]+" "$log" | tail -1 | awk '{print $3}')
+    nf=$(grep -E "^# fail [0-9]+" "$log" | tail -1 | awk '{print $3}')
+    # A runner that exited non-zero without counting a failure (a type error, a crash) counts as one.
+    if [ "$status" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then nf=1; tail -n 20 "$log"; fi
+    p=$((p + ${np:-0})); f=$((f + ${nf:-0}))
+  done
+  count console "$p" "$f"
+}
+echo "== Web console: unit tests, then browser tests in Chromium"
+console_suite
 
 # The same suites again against a dev server on PostgreSQL: a throw-away cluster (initdb in a temp directory, a free
 # port, password authentication over TCP; as root it runs as the postgres OS user, since PostgreSQL refuses root).

@@ -39,3 +39,9 @@ export function fromLocalInput(value: string): Date | undefined {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
+
+/** A calendar day in UTC ("07 Dec 2026"): for LastAccessedDate, which AWS keeps to the day. */
+export function formatDay(value: Date | undefined, locale?: string): string {
+  if (!value || Number.isNaN(value.getTime())) return '—';
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: '2-digit', timeZone: 'UTC' }).format(value);
+}

@@ -5,7 +5,7 @@ import { href, parseRoute } from '../src/router.ts';
 import { rotationHealth, type RotationRun } from '../src/health.ts';
 import { fromRows, rowProblems, toRows } from '../src/kv.ts';
 import { buildTree, countParameters } from '../src/tree.ts';
-import { formatTime, fromLocalInput, relative } from '../src/format.ts';
+import { formatDay, formatTime, fromLocalInput, relative } from '../src/format.ts';
 
 test('routes: every page round-trips through its hash; names with / and odd characters stay one segment', () => {
   const routes = [
@@ -115,6 +115,8 @@ test('times: shown in the given zone with its name; relative distances; datetime
   assert.equal(relative(new Date(t.getTime() + 3 * 86_400_000), t, 'en'), 'in 3 days');
   assert.equal(relative(new Date(t.getTime() - 5 * 60_000), t, 'en'), '5 minutes ago');
   assert.equal(relative(t, t, 'en'), 'now');
+  assert.equal(formatDay(new Date(Date.UTC(2026, 11, 7)), 'en-GB'), '07 Dec 2026');
+  assert.equal(formatDay(undefined), '—');
   assert.equal(fromLocalInput(''), undefined);
   assert.equal(fromLocalInput('not a date'), undefined);
   assert.ok(fromLocalInput('2026-01-15T12:00') instanceof Date);

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { date } from '../aws.ts';
+import { formatDay } from '../format.ts';
 import { href, secretHref, secretTabs, type SecretTab } from '../router.ts';
 import type { DescribeSecretResponse, GetSecretValueResponse, ListSecretVersionIdsResponse, Tag } from '../types.ts';
 import { AccessTab } from './AccessTab.tsx';
@@ -74,9 +75,7 @@ function Metadata({ secret }: { secret: DescribeSecretResponse }) {
         <Time value={date(secret.LastChangedDate)} />
       </dd>
       <dt>Last accessed</dt>
-      <dd>
-        <Time value={date(secret.LastAccessedDate)} />
-      </dd>
+      <dd>{secret.LastAccessedDate ? <time dateTime={date(secret.LastAccessedDate)!.toISOString().slice(0, 10)}>{formatDay(date(secret.LastAccessedDate))} (the day, UTC)</time> : 'never'}</dd>
       <dt>Rotation</dt>
       <dd>
         <RotationBadge secret={secret} /> <a href={secretHref(secret.Name, 'rotation')}>Rotation details</a>

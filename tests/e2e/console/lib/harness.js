@@ -173,13 +173,21 @@ export async function axe(page) {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(' | ')}`);
 }
 
-/** A screenshot into output/screenshots, and into docs/console/ when UPDATE_SCREENSHOTS=1. */
-export async function screenshot(page, name) {
+/**
+ * A screenshot into output/screenshots, and into docs/console/ when UPDATE_SCREENSHOTS=1: the viewport at 1024 px
+ * wide (kept small for the docs), scrolled to the top or to `at` (a locator).
+ */
+export async function screenshot(page, name, { at } = {}) {
   const dir = join(output, 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
-  await page.evaluate(() => window.scrollTo(0, 0));
+  const viewport = page.viewportSize();
+  const wide = viewport && viewport.width > 1024;
+  if (wide) await page.setViewportSize({ width: 1024, height: 720 });
+  if (at) await at.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  else await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: false });
+  if (wide) await page.setViewportSize(viewport);
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     const docs = join(root, 'docs', 'console');
     mkdirSync(docs, { recursive: true });

@@ -181,7 +181,7 @@ describe('the console as the admin', () => {
     assert.match(await rowText('app-reader'), /Can read.*ReadApp/);
     assert.match(await rowText('outsider'), /Denied.*DENY \(explicit\).*"DenyOutsider" of resource policy/);
     assert.deepEqual(await axe(page), []);
-    await screenshot(page, 'access');
+    await screenshot(page, 'access', { at: page.getByRole('heading', { name: 'Who can read this?' }) });
   });
 
   it('deletes with a recovery window, then restores', async () => {
