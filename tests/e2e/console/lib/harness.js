@@ -175,9 +175,9 @@ export async function axe(page) {
 
 /**
  * A screenshot into output/screenshots, and into docs/console/ when UPDATE_SCREENSHOTS=1: the viewport at 1024 px
- * wide (kept small for the docs), scrolled to the top or to `at` (a locator).
+ * wide (kept small for the docs), scrolled to the top or to `at` (a locator); `docs: false` keeps it out of docs/.
  */
-export async function screenshot(page, name, { at } = {}) {
+export async function screenshot(page, name, { at, docs = true } = {}) {
   const dir = join(output, 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
@@ -188,10 +188,10 @@ export async function screenshot(page, name, { at } = {}) {
   else await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: false });
   if (wide) await page.setViewportSize(viewport);
-  if (process.env.UPDATE_SCREENSHOTS === '1') {
-    const docs = join(root, 'docs', 'console');
-    mkdirSync(docs, { recursive: true });
-    copyFileSync(file, join(docs, `${name}.png`));
+  if (docs && process.env.UPDATE_SCREENSHOTS === '1') {
+    const folder = join(root, 'docs', 'console');
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(file, join(folder, `${name}.png`));
   }
   return file;
 }

@@ -74,7 +74,7 @@ describe('rotation in the console', () => {
     assert.notEqual(after.VersionId, before);
     assert.notEqual(JSON.parse(after.SecretString).password, 'initial');
     assert.deepEqual(await axe(page), []);
-    await screenshot(page, 'rotation');
+    await screenshot(page, 'rotation', { docs: false });
   });
 
   it('a failing function shows its run’s error and the secret turns failing', async () => {
