@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the self-test of this script's counting, the .NET unit, store and process tests, then the
 # end-to-end suites (boto3, AWS CLI v1 and v2, AWS SDK for JavaScript v3, AWS SDK for .NET) against a real
-# `strongroom server --dev` on SQLite, and all of the end-to-end suites again against a real (not dev) server on
+# `strongroom server --dev` on SQLite, the web console's unit and browser tests (Chromium), and all of the end-to-end suites again against a real (not dev) server on
 # PostgreSQL (a throw-away cluster). How the suites are added up, and what counts as a failure (exit status,
 # missing or aborted reports, cancelled tests, skips not in tests/skips.allowed, a suite that never ran), is in
 # tests/ci/counting.sh. Add a suite with ci_suite (and its label to ci_expect). Last line:
@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest fuzz dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest fuzz console-unit console-browser dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -120,6 +120,14 @@ else
   e2e_not_run sqlite "the dev server on SQLite stopped answering during the .NET tests"
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=""
+
+# ---- Web console (issue #20): its unit tests (node:test, after a type check and a build of the tests) and its
+# browser tests in Debian's Chromium, which start their own servers.
+echo "== Web console: unit tests, then browser tests in Chromium"
+console_unit() ( cd src/Strongroom.Console && npx --no-install tsc --noEmit -p . && node build.mjs --tests && node --test --test-reporter=tap .test-build/ )
+console_browser() ( cd tests/e2e/console && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test --test-concurrency=1 --test-reporter=tap )
+ci_suite console-unit node -- console_unit
+ci_suite console-browser node -- console_browser
 
 # The same suites again against a normal server on PostgreSQL (`--dev` runs only on its own temporary SQLite): a
 # throw-away cluster (initdb in a temp directory, a free port, password authentication over TCP; as root it runs

@@ -49,10 +49,12 @@ public sealed partial class ApiEndpoint
     private readonly RequestLimiter _limiter;
     private readonly ServiceEvents _events;
     private readonly int _maxBody;
+    private readonly AuditAdminApi _auditAdmin;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _auditAdmin = auditAdmin;
         _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
         _maxBody = options.Limits.MaxBodyBytes;
@@ -87,7 +89,7 @@ public sealed partial class ApiEndpoint
         "kms" when _kms.Operations.Contains(operation) => operation,
         "cloudtrail" when operation == "LookupEvents" => operation,
         "ssm" when _ssm.Operations.Contains(operation) => operation,
-        "strongroom" when operation == "ExplainAccess" || _rotationAdmin.Handles(operation) => operation,
+        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation || _rotationAdmin.Handles(operation) => operation,
         "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
         _ => "unknown",
     };
@@ -402,7 +404,7 @@ public sealed partial class ApiEndpoint
     /// <summary>
     /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
     /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
-    /// define or change command and URL functions; ExplainAccess is for the admin only.
+    /// define or change command and URL functions; so is VerifyAuditTrail; ExplainAccess is for the admin only.
     /// </summary>
     private async Task AdminAsync(string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter writer, CancellationToken ct)
     {
@@ -410,6 +412,12 @@ public sealed partial class ApiEndpoint
         {
             var author = new Core.Rotation.RotationFunctionAuthor(caller.PrincipalArn, _authorizer.IsAdmin(caller));
             await _rotationAdmin.InvokeAsync(operation, caller.Region, author, access, input, writer, ct);
+            return;
+        }
+
+        if (operation == AuditAdminApi.VerifyOperation)
+        {
+            await _auditAdmin.VerifyAsync(writer, ct);
             return;
         }
 

@@ -102,6 +102,9 @@ public sealed class ServerOptions
     /// <summary>Who may read /metrics: loopback (default), open, or off.</summary>
     public string MetricsAccess { get; set; } = "loopback";
 
+    /// <summary>Serve the web console at /console/ on the API's listener: on (default) or off.</summary>
+    public string Console { get; set; } = "on";
+
     /// <summary>How often a digest of the audit trail is signed (and once more at shutdown).</summary>
     public TimeSpan DigestInterval { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -192,6 +195,11 @@ public sealed class ServerOptions
         if (MetricsAccess is not ("loopback" or "open" or "off"))
         {
             problems.Add($"--metrics-access: '{MetricsAccess}' is not loopback, open or off");
+        }
+
+        if (Console is not ("on" or "off"))
+        {
+            problems.Add($"--console: '{Console}' is not on or off");
         }
 
         if (EventWebhook is not null && (!Uri.TryCreate(EventWebhook, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))

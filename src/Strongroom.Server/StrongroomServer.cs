@@ -94,6 +94,15 @@ public static partial class StrongroomServer
                 LogRotationAllowedHosts(logger, options.RotationOutbound.Text);
             }
 
+            if (options.Console == "on")
+            {
+                LogConsole(logger, (options.TlsCert is null ? "http://" : "https://") + options.Listen + "/console/");
+            }
+            else
+            {
+                LogConsoleOff(logger);
+            }
+
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
@@ -248,6 +257,7 @@ public static partial class StrongroomServer
 
         builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
+        builder.Services.AddSingleton(sp => new AuditAdminApi(data.Store, options.AuditArchiveDir ?? Path.Combine(data.Path, "audit-archive"), sp.GetRequiredService<ILogger<AuditAdminApi>>()));
         builder.Services.AddSingleton(data.Root);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddSingleton<EventWebhook>();
@@ -269,6 +279,7 @@ public static partial class StrongroomServer
         });
         app.Lifetime.ApplicationStopping.Register(() => readiness.Started = false);
         var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
+        var webConsole = options.Console == "on" ? new ConsoleEndpoint(options) : null;
         RegisterGauges(data.Store, audit);
         app.Run(async context =>
         {
@@ -304,6 +315,12 @@ public static partial class StrongroomServer
             if (HttpMethods.IsPost(context.Request.Method) && (path == "/" || string.IsNullOrEmpty(path)))
             {
                 await endpoint.HandleAsync(context);
+                return;
+            }
+
+            if (webConsole is not null && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && ConsoleEndpoint.Serves(path))
+            {
+                await webConsole.HandleAsync(context);
                 return;
             }
 
@@ -386,6 +403,12 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Signing keys of OIDC issuer {Issuer} are unavailable: {Reason}; AssumeRoleWithWebIdentity with its tokens fails until they can be fetched")]
     private static partial void LogJwksUnavailable(ILogger logger, string issuer, string reason);
+
+    [LoggerMessage(EventId = 7500, Level = LogLevel.Information, Message = "Web console at {Url} (sign in with an access key; --console off turns it off)")]
+    private static partial void LogConsole(ILogger logger, string url);
+
+    [LoggerMessage(EventId = 7501, Level = LogLevel.Information, Message = "Web console turned off (--console off)")]
+    private static partial void LogConsoleOff(ILogger logger);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
     private static partial void LogInitialised(ILogger logger, string credentialsFile);

@@ -13,7 +13,7 @@ public static class Program
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
-        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file", "console",
     ];
 
     /// <summary>
@@ -242,9 +242,10 @@ public static class Program
             Description = "ISSUER=FILE: take the signing keys of this OIDC issuer from a JWKS file instead of discovering them (air-gapped clusters); repeatable. Env STRONGROOM_OIDC_JWKS_FILE (';'-separated).",
             DefaultValueFactory = _ => (Setting("oidc-jwks-file", null) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
+        var webConsole = new Option<string>("--console") { Description = "Serve the web console at /console/ on the same listener: on (default) or off. Env STRONGROOM_CONSOLE.", DefaultValueFactory = _ => Setting("console", "on")! };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
         var limits = new Option<string[]>("--limit") { Description = "A request limit as NAME=VALUE (repeatable; durations in seconds), e.g. --limit key-rate=500. Env STRONGROOM_LIMITS and config \"limits\" take comma-separated pairs. Names and defaults: docs/operations/limits.md.", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, config, limits };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, webConsole, config, limits };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -299,6 +300,7 @@ public static class Program
                 RootKey = rootKey.Read(result),
                 LogFormat = result.GetValue(logFormat)!,
                 MetricsAccess = result.GetValue(metricsAccess)!,
+                Console = result.GetValue(webConsole)!,
                 AuditFile = result.GetValue(auditFile),
                 AuditRetention = Duration(result.GetValue(retention)),
                 AuditArchiveDir = result.GetValue(archiveDir),
