@@ -12,7 +12,7 @@ namespace Strongroom.Storage.PostgreSql;
 /// </remarks>
 internal static class Schema
 {
-    public static readonly string[] Migrations =
+    public static readonly string[] History =
     [
         """
         CREATE TABLE settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);

@@ -3,7 +3,7 @@ namespace Strongroom.Storage.Sqlite;
 /// <summary>Forward-only migrations; index i brings the schema from version i to i + 1.</summary>
 internal static class Schema
 {
-    public static readonly string[] Migrations =
+    public static readonly string[] History =
     [
         """
         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
