@@ -2,8 +2,9 @@ namespace Strongroom.Storage.Relational;
 
 /// <summary>
 /// Forward-only schema migrations, applied at start inside one transaction that the store holds under its own lock.
-/// Each store keeps its history as it was written (SQLite's schema versions 1–8, PostgreSQL's 1–3); every change after
-/// that is written once, in <see cref="Shared"/>, for both.
+/// Each store keeps the history it started with (SQLite's schema versions 1–6; PostgreSQL's version 1, which is
+/// SQLite's 6 in one step); every change since is written once, in <see cref="Shared"/>, and both stores take it
+/// (SQLite as versions 7 on, PostgreSQL as 2 on).
 /// </summary>
 public static class SchemaMigrations
 {
@@ -15,7 +16,27 @@ public static class SchemaMigrations
     /// reorder an entry once released. A change to the audit trail's tables must also change SQLite's audit file
     /// (<c>AuditFile</c> in Strongroom.Storage.Sqlite), which keeps those tables outside the main file.
     /// </summary>
-    public static readonly IReadOnlyList<string> Shared = [];
+    public static readonly IReadOnlyList<string> Shared =
+    [
+        // SQLite 7, PostgreSQL 2: the node that runs a rotation (ADR 0006).
+        """
+        ALTER TABLE rotation_runs ADD COLUMN node {text};
+        """,
+
+        // SQLite 8, PostgreSQL 3: the audit trail's resource-name index, filled behind the trail (ADR 0007).
+        """
+        CREATE TABLE audit_resources (
+            bucket {int} NOT NULL,
+            resource_name {key} NOT NULL,
+            seq {int} NOT NULL,
+            PRIMARY KEY (bucket, resource_name, seq)){clustered};
+        INSERT INTO audit_resources (bucket, resource_name, seq)
+            SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
+        INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+        DROP INDEX audit_resource;
+        """,
+    ];
 
     /// <summary>A store's complete list: its own <paramref name="history"/>, then <paramref name="shared"/> (by default <see cref="Shared"/>) in its dialect.</summary>
     public static IReadOnlyList<string> For(SqlDialect dialect, IReadOnlyList<string> history, IReadOnlyList<string>? shared = null)

@@ -5,6 +5,7 @@ using Strongroom.Core.Parameters;
 using Strongroom.Core.Secrets;
 using Strongroom.Core.Storage;
 using Strongroom.Storage.PostgreSql;
+using Strongroom.Storage.Relational;
 using Strongroom.Storage.Sqlite;
 using Xunit;
 
@@ -156,5 +157,69 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
             Assert.Single(expected);
             Assert.Equal(expected, await PostgresRows(sql));
         }
+    }
+
+    [Fact]
+    public void SharedMigrations_InSqlite_AreTheReleasedVersions7And8Verbatim()
+    {
+        // A fresh data directory gets the same schema text as one created before the migrations were shared.
+        var sqlite = SchemaMigrations.For(Storage.Sqlite.SqliteDialect.Instance, Storage.Sqlite.Schema.History);
+        Assert.Equal(8, sqlite.Count);
+        Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN node TEXT;", sqlite[6]);
+        Assert.Equal(
+            """
+            CREATE TABLE audit_resources (
+                bucket INTEGER NOT NULL,
+                resource_name TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (bucket, resource_name, seq)) WITHOUT ROWID;
+            INSERT INTO audit_resources (bucket, resource_name, seq)
+                SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
+            INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            DROP INDEX audit_resource;
+            """,
+            sqlite[7]);
+        Assert.Equal(3, SchemaMigrations.For(Storage.PostgreSql.PostgresDialect.Instance, Storage.PostgreSql.Schema.History).Count);
+    }
+
+    [Fact]
+    public async Task SharedMigration_AppendedOnce_GivesBothStoresTheSameColumn_AndOlderBuildsRefuseTheNewerSchema()
+    {
+        // What adding a migration for both stores is: one more entry in SchemaMigrations.Shared.
+        string[] shared = [.. SchemaMigrations.Shared, "ALTER TABLE iam_entities ADD COLUMN extra {blob};\nCREATE INDEX iam_entities_extra ON iam_entities (kind, extra);"];
+        await _sqlite!.DisposeAsync();
+        _sqlite = null;
+        await using (var connection = new SqliteConnection($"Data Source={SqlitePath};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tx = connection.BeginTransaction();
+            var dialect = Storage.Sqlite.SqliteDialect.Instance;
+            await SchemaMigrations.ApplyAsync(new RelationalAccess(dialect, connection, tx), SchemaMigrations.For(dialect, Storage.Sqlite.Schema.History, shared), "data directory", Ct);
+            tx.Commit();
+        }
+
+        await using (var connection = new NpgsqlConnection(_pgConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tx = await connection.BeginTransactionAsync(Ct);
+            var dialect = Storage.PostgreSql.PostgresDialect.Instance;
+            await SchemaMigrations.ApplyAsync(new RelationalAccess(dialect, connection, tx), SchemaMigrations.For(dialect, Storage.PostgreSql.Schema.History, shared), "database", Ct);
+            await tx.CommitAsync(Ct);
+        }
+
+        Assert.Equal(["9"], SqliteRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["4"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["extra|BLOB"], SqliteRows("SELECT name, type FROM pragma_table_info('iam_entities') WHERE name = 'extra'"));
+        Assert.Equal(["extra|bytea"], await PostgresRows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'iam_entities' AND column_name = 'extra'"));
+        await Schema_TablesColumnsAndIndexes_MatchTheSqliteStore();
+
+        // This build's stores know 8 and 3 versions: they refuse a schema a newer build wrote, naming the versions.
+        await using var older = new SqliteStore(SqlitePath);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => older.InitializeAsync(Ct));
+        Assert.Equal("The data directory's schema is version 9, newer than this build (8). Upgrade Strongroom.", refused.Message);
+        await using var olderNode = new PostgresStore(_pgConnectionString);
+        refused = await Assert.ThrowsAsync<InvalidOperationException>(() => olderNode.InitializeAsync(Ct));
+        Assert.Equal("The database's schema is version 4, newer than this build (3). Upgrade Strongroom.", refused.Message);
     }
 }
