@@ -34,16 +34,20 @@ internal static class VersionsSql
     public static ValueTask<SecretVersionRecord?> FindByStageAsync(RelationalAccess a, long secretId, string stage, CancellationToken ct) =>
         FindAsync(a, a.Dialect.Texts.VersionByStage, secretId, stage, ct);
 
-    private static async ValueTask<SecretVersionRecord?> FindAsync(RelationalAccess a, string sql, long secretId, string key, CancellationToken ct)
+    private static ValueTask<SecretVersionRecord?> FindAsync(RelationalAccess a, string sql, long secretId, string key, CancellationToken ct)
     {
-        var texts = a.Dialect.Texts;
-        var version = await a.Sql(sql).Int64(secretId).Text(key).FirstAsync<SecretVersionRecord>(texts.VersionHasStages ? ReadWithStages : Read, ct);
-        if (version is not null && !texts.VersionHasStages)
+        var statement = a.Sql(sql).Int64(secretId).Text(key);
+        if (a.Dialect.Texts.VersionHasStages)
         {
-            version.Stages = await a.Sql(StagesOfVersion).Int64(secretId).Text(version.VersionId).ListAsync(static r => r.GetString(0), ct);
+            return statement.FirstAsync(ReadWithStages, ct);
         }
 
-        return version;
+        // The stages are read while the version's statement is still open: one snapshot for both, one read transaction.
+        return statement.FirstAsync(
+            Read,
+            static async (version, s, ct) => version.Stages = await s.a.Sql(StagesOfVersion).Int64(s.secretId).Text(version.VersionId).ListAsync(static r => r.GetString(0), ct),
+            (a, secretId),
+            ct);
     }
 
     public static async ValueTask<IReadOnlyList<SecretVersionRecord>> ListAsync(RelationalAccess a, long secretId, CancellationToken ct)

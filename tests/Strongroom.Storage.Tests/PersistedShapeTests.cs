@@ -1,4 +1,3 @@
-using System.Globalization;
 using Strongroom.Core.Audit;
 using Strongroom.Core.Identity;
 using Strongroom.Core.Kms;
@@ -28,7 +27,7 @@ public abstract class PersistedShapeTests : IAsyncLifetime
     /// <summary>A new, initialised store on a new, empty database.</summary>
     protected abstract Task<IStore> CreateStoreAsync();
 
-    /// <summary>The rows <paramref name="sql"/> selects, read from the database directly, each value rendered by <see cref="Render"/>.</summary>
+    /// <summary>The rows <paramref name="sql"/> selects, read from the database directly (<see cref="RawRows"/>).</summary>
     protected abstract Task<IReadOnlyList<string>> RawRowsAsync(string sql);
 
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
@@ -40,15 +39,6 @@ public abstract class PersistedShapeTests : IAsyncLifetime
             await _store.DisposeAsync();
         }
     }
-
-    /// <summary>One value as the goldens write it: text as is, integers in decimal, bytes as 0x-hex, NULL as &lt;null&gt;.</summary>
-    protected static string Render(object? value) => value switch
-    {
-        null or DBNull => "<null>",
-        byte[] bytes => "0x" + Convert.ToHexStringLower(bytes),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "<null>",
-    };
 
     private Task Write(Func<IStoreTransaction, Task> work) => Store.WriteAsync(
         async tx =>

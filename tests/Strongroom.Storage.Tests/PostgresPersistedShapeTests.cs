@@ -1,4 +1,3 @@
-using Npgsql;
 using Strongroom.Core.Storage;
 using Strongroom.Storage.PostgreSql;
 using Xunit;
@@ -22,18 +21,5 @@ public sealed class PostgresPersistedShapeTests : PersistedShapeTests
         return store;
     }
 
-    protected override async Task<IReadOnlyList<string>> RawRowsAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync(Ct);
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await using var r = await cmd.ExecuteReaderAsync(Ct);
-        var rows = new List<string>();
-        while (await r.ReadAsync(Ct))
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => Render(r.GetValue(i)))));
-        }
-
-        return rows;
-    }
+    protected override async Task<IReadOnlyList<string>> RawRowsAsync(string sql) => await RawRows.PostgresAsync(_connectionString, sql);
 }

@@ -55,36 +55,9 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private List<string> SqliteRows(string sql)
-    {
-        // The store as tools read it: the audit file attached, settings over both files.
-        using var conn = SqliteStore.OpenReadOnly(SqlitePath);
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<string>();
-        while (r.Read())
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "<null>" : r.GetValue(i).ToString())));
-        }
+    private List<string> SqliteRows(string sql) => RawRows.Sqlite(SqlitePath, sql);
 
-        return rows;
-    }
-
-    private async Task<List<string>> PostgresRows(string sql)
-    {
-        await using var conn = new NpgsqlConnection(_pgConnectionString);
-        await conn.OpenAsync(Ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var r = await cmd.ExecuteReaderAsync(Ct);
-        var rows = new List<string>();
-        while (await r.ReadAsync(Ct))
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "<null>" : r.GetValue(i).ToString())));
-        }
-
-        return rows;
-    }
+    private Task<List<string>> PostgresRows(string sql) => RawRows.PostgresAsync(_pgConnectionString, sql);
 
     [Fact]
     public async Task Schema_TablesColumnsAndIndexes_MatchTheSqliteStore()

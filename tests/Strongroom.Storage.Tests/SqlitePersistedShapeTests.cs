@@ -18,21 +18,7 @@ public sealed class SqlitePersistedShapeTests : PersistedShapeTests
         return store;
     }
 
-    protected override Task<IReadOnlyList<string>> RawRowsAsync(string sql)
-    {
-        // As tools read the store: the audit file attached, settings over both files.
-        using var connection = SqliteStore.OpenReadOnly(DatabasePath);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<string>();
-        while (r.Read())
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => Render(r.GetValue(i)))));
-        }
-
-        return Task.FromResult<IReadOnlyList<string>>(rows);
-    }
+    protected override Task<IReadOnlyList<string>> RawRowsAsync(string sql) => Task.FromResult<IReadOnlyList<string>>(RawRows.Sqlite(DatabasePath, sql));
 
     /// <summary>
     /// SQLite keeps a value's storage class with it (a number bound as text stays text and no longer compares or sorts as
