@@ -1,33 +1,30 @@
 #!/usr/bin/env bash
-# Runs every test: the .NET unit, store and process tests, then the end-to-end suites (boto3, AWS CLI v1
-# and v2, AWS SDK for JavaScript v3, AWS SDK for .NET) against a real `strongroom server --dev` on SQLite,
-# and all of the end-to-end suites again against one on PostgreSQL (a throw-away cluster). Last line:
+# Runs every test: the self-test of this script's counting, the .NET unit, store and process tests, then the
+# end-to-end suites (boto3, AWS CLI v1 and v2, AWS SDK for JavaScript v3, AWS SDK for .NET) against a real
+# `strongroom server --dev` on SQLite, the web console's unit and browser tests (Chromium), and all of the end-to-end suites again against a real (not dev) server on
+# PostgreSQL (a throw-away cluster). How the suites are added up, and what counts as a failure (exit status,
+# missing or aborted reports, cancelled tests, skips not in tests/skips.allowed, a suite that never ran), is in
+# tests/ci/counting.sh. Add a suite with ci_suite (and its label to ci_expect). Last line:
 #   tests: N passed, N failed
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
+# shellcheck source=tests/ci/counting.sh
+source tests/ci/counting.sh
 logs=$(mktemp -d)
-passed=0
-failed=0
-
-count() { # name passed failed
-  echo "== $1: $2 passed, $3 failed"
-  passed=$((passed + $2))
-  failed=$((failed + $3))
-}
-
-echo "== building (Release, warnings are errors)"
-if ! dotnet build Strongroom.slnx -c Release -nologo -v q 2>&1 | tee "$logs/build.log" | grep -E "error|Warn" ; then :; fi
-if ! grep -q " 0 Error(s)" "$logs/build.log"; then
-  echo "build failed"; echo "tests: 0 passed, 1 failed"; exit 1
-fi
+ci_logs=$logs
+ci_skips_file=$root/tests/skips.allowed
+ci_reset
+ci_expect ci-selftest fuzz console-unit console-browser dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Everything started here is stopped at exit, by the ids recorded here.
+# Everything started here is stopped at exit, by the ids recorded here. A script that stops early still ends
+# with the last line, one failure more.
 server=""
 pg_server=""
 pg_dir=""
+pg_node=""
 pg_bin=""
 as_pg=()
 cleanup() {
@@ -36,14 +33,36 @@ cleanup() {
     [ -f "$pg_dir/data/postmaster.pid" ] && "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1
     rm -rf "$pg_dir"
   fi
+  [ -z "$pg_node" ] || rm -rf "$pg_node"
+  if [ -z "$ci_finished" ]; then
+    echo "test.sh stopped before its end"
+    ci_count test.sh 0 1 0 "stopped early"
+    ci_finish
+    exit 1
+  fi
 }
 trap cleanup EXIT
 
-# start_server LOG [extra flags...]: a dev server on a free loopback port; sets $started_pid and $started_endpoint.
+echo "== self-test of the counting (tests/ci/selftest.sh)"
+ci_suite ci-selftest tally ci-selftest -- bash tests/ci/selftest.sh
+
+echo "== building (Release, warnings are errors)"
+dotnet build Strongroom.slnx -c Release -nologo -v q 2>&1 | tee "$logs/build.log" | grep -E "error|Warn"
+build_status=${PIPESTATUS[0]}
+if [ "$build_status" -ne 0 ] || ! grep -q " 0 Error(s)" "$logs/build.log"; then
+  echo "build failed (exit status $build_status)"
+  ci_count build 0 1 0 "build failed"
+  ci_finish
+  exit 1
+fi
+
+strongroom=(dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll)
+
+# start_server LOG FLAGS...: a server on a free loopback port; sets $started_pid and $started_endpoint.
 start_server() {
   local log=$1; shift
   local p; p=$(free_port)
-  dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll server --dev --listen "127.0.0.1:$p" --rotation-interval 1s --rotation-retry-base 2s "$@" > "$log" 2>&1 &
+  "${strongroom[@]}" server --listen "127.0.0.1:$p" --rotation-interval 1s --rotation-retry-base 2s "$@" > "$log" 2>&1 &
   started_pid=$!
   started_endpoint="http://127.0.0.1:$p"
   for _ in $(seq 1 300); do
@@ -53,65 +72,73 @@ start_server() {
   curl -sf "$started_endpoint/health/ready" >/dev/null
 }
 
-# e2e LABEL SERVER_LOG: the Python (boto3, AWS CLI v1 and v2) and JavaScript suites against $STRONGROOM_ENDPOINT.
+js_suite() ( cd tests/e2e/js && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test --test-reporter=tap )
+
+# e2e LABEL SERVER_LOG DEV: the Python (boto3, AWS CLI v1 and v2) and JavaScript suites against $STRONGROOM_ENDPOINT,
+# then the server log's leak check. DEV=1 for a dev server (unknown access keys are the admin), 0 for a normal one.
 e2e() {
-  local label=$1 server_log=$2
+  local label=$1 server_log=$2 dev=$3
   echo "== Python end-to-end (boto3, AWS CLI v1 and v2) against $STRONGROOM_ENDPOINT ($label)"
-  python3 tests/e2e/python/run.py > "$logs/python-$label.log" 2>&1
-  tail -n 40 "$logs/python-$label.log"
-  local line
-  line=$(grep -E "^python-e2e: [0-9]+ passed, [0-9]+ failed" "$logs/python-$label.log" | tail -1)
-  if [ -n "$line" ]; then
-    count "python-$label" "$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')" "$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')"
-  else
-    count "python-$label" 0 1
-  fi
-
+  ci_suite "python-$label" tally python-e2e -- env STRONGROOM_E2E_DEV="$dev" python3 tests/e2e/python/run.py
   echo "== JavaScript end-to-end (AWS SDK v3) ($label)"
-  (cd tests/e2e/js && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test) > "$logs/js-$label.log" 2>&1
-  grep -E "^# (tests|pass|fail)" "$logs/js-$label.log" || tail -n 40 "$logs/js-$label.log"
-  grep -E "^not ok|^    not ok" "$logs/js-$label.log" | head -40
-  local jp jf
-  jp=$(grep -E "^# pass [0-9]+" "$logs/js-$label.log" | awk '{print $3}')
-  jf=$(grep -E "^# fail [0-9]+" "$logs/js-$label.log" | awk '{print $3}')
-  if [ -n "$jp" ] && [ -n "$jf" ]; then count "js-$label" "$jp" "$jf"; else count "js-$label" 0 1; fi
-
+  ci_suite "js-$label" node -- js_suite
   if grep -q "CANARY\|golden-plaintext\|Sup3r-Secret-Master\|Init-[0-9a-f]\{32\}" "$server_log"; then
-    echo "the $label server log holds a test plaintext"; count "leak-$label" 0 1
+    ci_count "leak-$label" 0 1 0 "the $label server log holds a test plaintext"
+  else
+    ci_count "leak-$label" 1 0
   fi
 }
 
-# count_dotnet LABEL LOG: adds the summary lines of a `dotnet test` log.
-count_dotnet() {
-  local label=$1 log=$2 line
-  while read -r line; do
-    count "$label" "$(echo "$line" | sed -E 's/.*Passed: +([0-9]+).*/\1/')" "$(echo "$line" | sed -E 's/.*Failed: +([0-9]+),.*/\1/')"
-  done < <(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$log")
-  if ! grep -qE "(Passed|Failed)! +- Failed" "$log"; then count "$label" 0 1; fi
-}
+# e2e_not_run LABEL REASON
+e2e_not_run() { for suite in python js leak; do ci_not_run "$suite-$1" "$2"; done; }
 
 # One dev server on SQLite (the default store) serves every end-to-end suite, the .NET SDK tests included.
-if start_server "$logs/server.log"; then :; else
-  echo "server did not start:"; cat "$logs/server.log"; count server 0 1
+if start_server "$logs/server.log" --dev; then
+  server_up=1
+else
+  server_up=""
+  echo "server did not start:"; cat "$logs/server.log"
 fi
 server=$started_pid
 export STRONGROOM_ENDPOINT=$started_endpoint
 
 echo "== .NET tests (unit, store, process, AWS SDK for .NET against $STRONGROOM_ENDPOINT)"
-dotnet test Strongroom.slnx -c Release --no-build -nologo 2>&1 | tee "$logs/dotnet.log"
-count_dotnet dotnet "$logs/dotnet.log"
+mapfile -t dotnet_projects < <(ci_slnx_test_assemblies Strongroom.slnx)
+if [ ${#dotnet_projects[@]} -eq 0 ]; then
+  ci_not_run dotnet "no test project found in Strongroom.slnx's /tests/ folder"
+else
+  echo "expecting a report from each of: ${dotnet_projects[*]}"
+  ci_suite dotnet dotnet "${dotnet_projects[@]}" -- dotnet test Strongroom.slnx -c Release --no-build -nologo
+fi
 
-if curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
-  e2e sqlite "$logs/server.log"
+if [ -z "$server_up" ]; then
+  e2e_not_run sqlite "the dev server on SQLite did not start"
+elif curl -sf "$STRONGROOM_ENDPOINT/health/ready" >/dev/null; then
+  e2e sqlite "$logs/server.log" 1
+else
+  echo "the dev server on SQLite stopped answering during the .NET tests:"; tail -n 40 "$logs/server.log"
+  e2e_not_run sqlite "the dev server on SQLite stopped answering during the .NET tests"
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=""
 
-# The same suites again against a dev server on PostgreSQL: a throw-away cluster (initdb in a temp directory, a free
-# port, password authentication over TCP; as root it runs as the postgres OS user, since PostgreSQL refuses root).
+# ---- Web console (issue #20): its unit tests (node:test, after a type check and a build of the tests) and its
+# browser tests in Debian's Chromium, which start their own servers.
+echo "== Web console: unit tests, then browser tests in Chromium"
+console_unit() ( cd src/Strongroom.Console && npx --no-install tsc --noEmit -p . && node build.mjs --tests && node --test --test-reporter=tap .test-build/ )
+console_browser() ( cd tests/e2e/console && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test --test-concurrency=1 --test-reporter=tap )
+ci_suite console-unit node -- console_unit
+ci_suite console-browser node -- console_browser
+
+# The same suites again against a normal server on PostgreSQL (`--dev` runs only on its own temporary SQLite): a
+# throw-away cluster (initdb in a temp directory, a free port, password authentication over TCP; as root it runs
+# as the postgres OS user, since PostgreSQL refuses root), a node data directory for the root key, and the
+# suites' access key test/test imported for the admin.
+pg_not_run() { ci_not_run dotnet-e2e-postgres "$1"; e2e_not_run postgres "$1"; }
 echo "== PostgreSQL store: starting a throw-away cluster"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
-  echo "PostgreSQL server binaries are missing (install postgresql)"; count postgres 0 1
+  echo "PostgreSQL server binaries are missing (install postgresql)"
+  pg_not_run "PostgreSQL server binaries are missing"
 else
   pg_dir=$(mktemp -d)
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
@@ -122,25 +149,35 @@ else
   if "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --pwfile="$pg_dir/pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync > "$logs/pg-initdb.log" 2>&1 &&
      rm -f "$pg_dir/pw" &&
      "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start > "$logs/pg-start.log" 2>&1; then
+    pg_node=$(mktemp -d)
     # The connection string goes through the environment: a flag would show the password in the process list.
-    if STRONGROOM_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$pg_password;Database=postgres" start_server "$logs/server-pg.log" --storage postgres; then
+    export STRONGROOM_STORAGE=postgres STRONGROOM_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Password=$pg_password;Database=postgres"
+    if start_server "$logs/server-pg.log" --data-dir "$pg_node/data" &&
+       "${strongroom[@]}" admin import-access-key --data-dir "$pg_node/data" --access-key-id test --secret-access-key test > "$logs/pg-import.log" 2>&1; then
+      unset STRONGROOM_STORAGE STRONGROOM_POSTGRES
       pg_server=$started_pid
       export STRONGROOM_ENDPOINT=$started_endpoint
       echo "== AWS SDK for .NET against $STRONGROOM_ENDPOINT (postgres)"
-      dotnet test tests/Strongroom.E2E.Sdk -c Release --no-build -nologo 2>&1 | tee "$logs/dotnet-pg.log"
-      count_dotnet dotnet-e2e-postgres "$logs/dotnet-pg.log"
-      e2e postgres "$logs/server-pg.log"
+      ci_suite dotnet-e2e-postgres dotnet Strongroom.E2E.Sdk.dll -- dotnet test tests/Strongroom.E2E.Sdk -c Release --no-build -nologo
+      e2e postgres "$logs/server-pg.log" 0
       if grep -qF "$pg_password" "$logs/server-pg.log"; then
-        echo "the PostgreSQL server log holds the database password"; count leak-postgres 0 1
+        ci_count leak-postgres-password 0 1 0 "the PostgreSQL server log holds the database password"
       fi
     else
-      echo "server on PostgreSQL did not start:"; cat "$logs/server-pg.log"; count server-postgres 0 1
+      unset STRONGROOM_STORAGE STRONGROOM_POSTGRES
+      pg_server=$started_pid
+      echo "server on PostgreSQL did not start or took no access key:"; cat "$logs/server-pg.log" "$logs/pg-import.log" 2>/dev/null
+      pg_not_run "the server on PostgreSQL did not start"
     fi
   else
-    echo "PostgreSQL did not start:"; cat "$logs/pg-initdb.log" "$logs/pg-start.log" "$pg_dir/server.log" 2>/dev/null; count postgres 0 1
+    echo "PostgreSQL did not start:"; cat "$logs/pg-initdb.log" "$logs/pg-start.log" "$pg_dir/server.log" 2>/dev/null
+    pg_not_run "PostgreSQL did not start"
   fi
 fi
 
+# --- Fuzzing (issue #16): AFL++ on each SharpFuzz target for a bounded time; one count per target. -----------------
+echo "== fuzzing (fuzz/run.sh: 12 s per target)"
+ci_suite fuzz tally fuzz -- fuzz/run.sh 12
+
 echo "logs: $logs"
-echo "tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+ci_finish

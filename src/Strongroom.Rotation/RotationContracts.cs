@@ -85,6 +85,9 @@ public interface IBuiltinRotator
     /// <summary>postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user.</summary>
     string Kind { get; }
 
-    /// <summary>Runs one step; throws <see cref="RotationStepException"/> (or the call's own exception) on failure.</summary>
-    Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, CancellationToken ct);
+    /// <summary>
+    /// Runs one step; throws <see cref="RotationStepException"/> (or the call's own exception) on failure. Database
+    /// connections go only to hosts <paramref name="outbound"/> allows.
+    /// </summary>
+    Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, CancellationToken ct);
 }

@@ -6,10 +6,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strongroom.Core;
 using Strongroom.Core.Audit;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.CloudTrail;
 using Strongroom.Protocol.Aws.Iam;
+using Strongroom.Protocol.Aws.Json;
 using Strongroom.Protocol.Aws.Kms;
 using Strongroom.Protocol.Aws.SecretsManager;
 using Strongroom.Protocol.Aws.Ssm;
@@ -18,13 +20,17 @@ using Strongroom.Protocol.Aws.Strongroom;
 namespace Strongroom.Server;
 
 /// <summary>
-/// POST /: verifies SigV4, routes by X-Amz-Target, records the call in the audit trail, and only then
-/// answers (fail closed: no durable record, no answer). Request bodies are never logged: they hold secret
-/// values. The response buffer is zeroed once written.
+/// POST /, the request path (docs/adr/0013): refuse a locked-out or flooding client before any work; read the body
+/// (bounded; a transport failure is answered 4xx); verify SigV4 (a failure counts toward the brute-force limits and
+/// may be answered slowly); take a token from the caller's key; decode and validate the body ONCE at the edge
+/// (<see cref="JsonInput.Parse"/> or <see cref="QueryRequest.Parse"/>: strict UTF-8, no lone surrogate); build the
+/// audit record's request parameters from that validated input, bounded, BEFORE the effect; refuse a write while the
+/// trail is known to be unwritable; authorise; run the operation on the decoded input; finish the record (error,
+/// response identifiers: total, cannot fail) and append it; answer only once it is durable (fail closed). Request
+/// bodies are never logged: they hold secret values. The body and response buffers are zeroed once used.
 /// </summary>
 public sealed partial class ApiEndpoint
 {
-    private const int MaxBody = 1024 * 1024;
     private const string JsonContentType = "application/x-amz-json-1.1";
     private readonly SigV4Verifier _verifier;
     private readonly SecretsManagerApi _secretsManager;
@@ -40,11 +46,18 @@ public sealed partial class ApiEndpoint
     private readonly TimeProvider _time;
     private readonly ILogger<ApiEndpoint> _logger;
     private readonly AuditTrailMode _auditTrail;
+    private readonly RequestLimiter _limiter;
+    private readonly ServiceEvents _events;
+    private readonly int _maxBody;
+    private readonly AuditAdminApi _auditAdmin;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        _auditAdmin = auditAdmin;
         _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
+        _maxBody = options.Limits.MaxBodyBytes;
         _store = store;
         _iamApi = iamApi;
         _authorizer = authorizer;
@@ -57,6 +70,8 @@ public sealed partial class ApiEndpoint
         _identity = identity;
         _time = time;
         _logger = logger;
+        _limiter = limiter;
+        _events = events;
     }
 
     private static (string? Service, string Operation) Route(string target) =>
@@ -67,6 +82,18 @@ public sealed partial class ApiEndpoint
         : target.StartsWith(RotationAdminApi.TargetPrefix, StringComparison.Ordinal) ? ("strongroom", target[RotationAdminApi.TargetPrefix.Length..])
         : (null, target);
 
+    /// <summary>The operation's name when this server serves it, else "unknown" (metric labels never grow with client input).</summary>
+    private string Served(string? service, string operation) => service switch
+    {
+        "secretsmanager" when _secretsManager.Handles(operation) => operation,
+        "kms" when _kms.Operations.Contains(operation) => operation,
+        "cloudtrail" when operation == "LookupEvents" => operation,
+        "ssm" when _ssm.Operations.Contains(operation) => operation,
+        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation || _rotationAdmin.Handles(operation) => operation,
+        "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
+        _ => "unknown",
+    };
+
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -75,67 +102,135 @@ public sealed partial class ApiEndpoint
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var (service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
         var isQuery = service is null && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var claimedKey = ClaimedAccessKey(context.Request.Headers.Authorization.ToString());
         QueryRequest? query = null;
+        JsonInput? input = null;
+        string? requestParameters = null;
+        var failureDelay = TimeSpan.Zero;
         var messageMember = service is "kms" or "ssm" ? "message" : "Message";
         byte[]? rented = null;
         var output = new ArrayBufferWriter<byte>(512);
         CallerIdentity? caller = null;
         AwsError? error = null;
         var body = ReadOnlyMemory<byte>.Empty;
+        var webIdentity = false;
+        WebIdentityResult? webIdentityResult = null;
         try
         {
-            var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
+            if (_limiter.RefuseBeforeAuth(address, claimedKey) is { } refusal)
+            {
+                ServerMetrics.Throttled.WithLabels("address").Inc();
+                throw new AwsError("ThrottlingException", refusal);
+            }
+
+            var (buffer, length) = await ReadBodyAsync(context.Request, _maxBody, context.RequestAborted);
             rented = buffer;
             body = new ReadOnlyMemory<byte>(buffer, 0, length);
             var headers = context.Request.Headers;
-            caller = await _verifier.VerifyAsync(
-                new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
-                context.RequestAborted);
-            if (isQuery && caller.Service is "iam" or "sts")
-            {
-                query = QueryRequest.Parse(body);
-                (service, operation) = (caller.Service, query.Action);
-                if (!_iamApi.Handles(service, operation))
-                {
-                    throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
-                }
-            }
+            var sourceIp = context.Connection.RemoteIpAddress?.ToString();
 
-            if (service is null)
+            // The one unsigned path, as on AWS: an STS AssumeRoleWithWebIdentity (or AssumeRoleWithSAML, which answers
+            // that SAML is not supported) Query request without any signature — the token is the proof. Everything
+            // else, a mistyped action or version included, goes through SigV4 and is refused unsigned.
+            if (isQuery && UnsignedStsCall(context.Request, body) is { } unsignedQuery)
             {
-                throw new AwsError("UnknownOperationException", string.Empty);
-            }
-
-            if (caller.Service != service)
-            {
-                throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
-            }
-
-            await _authorizer.AuthorizeAsync(caller, service, operation, body, query, context.Connection.RemoteIpAddress?.ToString(), context.Request.IsHttps, context.RequestAborted);
-            var authorizedCaller = caller;
-            SecretsManagerApi.ReadCheck.Value = Authorizer.IsAdmin(caller) ? null : id => _authorizer.CanReadAsync(authorizedCaller, id, context.RequestAborted);
-            if (query is not null)
-            {
-                var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                (query, service, operation, webIdentity) = (unsignedQuery, "sts", unsignedQuery.Action, true);
+                requestParameters = AuditShape.RequestParameters(service, operation, query);
+                RefuseWritesWhileTrailUnwritable(service, operation);
+                var (xml, result) = await _iamApi.InvokeWebIdentityAsync(unsignedQuery, requestId, RequestKeys(context), context.RequestAborted);
+                webIdentityResult = result;
                 output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
             }
             else
             {
-                await InvokeJsonAsync(service, operation, caller, body, output, context.RequestAborted);
+                try
+                {
+                    caller = await _verifier.VerifyAsync(
+                        new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
+                        context.RequestAborted);
+                }
+                catch (AwsError e)
+                {
+                    failureDelay = await AuthFailedAsync(address, claimedKey, e.Code);
+                    throw;
+                }
+
+                if (!_limiter.TryAcquireKey(caller.AccessKeyId))
+                {
+                    ServerMetrics.Throttled.WithLabels("key").Inc();
+                    throw new AwsError("ThrottlingException", "Rate exceeded");
+                }
+
+                if (isQuery && caller.Service is "iam" or "sts")
+                {
+                    query = QueryRequest.Parse(body);
+                    (service, operation) = (caller.Service, query.Action);
+                    if (!_iamApi.Handles(service, operation))
+                    {
+                        throw new AwsError("InvalidAction", $"The action {operation} is not valid for this web service.");
+                    }
+                }
+
+                if (service is null)
+                {
+                    throw new AwsError("UnknownOperationException", string.Empty);
+                }
+
+                if (caller.Service != service)
+                {
+                    throw new AwsError("InvalidSignatureException", $"Credential should be scoped to correct service: '{service}'. ");
+                }
+
+                // The edge: decode and validate the body once; an operation we do not serve reads nothing (it fails with its own error).
+                if (query is null)
+                {
+                    input = Served(service, operation) == "unknown" ? JsonInput.Empty() : JsonInput.Parse(body);
+                }
+
+                // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
+                requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
+                RefuseWritesWhileTrailUnwritable(service, operation);
+                await _authorizer.AuthorizeAsync(caller, service, operation, body, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
+                if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
+                {
+                    // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
+                    webIdentity = true;
+                    var (xml, result) = await _iamApi.InvokeWebIdentityAsync(query, requestId, RequestKeys(context), context.RequestAborted);
+                    webIdentityResult = result;
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else if (query is not null)
+                {
+                    var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                    output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
+                }
+                else
+                {
+                    // What the call reaches only while it runs is checked with this request's own context.
+                    var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
+                    var authorizedCaller = caller;
+                    var secure = context.Request.IsHttps;
+                    KmsApi.LockoutCheck.Value = _authorizer.IsAdmin(caller) ? null
+                        : (keyArn, policy, ct) => _authorizer.CanChangeKeyPolicyAsync(authorizedCaller, keyArn, policy, sourceIp, secure, ct);
+                    await InvokeJsonAsync(service, operation, caller, access, input!, output, context.RequestAborted);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            error = AwsErrorMapper.Map(e);
-            if (isQuery)
+            // A web identity call's own errors (ExpiredTokenException is a 400 there) keep their STS codes.
+            error = e is Microsoft.AspNetCore.Http.BadHttpRequestException transport ? TransportError(transport) : AwsErrorMapper.Map(e);
+            if (isQuery && !webIdentity)
             {
-                // The Query services name authentication failures differently and answer 403.
+                // The Query services name authentication failures and throttling differently and answer 403 / 400.
                 error = error.Code switch
                 {
                     "UnrecognizedClientException" => new AwsError("InvalidClientTokenId", error.Message, 403),
                     "InvalidSignatureException" => new AwsError("SignatureDoesNotMatch", error.Message, 403),
                     "IncompleteSignatureException" or "MissingAuthenticationTokenException" => new AwsError(error.Code.Replace("Exception", string.Empty, StringComparison.Ordinal), error.Message, 403),
                     "ExpiredTokenException" => new AwsError("ExpiredToken", error.Message, 403),
+                    "ThrottlingException" => new AwsError("Throttling", error.Message, 400),
                     _ => error,
                 };
             }
@@ -144,12 +239,16 @@ public sealed partial class ApiEndpoint
             {
                 LogStoreUnavailable(_logger, requestId, e.Message);
             }
-            else if (error.Status >= 500)
+            else if (error.Status >= 500 && error.Status != 503)
             {
                 LogInternalError(_logger, requestId, e.GetType().Name, e.StackTrace);
             }
 
             output.Clear();
+        }
+        finally
+        {
+            input?.Dispose();
         }
 
         var auditStarted = _time.GetTimestamp();
@@ -158,10 +257,10 @@ public sealed partial class ApiEndpoint
             switch (_auditTrail)
             {
                 case AuditTrailMode.Durable:
-                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    await _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.NotAwaited:
-                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, body, output.WrittenMemory, error, query));
+                    _ = _audit.AppendAsync(BuildEvent(context, requestId, started, service, operation, caller, requestParameters, output.WrittenMemory, error, webIdentity, webIdentityResult));
                     break;
                 case AuditTrailMode.Off:
                 default:
@@ -187,26 +286,27 @@ public sealed partial class ApiEndpoint
         }
 
         var label = service ?? "unknown";
-        // Only operations we serve become label values, so clients cannot grow the metric set.
-        var operationLabel = service switch
-        {
-            "secretsmanager" when _secretsManager.Handles(operation) => operation,
-            "kms" when _kms.Operations.Contains(operation) => operation,
-            "cloudtrail" when operation == "LookupEvents" => operation,
-            "ssm" when _ssm.Operations.Contains(operation) => operation,
-            "strongroom" when operation == "ExplainAccess" || _rotationAdmin.Handles(operation) => operation,
-            "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
-            _ => "unknown",
-        };
+        var operationLabel = Served(service, operation);
         ServerMetrics.Requests.WithLabels(label, operationLabel, error?.Code ?? string.Empty).Inc();
         ServerMetrics.Latency.WithLabels(label, operationLabel).Observe((_time.GetUtcNow() - started).TotalSeconds);
         try
         {
+            if (failureDelay > TimeSpan.Zero)
+            {
+                // A slowed-down authentication failure: the delay costs a guesser time, never a correctly signed caller.
+                await Task.Delay(failureDelay, _time, context.RequestAborted);
+            }
+
             if (error is not null)
             {
                 if (isQuery)
                 {
                     var xml = System.Text.Encoding.UTF8.GetBytes(QueryWriter.Error(service == "sts" ? IamApi.StsNamespace : IamApi.IamNamespace, error, requestId));
+                    if (context.Response.HasStarted)
+                    {
+                        return;
+                    }
+
                     context.Response.StatusCode = error.Status;
                     context.Response.ContentType = "text/xml";
                     context.Response.ContentLength = xml.Length;
@@ -223,48 +323,105 @@ public sealed partial class ApiEndpoint
             context.Response.ContentLength = output.WrittenCount;
             await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted);
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; its record is already durable.
+        }
         finally
         {
             output.Clear();
         }
     }
 
-    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, ArrayBufferWriter<byte> output, CancellationToken ct)
+    /// <summary>Fail closed before the effect: while the trail cannot be written, no write runs (its record would be lost).</summary>
+    private void RefuseWritesWhileTrailUnwritable(string service, string operation)
+    {
+        if (_auditTrail == AuditTrailMode.Durable && !_audit.IsWritable && !AuditShape.IsReadOnly(service, operation))
+        {
+            throw new AwsError("ServiceUnavailable", "The audit trail cannot be written, so the request was not run. Try again later.", 503);
+        }
+    }
+
+    /// <summary>Counts a failed authentication toward the limits; returns how long to hold its answer.</summary>
+    private async Task<TimeSpan> AuthFailedAsync(string address, string? claimedKey, string code)
+    {
+        var signature = code is "InvalidSignatureException" or "UnrecognizedClientException";
+        var (delay, lockedOut) = _limiter.RecordAuthFailure(address, claimedKey, signature);
+        ServerMetrics.AuthFailures.WithLabels(code).Inc();
+        if (delay > TimeSpan.Zero)
+        {
+            ServerMetrics.Throttled.WithLabels("slowdown").Inc();
+        }
+
+        if (lockedOut)
+        {
+            ServerMetrics.Lockouts.Inc();
+            LogLockout(_logger, address, claimedKey ?? string.Empty);
+            try
+            {
+                await _events.RecordAsync("AuthenticationLockout", "strongroom", null, null, new Dictionary<string, string> { ["sourceIPAddress"] = address, ["accessKeyId"] = claimedKey ?? string.Empty });
+            }
+            catch (AuditUnavailableException)
+            {
+                // The failed call's own record still fails closed below; the lockout holds either way.
+            }
+        }
+
+        return delay;
+    }
+
+    /// <summary>A request Kestrel could not read (too large, malformed chunking, too slow) as AWS's error for it.</summary>
+    private static AwsError TransportError(Microsoft.AspNetCore.Http.BadHttpRequestException e) => e.StatusCode switch
+    {
+        413 => new AwsError("SerializationException", "The request body is too large.", 413),
+        408 => new AwsError("RequestTimeoutException", "The request body did not arrive in time.", 408),
+        _ => new AwsError("SerializationException", "The request body could not be read: " + e.Message, e.StatusCode is >= 400 and < 500 ? e.StatusCode : 400),
+    };
+
+    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, ArrayBufferWriter<byte> output, CancellationToken ct)
     {
         await using var writer = new Utf8JsonWriter(output);
         switch (service)
         {
             case "kms":
-                await _kms.InvokeAsync(operation, caller.Region, body, writer, ct);
+                await _kms.InvokeAsync(operation, caller.Region, input, writer, ct);
                 break;
             case "cloudtrail":
-                await _cloudTrail.InvokeAsync(operation, body, writer, ct);
+                await _cloudTrail.InvokeAsync(operation, input, writer, ct);
                 break;
             case "ssm":
-                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, body, writer, ct);
+                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, access, input, writer, ct);
                 break;
             case "strongroom":
-                await AdminAsync(operation, caller, body, writer, ct);
+                await AdminAsync(operation, caller, access, input, writer, ct);
                 break;
             default:
-                await _secretsManager.InvokeAsync(operation, caller.Region, body, writer, ct);
+                await _secretsManager.InvokeAsync(operation, caller.Region, access, input, writer, ct);
                 break;
         }
     }
 
     /// <summary>
     /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
-    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer); ExplainAccess is for the admin only.
+    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
+    /// define or change command and URL functions; so is VerifyAuditTrail; ExplainAccess is for the admin only.
     /// </summary>
-    private async Task AdminAsync(string operation, CallerIdentity caller, ReadOnlyMemory<byte> body, Utf8JsonWriter writer, CancellationToken ct)
+    private async Task AdminAsync(string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter writer, CancellationToken ct)
     {
         if (_rotationAdmin.Handles(operation))
         {
-            await _rotationAdmin.InvokeAsync(operation, caller.Region, body, writer, ct);
+            var author = new Core.Rotation.RotationFunctionAuthor(caller.PrincipalArn, _authorizer.IsAdmin(caller));
+            await _rotationAdmin.InvokeAsync(operation, caller.Region, author, access, input, writer, ct);
             return;
         }
 
-        if (!Authorizer.IsAdmin(caller))
+        if (operation == AuditAdminApi.VerifyOperation)
+        {
+            await _auditAdmin.VerifyAsync(writer, ct);
+            return;
+        }
+
+        if (!_authorizer.IsAdmin(caller))
         {
             throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
         }
@@ -274,7 +431,6 @@ public sealed partial class ApiEndpoint
             throw new AwsError("UnknownOperationException", $"Strongroom's admin API has no operation {operation}.");
         }
 
-        using var input = Protocol.Aws.Json.JsonInput.Parse(body);
         var context = new List<KeyValuePair<string, IReadOnlyList<string>>>();
         if (input.Object("Context") is { } map)
         {
@@ -299,15 +455,33 @@ public sealed partial class ApiEndpoint
         writer.WriteEndObject();
     }
 
-    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> output, AwsError? error, QueryRequest? query)
+    /// <summary>
+    /// Finishes the record of one call from parts that are already validated and bounded (the request parameters were
+    /// built before the effect); what is added here (identity, error, response identifiers) cannot fail.
+    /// </summary>
+    private AuditEvent BuildEvent(HttpContext context, string requestId, DateTimeOffset started, string? service, string operation, CallerIdentity? caller, string? requestParameters, ReadOnlyMemory<byte> output, AwsError? error, bool webIdentity, WebIdentityResult? webIdentityResult)
     {
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
         var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
         AuditIdentity identity;
-        if (caller is not null)
+        if (webIdentityResult is not null)
         {
-            identity = new AuditIdentity("IAMUser", PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
+            // As CloudTrail records a web identity: who the token proved, and the session's key id (never the token or secret).
+            var w = webIdentityResult;
+            identity = new AuditIdentity("WebIdentityUser", $"{w.ProviderName}:{w.Audience}:{w.Subject}", string.Empty, _identity.AccountId, null, w.Subject);
+            responseElements = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["credentials"] = new Dictionary<string, string> { ["accessKeyId"] = w.Session.AccessKeyId, ["expiration"] = w.Session.Expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+                ["subjectFromWebIdentityToken"] = w.Subject,
+                ["assumedRoleUser"] = new Dictionary<string, string> { ["assumedRoleId"] = w.Role.RoleId + ":" + w.Session.SessionName, ["arn"] = $"arn:aws:sts::{_identity.AccountId}:assumed-role/{w.Role.Name}/{w.Session.SessionName}" },
+                ["provider"] = w.ProviderArn,
+                ["audience"] = w.Audience,
+            });
+        }
+        else if (caller is not null)
+        {
+            identity = new AuditIdentity("IAMUser", caller.PrincipalId ?? PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
         }
         else
         {
@@ -316,7 +490,7 @@ public sealed partial class ApiEndpoint
 
         return new AuditEvent
         {
-            EventName = string.IsNullOrEmpty(operation) ? "Unknown" : operation,
+            EventName = string.IsNullOrEmpty(operation) ? "Unknown" : AuditShape.Cut(operation, 128, out _),
             EventSource = source,
             AwsRegion = caller?.Region ?? _identity.DefaultRegion,
             AccountId = _identity.AccountId,
@@ -325,21 +499,56 @@ public sealed partial class ApiEndpoint
             UserIdentity = identity,
             SourceIpAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(context.Request.Headers.UserAgent.ToString(), 1024),
-            RequestParametersJson = caller is null ? null : query is not null ? QueryParameters(query) : AuditShape.RequestParameters(body),
+            RequestParametersJson = caller is null && !webIdentity ? null : requestParameters,
             ResponseElementsJson = responseElements,
             ErrorCode = error?.Code,
-            ErrorMessage = error?.Message,
+            ErrorMessage = error is null ? null : AuditShape.Cut(error.Message, AuditShape.MaxStringChars, out _),
             ReadOnly = readOnly,
             Resources = resources.Select(r => new AuditResource(r.Arn, r.Type)).ToList(),
         };
     }
 
-    private static string QueryParameters(QueryRequest query) =>
-        JsonSerializer.Serialize(query.All.Where(p => p.Key is not ("Action" or "Version")).ToDictionary(p => char.ToLowerInvariant(p.Key[0]) + p.Key[1..], p => p.Value));
+    /// <summary>
+    /// The query of an unsigned STS call AWS serves unsigned (AssumeRoleWithWebIdentity, AssumeRoleWithSAML), or null:
+    /// no Authorization header, no presigned-URL parameters, no X-Amz-Target, a form body whose Action is exactly one
+    /// of those two and whose Version is STS's. Nothing else is ever served unsigned.
+    /// </summary>
+    private static QueryRequest? UnsignedStsCall(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        if (request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-Amz-Target")
+            || request.Query.Keys.Any(k => k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var query = QueryRequest.Parse(body);
+        return IamApi.UnsignedStsActions.Contains(query.Action) && query.Get("Version") == IamApi.StsVersion ? query : null;
+    }
+
+    /// <summary>The request's own global condition keys, for a trust policy decided without a caller.</summary>
+    private Dictionary<string, IReadOnlyList<string>> RequestKeys(HttpContext context)
+    {
+        var now = _time.GetUtcNow();
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:CurrentTime"] = [now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:EpochTime"] = [now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            ["aws:SecureTransport"] = [context.Request.IsHttps ? "true" : "false"],
+        };
+        if (context.Connection.RemoteIpAddress?.ToString() is { } ip)
+        {
+            keys["aws:SourceIp"] = [ip];
+        }
+
+        return keys;
+    }
 
     private static string? Truncate(string value, int max) => value.Length == 0 ? null : value.Length <= max ? value : value[..max];
 
-    /// <summary>A stable principal id in AWS's shape (AIDA + 17 characters) derived from the principal's ARN.</summary>
+    /// <summary>
+    /// A stable principal id in AWS's shape (AIDA + 17 characters) derived from the principal's ARN: only for audit records
+    /// of callers that carry no stored principal id (none today; kept for records built without a resolved caller).
+    /// </summary>
     public static string PrincipalId(string arn)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -366,38 +575,46 @@ public sealed partial class ApiEndpoint
         return end > start && end - start <= 128 ? authorization[start..end] : null;
     }
 
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int maxBody, CancellationToken ct)
     {
-        if (request.ContentLength > MaxBody)
+        if (request.ContentLength > maxBody)
         {
             throw new AwsError("SerializationException", "The request body is too large.", 413);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength ?? 4096) + 1);
         var length = 0;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
+            while (true)
             {
-                if (buffer.Length >= MaxBody)
+                if (length == buffer.Length)
                 {
+                    if (buffer.Length >= maxBody)
+                    {
+                        throw new AwsError("SerializationException", "The request body is too large.", 413);
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBody + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-                    throw new AwsError("SerializationException", "The request body is too large.", 413);
+                    buffer = bigger;
                 }
 
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBody + 1));
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-                buffer = bigger;
-            }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), ct);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
 
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), ct);
-            if (read == 0)
-            {
-                return (buffer, length);
+                length += read;
             }
-
-            length += read;
+        }
+        catch
+        {
+            // Too large, malformed or too slow (Kestrel's BadHttpRequestException): the part read is zeroed and returned.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            throw;
         }
     }
 
@@ -418,14 +635,48 @@ public sealed partial class ApiEndpoint
         await using (var writer = new Utf8JsonWriter(output))
         {
             writer.WriteStartObject();
-            writer.WriteString("__type", error.Code);
-            writer.WriteString(messageMember, error.Message);
+            writer.WriteString("__type", JsonText(error.Code));
+            writer.WriteString(messageMember, JsonText(error.Message));
             writer.WriteEndObject();
         }
 
         context.Response.ContentLength = output.WrittenCount;
         await context.Response.Body.WriteAsync(output.WrittenMemory);
     }
+
+    /// <summary><paramref name="text"/> with each unpaired surrogate replaced by U+FFFD (a JSON writer refuses them).</summary>
+    private static string JsonText(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                var chars = text.ToCharArray();
+                for (var j = i; j < chars.Length; j++)
+                {
+                    if (char.IsHighSurrogate(chars[j]) && j + 1 < chars.Length && char.IsLowSurrogate(chars[j + 1]))
+                    {
+                        j++;
+                    }
+                    else if (char.IsSurrogate(chars[j]))
+                    {
+                        chars[j] = '\uFFFD';
+                    }
+                }
+
+                return new string(chars);
+            }
+        }
+
+        return text;
+    }
+
+    [LoggerMessage(EventId = 7201, Level = LogLevel.Warning, Message = "Authentication lockout: too many signature failures from {Address} for access key id {AccessKeyId}; refused until the lockout ends")]
+    private static partial void LogLockout(ILogger logger, string address, string accessKeyId);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Request {RequestId} answered ServiceUnavailable: {Reason}")]
     private static partial void LogStoreUnavailable(ILogger logger, string requestId, string reason);

@@ -16,16 +16,15 @@ namespace Strongroom.Server;
 /// </summary>
 public sealed class DataDirectory : IAsyncDisposable
 {
-    public const string AdminUser = "admin";
     private const string AccessKeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-    private DataDirectory(string path, RootKeySource source, RootKeyHolder holder, IStore store, ServerIdentity identity, bool created)
+    private DataDirectory(string path, RootKeySource source, RootKeyHolder holder, RootWrap root, IStore store, ServerIdentity identity, bool created)
     {
         Path = path;
         RootSource = source;
         RootKeys = holder;
-        Root = new RootWrap(holder);
+        Root = root;
         Store = store;
         Identity = identity;
         Created = created;
@@ -49,9 +48,12 @@ public sealed class DataDirectory : IAsyncDisposable
     /// <summary>What recovery did about an interrupted root-key rotation, if anything (for the log).</summary>
     public string? Recovery { get; private set; }
 
+    /// <summary>What opening found or did about the administrator and the IAM rows' protection (an upgrade, a repair), for the log.</summary>
+    public IReadOnlyList<string> IdentityNotes { get; private set; } = [];
+
     public string CredentialsFile => System.IO.Path.Combine(Path, "admin.credentials");
 
-    public static string AdminArn(string accountId) => $"arn:aws:iam::{accountId}:user/{AdminUser}";
+    public static string AdminArn(string accountId) => IdentityBootstrap.AdminArn(accountId);
 
     /// <summary>
     /// Opens <paramref name="path"/>; with <paramref name="create"/>, initialises it when empty. A rotation of the
@@ -133,7 +135,19 @@ public sealed class DataDirectory : IAsyncDisposable
             }, ct);
 
             var holder = new RootKeyHolder(rootKey, source.Reloader());
-            return new DataDirectory(full, source, holder, store, new ServerIdentity(account, defaultRegion), fresh) { Recovery = recovery };
+            var root = new RootWrap(holder);
+            IdentityBootstrap.Result admin;
+            try
+            {
+                // The administrator is read from its record under the root key (and created, or the store upgraded, when it has none).
+                admin = await IdentityBootstrap.RunAsync(store, root, account, TimeProvider.System, ct);
+            }
+            catch (CryptoFailureException)
+            {
+                throw new InvalidOperationException($"a value in the {(postgres is null ? "data directory" : "database")} does not unwrap under the root key; it was changed without it. Restore it from a backup.");
+            }
+
+            return new DataDirectory(full, source, holder, root, store, new ServerIdentity(account, defaultRegion) { AdminUserId = admin.AdminUserId }, fresh) { Recovery = recovery, IdentityNotes = admin.Notes };
         }
         catch
         {
@@ -246,11 +260,12 @@ public sealed class DataDirectory : IAsyncDisposable
     /// Rotates the root key: the next key is made (and, for file and passphrase, written to "&lt;state&gt;.next"),
     /// the store re-wraps everything under it in one transaction, then the next state is promoted. A pending
     /// .next left by an interrupted run is resumed, not replaced. Returns how many values were re-wrapped.
+    /// The <see cref="FaultPoints"/> "after-next" and "after-commit" let a test host stop the process between the steps.
     /// </summary>
-    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, Action<string>? faultPoint, CancellationToken ct)
+    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, CancellationToken ct)
     {
         var next = RootSource.HasNext ? RootSource.Load(RootSource.NextFile) : RootSource.CreateNext(newKeyEnv, newPassphrase);
-        faultPoint?.Invoke("after-next");
+        FaultPoints.Reach("after-next");
         var current = RootKeys.Current;
         int count;
         try
@@ -263,7 +278,7 @@ public sealed class DataDirectory : IAsyncDisposable
             throw;
         }
 
-        faultPoint?.Invoke("after-commit");
+        FaultPoints.Reach("after-commit");
         RootSource.PromoteNext();
         var fingerprint = next.Fingerprint();
         next.Dispose();
@@ -288,7 +303,7 @@ public sealed class DataDirectory : IAsyncDisposable
     /// </summary>
     public async Task EnsureAdminCredentialsAsync(CancellationToken ct)
     {
-        if (await Store.GetSettingAsync("admin_access_key_id", ct) is not null)
+        if (await Store.GetSettingAsync(IdentityBootstrap.AdminAccessKeySetting, ct) is not null)
         {
             return;
         }
@@ -300,13 +315,13 @@ public sealed class DataDirectory : IAsyncDisposable
         {
             var created = await Store.WriteAsync(async tx =>
             {
-                if (await tx.GetSettingAsync("admin_access_key_id", ct) is not null)
+                if (await tx.GetSettingAsync(IdentityBootstrap.AdminAccessKeySetting, ct) is not null)
                 {
                     return false;
                 }
 
                 await UpsertAdminKeyAsync(tx, accessKeyId, secretBytes, ct);
-                await tx.SetSettingAsync("admin_access_key_id", accessKeyId, ct);
+                await tx.SetSettingAsync(IdentityBootstrap.AdminAccessKeySetting, accessKeyId, ct);
                 return true;
             }, ct);
             if (created)
@@ -320,7 +335,7 @@ public sealed class DataDirectory : IAsyncDisposable
         }
     }
 
-    /// <summary>Stores an access key for the admin (the secret wrapped by the root key).</summary>
+    /// <summary>Stores an access key for the admin (the secret wrapped by the root key under the administrator's binding).</summary>
     public async Task ImportAccessKeyAsync(string accessKeyId, string secretAccessKey, CancellationToken ct)
     {
         var secretBytes = Encoding.UTF8.GetBytes(secretAccessKey);
@@ -338,18 +353,9 @@ public sealed class DataDirectory : IAsyncDisposable
         }
     }
 
-    private async Task UpsertAdminKeyAsync(Core.Storage.IStoreTransaction tx, string accessKeyId, byte[] secretBytes, CancellationToken ct) =>
-        await tx.UpsertAccessKeyAsync(
-            new AccessKeyRecord
-            {
-                AccessKeyId = accessKeyId,
-                WrappedSecret = await Root.WrapAsync(tx, secretBytes, "access-key:" + accessKeyId, ct),
-                PrincipalArn = AdminArn(Identity.AccountId),
-                UserName = AdminUser,
-                Status = "Active",
-                CreatedDate = DateTimeOffset.UtcNow,
-            },
-            ct);
+    private Task UpsertAdminKeyAsync(Core.Storage.IStoreTransaction tx, string accessKeyId, byte[] secretBytes, CancellationToken ct) =>
+        new IamRecords(Root).CreateAccessKeyAsync(tx, accessKeyId, secretBytes, Identity.AdminUserId!, AdminArn(Identity.AccountId), IamService.AdminUserName,
+            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), ct);
 
     private void WriteCredentialsFile(string accessKeyId, string secret)
     {

@@ -9,7 +9,8 @@ namespace Strongroom.Server;
 
 /// <summary>
 /// `strongroom admin explain`: for a user, an action and a resource, which statement of which policy allows
-/// or denies it (or that none applies). Reads the store; needs no root key.
+/// or denies it (or that none applies). Reads the store; needs no root key — so it reads IAM rows without checking
+/// their integrity tags (a diagnostic; the server's own decisions check them). It evaluates as the server does.
 /// </summary>
 public static class ExplainTool
 {
@@ -43,24 +44,26 @@ public static class ExplainTool
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(context);
         var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
-        if (userName == DataDirectory.AdminUser)
-        {
-            return new Explanation(true, "Allow", null, null, null, $"ALLOW: {userName} is the administrator, who may do everything.");
-        }
-
-        var json = await store.FindIamEntityAsync(IamService.User, userName, ct);
+        var json = (await store.FindIamEntityAsync(IamService.User, userName, ct))?.Json;
         if (json is null)
         {
             return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no user {userName}.");
         }
+
         var user = JsonSerializer.Deserialize<IamUser>(json)!;
+        // The administrator is the user with the recorded unique id, not whoever is called "admin".
+        if (user.UserId == await store.GetSettingAsync(IdentityBootstrap.AdminUserIdSetting, ct))
+        {
+            return new Explanation(true, "Allow", null, null, null, $"ALLOW: {userName} is the administrator, who may do everything.");
+        }
+
         var policies = new List<NamedPolicy>();
         foreach (var (name, document) in user.InlinePolicies)
         {
             policies.Add(new NamedPolicy($"user/{userName} inline policy {name}", PolicyDocument.Parse(document)));
         }
 
-        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(j => JsonSerializer.Deserialize<IamManagedPolicy>(j)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
         void AddManaged(IEnumerable<string> arns, string via)
         {
             foreach (var arn in arns)
@@ -75,9 +78,9 @@ public static class ExplainTool
         AddManaged(user.AttachedPolicies, string.Empty);
         foreach (var groupName in user.Groups)
         {
-            if (await store.FindIamEntityAsync(IamService.Group, groupName, ct) is { } groupJson)
+            if (await store.FindIamEntityAsync(IamService.Group, groupName, ct) is { } groupRow)
             {
-                var group = JsonSerializer.Deserialize<IamGroup>(groupJson)!;
+                var group = JsonSerializer.Deserialize<IamGroup>(groupRow.Json)!;
                 foreach (var (name, document) in group.InlinePolicies)
                 {
                     policies.Add(new NamedPolicy($"group/{groupName} inline policy {name}", PolicyDocument.Parse(document)));
@@ -87,7 +90,7 @@ public static class ExplainTool
             }
         }
 
-        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = user.Arn, AccountId = account }
+        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = user.Arn, AccountId = account, AccountPrincipalDelegates = true }
             .With("aws:username", userName).With("aws:userid", user.UserId).With("aws:PrincipalArn", user.Arn);
         foreach (var tag in user.Tags)
         {

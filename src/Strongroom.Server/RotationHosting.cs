@@ -102,19 +102,22 @@ public sealed partial class RotationObserver : IRotationObserver
     private static partial void LogFailed(ILogger logger, string secretArn, long runId, string outcome, string error, DateTimeOffset? retryAt);
 }
 
-/// <summary>Session credentials of a function's role, from IAM; ended as soon as the run is over.</summary>
+/// <summary>
+/// Session credentials of a function's role, from IAM, narrowed by the run's session policy; issued only when the
+/// role trusts the rotation service; ended as soon as the run is over.
+/// </summary>
 public sealed class RotationCredentialIssuer : IRotationCredentialIssuer
 {
     private readonly IamService _iam;
 
     public RotationCredentialIssuer(IamService iam) => _iam = iam;
 
-    public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
+    public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, string sessionPolicy, CancellationToken ct)
     {
         var role = roleArn ?? (await _iam.EnsureRotationRoleAsync(ct)).Arn;
         try
         {
-            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, ct);
+            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, RotationFunction.ServicePrincipals, sessionPolicy, ct);
             return new RotationCredentials(session.AccessKeyId, secret, token, session.Expiration);
         }
         catch (Core.Errors.DomainException e)
@@ -140,10 +143,26 @@ public sealed class RotationService : BackgroundService
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(stoppingToken);
 }
 
-/// <summary>The HTTP client rotation runs use (HTTP functions, built-in rotators calling back). Owned by the container.</summary>
+/// <summary>
+/// The HTTP clients rotation runs use, owned by the container: <see cref="Functions"/> calls HTTP functions (no
+/// redirects, only hosts the operator's --rotation-allowed-hosts allows); <see cref="Callback"/> lets built-in
+/// rotators call this server back at its own endpoint.
+/// </summary>
 public sealed class RotationHttp : IDisposable
 {
-    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+    public RotationHttp(Rotation.Runners.RotationRuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        Functions = new HttpClient(runtime.Outbound.CreateHttpHandler()) { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+    }
 
-    public void Dispose() => Client.Dispose();
+    public HttpClient Functions { get; }
+
+    public HttpClient Callback { get; } = new() { Timeout = TimeSpan.FromSeconds(Core.Rotation.RotationFunction.MaxTimeoutSeconds) };
+
+    public void Dispose()
+    {
+        Functions.Dispose();
+        Callback.Dispose();
+    }
 }

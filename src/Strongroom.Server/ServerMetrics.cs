@@ -27,6 +27,19 @@ public static class ServerMetrics
     public static readonly Counter AuditFailures = Metrics.CreateCounter(
         "strongroom_audit_failures_total", "Calls refused because their audit record could not be written.");
 
+    public static readonly Counter Throttled = Metrics.CreateCounter(
+        "strongroom_throttled_total", "Calls refused or slowed by the request limits: key (over its access key's rate), address (a flooding or locked-out address), slowdown (a slowed authentication failure).",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Counter AuthFailures = Metrics.CreateCounter(
+        "strongroom_auth_failures_total", "Calls whose SigV4 authentication failed, by error code.", new CounterConfiguration { LabelNames = ["code"] });
+
+    public static readonly Counter Lockouts = Metrics.CreateCounter(
+        "strongroom_auth_lockouts_total", "Lockouts started by repeated signature failures (per address, or per address and access key id).");
+
+    public static readonly Counter ConnectionsRefused = Metrics.CreateCounter(
+        "strongroom_connections_refused_total", "Connections closed at once because their address had too many open.");
+
     public static readonly Counter Rotations = Metrics.CreateCounter(
         "strongroom_rotations_total", "Secret rotations by outcome.", new CounterConfiguration { LabelNames = ["outcome"] });
 

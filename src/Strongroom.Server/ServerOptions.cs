@@ -12,6 +12,22 @@ public sealed class ServerOptions
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>
+    /// Regions known besides AWS's public ones and <see cref="Region"/>: secrets may be replicated only to known
+    /// regions (<see cref="Core.Secrets.KnownRegions"/>). Setting <c>extra-regions</c>, comma-separated.
+    /// </summary>
+    public IReadOnlyList<string> ExtraRegions { get; set; } = [];
+
+    /// <summary>
+    /// OIDC issuers whose signing keys come from a file instead of discovery (air-gapped clusters): entries
+    /// <c>ISSUER=FILE</c>, e.g. <c>https://kubernetes.default.svc=/etc/strongroom/cluster-jwks.json</c>. Setting
+    /// <c>oidc-jwks-file</c> (repeatable flag; ';'-separated in the environment or config file).
+    /// </summary>
+    public IReadOnlyList<string> OidcJwksFiles { get; set; } = [];
+
+    /// <summary>Parsed <see cref="OidcJwksFiles"/>: the issuer's canonical URL → file.</summary>
+    public IReadOnlyDictionary<string, string> OidcJwksFileMap { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// This node's name among nodes sharing a store (null: HOSTNAME/LISTEN). Stable across restarts, so a
     /// restarted node takes up the rotation runs it left at once; two live nodes must not share one.
     /// </summary>
@@ -25,6 +41,11 @@ public sealed class ServerOptions
 
     public string? AccountId { get; set; }
 
+    /// <summary>
+    /// A throw-away server for tests: its own temporary SQLite store and file root key (<see cref="DataDir"/> is replaced
+    /// by a temporary directory), loopback only, and any unknown access key id that does not look issued is taken as the
+    /// admin. <see cref="Validate"/> refuses a dev server any other store, root key or listen address.
+    /// </summary>
     public bool Dev { get; set; }
 
     /// <summary>sqlite (default: DATA_DIR/strongroom.db) or postgres (the database named by <see cref="Postgres"/>).</summary>
@@ -60,14 +81,29 @@ public sealed class ServerOptions
     /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Request, connection, throttling and brute-force limits (docs/operations/limits.md).</summary>
+    public RequestLimitsOptions Limits { get; set; } = new();
+
     /// <summary>Rotation scheduler and retry tuning.</summary>
     public Core.Rotation.RotationOptions Rotation { get; set; } = new();
+
+    /// <summary>
+    /// --rotation-allowed-hosts: where HTTP functions and built-in rotators may connect (addresses, CIDR blocks, host
+    /// names and patterns, or *). Null: <see cref="global::Strongroom.Rotation.OutboundPolicy.DefaultList"/> (loopback and private networks).
+    /// </summary>
+    public string? RotationAllowedHosts { get; set; }
+
+    /// <summary>Parsed <see cref="RotationAllowedHosts"/> (set by <see cref="Validate"/>).</summary>
+    public global::Strongroom.Rotation.OutboundPolicy RotationOutbound { get; private set; } = global::Strongroom.Rotation.OutboundPolicy.Default;
 
     /// <summary>json (default) or text.</summary>
     public string LogFormat { get; set; } = "json";
 
     /// <summary>Who may read /metrics: loopback (default), open, or off.</summary>
     public string MetricsAccess { get; set; } = "loopback";
+
+    /// <summary>Serve the web console at /console/ on the API's listener: on (default) or off.</summary>
+    public string Console { get; set; } = "on";
 
     /// <summary>How often a digest of the audit trail is signed (and once more at shutdown).</summary>
     public TimeSpan DigestInterval { get; set; } = TimeSpan.FromSeconds(60);
@@ -100,7 +136,11 @@ public sealed class ServerOptions
             Endpoint = (host, port);
             var loopback = host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
             var tls = TlsCert is not null || TlsKey is not null;
-            if (tls && (TlsCert is null || TlsKey is null))
+            if (Dev && !loopback)
+            {
+                problems.Add($"--listen: --dev listens on loopback only and '{host}' is not a loopback address; give 127.0.0.1:PORT, [::1]:PORT or localhost:PORT (a dev server accepts any access key as the admin)");
+            }
+            else if (tls && (TlsCert is null || TlsKey is null))
             {
                 problems.Add("--tls-cert and --tls-key go together: give both or neither");
             }
@@ -120,6 +160,33 @@ public sealed class ServerOptions
             problems.Add($"--region: '{Region}' is not a region name (for example us-east-1)");
         }
 
+        foreach (var extra in ExtraRegions.Where(r => !Core.Secrets.RegionName.IsValid(r)))
+        {
+            problems.Add($"--extra-regions: '{extra}' is not a region name (for example eu-central-3)");
+        }
+
+        var jwksFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in OidcJwksFiles)
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            var issuer = eq > 0 ? Core.Identity.IamService.CanonicalIssuer(entry[..eq].Trim()) : null;
+            var file = eq > 0 ? entry[(eq + 1)..].Trim() : string.Empty;
+            if (issuer is null || file.Length == 0)
+            {
+                problems.Add($"--oidc-jwks-file: '{entry}' is not ISSUER=FILE with an https issuer URL (http only for a loopback issuer), e.g. https://oidc.example.com=/etc/strongroom/jwks.json");
+            }
+            else if (!File.Exists(file))
+            {
+                problems.Add($"--oidc-jwks-file: the JWKS file '{file}' for {issuer.Value.Url} does not exist");
+            }
+            else if (!jwksFiles.TryAdd(issuer.Value.Url, Path.GetFullPath(file)))
+            {
+                problems.Add($"--oidc-jwks-file: {issuer.Value.Url} is given more than one file");
+            }
+        }
+
+        OidcJwksFileMap = jwksFiles;
+
         if (LogFormat is not ("json" or "text"))
         {
             problems.Add($"--log-format: '{LogFormat}' is not json or text");
@@ -130,12 +197,25 @@ public sealed class ServerOptions
             problems.Add($"--metrics-access: '{MetricsAccess}' is not loopback, open or off");
         }
 
+        if (Console is not ("on" or "off"))
+        {
+            problems.Add($"--console: '{Console}' is not on or off");
+        }
+
         if (EventWebhook is not null && (!Uri.TryCreate(EventWebhook, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))
         {
             problems.Add($"--event-webhook: '{EventWebhook}' is not an http(s) URL");
         }
 
-        if (Storage is not ("sqlite" or "postgres"))
+        if (Dev && (Storage != "sqlite" || !string.IsNullOrEmpty(Postgres)))
+        {
+            problems.Add("--dev runs only on its own temporary SQLite store: drop --storage and --postgres, or run without --dev");
+        }
+        else if (Dev && (RootKey.Provider != "file" || RootKey.PassphraseFile is not null || RootKey.PassphraseEnv is not null))
+        {
+            problems.Add("--dev uses only its own temporary file root key: drop the root-key flags, or run without --dev");
+        }
+        else if (Storage is not ("sqlite" or "postgres"))
         {
             problems.Add($"--storage: '{Storage}' is not sqlite or postgres");
         }
@@ -165,6 +245,19 @@ public sealed class ServerOptions
             problems.Add($"--account-id: '{AccountId}' is not a 12-digit AWS account id");
         }
 
+        if (RotationAllowedHosts is not null)
+        {
+            try
+            {
+                RotationOutbound = global::Strongroom.Rotation.OutboundPolicy.Parse(RotationAllowedHosts);
+            }
+            catch (FormatException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        problems.AddRange(Limits.Validate());
         return problems;
     }
 }

@@ -1,56 +1,50 @@
 using System.Collections.Concurrent;
-using Strongroom.Core.Storage;
-using Strongroom.Core.Kms;
+using Strongroom.Core;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws.Auth;
 
 namespace Strongroom.Server;
 
 /// <summary>
-/// Access keys from the store, their secrets unwrapped with the root key and kept in memory for a short
-/// time (so a key changed by another process is seen within <see cref="CacheTime"/>). In dev mode any
-/// unknown key id is accepted as the admin, with its signature parsed but not checked.
+/// Access keys from the store, checked and resolved to their principal by <see cref="IamService.ResolveAccessKeyAsync"/>
+/// (row integrity, the secret's binding to its principal), and kept in memory for a short time (so a key changed by
+/// another process is seen within <see cref="CacheTime"/>). In dev mode any unknown key id that does not look issued
+/// is accepted as the administrator, with its signature parsed but not checked.
 /// </summary>
 public sealed class StoreCredentialSource : ICredentialSource
 {
     private static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(5);
-    private readonly IStore _store;
-    private readonly RootWrap _root;
+    private readonly IamService _iam;
+    private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
-    private readonly string? _devAdminArn;
+    private readonly bool _dev;
     private readonly ConcurrentDictionary<string, (ResolvedCredential? Credential, DateTimeOffset Until, long Generation)> _cache = new(StringComparer.Ordinal);
-    private readonly Core.Identity.IamService? _iam;
 
-    public StoreCredentialSource(IStore store, RootWrap root, TimeProvider time, string? devAdminArn, Core.Identity.IamService? iam = null)
+    public StoreCredentialSource(IamService iam, ServerIdentity identity, TimeProvider time, bool dev)
     {
         _iam = iam;
-        _store = store;
-        _root = root;
+        _identity = identity;
         _time = time;
-        _devAdminArn = devAdminArn;
+        _dev = dev;
     }
 
     public async ValueTask<ResolvedCredential?> ResolveAsync(string accessKeyId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var generation = _iam?.Generation ?? 0;
+        var generation = _iam.Generation;
         if (_cache.TryGetValue(accessKeyId, out var cached) && cached.Until > now && cached.Generation == generation)
         {
             return cached.Credential;
         }
 
-        var record = await _store.FindAccessKeyAsync(accessKeyId, cancellationToken);
         ResolvedCredential? credential = null;
-        if (record is not null && record.Status == "Active")
+        if (await _iam.ResolveAccessKeyAsync(accessKeyId, cancellationToken) is { } key)
         {
-            var secret = await _root.UnwrapAsync(_store, record.WrappedSecret, "access-key:" + accessKeyId, cancellationToken);
-            var session = record.UserName.StartsWith("session:", StringComparison.Ordinal) && _iam is not null ? await _iam.FindSessionAsync(accessKeyId, cancellationToken) : null;
-            credential = session is null && record.UserName.StartsWith("session:", StringComparison.Ordinal)
-                ? null
-                : new ResolvedCredential(record.PrincipalArn, record.UserName, secret, session?.TokenHash, session?.Expiration);
+            credential = new ResolvedCredential(key.PrincipalArn, key.UserName, key.Secret, key.SessionTokenHash, key.Expiration, key.PrincipalId);
         }
-        else if (record is null && _devAdminArn is not null && !LooksIssued(accessKeyId))
+        else if (_dev && _identity.AdminUserId is { } admin && !LooksIssued(accessKeyId) && !await _iam.AccessKeyStoredAsync(accessKeyId, cancellationToken))
         {
-            credential = new ResolvedCredential(_devAdminArn, DataDirectory.AdminUser, null);
+            credential = new ResolvedCredential(IdentityBootstrap.AdminArn(_identity.AccountId), IamService.AdminUserName, null, PrincipalId: admin);
         }
 
         if (_cache.Count > 10_000)

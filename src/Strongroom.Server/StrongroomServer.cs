@@ -85,12 +85,38 @@ public static partial class StrongroomServer
                 LogRecovery(logger, data.Recovery);
             }
 
+            if (options.RotationAllowedHosts is not null && options.RotationOutbound.Allows(System.Net.IPAddress.Parse("169.254.169.254")))
+            {
+                LogRotationReachesEverything(logger, options.RotationOutbound.Text);
+            }
+            else
+            {
+                LogRotationAllowedHosts(logger, options.RotationOutbound.Text);
+            }
+
+            if (options.Console == "on")
+            {
+                LogConsole(logger, (options.TlsCert is null ? "http://" : "https://") + options.Listen + "/console/");
+            }
+            else
+            {
+                LogConsoleOff(logger);
+            }
+
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
             }
 
+            var integrity = new IntegrityReporter(events, logger);
+            data.Root.IntegrityFailure += integrity.Report;
+            integrity.Notes(data.IdentityNotes);
             await events.RecordAsync("ServerStarted", "strongroom", null, null, new Dictionary<string, string> { ["listen"] = options.Listen, ["rootKeyFingerprint"] = data.Root.Fingerprint });
+            if (data.IdentityNotes.Count > 0)
+            {
+                await events.RecordAsync("IdentitiesChecked", "strongroom", null, null, new Dictionary<string, string> { ["notes"] = string.Join("; ", data.IdentityNotes) });
+            }
+
             await RecordRootKeyRotationAsync(data, events, ct);
             data.RootKeys.Reloaded += () => _ = RecordRootKeyRotationAsync(data, events, CancellationToken.None);
             await app.RunAsync(ct);
@@ -140,13 +166,25 @@ public static partial class StrongroomServer
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        var limits = options.Limits;
+        var connections = new ConnectionLimiter(limits);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Every transport limit comes from RequestLimitsOptions (docs/operations/limits.md). A body over the limit,
+            // declared or chunked, fails its read with 413; too slow or never arriving, 408; bad chunking, 400.
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024 + 1;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes + 1;
+            kestrel.Limits.MaxRequestHeaderCount = limits.MaxHeaderCount;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxHeaderBytes;
+            kestrel.Limits.RequestHeadersTimeout = limits.HeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(limits.MinBodyBytesPerSecond, limits.BodyGrace);
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
             var (host, port) = options.Endpoint;
             void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
+                listen.Use(connections.Wrap);
                 if (options.TlsCert is not null && options.TlsKey is not null)
                 {
                     listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey));
@@ -173,6 +211,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Cluster.IClusterView>(cluster);
         builder.Services.AddHostedService<ClusterService>();
         builder.Services.AddSingleton(sp => new KeyRing(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton(new KnownRegions(options.Region, options.ExtraRegions));
         builder.Services.AddSingleton<SecretsService>();
         builder.Services.AddSingleton<SecretsManagerApi>();
         builder.Services.AddSingleton<KmsService>();
@@ -180,12 +219,15 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Protocol.Aws.Ssm.SsmApi>();
         builder.Services.AddSingleton<Protocol.Aws.Kms.KmsApi>();
         builder.Services.AddSingleton(sp => new Core.Identity.IamService(data.Store, data.Root, data.Identity, time));
-        builder.Services.AddSingleton<Protocol.Aws.Iam.IamApi>();
-        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time));
+        builder.Services.AddSingleton(sp => new Core.Identity.OidcKeySource(options.OidcJwksFileMap, time,
+            (issuer, reason) => LogJwksUnavailable(sp.GetRequiredService<ILoggerFactory>().CreateLogger("Strongroom.WebIdentity"), issuer, reason)));
+        builder.Services.AddSingleton<Core.Identity.WebIdentityFederation>();
+        builder.Services.AddSingleton(sp => new Protocol.Aws.Iam.IamApi(sp.GetRequiredService<Core.Identity.IamService>(), sp.GetRequiredService<Core.Identity.WebIdentityFederation>()));
+        builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
         // Rotation: the scheduler is the SecretsService's IRotationStarter; runs call functions that call back here.
-        var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert };
+        var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert, Outbound = options.RotationOutbound };
         builder.Services.AddSingleton(rotationRuntime);
         builder.Services.AddSingleton(options.Rotation);
         builder.Services.AddSingleton<Core.Rotation.IRotationObserver, RotationObserver>();
@@ -195,12 +237,14 @@ public static partial class StrongroomServer
             sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time, cluster));
         builder.Services.AddSingleton<Core.Rotation.IRotationStarter>(sp => sp.GetRequiredService<Core.Rotation.RotationScheduler>());
         builder.Services.AddSingleton<Core.Rotation.IRotationInvoker>(sp => new Rotation.Runners.RotationInvoker(
-            rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Client));
+            rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Functions, sp.GetRequiredService<RotationHttp>().Callback));
         builder.Services.AddSingleton<RotationHttp>();
         builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
         builder.Services.AddHostedService<RotationService>();
+        builder.Services.AddSingleton<Core.Policies.AccessChecks>();
         builder.Services.AddSingleton<Authorizer>();
-        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(data.Store, data.Root, time, options.Dev ? DataDirectory.AdminArn(data.Identity.AccountId) : null, sp.GetRequiredService<Core.Identity.IamService>()));
+        builder.Services.AddSingleton(new RequestLimiter(limits, time));
+        builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(sp.GetRequiredService<Core.Identity.IamService>(), data.Identity, time, options.Dev));
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(digester);
@@ -213,6 +257,7 @@ public static partial class StrongroomServer
 
         builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
+        builder.Services.AddSingleton(sp => new AuditAdminApi(data.Store, options.AuditArchiveDir ?? Path.Combine(data.Path, "audit-archive"), sp.GetRequiredService<ILogger<AuditAdminApi>>()));
         builder.Services.AddSingleton(data.Root);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddSingleton<EventWebhook>();
@@ -234,6 +279,7 @@ public static partial class StrongroomServer
         });
         app.Lifetime.ApplicationStopping.Register(() => readiness.Started = false);
         var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
+        var webConsole = options.Console == "on" ? new ConsoleEndpoint(options) : null;
         RegisterGauges(data.Store, audit);
         app.Run(async context =>
         {
@@ -269,6 +315,12 @@ public static partial class StrongroomServer
             if (HttpMethods.IsPost(context.Request.Method) && (path == "/" || string.IsNullOrEmpty(path)))
             {
                 await endpoint.HandleAsync(context);
+                return;
+            }
+
+            if (webConsole is not null && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && ConsoleEndpoint.Serves(path))
+            {
+                await webConsole.HandleAsync(context);
                 return;
             }
 
@@ -331,7 +383,13 @@ public static partial class StrongroomServer
         });
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Rotation connects only to {AllowedHosts} (HTTP functions and the databases built-in rotators log in to; --rotation-allowed-hosts)")]
+    private static partial void LogRotationAllowedHosts(ILogger logger, string allowedHosts);
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "--rotation-allowed-hosts {AllowedHosts} lets rotation connect to link-local addresses (cloud metadata services): anyone allowed to write a secret value and start its rotation can make this server open connections there")]
+    private static partial void LogRotationReachesEverything(ILogger logger, string allowedHosts);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit: its own temporary SQLite store and file root key only (STRONGROOM_* variables and config files are not read), listening on loopback only; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
     private static partial void LogDevWarning(ILogger logger, string dataDir);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
@@ -342,6 +400,15 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Root key: {Recovery}")]
     private static partial void LogRecovery(ILogger logger, string recovery);
+
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Signing keys of OIDC issuer {Issuer} are unavailable: {Reason}; AssumeRoleWithWebIdentity with its tokens fails until they can be fetched")]
+    private static partial void LogJwksUnavailable(ILogger logger, string issuer, string reason);
+
+    [LoggerMessage(EventId = 7500, Level = LogLevel.Information, Message = "Web console at {Url} (sign in with an access key; --console off turns it off)")]
+    private static partial void LogConsole(ILogger logger, string url);
+
+    [LoggerMessage(EventId = 7501, Level = LogLevel.Information, Message = "Web console turned off (--console off)")]
+    private static partial void LogConsoleOff(ILogger logger);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
     private static partial void LogInitialised(ILogger logger, string credentialsFile);

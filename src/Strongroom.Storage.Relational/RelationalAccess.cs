@@ -99,9 +99,9 @@ public sealed class RelationalAccess : IStoreTransaction
 
     public Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => IdentitySql.FindAccessKeyAsync(this, accessKeyId, cancellationToken).AsTask();
 
-    public Task<string?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => IdentitySql.FindEntityAsync(this, kind, name, cancellationToken).AsTask();
+    public Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => IdentitySql.FindEntityAsync(this, kind, name, cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<string>> ListIamEntitiesAsync(string kind, CancellationToken cancellationToken) => IdentitySql.ListEntitiesAsync(this, kind, cancellationToken).AsTask();
+    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) => IdentitySql.ListEntitiesAsync(this, kind, cancellationToken).AsTask();
 
     public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) => IdentitySql.ListAccessKeysAsync(this, userName, cancellationToken).AsTask();
 
@@ -154,7 +154,7 @@ public sealed class RelationalAccess : IStoreTransaction
 
     public Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken) => IdentitySql.UpsertAccessKeyAsync(this, accessKey, cancellationToken).AsTask();
 
-    public Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken) => IdentitySql.PutEntityAsync(this, kind, name, json, cancellationToken).AsTask();
+    public Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken) => IdentitySql.PutEntityAsync(this, row, cancellationToken).AsTask();
 
     public Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => IdentitySql.DeleteEntityAsync(this, kind, name, cancellationToken).AsTask();
 
@@ -169,6 +169,8 @@ public sealed class RelationalAccess : IStoreTransaction
         ParametersSql.DeleteVersionAsync(this, region, key, version, cancellationToken).AsTask();
 
     public Task DeleteParameterAsync(string region, string key, CancellationToken cancellationToken) => ParametersSql.DeleteAsync(this, region, key, cancellationToken).AsTask();
+
+    public Task<IReadOnlyList<AccessKeyRecord>> ListAllAccessKeysAsync(CancellationToken cancellationToken) => IdentitySql.ListAllAccessKeysAsync(this, cancellationToken).AsTask();
 
     public Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken) => RootWrappedSql.ListAsync(this, cancellationToken).AsTask();
 

@@ -3,7 +3,11 @@ using Strongroom.Core.Storage;
 
 namespace Strongroom.Storage.Relational;
 
-/// <summary>Every value wrapped by the root key — KMS key material, named values (the audit signing key), access-key secrets — for root-key rotation.</summary>
+/// <summary>
+/// Values wrapped by the root key under a binding the store can name — KMS key material, named values (the audit
+/// signing key) — for root-key rotation. Access-key secrets are not among them: their binding names their principal,
+/// so rotation re-wraps them from the access-key rows themselves (<c>IdentitySql.ListAllAccessKeysAsync</c>).
+/// </summary>
 internal static class RootWrappedSql
 {
     public static async ValueTask<IReadOnlyList<RootWrappedValue>> ListAsync(RelationalAccess a, CancellationToken ct)
@@ -17,8 +21,6 @@ internal static class RootWrappedSql
             ct);
         list.AddRange(await a.Sql("SELECT name, wrapped FROM root_wrapped ORDER BY name")
             .ListAsync(static r => new RootWrappedValue("named", r.GetString(0), 0, "named:" + r.GetString(0), r.GetBlob(1)), ct));
-        list.AddRange(await a.Sql("SELECT access_key_id, wrapped_secret FROM access_keys ORDER BY access_key_id")
-            .ListAsync(static r => new RootWrappedValue("access-key", r.GetString(0), 0, "access-key:" + r.GetString(0), r.GetBlob(1)), ct));
         return list;
     }
 
@@ -29,7 +31,7 @@ internal static class RootWrappedSql
         {
             "kms" => a.Sql("UPDATE kms_key_versions SET wrapped = $1 WHERE key_id = $2 AND version = $3").Blob(wrapped).Text(value.Id).Int64(value.Version),
             "named" => a.Sql("UPDATE root_wrapped SET wrapped = $1 WHERE name = $2").Blob(wrapped).Text(value.Id),
-            _ => a.Sql("UPDATE access_keys SET wrapped_secret = $1 WHERE access_key_id = $2").Blob(wrapped).Text(value.Id),
+            _ => throw new ArgumentException($"No root-wrapped values of kind {value.Kind}.", nameof(value)),
         };
         if (await statement.ExecuteAsync(ct) != 1)
         {

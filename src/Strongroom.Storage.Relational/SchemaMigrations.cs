@@ -11,7 +11,7 @@ public static class SchemaMigrations
     /// <summary>
     /// Migrations both stores take after their own history, in order, written once with column-type tokens
     /// (<see cref="SqlDialect.Expand"/>, <see cref="ColumnTypes"/>). To change the schema of both stores, append one
-    /// entry here — for example <c>"ALTER TABLE iam_entities ADD COLUMN mac {blob};"</c> — and the parity test
+    /// entry here — for example <c>"ALTER TABLE secrets ADD COLUMN note {text};"</c> — and the parity test
     /// (tests/Strongroom.Storage.Tests, PostgresSqliteParityTests) checks that both came out the same. Never edit or
     /// reorder an entry once released. A change to the audit trail's tables must also change SQLite's audit file
     /// (<c>AuditFile</c> in Strongroom.Storage.Sqlite), which keeps those tables outside the main file.
@@ -35,6 +35,13 @@ public static class SchemaMigrations
         INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
         DROP INDEX audit_resource;
+        """,
+
+        // SQLite 9, PostgreSQL 4: integrity tags on IAM rows and access keys, and the principal a key is bound to (ADR 0010).
+        """
+        ALTER TABLE iam_entities ADD COLUMN mac {blob};
+        ALTER TABLE access_keys ADD COLUMN principal_id {key};
+        ALTER TABLE access_keys ADD COLUMN mac {blob};
         """,
     ];
 

@@ -66,7 +66,8 @@ internal sealed class SecretMeta
             RotationLambdaArn = s.RotationLambdaArn,
             RotationRules = s.RotationRules is null ? null : new RulesDto { AutomaticallyAfterDays = s.RotationRules.AutomaticallyAfterDays, Duration = s.RotationRules.Duration, ScheduleExpression = s.RotationRules.ScheduleExpression },
             ResourcePolicy = s.ResourcePolicy,
-            Tags = s.Tags.Count == 0 ? null : s.Tags.Select(t => new TagDto { Key = t.Key, Value = t.Value }).ToList(),
+            // An empty list (not null) records that every tag was removed: AWS then shows "Tags": [].
+            Tags = s.ShowsTags ? s.Tags.Select(t => new TagDto { Key = t.Key, Value = t.Value }).ToList() : null,
             PrimaryRegion = s.PrimaryRegion,
             Replicas = s.Replicas.Count == 0 ? null : s.Replicas.Select(r => new ReplicaDto { Region = r.Region, KmsKeyId = r.KmsKeyId, Status = r.Status, StatusMessage = r.StatusMessage, LastAccessedMs = r.LastAccessedDate?.ToUnixTimeMilliseconds() }).ToList(),
             OwningService = s.OwningService,
@@ -92,6 +93,7 @@ internal sealed class SecretMeta
         s.RotationRules = meta.RotationRules is null ? null : new RotationRules(meta.RotationRules.AutomaticallyAfterDays, meta.RotationRules.Duration, meta.RotationRules.ScheduleExpression);
         s.ResourcePolicy = meta.ResourcePolicy;
         s.Tags = meta.Tags?.Select(t => new SecretTag(t.Key, t.Value)).ToList() ?? [];
+        s.HasTagList = meta.Tags is not null;
         s.PrimaryRegion = meta.PrimaryRegion;
         s.Replicas = meta.Replicas?.Select(r => new ReplicaStatus { Region = r.Region, KmsKeyId = r.KmsKeyId, Status = r.Status, StatusMessage = r.StatusMessage, LastAccessedDate = FromMs(r.LastAccessedMs) }).ToList() ?? [];
         s.OwningService = meta.OwningService;

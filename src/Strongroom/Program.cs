@@ -13,12 +13,27 @@ public static class Program
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
         "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
-        "rotation-interval", "rotation-retry-base", "rotation-attempts", "node-id",
+        "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file", "console",
     ];
 
-    /// <summary>A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>.</summary>
+    /// <summary>
+    /// Set for `server --dev` before any flag value is read: then no default comes from a STRONGROOM_* variable or a
+    /// config file, so a dev server started in a shell set up for a real deployment still runs on its own temporary
+    /// SQLite store and file root key only, and never writes its test/test key into that deployment's store.
+    /// </summary>
+    private static bool _ignoreSettings;
+
+    /// <summary>
+    /// A flag's default: STRONGROOM_&lt;FLAG&gt; from the environment, else the config file, else <paramref name="fallback"/>
+    /// (always <paramref name="fallback"/> for `server --dev`).
+    /// </summary>
     private static string? Setting(string flag, string? fallback)
     {
+        if (_ignoreSettings)
+        {
+            return fallback;
+        }
+
         var env = Environment.GetEnvironmentVariable("STRONGROOM_" + flag.Replace('-', '_').ToUpperInvariant());
         if (!string.IsNullOrEmpty(env))
         {
@@ -70,12 +85,6 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        if (LoadConfig(args) is { } configError)
-        {
-            await Console.Error.WriteLineAsync("strongroom: " + configError);
-            return 2;
-        }
-
         var root = new RootCommand("Strongroom: a self-hosted secrets manager that speaks AWS Secrets Manager's API.");
         root.Subcommands.Add(ServerCommand());
         root.Subcommands.Add(AdminCommand());
@@ -83,7 +92,39 @@ public static class Program
         root.Subcommands.Add(BackupCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
-        return await root.Parse(args).InvokeAsync();
+
+        // Parsing computes flag defaults, so the command is first parsed with no setting read: a dev server keeps that
+        // parse and never reads one; any other command is parsed again with the environment and config file.
+        _ignoreSettings = true;
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0 && parsed.CommandResult.Command.Name == "server" && parsed.GetValue<bool>("--dev"))
+        {
+            var ignored = IgnoredByDev();
+            if (ignored.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: --dev ignores {string.Join(", ", ignored)}: a dev server uses only its own temporary SQLite store and file root key.");
+            }
+        }
+        else
+        {
+            _ignoreSettings = false;
+            if (LoadConfig(args) is { } configError)
+            {
+                await Console.Error.WriteLineAsync("strongroom: " + configError);
+                return 2;
+            }
+
+            parsed = root.Parse(args);
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    /// <summary>The server settings in the environment that `server --dev` leaves unread (names only: values may be secret).</summary>
+    private static List<string> IgnoredByDev()
+    {
+        var names = ConfigKeys.Select(key => "STRONGROOM_" + key.Replace('-', '_').ToUpperInvariant()).Append("STRONGROOM_ROOT_KEY").Append("STRONGROOM_CONFIG");
+        return [.. names.Where(name => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))];
     }
 
     /// <summary>The root-key provider flags every command that opens a data directory takes.</summary>
@@ -96,6 +137,9 @@ public static class Program
         public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase.", DefaultValueFactory = _ => Setting("passphrase-file", null) };
 
         public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for).", DefaultValueFactory = _ => Setting("passphrase-env", null) };
+
+        /// <summary>Every root-key flag.</summary>
+        public IEnumerable<Option> All => [Provider, EnvName, PassphraseFile, PassphraseEnv];
 
         public void AddTo(Command command)
         {
@@ -137,6 +181,10 @@ public static class Program
         }
     }
 
+    /// <summary>The first of <paramref name="flags"/> given on the command line (not a default), or null.</summary>
+    private static string? RefusedByDev(ParseResult result, IEnumerable<Option> flags) =>
+        flags.FirstOrDefault(flag => result.GetResult(flag) is { Implicit: false })?.Name;
+
     /// <summary>"90d", "12h", "10m", "30s" → a span; null stays null; anything else is refused at start.</summary>
     private static TimeSpan? Duration(string? text)
     {
@@ -168,7 +216,7 @@ public static class Program
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => Setting("listen", "127.0.0.1:4566")! };
         var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => Setting("region", "us-east-1")! };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => Setting("account-id", null) };
-        var dev = new Option<bool>("--dev") { Description = "Throw-away server for tests: temporary data, any access key accepted as admin." };
+        var dev = new Option<bool>("--dev") { Description = "Throw-away server for tests: its own temporary SQLite store and file root key, removed at exit (STRONGROOM_* variables and config files are not read; store, root-key and config flags are refused), loopback only, any access key accepted as admin." };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS.", DefaultValueFactory = _ => Setting("tls-cert", null) };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS.", DefaultValueFactory = _ => Setting("tls-key", null) };
         var logFormat = new Option<string>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => Setting("log-format", "json")! };
@@ -182,13 +230,32 @@ public static class Program
         var rotationInterval = new Option<string?>("--rotation-interval") { Description = "How often the rotation scheduler looks for due rotations and retries (default 30s).", DefaultValueFactory = _ => Setting("rotation-interval", null) };
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
         var rotationAttempts = new Option<string?>("--rotation-attempts") { Description = "Tries per rotation before it waits for the next window (default 5).", DefaultValueFactory = _ => Setting("rotation-attempts", null) };
+        var rotationAllowedHosts = new Option<string?>("--rotation-allowed-hosts")
+        {
+            Description = "Where HTTP rotation functions and built-in rotators may connect: comma-separated IP addresses, CIDR blocks, host names and patterns (*.db.example.com), or * for any host (default: loopback and private networks, " + Rotation.OutboundPolicy.DefaultList + ").",
+            DefaultValueFactory = _ => Setting("rotation-allowed-hosts", null),
+        };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among nodes sharing a PostgreSQL store, stable across its restarts (default HOSTNAME/LISTEN). Env STRONGROOM_NODE_ID.", DefaultValueFactory = _ => Setting("node-id", null) };
+        var extraRegions = new Option<string?>("--extra-regions") { Description = "Comma-separated regions known besides AWS's public regions and --region; secrets may be replicated only to known regions. Env STRONGROOM_EXTRA_REGIONS.", DefaultValueFactory = _ => Setting("extra-regions", null) };
+        var oidcJwksFile = new Option<string[]>("--oidc-jwks-file")
+        {
+            Description = "ISSUER=FILE: take the signing keys of this OIDC issuer from a JWKS file instead of discovering them (air-gapped clusters); repeatable. Env STRONGROOM_OIDC_JWKS_FILE (';'-separated).",
+            DefaultValueFactory = _ => (Setting("oidc-jwks-file", null) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        var webConsole = new Option<string>("--console") { Description = "Serve the web console at /console/ on the same listener: on (default) or off. Env STRONGROOM_CONSOLE.", DefaultValueFactory = _ => Setting("console", "on")! };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, nodeId, config };
+        var limits = new Option<string[]>("--limit") { Description = "A request limit as NAME=VALUE (repeatable; durations in seconds), e.g. --limit key-rate=500. Env STRONGROOM_LIMITS and config \"limits\" take comma-separated pairs. Names and defaults: docs/operations/limits.md.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, webConsole, config, limits };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(dev) && RefusedByDev(result, [dataDir, storage, postgres, config, .. rootKey.All]) is { } flag)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: --dev refuses {flag}: a dev server runs only on its own temporary SQLite store and file root key, never on a store, root key or config file it is given. Drop {flag}, or run without --dev.");
+                return 2;
+            }
+
             ServerOptions options;
             try
             {
@@ -206,12 +273,24 @@ public static class Program
 
         ServerOptions BuildOptions(ParseResult result)
         {
+            // The file's and the environment's pairs first, so a flag wins over both.
+            var requestLimits = new RequestLimitsOptions();
+            requestLimits.Set(_config.GetValueOrDefault("limits") ?? string.Empty);
+            requestLimits.Set(Environment.GetEnvironmentVariable("STRONGROOM_LIMITS") ?? string.Empty);
+            foreach (var assignment in result.GetValue(limits) ?? [])
+            {
+                requestLimits.Set(assignment);
+            }
+
             return new ServerOptions
             {
+                Limits = requestLimits,
                 DataDir = result.GetValue(dataDir)!,
                 Listen = result.GetValue(listen)!,
                 NodeId = result.GetValue(nodeId),
                 Region = result.GetValue(region)!,
+                ExtraRegions = (result.GetValue(extraRegions) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                OidcJwksFiles = result.GetValue(oidcJwksFile) ?? [],
                 AccountId = result.GetValue(account),
                 Dev = result.GetValue(dev),
                 Storage = result.GetValue(storage)!,
@@ -221,12 +300,14 @@ public static class Program
                 RootKey = rootKey.Read(result),
                 LogFormat = result.GetValue(logFormat)!,
                 MetricsAccess = result.GetValue(metricsAccess)!,
+                Console = result.GetValue(webConsole)!,
                 AuditFile = result.GetValue(auditFile),
                 AuditRetention = Duration(result.GetValue(retention)),
                 AuditArchiveDir = result.GetValue(archiveDir),
                 DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
                 EventWebhook = result.GetValue(webhook),
                 MaintenanceInterval = Duration(result.GetValue(maintenance)) ?? TimeSpan.FromSeconds(60),
+                RotationAllowedHosts = result.GetValue(rotationAllowedHosts),
                 Rotation = new Core.Rotation.RotationOptions
                 {
                     Tick = Duration(result.GetValue(rotationInterval)) ?? TimeSpan.FromSeconds(30),
@@ -407,8 +488,8 @@ public static class Program
                 }
 
                 var before = data.Root.Fingerprint;
-                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, FaultPoint, ct);
-                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped {count} values; fingerprint {before} -> {after}.");
+                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, ct);
+                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped or re-tagged {count} values; fingerprint {before} -> {after}.");
                 if (data.RootSource.Provider == "env")
                 {
                     await Console.Out.WriteLineAsync($"Set {rootKey.Read(result).EnvName} to the new key before the next start.");
@@ -423,17 +504,5 @@ public static class Program
             }
         });
         return command;
-    }
-
-    /// <summary>
-    /// Test-only fault injection: STRONGROOM_FAULT_INJECT=&lt;point&gt; kills this process (SIGKILL) at that point of
-    /// a root-key rotation, so tests can prove an interrupted rotation loses nothing.
-    /// </summary>
-    private static void FaultPoint(string point)
-    {
-        if (Environment.GetEnvironmentVariable("STRONGROOM_FAULT_INJECT") == point)
-        {
-            System.Diagnostics.Process.GetCurrentProcess().Kill();
-        }
     }
 }

@@ -43,7 +43,9 @@ public sealed class CliTests
         var function = created.GetProperty("Function");
         Assert.Equal("http", function.GetProperty("Kind").GetString());
         Assert.Equal(45, function.GetProperty("TimeoutSeconds").GetInt32());
-        Assert.Equal("5432", function.GetProperty("Environment").GetProperty("DB_PORT").GetString());
+        // Environment values go in and never come back out (ADR 0011): the names, each with a mask.
+        Assert.Equal("********", function.GetProperty("Environment").GetProperty("DB_PORT").GetString());
+        Assert.DoesNotContain("5432", create.Stdout, StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Number, function.GetProperty("CreatedDate").ValueKind);
 
         var get = await Cli("function", "get", "--name", name);
@@ -187,7 +189,9 @@ public sealed class CliTests
         Assert.True(create.ExitCode == 0, create.Stderr);
         var updated = await Cli("function", "update", "--name", name, "--env", "DB_PASSWORD=" + canary + "-2");
         Assert.True(updated.ExitCode == 0, updated.Stderr);
-        Assert.Contains(canary + "-2", (await Cli("function", "get", "--name", name)).Stdout, StringComparison.Ordinal);
+        var shown = await Cli("function", "get", "--name", name);
+        Assert.Equal("********", Json(shown.Stdout).GetProperty("Function").GetProperty("Environment").GetProperty("DB_PASSWORD").GetString());
+        Assert.DoesNotContain(canary, create.Stdout + updated.Stdout + shown.Stdout, StringComparison.Ordinal);
 
         var files = Directory.GetFiles(_server.DataDir, "strongroom*"); // strongroom.db and the trail's strongroom-audit.db, with their -wal files
         Assert.NotEmpty(files);

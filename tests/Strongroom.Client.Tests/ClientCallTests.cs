@@ -90,13 +90,13 @@ public sealed class ClientCallTests : IDisposable
         Assert.Equal(120, created.Function.TimeoutSeconds);
 
         var got = await admin.GetRotationFunctionAsync(name);
-        Assert.Equal("t0k3n", got.Environment["TOKEN"]);
+        Assert.Equal("********", got.Environment["TOKEN"]);
         Assert.Equal("https://rotator.example/hook", got.Url);
         Assert.NotNull(got.CreatedDate);
 
         var same = await admin.UpdateRotationFunctionAsync(new RotationFunctionSpec(name, Url: "https://rotator.example/v2"));
         Assert.Null(same.HmacKey);
-        Assert.Equal("t0k3n", same.Function.Environment["TOKEN"]);
+        Assert.Equal("********", same.Function.Environment["TOKEN"]);
 
         var command = await admin.UpdateRotationFunctionAsync(new RotationFunctionSpec(name, Command: "/usr/bin/rotate", Environment: new Dictionary<string, string>()));
         Assert.Equal("command", command.Function.Kind);
@@ -184,8 +184,14 @@ public sealed class ClientCallTests : IDisposable
         var json = _server.Client(_http);
         var account = (await new SecretsManagerClient(json).DescribeSecretAsync(await CreateSecretAsync(json))).Arn.Split(':')[4];
         var admin = new StrongroomAdminClient(json);
-        var made = await admin.CreateRotationFunctionAsync(new RotationFunctionSpec(Unique("roled"), Command: "true", RoleArn: $"arn:aws:iam::{account}:role/rotators/db-rotator"));
-        Assert.Equal($"arn:aws:iam::{account}:role/rotators/db-rotator", made.Function.RoleArn);
+        var role = Unique("db-rotator");
+        await IamQuery.CallAsync(_http, _server.Endpoint, new Dictionary<string, string>
+        {
+            ["Action"] = "CreateRole", ["RoleName"] = role, ["Path"] = "/rotators/",
+            ["AssumeRolePolicyDocument"] = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
+        });
+        var made = await admin.CreateRotationFunctionAsync(new RotationFunctionSpec(Unique("roled"), Command: "true", RoleArn: $"arn:aws:iam::{account}:role/rotators/{role}"));
+        Assert.Equal($"arn:aws:iam::{account}:role/rotators/{role}", made.Function.RoleArn);
     }
 
     private static async Task<string> CreateSecretAsync(AwsJsonClient json)

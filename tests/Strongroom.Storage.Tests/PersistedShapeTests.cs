@@ -94,11 +94,19 @@ public abstract class PersistedShapeTests : IAsyncLifetime
             Region = "us-east-1", Name = "golden/deleted", Arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:golden/deleted-MnOpQr", CreatedDate = T0, LastChangedDate = T0,
             DeletedDate = T0.AddDays(7), RotationEnabled = false, Tags = [], Replicas = [],
         };
+
+        // Every tag removed: an empty list, not none, so that AWS's "Tags": [] is still shown.
+        var untagged = new SecretRecord
+        {
+            Region = "us-east-1", Name = "golden/untagged", Arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:golden/untagged-StUvWx", CreatedDate = T0, LastChangedDate = T0,
+            Tags = [], HasTagList = true,
+        };
         await Write(async tx =>
         {
             await tx.InsertSecretAsync(full, Ct);
             await tx.InsertSecretAsync(minimal, Ct);
             await tx.InsertSecretAsync(deleted, Ct);
+            await tx.InsertSecretAsync(untagged, Ct);
         });
 
         await AssertRows(
@@ -110,7 +118,10 @@ public abstract class PersistedShapeTests : IAsyncLifetime
             @"""replicas"":[{""region"":""eu-west-1"",""kmsKeyId"":""alias/eu"",""status"":""InSync"",""statusMessage"":""Replication succeeded"",""lastAccessedMs"":1767398400000},{""region"":""ap-south-1"",""status"":""InProgress""}]," +
             @"""owningService"":""rds"",""type"":""generic""}|1769817600000",
             @"2|eu-west-1|golden/min|arn:aws:secretsmanager:eu-west-1:123456789012:secret:golden/min-GhIjKl|1767225600000|1767225600000|<null>|<null>|{""v"":1}|<null>",
-            @"3|us-east-1|golden/deleted|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden/deleted-MnOpQr|1767225600000|1767225600000|<null>|1767830400000|{""v"":1,""rotationEnabled"":false}|<null>");
+            @"3|us-east-1|golden/deleted|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden/deleted-MnOpQr|1767225600000|1767225600000|<null>|1767830400000|{""v"":1,""rotationEnabled"":false}|<null>",
+            @"4|us-east-1|golden/untagged|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden/untagged-StUvWx|1767225600000|1767225600000|<null>|<null>|{""v"":1,""tags"":[]}|<null>");
+        Assert.True((await Store.FindSecretByNameAsync("us-east-1", "golden/untagged", Ct))!.ShowsTags);
+        Assert.False((await Store.FindSecretByNameAsync("eu-west-1", "golden/min", Ct))!.ShowsTags);
 
         await Write(async tx =>
         {
@@ -220,24 +231,39 @@ public abstract class PersistedShapeTests : IAsyncLifetime
     {
         await Write(async tx =>
         {
-            await tx.PutIamEntityAsync("user", "alice", @"{""Name"":""alice"",""Groups"":[""g""]}", Ct);
-            await tx.PutIamEntityAsync("user", "alice", @"{""Name"":""alice"",""Groups"":[]}", Ct);
-            await tx.PutIamEntityAsync("role", "r", "{}", Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow("user", "alice", @"{""Name"":""alice"",""Groups"":[""g""]}", [0x01]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow("user", "alice", @"{""Name"":""alice"",""Groups"":[]}", [0xa1, 0x1c]), Ct);
+
+            // A row written before integrity tags (issue #25) has none until the upgrade at start tags it.
+            await tx.PutIamEntityAsync(new IamEntityRow("role", "r", "{}", null), Ct);
             await tx.UpsertAccessKeyAsync(
-                new AccessKeyRecord { AccessKeyId = "AKIAGOLDEN", WrappedSecret = [0x0f, 0xf0], PrincipalArn = "arn:aws:iam::123456789012:user/alice", UserName = "alice", Status = "Active", CreatedDate = T0 }, Ct);
+                new AccessKeyRecord
+                {
+                    AccessKeyId = "AKIAGOLDEN", WrappedSecret = [0x0f, 0xf0], PrincipalArn = "arn:aws:iam::123456789012:user/alice", UserName = "alice", Status = "Active", CreatedDate = T0,
+                    PrincipalId = "AIDAOLD", Mac = [0x01],
+                },
+                Ct);
             await tx.UpsertAccessKeyAsync(
-                new AccessKeyRecord { AccessKeyId = "AKIAGOLDEN", WrappedSecret = [0x0f, 0xf1], PrincipalArn = "arn:aws:iam::123456789012:user/alice", UserName = "alice", Status = "Inactive", CreatedDate = T0.AddDays(9) }, Ct);
+                new AccessKeyRecord
+                {
+                    AccessKeyId = "AKIAGOLDEN", WrappedSecret = [0x0f, 0xf1], PrincipalArn = "arn:aws:iam::123456789012:user/alice", UserName = "alice", Status = "Inactive", CreatedDate = T0.AddDays(9),
+                    PrincipalId = "AIDAGOLDEN", Mac = [0xbe, 0xef],
+                },
+                Ct);
+            await tx.UpsertAccessKeyAsync(
+                new AccessKeyRecord { AccessKeyId = "AKIAUNTAGGED", WrappedSecret = [0x0e], PrincipalArn = "arn:aws:iam::123456789012:user/bob", UserName = "bob", Status = "Active", CreatedDate = T0 }, Ct);
         });
 
         await AssertRows(
-            "SELECT kind, name, json FROM iam_entities ORDER BY kind, name",
-            "role|r|{}",
-            @"user|alice|{""Name"":""alice"",""Groups"":[]}");
+            "SELECT kind, name, json, mac FROM iam_entities ORDER BY kind, name",
+            "role|r|{}|<null>",
+            @"user|alice|{""Name"":""alice"",""Groups"":[]}|0xa11c");
 
-        // An upsert keeps the key's creation date.
+        // An upsert keeps the key's creation date and replaces the rest, the principal and the tag with it.
         await AssertRows(
-            "SELECT access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms FROM access_keys",
-            "AKIAGOLDEN|0x0ff1|arn:aws:iam::123456789012:user/alice|alice|Inactive|1767225600000");
+            "SELECT access_key_id, wrapped_secret, principal_arn, user_name, status, created_ms, principal_id, mac FROM access_keys ORDER BY access_key_id",
+            "AKIAGOLDEN|0x0ff1|arn:aws:iam::123456789012:user/alice|alice|Inactive|1767225600000|AIDAGOLDEN|0xbeef",
+            "AKIAUNTAGGED|0x0e|arn:aws:iam::123456789012:user/bob|bob|Active|1767225600000|<null>|<null>");
     }
 
     [Fact]

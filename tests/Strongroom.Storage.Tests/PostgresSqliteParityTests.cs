@@ -133,11 +133,12 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
     }
 
     [Fact]
-    public void SharedMigrations_InSqlite_AreTheReleasedVersions7And8Verbatim()
+    public void SharedMigrations_InSqlite_AreTheVersions7To9OfTheSeparateStoresVerbatim()
     {
-        // A fresh data directory gets the same schema text as one created before the migrations were shared.
+        // A fresh data directory gets the same schema text as one created before the migrations were shared (7 and 8
+        // released at c618223; 9, the integrity tags, as main wrote it on the separate stores).
         var sqlite = SchemaMigrations.For(Storage.Sqlite.SqliteDialect.Instance, Storage.Sqlite.Schema.History);
-        Assert.Equal(8, sqlite.Count);
+        Assert.Equal(9, sqlite.Count);
         Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN node TEXT;", sqlite[6]);
         Assert.Equal(
             """
@@ -153,7 +154,24 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
             DROP INDEX audit_resource;
             """,
             sqlite[7]);
-        Assert.Equal(3, SchemaMigrations.For(Storage.PostgreSql.PostgresDialect.Instance, Storage.PostgreSql.Schema.History).Count);
+        Assert.Equal(
+            """
+            ALTER TABLE iam_entities ADD COLUMN mac BLOB;
+            ALTER TABLE access_keys ADD COLUMN principal_id TEXT;
+            ALTER TABLE access_keys ADD COLUMN mac BLOB;
+            """,
+            sqlite[8]);
+
+        // PostgreSQL's version 4 is likewise the text of the separate store's version 4 (its 2 and 3 differ only in spelling).
+        var postgres = SchemaMigrations.For(Storage.PostgreSql.PostgresDialect.Instance, Storage.PostgreSql.Schema.History);
+        Assert.Equal(4, postgres.Count);
+        Assert.Equal(
+            """
+            ALTER TABLE iam_entities ADD COLUMN mac BYTEA;
+            ALTER TABLE access_keys ADD COLUMN principal_id TEXT COLLATE "C";
+            ALTER TABLE access_keys ADD COLUMN mac BYTEA;
+            """,
+            postgres[3]);
     }
 
     [Fact]
@@ -181,18 +199,18 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
             await tx.CommitAsync(Ct);
         }
 
-        Assert.Equal(["9"], SqliteRows("SELECT MAX(version) FROM schema_version"));
-        Assert.Equal(["4"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["10"], SqliteRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["5"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
         Assert.Equal(["extra|BLOB"], SqliteRows("SELECT name, type FROM pragma_table_info('iam_entities') WHERE name = 'extra'"));
         Assert.Equal(["extra|bytea"], await PostgresRows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'iam_entities' AND column_name = 'extra'"));
         await Schema_TablesColumnsAndIndexes_MatchTheSqliteStore();
 
-        // This build's stores know 8 and 3 versions: they refuse a schema a newer build wrote, naming the versions.
+        // This build's stores know 9 and 4 versions: they refuse a schema a newer build wrote, naming the versions.
         await using var older = new SqliteStore(SqlitePath);
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => older.InitializeAsync(Ct));
-        Assert.Equal("The data directory's schema is version 9, newer than this build (8). Upgrade Strongroom.", refused.Message);
+        Assert.Equal("The data directory's schema is version 10, newer than this build (9). Upgrade Strongroom.", refused.Message);
         await using var olderNode = new PostgresStore(_pgConnectionString);
         refused = await Assert.ThrowsAsync<InvalidOperationException>(() => olderNode.InitializeAsync(Ct));
-        Assert.Equal("The database's schema is version 4, newer than this build (3). Upgrade Strongroom.", refused.Message);
+        Assert.Equal("The database's schema is version 5, newer than this build (4). Upgrade Strongroom.", refused.Message);
     }
 }

@@ -39,6 +39,7 @@ public sealed class SqlitePersistedShapeTests : PersistedShapeTests
                 "integer|text|text|text|integer|integer|integer|null|text|integer",
                 "integer|text|text|text|integer|integer|null|null|text|null",
                 "integer|text|text|text|integer|integer|null|integer|text|null",
+                "integer|text|text|text|integer|integer|null|null|text|null",
             ],
             await RawRowsAsync("SELECT typeof(id), typeof(region), typeof(name), typeof(arn), typeof(created_ms), typeof(changed_ms), typeof(accessed_ms), typeof(deleted_ms), typeof(meta), typeof(rotation_due_ms) FROM secrets ORDER BY id"));
         Assert.Equal(
@@ -54,8 +55,10 @@ public sealed class SqlitePersistedShapeTests : PersistedShapeTests
         Assert.Equal(["text|text|text|integer|integer"], await RawRowsAsync("SELECT typeof(region), typeof(alias), typeof(key_id), typeof(created_ms), typeof(updated_ms) FROM kms_aliases"));
         Assert.Equal(["text|text|text|text|blob"], await RawRowsAsync("SELECT typeof(region), typeof(key), typeof(name), typeof(meta), typeof(value) FROM parameters"));
         Assert.Equal(["text|text|integer|text|blob"], (await RawRowsAsync("SELECT typeof(region), typeof(key), typeof(version), typeof(meta), typeof(value) FROM parameter_versions")).Distinct());
-        Assert.Equal(["text|text|text"], (await RawRowsAsync("SELECT typeof(kind), typeof(name), typeof(json) FROM iam_entities")).Distinct());
-        Assert.Equal(["text|blob|text|text|text|integer"], await RawRowsAsync("SELECT typeof(access_key_id), typeof(wrapped_secret), typeof(principal_arn), typeof(user_name), typeof(status), typeof(created_ms) FROM access_keys"));
+        Assert.Equal(["text|text|text|null", "text|text|text|blob"], await RawRowsAsync("SELECT typeof(kind), typeof(name), typeof(json), typeof(mac) FROM iam_entities ORDER BY kind, name"));
+        Assert.Equal(
+            ["text|blob|text|text|text|integer|text|blob", "text|blob|text|text|text|integer|null|null"],
+            await RawRowsAsync("SELECT typeof(access_key_id), typeof(wrapped_secret), typeof(principal_arn), typeof(user_name), typeof(status), typeof(created_ms), typeof(principal_id), typeof(mac) FROM access_keys ORDER BY access_key_id"));
         Assert.Equal(
             ["integer|text|text|text|text|text|integer|text|text|text|integer|integer|integer|null"],
             await RawRowsAsync("SELECT typeof(run_id), typeof(secret_arn), typeof(region), typeof(version_id), typeof(function_arn), typeof(trigger), typeof(attempt), typeof(step), typeof(outcome), typeof(error), typeof(started_ms), typeof(finished_ms), typeof(retry_ms), typeof(node) FROM rotation_runs"));

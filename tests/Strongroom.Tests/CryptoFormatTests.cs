@@ -134,4 +134,58 @@ public sealed class CryptoFormatTests
             Directory.Delete(dir, true);
         }
     }
+
+    // Row integrity tags (docs/formats/record-mac.md): HMAC-SHA256 under HKDF-SHA256(root, info "strongroom/record-mac/v1"),
+    // over the length-prefixed content; vectors from Python's cryptography HKDF and hmac.
+    private const string EntityContentHex = "5352524543310000000a69616d2d656e74697479000000047573657200000005616c696365000000267b224e616d65223a22616c696365222c22557365724964223a2241494441474f4c44454e227d";
+    private const string EntityMacHex = "0144a3cdab6e42c6631e42ba0891bd3cb86b77bc4edb2aab995058c9609b591a5c";
+    private const string AccessKeyMacHex = "01f519279ee3cbb92eb2d6c160c9c5ff926a2eb8b95d1208915e2978b9372fb929";
+
+    [Fact]
+    public void RecordMac_IamEntity_MatchesGolden()
+    {
+        using var root = new RootKey(Root);
+        var content = Core.Identity.IamRecords.EntityContent("user", "alice", "{\"Name\":\"alice\",\"UserId\":\"AIDAGOLDEN\"}");
+        Assert.Equal(EntityContentHex, Convert.ToHexStringLower(content));
+        Assert.Equal(EntityMacHex, Convert.ToHexStringLower(RecordMac.Compute(root, content)));
+        Assert.True(RecordMac.Verify(root, content, Convert.FromHexString(EntityMacHex)));
+    }
+
+    [Fact]
+    public void RecordMac_AccessKey_MatchesGolden()
+    {
+        using var root = new RootKey(Root);
+        var key = new Core.Identity.AccessKeyRecord
+        {
+            AccessKeyId = "AKIAGOLDENKEY0000001", WrappedSecret = [1, 2, 3], PrincipalArn = "arn:aws:iam::111122223333:user/alice", UserName = "alice",
+            Status = "Active", CreatedDate = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), PrincipalId = "AIDAGOLDEN",
+        };
+        Assert.Equal(AccessKeyMacHex, Convert.ToHexStringLower(RecordMac.Compute(root, Core.Identity.IamRecords.AccessKeyContent(key))));
+        Assert.Equal("access-key:AKIAGOLDENKEY0000001\nAIDAGOLDEN\narn:aws:iam::111122223333:user/alice", Core.Identity.IamRecords.AccessKeyBinding(key.AccessKeyId, key.PrincipalId, key.PrincipalArn));
+        Assert.Equal("access-key:AKIAGOLDENKEY0000001", Core.Identity.IamRecords.AccessKeyBinding(key.AccessKeyId, null, key.PrincipalArn));
+    }
+
+    [Fact]
+    public void RecordMac_AnyChange_FailsToVerify()
+    {
+        using var root = new RootKey(Root);
+        using var other = new RootKey(Range(0x41, 32));
+        var content = Core.Identity.IamRecords.EntityContent("user", "alice", "{}");
+        var mac = RecordMac.Compute(root, content);
+        Assert.True(RecordMac.Verify(root, content, mac));
+        Assert.False(RecordMac.Verify(other, content, mac));
+        Assert.False(RecordMac.Verify(root, Core.Identity.IamRecords.EntityContent("user", "alicf", "{}"), mac));
+        // Moving a row to another name or kind, or shifting a field boundary, changes the content.
+        Assert.False(RecordMac.Verify(root, Core.Identity.IamRecords.EntityContent("group", "alice", "{}"), mac));
+        Assert.NotEqual(Core.Identity.IamRecords.EntityContent("user", "ab", "c"), Core.Identity.IamRecords.EntityContent("user", "a", "bc"));
+        for (var i = 0; i < mac.Length; i++)
+        {
+            var flipped = (byte[])mac.Clone();
+            flipped[i] ^= 0x01;
+            Assert.False(RecordMac.Verify(root, content, flipped));
+        }
+
+        Assert.False(RecordMac.Verify(root, content, mac.AsSpan(0, 32)));
+        Assert.False(RecordMac.Verify(root, content, []));
+    }
 }

@@ -55,37 +55,46 @@ public sealed class IamEntityShapeTests : IAsyncLifetime
         var group = await _iam.CreateGroupAsync("devs", null, Ct);
         await _iam.SetGroupMembershipAsync("devs", "alice", true, Ct);
         var role = await _iam.CreateRoleAsync("reader", "/svc/", Trust, "golden role", 7200, [new IamTag { Key = "t", Value = "" }], Ct);
-        var (session, _, _, _) = await _iam.AssumeRoleAsync(role.Arn, "s1", 900, null, user.Arn, Ct);
+        var (session, _, _, _) = await _iam.AssumeRoleAsync(
+            new AssumeRoleRequest(role.Arn, "s1", 900, null, [new IamTag { Key = "project", Value = "blue" }], ["project"]), user.Arn, null, Ct);
 
         Assert.Equal(
             $$"""{"V":1,"Name":"alice","Arn":"arn:aws:iam::111122223333:user/team/alice","UserId":"{{user.UserId}}","Path":"/team/","CreateDate":"2026-11-01T10:00:00+00:00","Tags":[{"Key":"k","Value":"v"}],"InlinePolicies":{"inline":"{{Escaped(Document)}}"},"AttachedPolicies":["arn:aws:iam::111122223333:policy/managed"],"Groups":["devs"]}""",
-            await _store.FindIamEntityAsync(IamService.User, "alice", Ct));
+            (await _store.FindIamEntityAsync(IamService.User, "alice", Ct))!.Json);
         Assert.Equal(
             $$"""{"V":1,"Name":"devs","Arn":"arn:aws:iam::111122223333:group/devs","GroupId":"{{group.GroupId}}","Path":"/","CreateDate":"2026-11-01T10:00:00+00:00","InlinePolicies":{},"AttachedPolicies":[]}""",
-            await _store.FindIamEntityAsync(IamService.Group, "devs", Ct));
+            (await _store.FindIamEntityAsync(IamService.Group, "devs", Ct))!.Json);
         Assert.Equal(
             $$"""{"V":1,"Name":"managed","Arn":"arn:aws:iam::111122223333:policy/managed","PolicyId":"{{policy.PolicyId}}","Path":"/","Description":"golden","CreateDate":"2026-11-01T10:00:00+00:00","UpdateDate":"2026-11-01T10:00:00+00:00","DefaultVersionId":"v1","NextVersion":2,"Versions":[{"VersionId":"v1","Document":"{{Escaped(Document)}}","CreateDate":"2026-11-01T10:00:00+00:00"}],"AttachmentCount":1,"DefaultDocument":"{{Escaped(Document)}}"}""",
-            await _store.FindIamEntityAsync(IamService.Policy, "managed", Ct));
+            (await _store.FindIamEntityAsync(IamService.Policy, "managed", Ct))!.Json);
         Assert.Equal(
             $$"""{"V":1,"Name":"reader","Arn":"arn:aws:iam::111122223333:role/svc/reader","RoleId":"{{role.RoleId}}","Path":"/svc/","Description":"golden role","CreateDate":"2026-11-01T10:00:00+00:00","AssumeRolePolicyDocument":"{{Escaped(Trust)}}","MaxSessionDuration":7200,"Tags":[{"Key":"t","Value":""}],"InlinePolicies":{},"AttachedPolicies":[]}""",
-            await _store.FindIamEntityAsync(IamService.Role, "reader", Ct));
+            (await _store.FindIamEntityAsync(IamService.Role, "reader", Ct))!.Json);
         Assert.Equal(
-            $$"""{"V":1,"AccessKeyId":"{{session.AccessKeyId}}","RoleName":"reader","SessionName":"s1","TokenHash":"{{session.TokenHash}}","Expiration":"2026-11-01T10:15:00+00:00","Policy":null}""",
-            await _store.FindIamEntityAsync(IamService.Session, session.AccessKeyId, Ct));
+            $$"""{"V":1,"AccessKeyId":"{{session.AccessKeyId}}","RoleName":"reader","SessionName":"s1","TokenHash":"{{session.TokenHash}}","Expiration":"2026-11-01T10:15:00+00:00","Policy":null,"Kind":"role","UserName":null,"Tags":[{"Key":"project","Value":"blue"}],"TransitiveTagKeys":["project"],"FederatedProvider":null,"FederationKeys":null,"IsUserSession":false}""",
+            (await _store.FindIamEntityAsync(IamService.Session, session.AccessKeyId, Ct))!.Json);
+
+        // Every row IamService writes carries its integrity tag (ADR 0010).
+        Assert.All(await _store.ListIamEntitiesAsync(null, Ct), row => Assert.NotNull(row.Mac));
     }
 
     [Fact]
     public async Task Documents_WrittenByEarlierBuilds_ReadBackWhole()
     {
+        // Rows as builds before integrity tags (issue #25) wrote them: no tag, until the upgrade at start tags them.
         await _store.WriteAsync(
             async tx =>
             {
-                await tx.PutIamEntityAsync(IamService.User, "bob", """{"V":1,"Name":"bob","Arn":"arn:aws:iam::111122223333:user/bob","UserId":"AIDAGOLDENGOLDEN1","Path":"/","CreateDate":"2026-01-02T03:04:05+00:00","Tags":[{"Key":"a","Value":"b"}],"InlinePolicies":{"p":"{}"},"AttachedPolicies":["arn:aws:iam::111122223333:policy/x"],"Groups":["g"]}""", Ct);
-                await tx.PutIamEntityAsync(IamService.Role, "r", """{"V":1,"Name":"r","Arn":"arn:aws:iam::111122223333:role/r","RoleId":"AROAGOLDENGOLDEN1","Path":"/","Description":null,"CreateDate":"2026-01-02T03:04:05+00:00","AssumeRolePolicyDocument":"{}","MaxSessionDuration":3600,"Tags":[],"InlinePolicies":{},"AttachedPolicies":[]}""", Ct);
-                await tx.PutIamEntityAsync(IamService.Policy, "x", """{"V":1,"Name":"x","Arn":"arn:aws:iam::111122223333:policy/x","PolicyId":"ANPAGOLDENGOLDEN1","Path":"/","Description":null,"CreateDate":"2026-01-02T03:04:05+00:00","UpdateDate":"2026-01-03T03:04:05+00:00","DefaultVersionId":"v2","NextVersion":3,"Versions":[{"VersionId":"v1","Document":"{}","CreateDate":"2026-01-02T03:04:05+00:00"},{"VersionId":"v2","Document":"[]","CreateDate":"2026-01-03T03:04:05+00:00"}],"AttachmentCount":1,"DefaultDocument":"[]"}""", Ct);
+                await tx.PutIamEntityAsync(new IamEntityRow(IamService.User, "bob", """{"V":1,"Name":"bob","Arn":"arn:aws:iam::111122223333:user/bob","UserId":"AIDAGOLDENGOLDEN1","Path":"/","CreateDate":"2026-01-02T03:04:05+00:00","Tags":[{"Key":"a","Value":"b"}],"InlinePolicies":{"p":"{}"},"AttachedPolicies":["arn:aws:iam::111122223333:policy/x"],"Groups":["g"]}""", null), Ct);
+                await tx.PutIamEntityAsync(new IamEntityRow(IamService.Role, "r", """{"V":1,"Name":"r","Arn":"arn:aws:iam::111122223333:role/r","RoleId":"AROAGOLDENGOLDEN1","Path":"/","Description":null,"CreateDate":"2026-01-02T03:04:05+00:00","AssumeRolePolicyDocument":"{}","MaxSessionDuration":3600,"Tags":[],"InlinePolicies":{},"AttachedPolicies":[]}""", null), Ct);
+                await tx.PutIamEntityAsync(new IamEntityRow(IamService.Policy, "x", """{"V":1,"Name":"x","Arn":"arn:aws:iam::111122223333:policy/x","PolicyId":"ANPAGOLDENGOLDEN1","Path":"/","Description":null,"CreateDate":"2026-01-02T03:04:05+00:00","UpdateDate":"2026-01-03T03:04:05+00:00","DefaultVersionId":"v2","NextVersion":3,"Versions":[{"VersionId":"v1","Document":"{}","CreateDate":"2026-01-02T03:04:05+00:00"},{"VersionId":"v2","Document":"[]","CreateDate":"2026-01-03T03:04:05+00:00"}],"AttachmentCount":1,"DefaultDocument":"[]"}""", null), Ct);
+                await tx.PutIamEntityAsync(new IamEntityRow(IamService.Group, "g", """{"V":1,"Name":"g","Arn":"arn:aws:iam::111122223333:group/g","GroupId":"AGPAGOLDENGOLDEN1","Path":"/","CreateDate":"2026-01-02T03:04:05+00:00","InlinePolicies":{},"AttachedPolicies":[]}""", null), Ct);
                 return true;
             },
             Ct);
+
+        var upgrade = await IdentityBootstrap.RunAsync(_store, new RootWrap(_root), Account, _time, Ct);
+        Assert.True(upgrade.Upgraded);
 
         var bob = await _iam.GetUserAsync("bob", Ct);
         Assert.Equal(
@@ -96,5 +105,7 @@ public sealed class IamEntityShapeTests : IAsyncLifetime
         Assert.Equal(("AROAGOLDENGOLDEN1", "{}", 3600, (string?)null), (role.RoleId, role.AssumeRolePolicyDocument, role.MaxSessionDuration, role.Description));
         var policy = await _iam.GetPolicyAsync("arn:aws:iam::111122223333:policy/x", Ct);
         Assert.Equal(("ANPAGOLDENGOLDEN1", "v2", 3, 2, "[]", 1), (policy.PolicyId, policy.DefaultVersionId, policy.NextVersion, policy.Versions.Count, policy.DefaultDocument, policy.AttachmentCount));
+        var (group, members) = await _iam.GetGroupAsync("g", Ct);
+        Assert.Equal(("AGPAGOLDENGOLDEN1", "bob"), (group.GroupId, string.Join(",", members.Select(u => u.Name))));
     }
 }

@@ -31,6 +31,7 @@ public sealed class PolicyEvaluationTests
     private const string DenyPut = """{"Sid":"DenyPut","Effect":"Deny","Action":"secretsmanager:PutSecretValue","Resource":"*"}""";
 
     private const string AsSession = "@principal=" + Session;
+    private const string Delegates = "@delegates=true";
     private const string SessionRole = "aws:PrincipalArn=" + Role;
 
     // ---------------------------------------------------------------- helpers
@@ -71,6 +72,7 @@ public sealed class PolicyEvaluationTests
     private static RequestContext Request(string[] spec)
     {
         string action = "secretsmanager:GetSecretValue", resource = ProdSecret, principal = Alice, account = Account;
+        var delegates = false;
         var keys = new List<(string Key, string[] Values)>();
         foreach (var entry in spec)
         {
@@ -90,13 +92,16 @@ public sealed class PolicyEvaluationTests
                 case "@account":
                     account = value;
                     break;
+                case "@delegates":
+                    delegates = value == "true";
+                    break;
                 default:
                     keys.Add((name, value == "[]" ? [] : value.Split('|')));
                     break;
             }
         }
 
-        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = principal, AccountId = account };
+        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = principal, AccountId = account, AccountPrincipalDelegates = delegates };
         foreach (var (key, values) in keys)
         {
             request.With(key, values);
@@ -176,6 +181,18 @@ public sealed class PolicyEvaluationTests
         { "resource policy allows another action", [], ResourcePolicy("RAllow", "Allow", "\"*\"", action: "secretsmanager:PutSecretValue"), null, [], ImplicitDeny, null },
         { "identity and resource policy both allow", [Doc(AllowGet)], ResourcePolicy("RAllow", "Allow", "\"*\""), null, [], Allow, null },
         { "resource policy allows, identity allows something else", [Doc(AllowPut)], ResourcePolicy("RAllow", "Allow", """{"AWS":"arn:aws:iam::123456789012:user/alice"}"""), null, [], Allow, "resource#RAllow" },
+
+        // Same-account account principal in a resource-based policy (AccountPrincipalDelegates, as the server reads secrets'
+        // resource policies and key policies): it delegates to identity policies, granting nothing itself; a Deny naming it applies.
+        { "delegating: account id grants nothing alone", [], ResourcePolicy("RAllow", "Allow", """{"AWS":"123456789012"}"""), null, [Delegates], ImplicitDeny, null },
+        { "delegating: account root grants nothing alone", [], ResourcePolicy("RAllow", "Allow", """{"AWS":"arn:aws:iam::123456789012:root"}"""), null, [Delegates], ImplicitDeny, null },
+        { "delegating: account root and an identity allow", [Doc(AllowGet)], ResourcePolicy("RAllow", "Allow", """{"AWS":"arn:aws:iam::123456789012:root"}"""), null, [Delegates], Allow, "identity-0#AllowGet" },
+        { "delegating: account root in a list with the caller grants", [], ResourcePolicy("RAllow", "Allow", """{"AWS":["arn:aws:iam::123456789012:root","arn:aws:iam::123456789012:user/alice"]}"""), null, [Delegates], Allow, "resource#RAllow" },
+        { "delegating: * still grants", [], ResourcePolicy("RAllow", "Allow", "\"*\""), null, [Delegates], Allow, "resource#RAllow" },
+        { "delegating: a Deny naming the account applies to its users", [Doc(AllowGet)], ResourcePolicy("RDeny", "Deny", """{"AWS":"arn:aws:iam::123456789012:root"}"""), null, [Delegates], ExplicitDeny, "resource#RDeny" },
+        { "delegating: a Deny naming the account id applies to its sessions", [Doc(AllowGet)], ResourcePolicy("RDeny", "Deny", """{"AWS":"123456789012"}"""), null, [Delegates, AsSession, SessionRole], ExplicitDeny, "resource#RDeny" },
+        { "delegating: account root grants a session nothing", [], ResourcePolicy("RAllow", "Allow", """{"AWS":"arn:aws:iam::123456789012:root"}"""), [Doc(AllowGet)], [Delegates, AsSession, SessionRole], ImplicitDeny, null },
+        { "delegating: a Deny naming another account does not apply", [Doc(AllowGet)], ResourcePolicy("RDeny", "Deny", """{"AWS":"arn:aws:iam::999999999999:root"}"""), null, [Delegates], Allow, "identity-0#AllowGet" },
 
         // NotPrincipal.
         { "deny with NotPrincipal spares the named caller", [Doc(AllowGet)], ResourcePolicy("DenyOthers", "Deny", """{"AWS":"arn:aws:iam::123456789012:user/alice"}""", "NotPrincipal"), null, [], Allow, "identity-0#AllowGet" },

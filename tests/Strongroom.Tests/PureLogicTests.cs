@@ -68,9 +68,15 @@ public sealed class PureLogicTests
     [Theory]
     [InlineData("credsDatabase#892", "creds,Database,892")]
     [InlineData("prod/db-main", "prod,db,main")]
-    [InlineData("ABC123def", "ABC,123,def")]
+    [InlineData("ABC123def", "ABC12,3def")]
+    [InlineData("SecretFTag", "Secret,F,Tag")]
+    [InlineData("COMPANYthings", "COMPAN,Ythings")]
+    [InlineData("uat/COMPANY/x", "uat,COMPANY,x")]
+    [InlineData("myTest Phrase", "my,Test,Phrase")]
+    [InlineData("Mytest", "Mytest")]
+    [InlineData("+", "")]
     public void Words_SplitsLikeAws(string text, string expected) =>
-        Assert.Equal(expected.Split(','), SecretFilters.Words(text).ToArray());
+        Assert.Equal(expected.Split(',', StringSplitOptions.RemoveEmptyEntries), SecretFilters.Words(text).ToArray());
 
     [Fact]
     public void Filters_NegationAndCombination()
@@ -80,7 +86,28 @@ public sealed class PureLogicTests
         Assert.False(SecretFilters.Matches(s, [new ListFilter("name", ["!prod/"])]));
         Assert.True(SecretFilters.Matches(s, [new ListFilter("description", ["data"]), new ListFilter("tag-key", ["te"])]));
         Assert.False(SecretFilters.Matches(s, [new ListFilter("description", ["data"]), new ListFilter("tag-value", ["x"])]));
-        Assert.True(SecretFilters.Matches(s, [new ListFilter("all", ["core main"])]));
+        Assert.False(SecretFilters.Matches(s, [new ListFilter("all", ["core main"])]), "all: every word must match within one attribute");
+        Assert.True(SecretFilters.Matches(s, [new ListFilter("all", ["data ma"])]));
+        Assert.False(SecretFilters.Matches(s, [new ListFilter("all", ["+"])]), "a value of punctuation only matches nothing");
+        Assert.False(SecretFilters.Matches(s, [new ListFilter("description", ["ase"])]), "words match by prefix only");
+    }
+
+    [Fact]
+    public void Filters_DescriptionWordsMatchInAnyOrder()
+    {
+        var s = new SecretRecord { Region = "us-east-1", Name = "x", Arn = "arn", Description = "one and two" };
+        Assert.True(SecretFilters.Matches(s, [new ListFilter("description", ["two one"])]));
+        Assert.True(SecretFilters.Matches(s, [new ListFilter("description", ["O T"])]));
+        Assert.False(SecretFilters.Matches(s, [new ListFilter("description", ["one three"])]));
+    }
+
+    [Fact]
+    public void ValidateFilters_NamesMembersByPosition()
+    {
+        var e = Assert.Throws<Strongroom.Core.Errors.DomainException>(() => SecretFilters.ValidateFilters([new ListFilter("name", ["a"]), new ListFilter("colour", ["red"])]));
+        Assert.Equal("1 validation error detected: Value 'colour' at 'filters.2.member.key' failed to satisfy constraint: Member must satisfy enum value set: [description, name, tag-key, tag-value, primary-region, owning-service, all]", e.Message);
+        e = Assert.Throws<Strongroom.Core.Errors.DomainException>(() => SecretFilters.ValidateFilters([new ListFilter("name", ["a", "b#"])]));
+        Assert.StartsWith("1 validation error detected: Value 'b#' at 'filters.1.member.values.2.member'", e.Message, StringComparison.Ordinal);
     }
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 1, 10, 30, 0, TimeSpan.Zero);

@@ -45,10 +45,16 @@ public sealed class RootKeyCustodyTests : IDisposable
         Assert.Equal(200, (await client.CallAsync("CreateSecret", new { Name = "after-" + Guid.NewGuid().ToString("N"), SecretString = "new", KmsKeyId = "alias/custody", ClientRequestToken = Guid.NewGuid().ToString() })).Status);
     }
 
-    private Task<(int ExitCode, string Output)> RotateAsync(string? fault = null, params string[] extra) =>
-        ServerProcess.RunWithEnvironmentAsync(
-            fault is null ? null : new Dictionary<string, string> { ["STRONGROOM_FAULT_INJECT"] = fault },
-            ["admin", "rotate-root-key", "--data-dir", DataDir, .. extra]);
+    private Task<(int ExitCode, string Output)> RotateAsync() => ServerProcess.RunAsync("admin", "rotate-root-key", "--data-dir", DataDir);
+
+    /// <summary>Runs the rotation in the fault host and proves it was killed at <paramref name="point"/>, not earlier or otherwise.</summary>
+    private async Task KillRotationAtAsync(string point)
+    {
+        var (code, output) = await ServerProcess.RunAtFaultAsync(point, "admin", "rotate-root-key", "--data-dir", DataDir);
+        Assert.True(code == 137, $"exit code {code}: {output}");
+        Assert.Contains("fault host: killed at " + point, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Completed the root-key rotation", output, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task RotateRootKey_ServerStopped_EverythingStillDecrypts()
@@ -86,8 +92,7 @@ public sealed class RootKeyCustodyTests : IDisposable
             await server.TerminateAsync();
         }
 
-        var (killed, _) = await RotateAsync(point);
-        Assert.NotEqual(0, killed);
+        await KillRotationAtAsync(point);
         Assert.True(File.Exists(RootKeyFile + ".next"));
 
         // Resume with the command: it completes the same rotation (or finishes the promotion).
@@ -111,7 +116,7 @@ public sealed class RootKeyCustodyTests : IDisposable
             await server.TerminateAsync();
         }
 
-        await RotateAsync(point);
+        await KillRotationAtAsync(point);
         await using var restarted = await ServerProcess.StartAsync(DataDir);
         Assert.Contains(recovery + " an interrupted root-key rotation", restarted.Output, StringComparison.Ordinal);
         await VerifyAsync(restarted, ciphertext);

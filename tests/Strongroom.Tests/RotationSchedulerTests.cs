@@ -23,6 +23,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
     private RotationRunner _runner = null!;
     private readonly ContractFunction _function = new();
     private readonly RecordingObserver _observer = new();
+    private readonly FakeCredentials _credentials = new();
     private readonly RotationOptions _options = new() { MaxAttempts = 3, RetryBase = TimeSpan.FromMinutes(1) };
 
     private FakeTimeProvider Time => _fx.Time;
@@ -34,7 +35,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         _scheduler = new RotationScheduler(_fx.Store, () => _secrets, () => _runner, _observer, _options, Time);
         _secrets = new SecretsService(_fx.Store, _fx.Keys, identity, Time, _scheduler);
         _function.Secrets = _secrets;
-        _runner = new RotationRunner(_fx.Store, _secrets, new OneFunction(), _function, new FakeCredentials(), _observer, _options, Time);
+        _runner = new RotationRunner(_fx.Store, _secrets, new OneFunction(), _function, _credentials, _observer, _options, Time);
     }
 
     public async Task DisposeAsync()
@@ -80,6 +81,34 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         Assert.Equal(Time.GetUtcNow(), view.Secret.LastRotatedDate);
         Assert.Equal(new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero), view.Secret.NextRotationDate);
         Assert.Equal(["RotationStarted", "RotationSucceeded"], _observer.Events);
+    }
+
+    [Fact]
+    public async Task Run_CredentialsNarrowedToTheSecretAndItsMaster()
+    {
+        var master = await CreateAsync("rot/master", """{"username":"admin","password":"m"}""");
+        var other = await CreateAsync("rot/other");
+        var arn = await CreateAsync("rot/scoped", $$"""{"username":"app","password":"p","masterarn":"rot/master"}""");
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        await TickAsync();
+
+        var policy = Core.Policies.PolicyDocument.Parse(Assert.Single(_credentials.SessionPolicies));
+        bool Allows(string action, string resource) => Core.Policies.PolicyEvaluator.Evaluate(
+            new Core.Policies.RequestContext { Action = action, Resource = resource }.With("kms:ViaService", $"secretsmanager.{Region}.amazonaws.com"),
+            [new Core.Policies.NamedPolicy("session", policy)]).Allowed;
+        foreach (var action in RotationSessionPolicy.SecretActions)
+        {
+            Assert.True(Allows(action, arn), action);
+            Assert.False(Allows(action, other), action + " on another secret");
+        }
+
+        Assert.True(Allows("secretsmanager:GetSecretValue", master));
+        Assert.False(Allows("secretsmanager:PutSecretValue", master));
+        Assert.True(Allows("secretsmanager:GetRandomPassword", "*"));
+        Assert.True(Allows("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/any"));
+        Assert.False(Allows("secretsmanager:DeleteSecret", arn));
+        Assert.False(Allows("iam:CreateUser", "*"));
+        Assert.False(Allows("ssm:GetParameter", "*"));
     }
 
     [Fact]
@@ -393,8 +422,17 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
 
     private sealed class FakeCredentials : IRotationCredentialIssuer
     {
-        public Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct) =>
-            Task.FromResult(new RotationCredentials("ASIAFAKE", "secret", "token", DateTimeOffset.MaxValue));
+        public List<string> SessionPolicies { get; } = [];
+
+        public Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, string sessionPolicy, CancellationToken ct)
+        {
+            lock (SessionPolicies)
+            {
+                SessionPolicies.Add(sessionPolicy);
+            }
+
+            return Task.FromResult(new RotationCredentials("ASIAFAKE", "secret", "token", DateTimeOffset.MaxValue));
+        }
 
         public Task RevokeAsync(RotationCredentials credentials, CancellationToken ct) => Task.CompletedTask;
     }

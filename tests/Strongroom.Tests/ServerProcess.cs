@@ -68,10 +68,19 @@ internal sealed class ServerProcess : IAsyncDisposable
         ["STRONGROOM_POSTGRES"] = connectionString,
     };
 
-    public static ProcessStartInfo Command(params string[] args)
+    public static ProcessStartInfo Command(params string[] args) => Host("strongroom.dll", args);
+
+    /// <summary>
+    /// The same command run by the test host Strongroom.FaultHost, which kills the process (SIGKILL, exit code 137) when
+    /// it reaches the fault point <paramref name="point"/>; the shipped strongroom has no way to do that.
+    /// </summary>
+    public static Task<(int ExitCode, string Output)> RunAtFaultAsync(string point, params string[] args) =>
+        RunProcessAsync(Host("Strongroom.FaultHost.dll", ["--fault-at", point, .. args]));
+
+    private static ProcessStartInfo Host(string dll, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strongroom.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -83,7 +92,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Runs a command to completion and returns its exit code and output.</summary>
     public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunWithEnvironmentAsync(null, args);
 
-    public static async Task<(int ExitCode, string Output)> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = Command(args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -91,6 +100,11 @@ internal sealed class ServerProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
+        return RunProcessAsync(info);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(ProcessStartInfo info)
+    {
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

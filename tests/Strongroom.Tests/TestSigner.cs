@@ -49,6 +49,7 @@ internal sealed class TestSigner : IDisposable
             "kms" => "TrentService.",
             "ssm" => "AmazonSSM.",
             "strongroom" => "Strongroom.",
+            "cloudtrail" => "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.",
             _ => "secretsmanager.",
         } + operation;
         var canonical = $"POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{host}\nx-amz-date:{amzDate}\nx-amz-target:{target}\n\ncontent-type;host;x-amz-date;x-amz-target\n{Convert.ToHexStringLower(SHA256.HashData(body))}";

@@ -16,6 +16,7 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _seq;
+    private int _lastBatchFailed;
 
     private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done);
 
@@ -31,6 +32,12 @@ public sealed class AuditLog : IAsyncDisposable
 
     /// <summary>Calls waiting for their record to be written.</summary>
     public int Backlog => _queue.Reader.Count;
+
+    /// <summary>
+    /// False while the last batch the writer tried could not be stored (until one is): the host then refuses writes
+    /// before their effect, so no effect is left without its record while the trail is known to be unwritable.
+    /// </summary>
+    public bool IsWritable => Volatile.Read(ref _lastBatchFailed) == 0 && IsRunning;
 
     /// <summary>False once the writer has stopped (shut down or crashed).</summary>
     public bool IsRunning => !_writer.IsCompleted;
@@ -103,6 +110,7 @@ public sealed class AuditLog : IAsyncDisposable
                     Interlocked.Exchange(ref _seq, rows[^1].Seq);
                 }
 
+                Volatile.Write(ref _lastBatchFailed, 0);
                 foreach (var pending in batch)
                 {
                     pending.Done.SetResult();
@@ -112,6 +120,7 @@ public sealed class AuditLog : IAsyncDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                Volatile.Write(ref _lastBatchFailed, 1);
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetException(new AuditUnavailableException("The audit trail cannot be written.", e));

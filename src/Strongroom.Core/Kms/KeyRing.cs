@@ -246,25 +246,7 @@ public sealed class KeyRing : IDisposable
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null, e);
         }
 
-        if (!_keys.TryGetValue(keyId, out var key))
-        {
-            long generation;
-            lock (_generations)
-            {
-                generation = _generations.GetValueOrDefault(keyId) + _allGeneration;
-            }
-
-            key = await reader.FindKmsKeyAsync(keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
-            lock (_generations)
-            {
-                // A record read before a concurrent Invalidate must not be cached after it.
-                if (_generations.GetValueOrDefault(keyId) + _allGeneration == generation)
-                {
-                    _keys[keyId] = key;
-                }
-            }
-        }
-
+        var key = await CachedKeyAsync(reader, keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
         EnsureUsable(key);
         if (version == 0 || version > key.CurrentVersion)
         {
@@ -280,6 +262,57 @@ public sealed class KeyRing : IDisposable
         {
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
         }
+    }
+
+    /// <summary>
+    /// The key a blob made by this ring names in its header (whatever key a request claims), or null when the header
+    /// is malformed or names no key. Says nothing about whether the blob opens: that is <see cref="DecryptAsync"/>'s.
+    /// </summary>
+    public async Task<KmsKeyRecord?> KeyOfBlobAsync(IStoreReader reader, ReadOnlyMemory<byte> blob, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Guid keyId;
+        try
+        {
+            (keyId, _) = KmsCiphertextBlob.ReadHeader(blob.Span);
+        }
+        catch (CryptoFailureException)
+        {
+            return null;
+        }
+
+        return await CachedKeyAsync(reader, keyId, ct);
+    }
+
+    private async Task<KmsKeyRecord?> CachedKeyAsync(IStoreReader reader, Guid keyId, CancellationToken ct)
+    {
+        if (_keys.TryGetValue(keyId, out var key))
+        {
+            return key;
+        }
+
+        long generation;
+        lock (_generations)
+        {
+            generation = _generations.GetValueOrDefault(keyId) + _allGeneration;
+        }
+
+        key = await reader.FindKmsKeyAsync(keyId, ct);
+        if (key is null)
+        {
+            return null;
+        }
+
+        lock (_generations)
+        {
+            // A record read before a concurrent Invalidate must not be cached after it.
+            if (_generations.GetValueOrDefault(keyId) + _allGeneration == generation)
+            {
+                _keys[keyId] = key;
+            }
+        }
+
+        return key;
     }
 
     /// <summary>The change-feed domain KMS key changes mark, so every node's key ring follows.</summary>

@@ -158,7 +158,14 @@ public sealed class KmsService
 
     // ---------------------------------------------------------------- lifecycle
 
-    public async Task<KmsKeyRecord> CreateKeyAsync(string region, CreateKeyRequest request, CancellationToken ct)
+    /// <summary>AWS's text when a new key policy would lock its caller out of PutKeyPolicy.</summary>
+    public const string LockoutMessage = "The new key policy will not allow you to update the key policy in the future.";
+
+    /// <summary>
+    /// CreateKey. With a Policy and without BypassPolicyLockoutSafetyCheck, <paramref name="lockoutCheck"/> (when
+    /// given) must confirm the caller could still change the policy, else MalformedPolicyDocumentException.
+    /// </summary>
+    public async Task<KmsKeyRecord> CreateKeyAsync(string region, CreateKeyRequest request, CancellationToken ct, KeyPolicyLockoutCheck? lockoutCheck = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate.Length(request.Description, "description", 0, 8192);
@@ -199,9 +206,15 @@ public sealed class KmsService
             throw Error(ErrorKind.Tag, "Duplicate tag keys are not allowed.");
         }
 
+        var keyId = Guid.NewGuid();
+        if (request.Policy is not null && !request.BypassPolicyLockoutSafetyCheck && lockoutCheck is not null
+            && !await lockoutCheck(_keys.KeyArn(region, keyId), request.Policy, ct))
+        {
+            throw Error(ErrorKind.MalformedPolicyDocument, LockoutMessage);
+        }
+
         return await _store.WriteAsync(async tx =>
         {
-            var keyId = Guid.NewGuid();
             var key = new KmsKeyRecord
             {
                 KeyId = keyId,
@@ -589,11 +602,21 @@ public sealed class KmsService
         }
     }
 
-    public Task PutKeyPolicyAsync(string region, string keyId, string? policyName, string policy, CancellationToken ct)
+    /// <summary>PutKeyPolicy; the lockout safety check as for <see cref="CreateKeyAsync"/>.</summary>
+    public async Task PutKeyPolicyAsync(string region, string keyId, string? policyName, string policy, CancellationToken ct, bool bypassLockoutCheck = false, KeyPolicyLockoutCheck? lockoutCheck = null)
     {
         RequireDefaultPolicyName(policyName);
         ValidatePolicy(policy);
-        return ChangeKeyAsync(region, keyId, async (tx, key) =>
+        if (!bypassLockoutCheck && lockoutCheck is not null)
+        {
+            var current = await RequireKeyAsync(_store, region, keyId, allowAlias: false, ct);
+            if (current.Manager == "CUSTOMER" && !await lockoutCheck(current.Arn, policy, ct))
+            {
+                throw Error(ErrorKind.MalformedPolicyDocument, LockoutMessage);
+            }
+        }
+
+        await ChangeKeyAsync(region, keyId, async (tx, key) =>
         {
             RequireCustomerManaged(key, "PutKeyPolicy");
             RequireNotPendingDeletion(key);

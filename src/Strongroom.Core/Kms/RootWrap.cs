@@ -48,6 +48,46 @@ public sealed class RootWrap
         }
     }
 
+    /// <summary>
+    /// The integrity tag (<see cref="RecordMac"/>) of a row's <paramref name="content"/> under the current root key, checked
+    /// against the store's fingerprint inside the write transaction as a wrap is.
+    /// </summary>
+    public async Task<byte[]> MacAsync(IStoreTransaction tx, byte[] content, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        await EnsureCurrentAsync(tx, ct);
+        return RecordMac.Compute(_holder.Current, content);
+    }
+
+    /// <summary>
+    /// True when <paramref name="mac"/> is the tag of <paramref name="content"/> under the root key; after a rotation by
+    /// another process the key is reloaded once, as for an unwrap. A missing tag never verifies.
+    /// </summary>
+    public async Task<bool> VerifyAsync(IStoreReader reader, byte[] content, byte[]? mac, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (mac is null)
+        {
+            return false;
+        }
+
+        if (RecordMac.Verify(_holder.Current, content, mac))
+        {
+            return true;
+        }
+
+        var stored = await reader.GetSettingAsync(FingerprintSetting, ct);
+        return stored is not null && stored != _holder.Current.Fingerprint() && _holder.TryReload(stored) && RecordMac.Verify(_holder.Current, content, mac);
+    }
+
+    /// <summary>
+    /// Raised when a stored row fails its integrity check or a wrapped value does not unwrap under its binding: the
+    /// table and the row's key (never key material or values). The host records it in the audit trail and the log.
+    /// </summary>
+    public event Action<string, string>? IntegrityFailure;
+
+    public void ReportIntegrityFailure(string table, string key) => IntegrityFailure?.Invoke(table, key);
+
     private async Task EnsureCurrentAsync(IStoreTransaction tx, CancellationToken ct)
     {
         var stored = await tx.GetSettingAsync(FingerprintSetting, ct);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Strongroom.Core.Errors;
 using Strongroom.Core.Kms;
+using Strongroom.Core.Policies;
 using Strongroom.Core.Secrets;
 using Strongroom.Core.Storage;
 using Strongroom.Crypto;
@@ -410,7 +411,7 @@ public sealed class ParameterService
 
     private byte[] Context(string region, string name) => EncryptionContext.Canonical(new Dictionary<string, string> { ["PARAMETER_ARN"] = Arn(region, name) });
 
-    private async Task<string> ReadValueAsync(string region, ParameterRecord parameter, ParameterVersionRecord version, bool withDecryption, CancellationToken ct)
+    private async Task<string> ReadValueAsync(string region, ParameterRecord parameter, ParameterVersionRecord version, bool withDecryption, ICallerAccess access, CancellationToken ct)
     {
         if (version.Type != "SecureString")
         {
@@ -420,6 +421,14 @@ public sealed class ParameterService
         if (!withDecryption)
         {
             return Convert.ToBase64String(version.Value);
+        }
+
+        // SSM decrypts with the caller's permissions: kms:Decrypt on the key this version's blob names (not the
+        // parameter's current KeyId, nor an alias that may since point elsewhere), through SSM, with its context.
+        if (await _keys.KeyOfBlobAsync(_store, version.Value, ct) is { } key
+            && await access.KeyUseDeniedAsync(key, "kms:Decrypt", $"ssm.{region}.amazonaws.com", new Dictionary<string, string>(StringComparer.Ordinal) { ["PARAMETER_ARN"] = Arn(region, parameter.Name) }, ct) is { } denied)
+        {
+            throw new DomainException(ErrorKind.AccessDenied, denied);
         }
 
         try
@@ -447,13 +456,15 @@ public sealed class ParameterService
 
     // ---------------------------------------------------------------- reads
 
-    public async Task<ParameterValue> GetParameterAsync(string region, string reference, bool withDecryption, CancellationToken ct)
+    /// <summary>GetParameter. <paramref name="access"/> answers for what the read reaches beyond the parameter: the KMS key of a SecureString, the secret of a reference.</summary>
+    public async Task<ParameterValue> GetParameterAsync(string region, string reference, bool withDecryption, ICallerAccess access, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(access);
         Validate.Length(reference, "name", 1, 2048);
         var (name, selector) = ParseReference(region, reference);
         if (name.StartsWith(ReferencePrefix, StringComparison.Ordinal))
         {
-            return await GetSecretReferenceAsync(region, name, selector, withDecryption, ct);
+            return await GetSecretReferenceAsync(region, name, selector, withDecryption, access, ct);
         }
 
         var parameter = await _store.FindParameterAsync(region, KeyOf(ValidateName(name, forWrite: false)), ct) ?? throw NotFound(reference);
@@ -470,11 +481,11 @@ public sealed class ParameterService
             version = found ?? throw Error("ParameterVersionNotFound", $"Systems Manager could not find version {selector} of {name}. Verify the version and try again.");
         }
 
-        return new ParameterValue(parameter.Name, version.Type, await ReadValueAsync(region, parameter, version, withDecryption, ct), version.Version,
+        return new ParameterValue(parameter.Name, version.Type, await ReadValueAsync(region, parameter, version, withDecryption, access, ct), version.Version,
             selector is null ? null : ":" + selector, null, version.LastModifiedDate, Arn(region, parameter.Name), version.DataType);
     }
 
-    private async Task<ParameterValue> GetSecretReferenceAsync(string region, string name, string? selector, bool withDecryption, CancellationToken ct)
+    private async Task<ParameterValue> GetSecretReferenceAsync(string region, string name, string? selector, bool withDecryption, ICallerAccess access, CancellationToken ct)
     {
         if (!withDecryption)
         {
@@ -486,6 +497,13 @@ public sealed class ParameterService
         if (selector is not null)
         {
             (versionId, stage) = selector.Length >= 32 && selector.Contains('-', StringComparison.Ordinal) ? (selector, (string?)null) : (null, selector);
+        }
+
+        // The same checks as a GetSecretValue of the secret itself (its tags, stage and version keys, its resource
+        // policy, kms:Decrypt on its key), made before the secret is looked up so a denial reveals nothing.
+        if (await access.SecretReadDeniedAsync(region, secretId, versionId, stage, ct) is { } denied)
+        {
+            throw new DomainException(ErrorKind.AccessDenied, denied);
         }
 
         SecretValueResult result;
@@ -517,7 +535,7 @@ public sealed class ParameterService
         }
     }
 
-    public async Task<(IReadOnlyList<ParameterValue> Parameters, IReadOnlyList<string> Invalid)> GetParametersAsync(string region, IReadOnlyList<string> names, bool withDecryption, CancellationToken ct)
+    public async Task<(IReadOnlyList<ParameterValue> Parameters, IReadOnlyList<string> Invalid)> GetParametersAsync(string region, IReadOnlyList<string> names, bool withDecryption, ICallerAccess access, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(names);
         if (names.Count is < 1 or > 10)
@@ -531,7 +549,7 @@ public sealed class ParameterService
         {
             try
             {
-                found.Add(await GetParameterAsync(region, name, withDecryption, ct));
+                found.Add(await GetParameterAsync(region, name, withDecryption, access, ct));
             }
             catch (DomainException e) when (e.Code is "ParameterNotFound" or "ParameterVersionNotFound" || e.Kind == ErrorKind.Validation && !e.Message.StartsWith("WithDecryption", StringComparison.Ordinal))
             {
@@ -557,8 +575,9 @@ public sealed class ParameterService
         }
     }
 
-    public async Task<ParameterPage<ParameterValue>> GetParametersByPathAsync(string region, string path, bool recursive, IReadOnlyList<ParameterFilter>? filters, bool withDecryption, int? maxResults, string? nextToken, CancellationToken ct)
+    public async Task<ParameterPage<ParameterValue>> GetParametersByPathAsync(string region, string path, bool recursive, IReadOnlyList<ParameterFilter>? filters, bool withDecryption, int? maxResults, string? nextToken, ICallerAccess access, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(access);
         Validate.Length(path, "path", 1, 2048);
         Validate.Range(maxResults, "maxResults", 1, 10);
         if (!path.StartsWith('/'))
@@ -612,7 +631,7 @@ public sealed class ParameterService
                     continue;
                 }
 
-                page.Add(new ParameterValue(parameter.Name, version.Type, await ReadValueAsync(region, parameter, version, withDecryption, ct), version.Version, null, null, version.LastModifiedDate, Arn(region, parameter.Name), version.DataType));
+                page.Add(new ParameterValue(parameter.Name, version.Type, await ReadValueAsync(region, parameter, version, withDecryption, access, ct), version.Version, null, null, version.LastModifiedDate, Arn(region, parameter.Name), version.DataType));
                 last = parameter.Key;
                 if (page.Count == size)
                 {
@@ -779,8 +798,9 @@ public sealed class ParameterService
         };
     }
 
-    public async Task<ParameterPage<ParameterHistoryEntry>> GetParameterHistoryAsync(string region, string reference, bool withDecryption, int? maxResults, string? nextToken, CancellationToken ct)
+    public async Task<ParameterPage<ParameterHistoryEntry>> GetParameterHistoryAsync(string region, string reference, bool withDecryption, int? maxResults, string? nextToken, ICallerAccess access, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(access);
         Validate.Range(maxResults, "maxResults", 1, 50);
         var (name, _) = ParseReference(region, reference);
         var parameter = await _store.FindParameterAsync(region, KeyOf(ValidateName(name, forWrite: false)), ct) ?? throw NotFound(reference);
@@ -796,7 +816,7 @@ public sealed class ParameterService
         foreach (var version in versions.Take(size))
         {
             var labels = parameter.Labels.Where(l => l.Value == version.Version).Select(l => l.Key).OrderBy(l => l, StringComparer.Ordinal).ToList();
-            entries.Add(new ParameterHistoryEntry(parameter, version, await ReadValueAsync(region, parameter, version, withDecryption, ct), labels));
+            entries.Add(new ParameterHistoryEntry(parameter, version, await ReadValueAsync(region, parameter, version, withDecryption, access, ct), labels));
         }
 
         var token = versions.Count > size ? EncodeToken(entries[^1].Version.Version.ToString(CultureInfo.InvariantCulture)) : null;

@@ -81,7 +81,25 @@ public sealed class PolicyDocument
         {
             throw new PolicySyntaxException($"The policy is not valid JSON: {e.Message}", (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1);
         }
+        catch (ArgumentException)
+        {
+            // The text itself holds an unpaired surrogate (it cannot be encoded as UTF-8).
+            throw new PolicySyntaxException("The policy is not valid JSON: it holds an unpaired surrogate.", 1, 1);
+        }
 
+        try
+        {
+            return Parse(json, document, requirePrincipal);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string element decodes to invalid UTF-16 (an unpaired surrogate escape such as "\ud800").
+            throw new PolicySyntaxException("The policy is not valid JSON: a string holds an unpaired surrogate escape.", 1, 1);
+        }
+    }
+
+    private static PolicyDocument Parse(string json, JsonDocument document, bool requirePrincipal)
+    {
         using (document)
         {
             var root = document.RootElement;

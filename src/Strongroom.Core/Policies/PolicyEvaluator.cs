@@ -160,12 +160,12 @@ public static class PolicyEvaluator
 
         if (resourcePolicy || s.Principals is not null || s.NotPrincipals is not null)
         {
-            if (s.Principals is not null && !PrincipalMatches(s.Principals, request, sessionPrincipalOnly))
+            if (s.Principals is not null && !PrincipalMatches(s.Principals, request, sessionPrincipalOnly, s.Allow))
             {
                 return false;
             }
 
-            if (s.NotPrincipals is not null && PrincipalMatches(s.NotPrincipals, request, false))
+            if (s.NotPrincipals is not null && PrincipalMatches(s.NotPrincipals, request, false, false))
             {
                 return false;
             }
@@ -182,7 +182,7 @@ public static class PolicyEvaluator
         return true;
     }
 
-    private static bool PrincipalMatches(IReadOnlyDictionary<string, IReadOnlyList<string>> principals, RequestContext request, bool sessionOnly)
+    private static bool PrincipalMatches(IReadOnlyDictionary<string, IReadOnlyList<string>> principals, RequestContext request, bool sessionOnly, bool allow)
     {
         if (sessionOnly)
         {
@@ -191,6 +191,19 @@ public static class PolicyEvaluator
         }
 
         if (principals.ContainsKey("*"))
+        {
+            return true;
+        }
+
+        if (request.FederatedPrincipal is not null)
+        {
+            return principals.TryGetValue("Federated", out var federated) && federated.Contains(request.FederatedPrincipal, StringComparer.Ordinal);
+        }
+
+        // A service principal ({"Service": "lambda.amazonaws.com"}) matches only a request the service itself makes
+        // (aws:PrincipalServiceName, set by the server, never from request input).
+        if (principals.TryGetValue("Service", out var services) && request.Get("aws:PrincipalServiceName") is { Count: > 0 } callingServices
+            && services.Any(s => callingServices.Contains(s, StringComparer.Ordinal)))
         {
             return true;
         }
@@ -216,7 +229,8 @@ public static class PolicyEvaluator
 
             var account = value.Length == 12 && value.All(char.IsAsciiDigit) ? value
                 : value.StartsWith("arn:aws:iam::", StringComparison.Ordinal) && value.EndsWith(":root", StringComparison.Ordinal) ? value.Split(':')[4] : null;
-            if (account is not null && request.AccountId == account)
+            // The account principal: in an Allow it only delegates to identity policies (when the request says so).
+            if (account is not null && request.AccountId == account && !(allow && request.AccountPrincipalDelegates))
             {
                 return true;
             }

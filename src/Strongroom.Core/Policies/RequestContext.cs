@@ -18,6 +18,21 @@ public sealed class RequestContext
     /// <summary>The caller's account.</summary>
     public string? AccountId { get; init; }
 
+    /// <summary>
+    /// How a resource policy's principal naming the caller's own account (arn:aws:iam::ACCOUNT:root or the bare id) is
+    /// read. False: it matches every principal of the account (a trust policy's delegation is checked this way). True,
+    /// AWS's rule for resource-based policies in the same account: it only delegates to the account's identity
+    /// policies — an Allow naming it grants nothing by itself, a Deny naming it applies to every principal of the account.
+    /// </summary>
+    public bool AccountPrincipalDelegates { get; init; }
+
+    /// <summary>
+    /// For AssumeRoleWithWebIdentity only: the IAM OIDC provider's ARN the token was validated against. It matches
+    /// a statement's <c>"Principal": {"Federated": …}</c> (or <c>"*"</c>); an AWS principal (ARN, account, or
+    /// <c>{"AWS": "*"}</c>) never matches a web identity.
+    /// </summary>
+    public string? FederatedPrincipal { get; init; }
+
     public RequestContext With(string key, params string[] values)
     {
         _keys[key] = values;

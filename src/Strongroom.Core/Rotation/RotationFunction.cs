@@ -35,6 +35,16 @@ public sealed class RotationFunction
         ["strongroom-mysql-multi-user"] = "mysql-multi-user",
     };
 
+    /// <summary>
+    /// The service principals a rotation run presents to a role's trust policy: Strongroom's runner is both the Lambda
+    /// runtime (so a Lambda execution role trusting lambda.amazonaws.com works unchanged) and Secrets Manager's
+    /// rotation (the built-in role trusts secretsmanager.amazonaws.com). A role that trusts neither cannot be used.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ServicePrincipals = ["lambda.amazonaws.com", "secretsmanager.amazonaws.com"];
+
+    /// <summary>Whether the kind runs code or opens connections chosen by the function's author (command, URL).</summary>
+    public static bool IsCode(RotationFunctionKind kind) => kind is RotationFunctionKind.Command or RotationFunctionKind.Http;
+
     /// <summary>The rotator kinds a Builtin function may name.</summary>
     public static readonly IReadOnlySet<string> BuiltinKinds = new HashSet<string>(BuiltinNames.Values, StringComparer.Ordinal);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Strongroom.Core.Errors;
+using Strongroom.Core.Identity;
 using Strongroom.Core.Kms;
 using Strongroom.Core.Storage;
 
@@ -35,13 +36,15 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     private readonly RootWrap _root;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly Identity.IamService _iam;
 
-    public RotationFunctionRegistry(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    public RotationFunctionRegistry(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time, Identity.IamService iam)
     {
         _store = store;
         _root = root;
         _identity = identity;
         _time = time;
+        _iam = iam;
     }
 
     [GeneratedRegex("^[a-zA-Z0-9-_]{1,64}$")]
@@ -173,10 +176,33 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     private static RotationFunctionKind KindOf(RotationFunction f) =>
         f.Command is not null ? RotationFunctionKind.Command : f.Url is not null ? RotationFunctionKind.Http : RotationFunctionKind.Builtin;
 
-    public async Task<RotationFunctionWrite> CreateAsync(string region, RotationFunctionInput input, CancellationToken ct)
+    private static bool NamesCode(RotationFunctionInput input) => input.Command is not null || input.Url is not null;
+
+    /// <summary>Command and URL functions are the administrator's: defining or changing one is code execution and network reach on the server.</summary>
+    private static void RequireAuthor(RotationFunctionAuthor author, bool code, string operation, string arn)
+    {
+        if (code && !author.MayDefineCode)
+        {
+            throw new DomainException(ErrorKind.AccessDenied,
+                $"User: {author.PrincipalArn} is not authorized to perform: strongroom:{operation} on resource: {arn}: command and URL functions run code and open connections on the server, so only the administrator may define or change them.");
+        }
+    }
+
+    /// <summary>A function's role must exist and trust the rotation service (as Lambda requires of an execution role).</summary>
+    private async Task RequireAssumableAsync(string? roleArn, CancellationToken ct)
+    {
+        if (roleArn is { Length: > 0 } && !await _iam.RoleTrustsServiceAsync(roleArn, RotationFunction.ServicePrincipals, ct))
+        {
+            throw Invalid($"The role defined for the function cannot be assumed by Lambda: {roleArn} does not exist, or its trust policy does not let {string.Join(" or ", RotationFunction.ServicePrincipals)} call sts:AssumeRole.");
+        }
+    }
+
+    public async Task<RotationFunctionWrite> CreateAsync(string region, RotationFunctionInput input, RotationFunctionAuthor author, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(author);
         ValidateName(input.Name);
+        RequireAuthor(author, NamesCode(input), "CreateRotationFunction", RotationFunction.ArnOf(region, _identity.AccountId, input.Name));
         var now = Now;
         var function = new RotationFunction
         {
@@ -195,6 +221,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         };
         Validate(function);
         function.Kind = KindOf(function);
+        await RequireAssumableAsync(function.RoleArn, ct);
         var hmacKey = function.Kind == RotationFunctionKind.Http ? RandomNumberGenerator.GetBytes(HmacKeyBytes) : null;
         try
         {
@@ -224,9 +251,13 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         return new RotationFunctionWrite(function, hmacKey);
     }
 
-    public async Task<RotationFunctionWrite> UpdateAsync(string region, RotationFunctionInput input, CancellationToken ct)
+    public async Task<RotationFunctionWrite> UpdateAsync(string region, RotationFunctionInput input, RotationFunctionAuthor author, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(author);
+        var arn = RotationFunction.ArnOf(region, _identity.AccountId, input.Name);
+        RequireAuthor(author, NamesCode(input), "UpdateRotationFunction", arn);
+        await RequireAssumableAsync(input.RoleArn, ct);
         byte[]? newKey = null;
         try
         {
@@ -236,6 +267,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
                     var (function, hmacKey) = await LoadAsync(tx, region, input.Name, ct) ?? throw NotFound(input.Name);
                     try
                     {
+                        // Any change to a command or URL function (its environment, timeout or role included) is the administrator's.
+                        RequireAuthor(author, RotationFunction.IsCode(function.Kind), "UpdateRotationFunction", arn);
                         var wasHttp = function.Kind == RotationFunctionKind.Http;
                         if (input.Command is not null || input.Url is not null || input.Builtin is not null)
                         {
@@ -332,7 +365,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             }
         }
 
-        var names = (await _store.ListIamEntitiesAsync(EntityKind, ct))
+        var names = (await new IamRecords(_root).ListAsync(_store, EntityKind, ct))
             .Select(j => JsonSerializer.Deserialize<StoredFunction>(j, Json)!)
             .Where(s => s.Region == region && (after is null || string.CompareOrdinal(s.Name, after) > 0))
             .Select(s => s.Name)
@@ -435,7 +468,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             CreatedDate = f.CreatedDate.ToUnixTimeSeconds(),
             LastModified = f.LastModified.ToUnixTimeSeconds(),
         };
-        await tx.PutIamEntityAsync(EntityKind, EntityName(f.Region, f.Name), JsonSerializer.Serialize(stored, Json), ct);
+        await new IamRecords(_root).PutAsync(tx, EntityKind, EntityName(f.Region, f.Name), JsonSerializer.Serialize(stored, Json), ct);
         await PutSecretsAsync(tx, f.Region, f.Name, new StoredSecrets { Environment = f.Environment, HmacKey = hmacKey is null ? null : Convert.ToBase64String(hmacKey) }, ct);
     }
 
@@ -456,7 +489,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     /// <summary>The function and its HMAC key (caller zeroes it), or null. Runs in a transaction: only it can read named wrapped values.</summary>
     private async Task<(RotationFunction Function, byte[]? HmacKey)?> LoadAsync(IStoreTransaction tx, string region, string name, CancellationToken ct)
     {
-        if (await tx.FindIamEntityAsync(EntityKind, EntityName(region, name), ct) is not { } json)
+        if (await new IamRecords(_root).FindAsync(tx, EntityKind, EntityName(region, name), ct) is not { } json)
         {
             return null;
         }

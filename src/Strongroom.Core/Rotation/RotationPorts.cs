@@ -30,8 +30,10 @@ public interface IRotationCredentialIssuer
     /// <param name="roleArn">The function's role; null for the built-in strongroom-rotation role.</param>
     /// <param name="sessionName">Shown in the audit trail as the session name.</param>
     /// <param name="duration">How long the credentials live.</param>
+    /// <param name="sessionPolicy">Narrows the session to what the run needs (<see cref="RotationSessionPolicy"/>).</param>
     /// <param name="ct">Cancels.</param>
-    Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, CancellationToken ct);
+    /// <remarks>The role's trust policy must let the rotation service (<see cref="RotationFunction.ServicePrincipals"/>) assume it.</remarks>
+    Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, string sessionPolicy, CancellationToken ct);
 
     Task RevokeAsync(RotationCredentials credentials, CancellationToken ct);
 }

@@ -74,7 +74,8 @@ public sealed class RotationRunner
             run.FunctionArn = function.Arn;
             var timeout = TimeSpan.FromSeconds(function.TimeoutSeconds);
             var lifetime = TimeSpan.FromSeconds(Math.Max(900, (function.TimeoutSeconds * 4) + 300));
-            credentials = await _credentials.IssueAsync(function.RoleArn, $"strongroom-rotation-{run.RunId}", lifetime, ct);
+            var sessionPolicy = RotationSessionPolicy.For(secret.Region, secret.Arn, await MasterArnAsync(secret, ct));
+            credentials = await _credentials.IssueAsync(function.RoleArn, $"strongroom-rotation-{run.RunId}", lifetime, sessionPolicy, ct);
             var rotationToken = Guid.NewGuid().ToString();
             var steps = run.IsTest ? [RotationStep.TestSecret] : RotationStep.All;
             foreach (var step in steps)
@@ -170,6 +171,32 @@ public sealed class RotationRunner
     }
 
     private Task<bool> StillOursAsync(RotationRun run, CancellationToken ct) => IsStillRunningAsync(_store, run, ct);
+
+    /// <summary>
+    /// The ARN of the master secret the secret's AWSCURRENT value names (<c>masterarn</c>, AWS's alternating-users
+    /// shape), when it names an existing secret of the region; else null. Only that one string is kept.
+    /// </summary>
+    private async Task<string?> MasterArnAsync(SecretRecord secret, CancellationToken ct)
+    {
+        string? named;
+        try
+        {
+            using var value = await _secrets.GetSecretValueAsync(secret.Region, secret.Arn, null, SecretsService.Current, ct);
+            if (value.Value.Text is not { } text || !text.TrimStart().StartsWith('{'))
+            {
+                return null;
+            }
+
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            named = document.RootElement.TryGetProperty("masterarn", out var master) && master.ValueKind == System.Text.Json.JsonValueKind.String ? master.GetString() : null;
+        }
+        catch (Exception e) when (e is Errors.DomainException or System.Text.Json.JsonException or Kms.KmsUnavailableException)
+        {
+            return null;
+        }
+
+        return string.IsNullOrEmpty(named) ? null : (await SecretsService.FindAsync(_store, secret.Region, named, ct))?.Arn;
+    }
 
     /// <summary>True when <paramref name="run"/> is, as stored now, still Running (no one ended or took it up meanwhile).</summary>
     internal static async Task<bool> IsStillRunningAsync(IStore store, RotationRun run, CancellationToken ct)

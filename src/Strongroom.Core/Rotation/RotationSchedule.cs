@@ -200,9 +200,15 @@ public static partial class RotationSchedule
         var rate = RatePattern().Match(expression);
         if (rate.Success)
         {
-            var n = long.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture);
             var unit = rate.Groups[2].Value;
-            var interval = unit.StartsWith("hour", StringComparison.Ordinal) ? TimeSpan.FromHours(n) : TimeSpan.FromDays(n);
+            var hours = unit.StartsWith("hour", StringComparison.Ordinal);
+            // A count past 1000 days (or too long for a long) is out of range before it can overflow a TimeSpan.
+            if (!long.TryParse(rate.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > (hours ? 24_000 : 1_000))
+            {
+                throw DomainException.InvalidParameter("Invalid ScheduleExpression: the rotation interval must be between 4 hours and 1000 days.");
+            }
+
+            var interval = hours ? TimeSpan.FromHours(n) : TimeSpan.FromDays(n);
             if ((unit is "hour" or "day") != (n == 1))
             {
                 throw DomainException.InvalidParameter($"Invalid ScheduleExpression: {expression}. Use the singular unit for 1 and the plural otherwise.");
@@ -251,8 +257,8 @@ public static partial class RotationSchedule
                 return m.Value;
             }
 
-            var n = int.Parse(m.Value, CultureInfo.InvariantCulture);
-            return (n - 1).ToString(CultureInfo.InvariantCulture);
+            // A number too long to be a day (1-7) is left for the cron parser to refuse, rather than overflow here.
+            return int.TryParse(m.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? (n - 1).ToString(CultureInfo.InvariantCulture) : m.Value;
         });
         try
         {
@@ -266,13 +272,14 @@ public static partial class RotationSchedule
         return null;
     }
 
-    [GeneratedRegex("^[0-9]+h$")]
+    // At most three digits (the model's length 2..3): the number always fits an int; the 1h..24h range is checked after.
+    [GeneratedRegex("^[0-9]{1,3}h$")]
     private static partial Regex DurationPattern();
 
     [GeneratedRegex("^rate\\(([0-9]+) (hour|hours|day|days)\\)$")]
     private static partial Regex RatePattern();
 
-    [GeneratedRegex("^cron\\((.+)\\)$")]
+    [GeneratedRegex("^cron\\((.{1,256})\\)$")]
     private static partial Regex CronPattern();
 
     [GeneratedRegex("[0-9]+")]

@@ -6,7 +6,7 @@ namespace Strongroom.Core.Secrets;
 /// <summary>
 /// GetRandomPassword. Characters are drawn with <see cref="RandomNumberGenerator.GetInt32(int)"/>, which is
 /// uniform (no modulo bias). When every included type is required, whole passwords that lack a type are
-/// redrawn, so the result is uniform over all passwords that satisfy the rule.
+/// redrawn, so the result is uniform over all passwords that satisfy the rule. A space is never a required type.
 /// </summary>
 public static class PasswordGenerator
 {
@@ -23,7 +23,9 @@ public static class PasswordGenerator
         var length = (int)(request.PasswordLength ?? 32);
         var exclude = request.ExcludeCharacters ?? string.Empty;
 
-        var classes = new List<string>();
+        // The character types: RequireEachIncludedType requires upper, lower, digit and punctuation only. A
+        // space (IncludeSpace) is allowed but never required, as in AWS (length 4 with IncludeSpace works).
+        var required = new List<string>();
         void Add(bool excluded, string chars)
         {
             if (!excluded)
@@ -31,7 +33,7 @@ public static class PasswordGenerator
                 var kept = new string(chars.Where(c => !exclude.Contains(c, StringComparison.Ordinal)).ToArray());
                 if (kept.Length > 0)
                 {
-                    classes.Add(kept);
+                    required.Add(kept);
                 }
             }
         }
@@ -40,20 +42,21 @@ public static class PasswordGenerator
         Add(request.ExcludeLowercase, Lower);
         Add(request.ExcludeNumbers, Digits);
         Add(request.ExcludePunctuation, Punctuation);
-        Add(!request.IncludeSpace, " ");
+        var space = request.IncludeSpace && !exclude.Contains(' ', StringComparison.Ordinal) ? " " : string.Empty;
 
-        if (classes.Count == 0)
+        if (required.Count == 0 && space.Length == 0)
         {
             throw DomainException.InvalidParameter("The password has no characters to choose from: every character type is excluded.");
         }
 
         var requireEach = request.RequireEachIncludedType ?? true;
-        if (requireEach && length < classes.Count)
+        if (requireEach && length < required.Count)
         {
             throw DomainException.InvalidParameter("Password length is too short based on the required types.");
         }
 
-        var alphabet = string.Concat(classes);
+        var classes = required;
+        var alphabet = string.Concat(required) + space;
         var buffer = new char[length];
         for (var attempt = 0; ; attempt++)
         {

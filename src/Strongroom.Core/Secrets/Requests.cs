@@ -3,7 +3,8 @@ namespace Strongroom.Core.Secrets;
 // Inputs of the Secrets Manager use cases, already type-checked by the protocol layer. Length, range and
 // cross-member rules are checked by the use cases so every caller gets them.
 
-public sealed record ReplicaRegion(string Region, string? KmsKeyId);
+/// <summary>A replica region as requested; <see cref="Region"/> is null when the member was left out (AWS: "Invalid replica region.").</summary>
+public sealed record ReplicaRegion(string? Region, string? KmsKeyId);
 
 public sealed record CreateSecretRequest(
     string Name,

@@ -42,6 +42,15 @@ public sealed class SecretRecord
 
     public List<SecretTag> Tags { get; set; } = [];
 
+    /// <summary>
+    /// True once the secret has had tags (created with some, or tagged since). AWS then shows "Tags" in
+    /// DescribeSecret and ListSecrets even when every tag was removed ("Tags": []); a never-tagged secret shows none.
+    /// </summary>
+    public bool HasTagList { get; set; }
+
+    /// <summary>Whether answers show a Tags member: the secret has tags or had some.</summary>
+    public bool ShowsTags => HasTagList || Tags.Count > 0;
+
     /// <summary>For a replica: the primary's region. Null for a primary or a standalone secret.</summary>
     public string? PrimaryRegion { get; set; }
 

@@ -10,29 +10,42 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed partial class SecretsService
 {
-    private static List<ReplicaRegion> ValidateReplicaRegions(string region, IReadOnlyList<ReplicaRegion>? regions)
+    /// <summary>
+    /// Checks requested replica regions: a malformed name is a framework validation error; a region left out,
+    /// equal to the primary's, or not one this deployment knows (<see cref="KnownRegions"/>) is AWS's
+    /// "Invalid replica region.".
+    /// </summary>
+    private List<(string Region, string? KmsKeyId)> ValidateReplicaRegions(string region, IReadOnlyList<ReplicaRegion>? regions)
     {
         if (regions is null)
         {
             return [];
         }
 
-        foreach (var replica in regions)
+        var valid = new List<(string Region, string? KmsKeyId)>();
+        for (var i = 0; i < regions.Count; i++)
         {
-            Validate.Region(replica.Region, "addReplicaRegions.member.region");
-            Validate.Length(replica.KmsKeyId, "addReplicaRegions.member.kmsKeyId", 0, 2048);
-            if (replica.Region == region)
+            var replica = regions[i];
+            if (replica.Region is not null)
             {
-                throw DomainException.InvalidParameter("Invalid replica Region: a secret can't be replicated to its own Region.");
+                Validate.Region(replica.Region, $"addReplicaRegions.{i + 1}.member.region");
             }
+
+            Validate.Length(replica.KmsKeyId, $"addReplicaRegions.{i + 1}.member.kmsKeyId", 0, 2048);
+            if (replica.Region is null || replica.Region == region || !_regions.Contains(replica.Region))
+            {
+                throw DomainException.InvalidParameter("Invalid replica region.");
+            }
+
+            valid.Add((replica.Region, replica.KmsKeyId));
         }
 
-        if (regions.Select(r => r.Region).Distinct(StringComparer.Ordinal).Count() != regions.Count)
+        if (valid.Select(r => r.Region).Distinct(StringComparer.Ordinal).Count() != valid.Count)
         {
             throw DomainException.InvalidParameter("Invalid replica Regions: each Region can appear only once.");
         }
 
-        return regions.ToList();
+        return valid;
     }
 
     private static string ReplicaArn(string primaryArn, string region)
@@ -98,6 +111,7 @@ public sealed partial class SecretsService
         replica.Description = primary.Description;
         replica.KmsKeyId = status.KmsKeyId;
         replica.Tags = primary.Tags.ToList();
+        replica.HasTagList = primary.HasTagList;
         replica.Type = primary.Type;
         replica.ResourcePolicy = primary.ResourcePolicy;
         replica.LastChangedDate = primary.LastChangedDate;
@@ -155,15 +169,17 @@ public sealed partial class SecretsService
 
     public async Task<SecretRecord> ReplicateSecretToRegionsAsync(string region, string secretId, IReadOnlyList<ReplicaRegion> regions, bool force, CancellationToken ct)
     {
-        var added = ValidateReplicaRegions(region, regions);
-        if (added.Count == 0)
+        ArgumentNullException.ThrowIfNull(regions);
+        if (regions.Count == 0)
         {
             throw DomainException.Constraint("addReplicaRegions", "[]", "Member must have length greater than or equal to 1");
         }
 
         return await _store.WriteAsync(async tx =>
         {
+            // A replica answers "Operation not permitted on a replica secret" before its regions are looked at, as in AWS.
             var secret = await RequireWritableAsync(tx, region, secretId, ct);
+            var added = ValidateReplicaRegions(region, regions);
             foreach (var replica in added)
             {
                 if (secret.Replicas.Any(r => r.Region == replica.Region))
@@ -189,9 +205,9 @@ public sealed partial class SecretsService
             throw DomainException.Constraint("removeReplicaRegions", "[]", "Member must have length greater than or equal to 1");
         }
 
-        foreach (var r in regions)
+        for (var i = 0; i < regions.Count; i++)
         {
-            Validate.Region(r, "removeReplicaRegions.member");
+            Validate.Region(regions[i], $"removeReplicaRegions.{i + 1}.member");
         }
 
         return await _store.WriteAsync(async tx =>

@@ -28,9 +28,12 @@ public sealed partial class SecretsService
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly IRotationStarter? _rotations;
+    private readonly KnownRegions _regions;
 
-    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null)
+    /// <param name="regions">Where replicas may go (default: AWS's public regions).</param>
+    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null, KnownRegions? regions = null)
     {
+        _regions = regions ?? KnownRegions.Default;
         _store = store;
         _keys = keys;
         _identity = identity;
@@ -85,11 +88,15 @@ public sealed partial class SecretsService
 
         if (secret.IsReplica)
         {
-            throw DomainException.InvalidParameter("Operation not permitted on a replica secret. Call must be made in primary secret's region.");
+            throw ReplicaNotPermitted();
         }
 
         return secret;
     }
+
+    /// <summary>AWS's answer to a write (or a delete or restore) sent to a replica's region.</summary>
+    private static DomainException ReplicaNotPermitted() =>
+        DomainException.InvalidParameter("Operation not permitted on a replica secret. Call must be made in primary secret's region.");
 
     // ---------------------------------------------------------------- CreateSecret
 
@@ -128,9 +135,15 @@ public sealed partial class SecretsService
                 if (hasValue && request.ClientRequestToken is not null)
                 {
                     var version = await tx.FindVersionByIdAsync(existing.Id, request.ClientRequestToken, ct);
-                    if (version is not null && await SameValueAsync(tx, existing, version, request.SecretString, request.SecretBinary, ct))
+                    if (version is not null)
                     {
-                        return new WriteResult(existing, version.VersionId, version.Stages);
+                        // A retry of the same create is idempotent; the same token with another value is AWS's conflict.
+                        if (await SameValueAsync(tx, existing, version, request.SecretString, request.SecretBinary, ct))
+                        {
+                            return new WriteResult(existing, version.VersionId, version.Stages);
+                        }
+
+                        throw new DomainException(ErrorKind.ResourceExists, $"You can't use ClientRequestToken {request.ClientRequestToken} because that value is already in use for a version of secret {existing.Arn}.");
                     }
                 }
 
@@ -148,6 +161,7 @@ public sealed partial class SecretsService
                 CreatedDate = now,
                 LastChangedDate = now,
                 Tags = request.Tags?.ToList() ?? [],
+                HasTagList = request.Tags is { Count: > 0 },
                 Type = request.Type,
             };
 
@@ -796,6 +810,11 @@ public sealed partial class SecretsService
                 throw DomainException.SecretNotFound();
             }
 
+            if (secret.IsReplica)
+            {
+                throw ReplicaNotPermitted();
+            }
+
             if (secret.Replicas.Count > 0)
             {
                 throw DomainException.InvalidParameter($"You can't delete secret {secret.Arn} that still has replica regions [{string.Join(", ", secret.Replicas.Select(r => r.Region))}].");
@@ -837,6 +856,11 @@ public sealed partial class SecretsService
         return await _store.WriteAsync(async tx =>
         {
             var secret = await RequireAsync(tx, region, secretId, ct);
+            if (secret.IsReplica)
+            {
+                throw ReplicaNotPermitted();
+            }
+
             if (secret.DeletedDate is not null)
             {
                 secret.DeletedDate = null;
@@ -976,6 +1000,7 @@ public sealed partial class SecretsService
             {
                 secret.Tags.RemoveAll(t => t.Key == tag.Key);
                 secret.Tags.Add(tag);
+                secret.HasTagList = true;
             }
 
             if (secret.Tags.Count > 50)
@@ -1019,7 +1044,7 @@ public sealed partial class SecretsService
             throw new DomainException(ErrorKind.MalformedPolicyDocument, "This resource policy contains a syntax error.");
         }
 
-        if (blockPublicPolicy && ResourcePolicyCheck.IsPublic(policy))
+        if (blockPublicPolicy && ResourcePolicyCheck.IsPublic(policy, _identity.AccountId))
         {
             throw new DomainException(ErrorKind.PublicPolicy, "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.");
         }
@@ -1092,9 +1117,9 @@ public sealed partial class SecretsService
                 errors[0] = ("SYNTAX_CHECK", $"{errors[0].e} (line {e.Line}, column {e.Column})");
             }
         }
-        if (errors.Count == 0 && ResourcePolicyCheck.IsPublic(policy))
+        if (errors.Count == 0 && ResourcePolicyCheck.IsPublic(policy, _identity.AccountId))
         {
-            errors.Add(("PUBLIC_POLICY_CHECK", "The resource policy grants broad access to the secret: a Principal of \"*\" without a Condition that narrows it."));
+            errors.Add(("PUBLIC_POLICY_CHECK", "The resource policy grants broad access to the secret: a wildcard Principal without a Condition that narrows the caller to this account."));
         }
 
         return new PolicyValidationResult(errors.Count == 0, errors);
@@ -1116,7 +1141,7 @@ public sealed partial class SecretsService
             var lambda = string.IsNullOrEmpty(request.RotationLambdaArn) ? secret.RotationLambdaArn : request.RotationLambdaArn;
             if (string.IsNullOrEmpty(lambda))
             {
-                throw DomainException.InvalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.");
+                throw DomainException.InvalidRequest("No Lambda rotation function ARN is associated with this secret.");
             }
 
             var versions = (await tx.ListVersionsAsync(secret.Id, ct)).ToList();

@@ -47,7 +47,8 @@ public interface IStoreTransaction : IStoreReader
 
     Task UpsertAccessKeyAsync(AccessKeyRecord accessKey, CancellationToken cancellationToken);
 
-    Task PutIamEntityAsync(string kind, string name, string json, CancellationToken cancellationToken);
+    /// <summary>Inserts or replaces the row (its JSON and its integrity tag). Write through <see cref="IamRecords"/>, which computes the tag.</summary>
+    Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken);
 
     Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken);
 
@@ -63,7 +64,14 @@ public interface IStoreTransaction : IStoreReader
     /// <summary>Deletes a parameter with every version, label and tag.</summary>
     Task DeleteParameterAsync(string region, string key, CancellationToken cancellationToken);
 
-    /// <summary>Every value wrapped by the root key (KMS key material, access-key secrets), for root-key rotation.</summary>
+    /// <summary>Every access key (users' and sessions'), by id: for root-key rotation and the upgrade at start.</summary>
+    Task<IReadOnlyList<AccessKeyRecord>> ListAllAccessKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every value wrapped by the root key under a binding the store can name (KMS key material, named values), for
+    /// root-key rotation. Access-key secrets are not among them: their binding names their principal, so rotation
+    /// re-wraps them from <see cref="ListAllAccessKeysAsync"/>.
+    /// </summary>
     Task<IReadOnlyList<RootWrappedValue>> ListRootWrappedAsync(CancellationToken cancellationToken);
 
     Task ReplaceRootWrappedAsync(RootWrappedValue value, byte[] wrapped, CancellationToken cancellationToken);

@@ -1,4 +1,9 @@
 namespace Strongroom.Protocol.Aws.Auth;
 
 /// <summary>Who made a verified request, and the region and service of its credential scope.</summary>
-public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service);
+/// <param name="PrincipalId">
+/// The caller's unique id as aws:userid has it: an IAM user's UserId (AIDA…, the administrator's too), an assumed
+/// role's "RoleId:SessionName". Null only for credentials that name no stored principal.
+/// </param>
+/// <param name="Temporary">True for temporary credentials (an ASIA key with its session token).</param>
+public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service, string? PrincipalId = null, bool Temporary = false);

@@ -13,4 +13,5 @@ public interface ICredentialSource
 
 /// <param name="SessionTokenHash">For temporary credentials: the SHA-256 (hex) of the session token the request must carry.</param>
 /// <param name="Expiration">For temporary credentials: when they stop working.</param>
-public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey, string? SessionTokenHash = null, DateTimeOffset? Expiration = null);
+/// <param name="PrincipalId">The principal's unique id (see <see cref="CallerIdentity.PrincipalId"/>).</param>
+public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey, string? SessionTokenHash = null, DateTimeOffset? Expiration = null, string? PrincipalId = null);

@@ -19,15 +19,16 @@ public sealed class CloudTrailApi
 
     public IReadOnlyCollection<string> Operations { get; } = ["LookupEvents"];
 
-    public async Task InvokeAsync(string operation, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>Runs <paramref name="operation"/> over the input decoded at the edge (the caller owns and disposes it).</summary>
+    public async Task InvokeAsync(string operation, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
         if (operation != "LookupEvents")
         {
             throw new AwsError("UnsupportedOperationException", $"Strongroom serves only CloudTrail LookupEvents, not {operation}.");
         }
 
-        using var input = JsonInput.Parse(body);
         string? key = null, value = null;
         if (input.Array("LookupAttributes") is { } attributes)
         {
@@ -125,9 +126,11 @@ public sealed class CloudTrailApi
             return null;
         }
 
-        if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var seconds))
+        // Epoch seconds outside what a DateTimeOffset holds (years 1 to 9999) name no time: a validation error, not an overflow.
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var seconds)
+            && seconds >= DateTimeOffset.MinValue.ToUnixTimeSeconds() && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Clamp(seconds * 1000, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()));
         }
 
         if (element.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(element.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))

@@ -3,21 +3,34 @@ using Strongroom.Core.Identity;
 
 namespace Strongroom.Protocol.Aws.Iam;
 
-/// <summary>IAM (users, groups, access keys, policies) and STS GetCallerIdentity over the AWS Query protocol. Thread-safe.</summary>
+/// <summary>
+/// IAM (users, groups, access keys, policies, OIDC providers) and STS (GetCallerIdentity, AssumeRole,
+/// AssumeRoleWithWebIdentity, GetSessionToken) over the AWS Query protocol. Thread-safe.
+/// </summary>
 public sealed class IamApi
 {
     public const string IamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
     public const string StsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+    /// <summary>The STS version a request must name to be served without a signature.</summary>
+    public const string StsVersion = "2011-06-15";
+
+    /// <summary>The STS operations that AWS serves unsigned (the caller proves who it is with the token or assertion).</summary>
+    public static readonly IReadOnlySet<string> UnsignedStsActions = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML" };
+
+    private static readonly string[] StsActions = ["GetCallerIdentity", "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetSessionToken"];
     private readonly IamService _iam;
+    private readonly WebIdentityFederation? _webIdentity;
     private readonly Dictionary<string, Func<Call, Task>> _operations;
 
-    public IamApi(IamService iam)
+    public IamApi(IamService iam, WebIdentityFederation? webIdentity = null)
     {
         _iam = iam;
+        _webIdentity = webIdentity;
         _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
         {
             ["CreateUser"] = async c => WriteUser(c.W.Open("User"), await _iam.CreateUserAsync(c.Q.Required("UserName"), c.Q.Get("Path"), Tags(c.Q), c.Ct)).Close(),
-            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct)).Close(),
+            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(UserOrCaller(c), c.Ct)).Close(),
             ["ListUsers"] = async c => Page(c, "Users", await _iam.ListUsersAsync(c.Q.Get("PathPrefix"), c.Ct), u => u.Name, WriteUser),
             ["DeleteUser"] = c => _iam.DeleteUserAsync(c.Q.Required("UserName"), c.Ct),
             ["UpdateUser"] = c => _iam.UpdateUserAsync(c.Q.Required("UserName"), c.Q.Get("NewUserName"), c.Q.Get("NewPath"), c.Ct),
@@ -27,11 +40,11 @@ public sealed class IamApi
             ["CreateAccessKey"] = CreateAccessKeyAsync,
             ["ListAccessKeys"] = async c =>
             {
-                var user = c.Q.Get("UserName") ?? c.CallerUser;
+                var user = UserOrCaller(c);
                 Members(c.W, "AccessKeyMetadata", await _iam.ListAccessKeysAsync(user, c.Ct), (w, k) => w.Element("UserName", k.UserName).Element("AccessKeyId", k.AccessKeyId).Element("Status", k.Status).Time("CreateDate", k.CreatedDate));
             },
-            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
-            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(c.Q.Get("UserName"), c.Q.Required("AccessKeyId"), c.Ct),
+            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
+            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Ct),
             ["CreateGroup"] = async c => WriteGroup(c.W.Open("Group"), await _iam.CreateGroupAsync(c.Q.Required("GroupName"), c.Q.Get("Path"), c.Ct)).Close(),
             ["GetGroup"] = async c =>
             {
@@ -54,7 +67,8 @@ public sealed class IamApi
             ["DeleteGroupPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Ct),
             ["CreatePolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.CreatePolicyAsync(c.Q.Required("PolicyName"), c.Q.Get("Path"), c.Q.Required("PolicyDocument"), c.Q.Get("Description"), c.Ct)).Close(),
             ["GetPolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct)).Close(),
-            ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? [] : await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct), p => p.Name, WritePolicy),
+            ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? []
+                : (await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct)).Where(p => c.Q.Get("PathPrefix") is not { } prefix || p.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), p => p.Name, WritePolicy),
             ["DeletePolicy"] = c => _iam.DeletePolicyAsync(c.Q.Required("PolicyArn"), c.Ct),
             ["CreatePolicyVersion"] = async c =>
             {
@@ -92,12 +106,52 @@ public sealed class IamApi
             ["TagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), Tags(c.Q), null, c.Ct),
             ["UntagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), null, c.Q.List("TagKeys"), c.Ct),
             ["ListRoleTags"] = async c => Members(c.W, "Tags", (await _iam.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
+            ["CreateOpenIDConnectProvider"] = async c =>
+            {
+                var provider = await _iam.CreateOidcProviderAsync(c.Q.Required("Url"), c.Q.List("ClientIDList"), c.Q.List("ThumbprintList"), Tags(c.Q), c.Ct);
+                c.W.Element("OpenIDConnectProviderArn", provider.Arn);
+                WriteTags(c.W, provider.Tags);
+            },
+            ["GetOpenIDConnectProvider"] = async c =>
+            {
+                var provider = await _iam.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
+                // AWS answers the URL without its scheme.
+                c.W.Element("Url", provider.Url[(provider.Url.IndexOf("://", StringComparison.Ordinal) + 3)..]);
+                MemberList(c.W, "ClientIDList", provider.ClientIds);
+                MemberList(c.W, "ThumbprintList", provider.Thumbprints);
+                c.W.Time("CreateDate", provider.CreateDate);
+                WriteTags(c.W, provider.Tags);
+            },
+            ["ListOpenIDConnectProviders"] = async c =>
+            {
+                c.W.Open("OpenIDConnectProviderList");
+                foreach (var provider in await _iam.ListOidcProvidersAsync(c.Ct))
+                {
+                    c.W.Open("member").Element("Arn", provider.Arn).Close();
+                }
+
+                c.W.Close();
+            },
+            ["DeleteOpenIDConnectProvider"] = c => _iam.DeleteOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct),
+            ["AddClientIDToOpenIDConnectProvider"] = c => _iam.AddOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
+            ["RemoveClientIDFromOpenIDConnectProvider"] = c => _iam.RemoveOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
+            ["UpdateOpenIDConnectProviderThumbprint"] = c => _iam.UpdateOidcThumbprintsAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.List("ThumbprintList"), c.Ct),
+            ["TagOpenIDConnectProvider"] = c => _iam.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), Tags(c.Q) ?? [], null, c.Ct),
+            ["UntagOpenIDConnectProvider"] = c => _iam.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), null, c.Q.List("TagKeys"), c.Ct),
+            ["ListOpenIDConnectProviderTags"] = async c =>
+            {
+                var provider = await _iam.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
+                Page(c, "Tags", provider.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList(), t => t.Key, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value));
+            },
         };
     }
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
-    public bool Handles(string service, string action) => service == "sts" ? action is "GetCallerIdentity" or "AssumeRole" : _operations.ContainsKey(action);
+    public bool Handles(string service, string action) => service == "sts" ? StsActions.Contains(action) : _operations.ContainsKey(action);
+
+    /// <summary>The STS operations served.</summary>
+    public static IReadOnlyList<string> StsOperations => StsActions;
 
     private sealed record Call(QueryRequest Q, QueryWriter W, string CallerUser, CancellationToken Ct);
 
@@ -108,21 +162,31 @@ public sealed class IamApi
         var action = request.Action;
         if (service == "sts")
         {
+            if (UnsignedStsActions.Contains(action))
+            {
+                return (await InvokeWebIdentityAsync(request, requestId, new Dictionary<string, IReadOnlyList<string>>(), ct)).Xml;
+            }
+
             using var sts = new QueryWriter(action, StsNamespace, requestId);
             if (action == "AssumeRole")
             {
-                var (session, role, secret, token) = await _iam.AssumeRoleAsync(request.Required("RoleArn"), request.Required("RoleSessionName"), request.Int("DurationSeconds"), request.Get("Policy"), callerArn, ct);
-                sts.Open("Credentials").Element("AccessKeyId", session.AccessKeyId).Element("SecretAccessKey", secret).Element("SessionToken", token).Time("Expiration", session.Expiration).Close()
+                var assume = new AssumeRoleRequest(request.Required("RoleArn"), request.Required("RoleSessionName"), request.Int("DurationSeconds"), request.Get("Policy"), Tags(request), NullIfEmpty(request.List("TransitiveTagKeys")));
+                var (session, role, secret, token) = await _iam.AssumeRoleAsync(assume, callerArn, accessKeyId, ct);
+                WriteCredentials(sts, session, secret, token)
                     .Open("AssumedRoleUser").Element("AssumedRoleId", role.RoleId + ":" + session.SessionName).Element("Arn", _iam.SessionArn(role.Name, session.SessionName)).Close();
                 return sts.Finish();
             }
 
-            string userId;
-            if (callerUser == "admin")
+            if (action == "GetSessionToken")
             {
-                userId = _iam.AccountId;
+                var (session, secret, token) = await _iam.GetSessionTokenAsync(callerUser, callerArn, accessKeyId, request.Int("DurationSeconds"), request.Get("SerialNumber"), ct);
+                WriteCredentials(sts, session, secret, token);
+                return sts.Finish();
             }
-            else if (callerUser.StartsWith("session:", StringComparison.Ordinal))
+
+            // The caller's unique id: a user's UserId (the administrator's too: it is a stored user), a session's RoleId:SessionName.
+            string userId;
+            if (callerUser.StartsWith("session:", StringComparison.Ordinal))
             {
                 var session = await _iam.FindSessionAsync(callerUser["session:".Length..], ct);
                 userId = session is null ? callerUser : (await _iam.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
@@ -145,6 +209,77 @@ public sealed class IamApi
         using var writer = new QueryWriter(action, IamNamespace, requestId);
         await handler(new Call(request, writer, callerUser, ct));
         return writer.Finish();
+    }
+
+    /// <summary>
+    /// The UserName parameter, or the caller when it is missing (as AWS: the access-key operations and GetUser then act on
+    /// the caller's own user). An assumed-role session has no user: AWS's ValidationError.
+    /// </summary>
+    private static string UserOrCaller(Call c) =>
+        c.Q.Get("UserName") ?? (c.CallerUser.StartsWith("session:", StringComparison.Ordinal)
+            ? throw new AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
+            : c.CallerUser);
+
+    /// <summary>
+    /// AssumeRoleWithWebIdentity (and AssumeRoleWithSAML, which answers that SAML is not supported), served without
+    /// a caller: the token is the proof. <paramref name="requestKeys"/> are the request's global condition keys
+    /// (aws:SourceIp…) for the trust policy. Returns the XML answer and what the token proved (for the audit record).
+    /// </summary>
+    public async Task<(string Xml, WebIdentityResult Result)> InvokeWebIdentityAsync(QueryRequest request, string requestId, IReadOnlyDictionary<string, IReadOnlyList<string>> requestKeys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Action == "AssumeRoleWithSAML")
+        {
+            throw new AwsError("InvalidAction", "AssumeRoleWithSAML is not supported: Strongroom has no SAML identity providers. Use AssumeRoleWithWebIdentity with an IAM OpenID Connect provider.");
+        }
+
+        if (request.Action != "AssumeRoleWithWebIdentity" || _webIdentity is null)
+        {
+            throw new AwsError("InvalidAction", $"The action {request.Action} is not valid for this web service.");
+        }
+
+        var input = new WebIdentityRequest(request.Required("RoleArn"), request.Required("RoleSessionName"), request.Required("WebIdentityToken"), request.Int("DurationSeconds"),
+            request.Get("Policy"), request.Get("ProviderId"), request.Get("PolicyArns.member.1.arn") is not null);
+        var result = await _webIdentity.AssumeRoleWithWebIdentityAsync(input, requestKeys, ct);
+        using var sts = new QueryWriter(request.Action, StsNamespace, requestId);
+        WriteCredentials(sts, result.Session, result.Secret, result.Token)
+            .Element("SubjectFromWebIdentityToken", result.Subject)
+            .Open("AssumedRoleUser").Element("AssumedRoleId", result.Role.RoleId + ":" + result.Session.SessionName).Element("Arn", _iam.SessionArn(result.Role.Name, result.Session.SessionName)).Close()
+            .Element("Provider", result.ProviderArn)
+            .Element("Audience", result.Audience);
+        return (sts.Finish(), result);
+    }
+
+    private static QueryWriter WriteCredentials(QueryWriter w, IamSession session, string secret, string token) =>
+        w.Open("Credentials").Element("AccessKeyId", session.AccessKeyId).Element("SecretAccessKey", secret).Element("SessionToken", token).Time("Expiration", session.Expiration).Close();
+
+    private static List<string>? NullIfEmpty(List<string> list) => list.Count == 0 ? null : list;
+
+    private static void MemberList(QueryWriter w, string name, IEnumerable<string> values)
+    {
+        w.Open(name);
+        foreach (var value in values)
+        {
+            w.Element("member", value);
+        }
+
+        w.Close();
+    }
+
+    private static void WriteTags(QueryWriter w, IReadOnlyCollection<IamTag> tags)
+    {
+        if (tags.Count == 0)
+        {
+            return;
+        }
+
+        w.Open("Tags");
+        foreach (var tag in tags)
+        {
+            w.Open("member").Element("Key", tag.Key).Element("Value", tag.Value).Close();
+        }
+
+        w.Close();
     }
 
     private static List<IamTag>? Tags(QueryRequest q)
@@ -254,7 +389,7 @@ public sealed class IamApi
 
     private async Task CreateAccessKeyAsync(Call c)
     {
-        var (key, secret) = await _iam.CreateAccessKeyAsync(c.Q.Get("UserName") ?? c.CallerUser, c.Ct);
+        var (key, secret) = await _iam.CreateAccessKeyAsync(UserOrCaller(c), c.Ct);
         c.W.Open("AccessKey").Element("UserName", key.UserName).Element("AccessKeyId", key.AccessKeyId).Element("Status", key.Status)
             .Element("SecretAccessKey", secret).Time("CreateDate", key.CreatedDate).Close();
     }

@@ -25,10 +25,60 @@ public sealed class QueryWriter : IDisposable
     {
         if (value is not null)
         {
-            _xml.WriteElementString(name, value);
+            _xml.WriteElementString(name, XmlText(value));
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> with every character XML 1.0 cannot hold (NUL and other C0 controls but tab, CR and LF,
+    /// U+FFFE, U+FFFF, an unpaired surrogate) replaced by U+FFFD, so a caller's value echoed in an answer or an error
+    /// message can never make the document unwritable. Returns the same instance when nothing needs replacing.
+    /// </summary>
+    public static string XmlText(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var bad = FirstInvalid(value);
+        if (bad < 0)
+        {
+            return value;
+        }
+
+        var builder = new StringBuilder(value.Length);
+        builder.Append(value, 0, bad);
+        for (var i = bad; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                builder.Append(c).Append(value[++i]);
+            }
+            else
+            {
+                builder.Append(XmlConvert.IsXmlChar(c) ? c : '\uFFFD');
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static int FirstInvalid(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (!XmlConvert.IsXmlChar(c))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     public QueryWriter Time(string name, DateTimeOffset value) =>
@@ -65,8 +115,8 @@ public sealed class QueryWriter : IDisposable
             xml.WriteStartElement("ErrorResponse", xmlNamespace);
             xml.WriteStartElement("Error");
             xml.WriteElementString("Type", error.Status >= 500 ? "Receiver" : "Sender");
-            xml.WriteElementString("Code", error.Code);
-            xml.WriteElementString("Message", error.Message);
+            xml.WriteElementString("Code", XmlText(error.Code));
+            xml.WriteElementString("Message", XmlText(error.Message));
             xml.WriteEndElement();
             xml.WriteElementString("RequestId", requestId);
             xml.WriteEndElement();

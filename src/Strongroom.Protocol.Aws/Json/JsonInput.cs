@@ -4,8 +4,12 @@ using Strongroom.Core.Errors;
 namespace Strongroom.Protocol.Aws.Json;
 
 /// <summary>
-/// Typed, checked access to an awsJson1.1 request body. A member of the wrong JSON type is a
-/// SerializationException, a missing required member a ValidationException, as AWS answers them.
+/// Typed, checked access to an awsJson1.1 request body, decoded and validated once at the edge: <see cref="Parse"/>
+/// accepts only a JSON object of at most <see cref="MaxDepth"/> levels whose every property name and string is valid
+/// UTF-8 and, once unescaped, valid UTF-16 (no lone surrogate escape such as "\ud800"); anything else is AWS's
+/// SerializationException (400). So no use case, policy check or audit record ever meets text it cannot decode or
+/// write. A member of the wrong JSON type is a SerializationException, a missing required member a
+/// ValidationException, as AWS answers them. Not thread-safe while being disposed; reads are.
 /// </summary>
 public sealed class JsonInput : IDisposable
 {
@@ -19,17 +23,23 @@ public sealed class JsonInput : IDisposable
 
     public JsonElement Root { get; }
 
+    /// <summary>How deeply a request body may nest; no AWS input shape of the services served goes past 6.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>An empty input ({}), for operations that read no member.</summary>
+    public static JsonInput Empty() => new(JsonDocument.Parse("{}"u8.ToArray()));
+
     public static JsonInput Parse(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
-            return new JsonInput(JsonDocument.Parse("{}"));
+            return Empty();
         }
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException)
         {
@@ -42,7 +52,67 @@ public sealed class JsonInput : IDisposable
             throw new DomainException(ErrorKind.Serialization, "The request body must be a JSON object.");
         }
 
+        if (!IsDecodable(document.RootElement))
+        {
+            document.Dispose();
+            throw new DomainException(ErrorKind.Serialization, "The request body is not valid UTF-8 JSON: a string holds invalid UTF-8 or an unpaired surrogate escape.");
+        }
+
         return new JsonInput(document);
+    }
+
+    /// <summary>
+    /// True when every property name and string under <paramref name="element"/> decodes to valid UTF-16. The parser
+    /// checks structure only; decoding is checked here once so that no later GetString() can throw.
+    /// </summary>
+    private static bool IsDecodable(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!IsDecodableText(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property), () => property.Name) || !IsDecodable(property.Value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (!IsDecodable(item))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.String:
+                return IsDecodableText(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element), element.GetString);
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Raw (still escaped) text: without escapes it only has to be valid UTF-8; with them it is decoded once.</summary>
+    private static bool IsDecodableText(ReadOnlySpan<byte> raw, Func<string?> decode)
+    {
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            return System.Text.Unicode.Utf8.IsValid(raw);
+        }
+
+        try
+        {
+            _ = decode();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public void Dispose() => _document.Dispose();

@@ -46,29 +46,30 @@ public sealed class SecretsManagerApi
         };
     }
 
-    /// <summary>Per-call authorisation of each secret BatchGetSecretValue reads, set by the host for a non-admin caller.</summary>
-    public static readonly AsyncLocal<Func<string, Task<string?>>?> ReadCheck = new();
-
     /// <summary>The operation names this API serves.</summary>
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
     /// <summary>One call's context.</summary>
-    private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+    private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
     public bool Handles(string operation) => _operations.ContainsKey(operation);
 
-    /// <summary>Runs <paramref name="operation"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="operation"/>; <paramref name="access"/> answers for what a call reads beyond what the host
+    /// authorised before it ran (each secret of a BatchGetSecretValue). Domain errors propagate as <see cref="DomainException"/>.
+    /// </summary>
+    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
-        await handler(new Call(region, input, output, ct));
+        await handler(new Call(region, access, input, output, ct));
         output.WriteEndObject();
     }
 
@@ -92,7 +93,7 @@ public sealed class SecretsManagerApi
         input.Array(name)?.Select(e =>
         {
             var region = JsonInput.Structure(e, name);
-            return new ReplicaRegion(JsonInput.String(region, "Region") ?? throw JsonInput.Missing(name + ".member.Region"), JsonInput.String(region, "KmsKeyId"));
+            return new ReplicaRegion(JsonInput.String(region, "Region"), JsonInput.String(region, "KmsKeyId"));
         }).ToList();
 
     private static void WriteArnName(Utf8JsonWriter w, SecretRecord s)
@@ -182,12 +183,17 @@ public sealed class SecretsManagerApi
         JsonOutput.Timestamp(w, "LastAccessedDate", s.LastAccessedDate);
         JsonOutput.Timestamp(w, "DeletedDate", s.DeletedDate);
         JsonOutput.Timestamp(w, "NextRotationDate", s.RotationEnabled == true ? s.NextRotationDate : null);
-        if (s.Tags.Count > 0)
+        if (s.ShowsTags)
         {
             WriteTags(w, s.Tags);
         }
 
-        WriteStageMap(w, stageMapName, view.VersionStages);
+        // A secret without versions (created without a value) has no stage map at all, as in AWS.
+        if (view.VersionStages.Count > 0)
+        {
+            WriteStageMap(w, stageMapName, view.VersionStages);
+        }
+
         JsonOutput.String(w, "OwningService", s.OwningService);
         JsonOutput.Timestamp(w, "CreatedDate", s.CreatedDate);
         JsonOutput.String(w, "PrimaryRegion", s.PrimaryRegion);
@@ -255,7 +261,9 @@ public sealed class SecretsManagerApi
     private async Task BatchGetSecretValueAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct, ReadCheck.Value);
+        // Each secret is checked as its own GetSecretValue would be, with this request's context.
+        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct,
+            id => c.Access.SecretReadDeniedAsync(c.Region, id, null, null, c.Ct));
         try
         {
             var w = c.Output;

@@ -34,19 +34,21 @@ public sealed class SsmApi
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
-    private sealed record Call(string Region, string? User, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+    private sealed record Call(string Region, string? User, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
-    public async Task InvokeAsync(string operation, string region, string? user, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>Runs <paramref name="operation"/>; <paramref name="access"/> answers for the KMS keys and secrets a read reaches beyond the parameters the host authorised.</summary>
+    public async Task InvokeAsync(string operation, string region, string? user, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", $"Strongroom serves the Parameter Store operations of SSM only, not {operation}.");
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
-        await handler(new Call(region, user, input, output, ct));
+        await handler(new Call(region, user, access, input, output, ct));
         output.WriteEndObject();
     }
 
@@ -113,14 +115,14 @@ public sealed class SsmApi
 
     private async Task GetParameterAsync(Call c)
     {
-        var parameter = await _parameters.GetParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Bool("WithDecryption") ?? false, c.Ct);
+        var parameter = await _parameters.GetParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
         c.Output.WritePropertyName("Parameter");
         WriteParameter(c.Output, parameter);
     }
 
     private async Task GetParametersAsync(Call c)
     {
-        var (found, invalid) = await _parameters.GetParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Input.Bool("WithDecryption") ?? false, c.Ct);
+        var (found, invalid) = await _parameters.GetParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
         c.Output.WriteStartArray("Parameters");
         foreach (var parameter in found)
         {
@@ -135,7 +137,7 @@ public sealed class SsmApi
     {
         var i = c.Input;
         var page = await _parameters.GetParametersByPathAsync(c.Region, i.RequiredString("Path"), i.Bool("Recursive") ?? false, Filters(i, "ParameterFilters"),
-            i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Ct);
+            i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Access, c.Ct);
         c.Output.WriteStartArray("Parameters");
         foreach (var parameter in page.Items)
         {
@@ -177,7 +179,7 @@ public sealed class SsmApi
     private async Task GetParameterHistoryAsync(Call c)
     {
         var i = c.Input;
-        var page = await _parameters.GetParameterHistoryAsync(c.Region, i.RequiredString("Name"), i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Ct);
+        var page = await _parameters.GetParameterHistoryAsync(c.Region, i.RequiredString("Name"), i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Access, c.Ct);
         var w = c.Output;
         w.WriteStartArray("Parameters");
         foreach (var entry in page.Items)

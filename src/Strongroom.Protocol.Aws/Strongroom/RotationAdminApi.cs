@@ -9,11 +9,14 @@ namespace Strongroom.Protocol.Aws.Strongroom;
 /// <summary>
 /// Strongroom's admin API for rotation functions (X-Amz-Target "Strongroom.*", awsJson 1.1): parse the JSON
 /// input, call the registry, write the JSON output. An HTTP function's HMAC key appears only in the answer of
-/// the write that made it. Thread-safe.
+/// the write that made it; environment values never appear in any answer (only their names). Thread-safe.
 /// </summary>
 public sealed class RotationAdminApi
 {
     public const string TargetPrefix = "Strongroom.";
+
+    /// <summary>What an answer shows instead of an environment value: values go in, never out (as secrets do).</summary>
+    public const string MaskedValue = "********";
     private readonly RotationFunctionRegistry _functions;
     private readonly Core.Storage.IStore _store;
     private readonly Core.Secrets.SecretsService _secrets;
@@ -40,20 +43,26 @@ public sealed class RotationAdminApi
 
     public bool Handles(string operation) => _operations.ContainsKey(operation);
 
-    private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+    private sealed record Call(string Region, RotationFunctionAuthor Author, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
-    /// <summary>Runs <paramref name="operation"/> in <paramref name="region"/>; domain errors propagate as <see cref="DomainException"/>.</summary>
-    public async Task InvokeAsync(string operation, string region, ReadOnlyMemory<byte> body, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="operation"/> in <paramref name="region"/> for <paramref name="author"/> (whether it may define
+    /// command and URL functions); <paramref name="access"/> decides which secrets' rotation runs a listing shows.
+    /// Domain errors propagate as <see cref="DomainException"/>.
+    /// </summary>
+    public async Task InvokeAsync(string operation, string region, RotationFunctionAuthor author, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(author);
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(input);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnknownOperationException", string.Empty);
         }
 
-        using var input = JsonInput.Parse(body);
         output.WriteStartObject();
-        await handler(new Call(region, input, output, ct));
+        await handler(new Call(region, author, access, input, output, ct));
         output.WriteEndObject();
     }
 
@@ -67,9 +76,9 @@ public sealed class RotationAdminApi
         input.String("RoleArn"),
         input.String("Description"));
 
-    private async Task CreateAsync(Call c) => WriteResult(c.Output, await _functions.CreateAsync(c.Region, Input(c.Input), c.Ct));
+    private async Task CreateAsync(Call c) => WriteResult(c.Output, await _functions.CreateAsync(c.Region, Input(c.Input), c.Author, c.Ct));
 
-    private async Task UpdateAsync(Call c) => WriteResult(c.Output, await _functions.UpdateAsync(c.Region, Input(c.Input), c.Ct));
+    private async Task UpdateAsync(Call c) => WriteResult(c.Output, await _functions.UpdateAsync(c.Region, Input(c.Input), c.Author, c.Ct));
 
     private async Task GetAsync(Call c) => WriteFunction(c.Output, "Function", await _functions.GetAsync(c.Region, c.Input.RequiredString("Name"), c.Ct));
 
@@ -88,7 +97,11 @@ public sealed class RotationAdminApi
         JsonOutput.String(c.Output, "NextToken", nextToken);
     }
 
-    /// <summary>Rotation runs newest first, of one secret (SecretId: name, ARN or partial ARN) or of all; NextToken pages.</summary>
+    /// <summary>
+    /// Rotation runs newest first, of one secret (SecretId: name, ARN or partial ARN; the host has checked
+    /// strongroom:ListRotationRuns on it) or of every secret the caller is allowed strongroom:ListRotationRuns on
+    /// (the others' runs are left out, so a page may be shorter than MaxResults); NextToken pages.
+    /// </summary>
     private async Task ListRunsAsync(Call c)
     {
         var max = c.Input.Int("MaxResults") ?? 100;
@@ -111,9 +124,9 @@ public sealed class RotationAdminApi
             arn = (await _secrets.DescribeSecretAsync(c.Region, secretId, c.Ct)).Secret.Arn;
         }
 
-        var runs = await _store.ListRotationRunsAsync(arn, before, max + 1, c.Ct);
+        var (runs, more) = await VisibleRunsAsync(c, arn, before, max);
         c.Output.WriteStartArray("Runs");
-        foreach (var run in runs.Take(max))
+        foreach (var run in runs)
         {
             c.Output.WriteStartObject();
             c.Output.WriteNumber("RunId", run.RunId);
@@ -141,9 +154,51 @@ public sealed class RotationAdminApi
         }
 
         c.Output.WriteEndArray();
-        if (runs.Count > max)
+        if (more)
         {
-            c.Output.WriteString("NextToken", runs[max - 1].RunId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            c.Output.WriteString("NextToken", runs[^1].RunId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>Up to <paramref name="max"/> runs before <paramref name="before"/> that the caller may see, and whether more follow.</summary>
+    private async Task<(List<Core.Rotation.RotationRun> Runs, bool More)> VisibleRunsAsync(Call c, string? arn, long? before, int max)
+    {
+        const int Batch = 100;
+        var shown = new List<Core.Rotation.RotationRun>(max);
+        var allowed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var cursor = before;
+        while (true)
+        {
+            var batch = await _store.ListRotationRunsAsync(arn, cursor, Batch + 1, c.Ct);
+            foreach (var run in batch.Take(Batch))
+            {
+                cursor = run.RunId;
+                if (arn is null)
+                {
+                    if (!allowed.TryGetValue(run.SecretArn, out var visible))
+                    {
+                        visible = await c.Access.SecretActionDeniedAsync(run.Region, "strongroom:ListRotationRuns", run.SecretArn, c.Ct) is null;
+                        allowed[run.SecretArn] = visible;
+                    }
+
+                    if (!visible)
+                    {
+                        continue;
+                    }
+                }
+
+                if (shown.Count == max)
+                {
+                    return (shown, true);
+                }
+
+                shown.Add(run);
+            }
+
+            if (batch.Count <= Batch)
+            {
+                return (shown, false);
+            }
         }
     }
 
@@ -186,9 +241,9 @@ public sealed class RotationAdminApi
         JsonOutput.String(w, "Url", f.Url);
         JsonOutput.String(w, "Builtin", f.Builtin);
         w.WriteStartObject("Environment");
-        foreach (var (key, value) in f.Environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var key in f.Environment.Keys.Order(StringComparer.Ordinal))
         {
-            w.WriteString(key, value);
+            w.WriteString(key, MaskedValue);
         }
 
         w.WriteEndObject();

@@ -36,10 +36,11 @@ internal abstract class DatabaseRotator : IBuiltinRotator
 
     protected abstract bool MultiUser { get; }
 
-    public async Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, CancellationToken ct)
+    public async Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rotationEvent);
         ArgumentNullException.ThrowIfNull(secretsManager);
+        ArgumentNullException.ThrowIfNull(outbound);
         string arn = rotationEvent.SecretId;
         string token = rotationEvent.ClientRequestToken;
 
@@ -64,7 +65,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
             throw new RotationStepException($"Secret version {token} not set as AWSPENDING for rotation of secret {arn}.");
         }
 
-        var step = new StepContext(rotationEvent.Step, arn, token, secretsManager, ct);
+        var step = new StepContext(rotationEvent.Step, arn, token, secretsManager, outbound, ct);
         switch (rotationEvent.Step)
         {
             case RotationEvent.CreateSecret:
@@ -288,6 +289,34 @@ internal abstract class DatabaseRotator : IBuiltinRotator
 
     protected int PortOf(DatabaseSecret secret) => secret?.Port ?? DefaultPort;
 
+    /// <summary>
+    /// The host to give the driver, after the operator's allow-list said yes: the checked address itself, so that a
+    /// second DNS answer cannot send the login elsewhere — unless the secret asks for TLS with host verification
+    /// (ssl: true), which binds the connection to the name. Refused hosts fail the step (the error names the host
+    /// and the flag), before anything is sent.
+    /// </summary>
+    protected static async Task<string> CheckedHostAsync(StepContext step, DatabaseSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(secret);
+        IReadOnlyList<System.Net.IPAddress> addresses;
+        try
+        {
+            addresses = await step.Outbound.CheckAsync(secret.Host, step.Ct).ConfigureAwait(false);
+        }
+        catch (OutboundRefusedException e)
+        {
+            throw new RotationStepException($"{step.Name}: {e.Message}");
+        }
+
+        if (addresses.Count == 0 || secret.Ssl == true)
+        {
+            return secret.Host;
+        }
+
+        return (addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses[0]).ToString();
+    }
+
     protected string? DbNameOf(DatabaseSecret secret) => secret?.DbName ?? DefaultDbName;
 
     /// <summary>AWS checks the pending secret points at the same database as the current one.</summary>
@@ -357,8 +386,11 @@ internal abstract class DatabaseRotator : IBuiltinRotator
     }
 
     /// <summary>What one step run knows: its name, the secret, the token and the Secrets Manager calls.</summary>
-    protected internal sealed class StepContext(string name, string arn, string token, ISecretsManagerCalls secretsManager, CancellationToken ct)
+    protected internal sealed class StepContext(string name, string arn, string token, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, CancellationToken ct)
     {
+        /// <summary>The hosts database connections may go to.</summary>
+        public OutboundPolicy Outbound { get; } = outbound;
+
         public string Name { get; } = name;
 
         public string Arn { get; } = arn;

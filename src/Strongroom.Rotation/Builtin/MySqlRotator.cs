@@ -21,9 +21,10 @@ internal abstract class MySqlRotator : DatabaseRotator
 
     protected override async Task<DbConnection?> TryConnectAsync(StepContext step, DatabaseSecret secret)
     {
+        var host = await CheckedHostAsync(step, secret).ConfigureAwait(false);
         var csb = new MySqlConnectionStringBuilder
         {
-            Server = secret.Host,
+            Server = host,
             Port = (uint)PortOf(secret),
             UserID = secret.Username,
             Password = secret.Password,

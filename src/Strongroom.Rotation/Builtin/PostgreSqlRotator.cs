@@ -21,9 +21,10 @@ internal abstract class PostgreSqlRotator : DatabaseRotator
 
     protected override async Task<DbConnection?> TryConnectAsync(StepContext step, DatabaseSecret secret)
     {
+        var host = await CheckedHostAsync(step, secret).ConfigureAwait(false);
         var csb = new NpgsqlConnectionStringBuilder
         {
-            Host = secret.Host,
+            Host = host,
             Port = PortOf(secret),
             Username = secret.Username,
             Password = secret.Password,

@@ -9,8 +9,13 @@ namespace Strongroom.Rotation.Runners;
 internal sealed class BuiltinRunner
 {
     private readonly Func<RotationCredentials, string, ISecretsManagerCalls> _secretsManager;
+    private readonly OutboundPolicy _outbound;
 
-    public BuiltinRunner(Func<RotationCredentials, string, ISecretsManagerCalls> secretsManager) => _secretsManager = secretsManager;
+    public BuiltinRunner(Func<RotationCredentials, string, ISecretsManagerCalls> secretsManager, OutboundPolicy outbound)
+    {
+        _secretsManager = secretsManager;
+        _outbound = outbound;
+    }
 
     public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
     {
@@ -22,7 +27,7 @@ internal sealed class BuiltinRunner
 
         try
         {
-            await rotator.RunStepAsync(new RotationEvent(step.Step, step.SecretArn, step.ClientRequestToken, step.RotationToken), _secretsManager(credentials, function.Region), ct);
+            await rotator.RunStepAsync(new RotationEvent(step.Step, step.SecretArn, step.ClientRequestToken, step.RotationToken), _secretsManager(credentials, function.Region), _outbound, ct);
         }
         catch (RotationStepException e)
         {

@@ -10,7 +10,8 @@ namespace Strongroom.Rotation.Runners;
 /// An HTTP function: the event JSON is POSTed to the function's URL with
 /// <c>X-Strongroom-Timestamp</c> (Unix seconds) and
 /// <c>X-Strongroom-Signature: sha256=HEX(HMAC-SHA256(key, timestamp + "." + body))</c>, the key
-/// being the one CreateRotationFunction returned. Any 2xx answer is success.
+/// being the one CreateRotationFunction returned. Any 2xx answer is success. The client it is given follows no
+/// redirects and connects only to hosts the operator allows (<see cref="OutboundPolicy.CreateHttpHandler"/>).
 /// </summary>
 internal sealed class HttpRunner
 {
@@ -54,6 +55,14 @@ internal sealed class HttpRunner
         }
         catch (HttpRequestException e)
         {
+            for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is OutboundRefusedException refused)
+                {
+                    throw new RotationFailedException(refused.Message);
+                }
+            }
+
             throw new RotationFailedException($"POST to the function's URL failed ({e.HttpRequestError}).");
         }
 

@@ -13,6 +13,9 @@ public sealed class RotationRuntimeOptions
 
     /// <summary>Largest amount of a command's standard output and error kept in memory (its tail).</summary>
     public int OutputLimitBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Where HTTP functions and built-in rotators may connect (<c>--rotation-allowed-hosts</c>).</summary>
+    public OutboundPolicy Outbound { get; init; } = OutboundPolicy.Default;
 }
 
 /// <summary>Runs a step with the runner that fits the function's kind.</summary>
@@ -22,12 +25,16 @@ public sealed class RotationInvoker : IRotationInvoker
     private readonly HttpRunner _http;
     private readonly BuiltinRunner _builtin;
 
-    public RotationInvoker(RotationRuntimeOptions options, IRotationFunctions functions, HttpClient http)
+    /// <param name="options">The server's endpoint and the outbound allow-list.</param>
+    /// <param name="functions">Looks up HTTP functions' signing keys.</param>
+    /// <param name="functionHttp">Calls HTTP functions: made from <see cref="OutboundPolicy.CreateHttpHandler"/> (no redirects, allowed hosts only).</param>
+    /// <param name="callbackHttp">Calls the server itself back for built-in rotators (its own endpoint, which the allow-list does not govern).</param>
+    public RotationInvoker(RotationRuntimeOptions options, IRotationFunctions functions, HttpClient functionHttp, HttpClient callbackHttp)
     {
         ArgumentNullException.ThrowIfNull(options);
         _command = new CommandRunner(options);
-        _http = new HttpRunner(http, functions);
-        _builtin = new BuiltinRunner((credentials, region) => new ClientSecretsManagerCalls(http, options.Endpoint, region, credentials));
+        _http = new HttpRunner(functionHttp, functions);
+        _builtin = new BuiltinRunner((credentials, region) => new ClientSecretsManagerCalls(callbackHttp, options.Endpoint, region, credentials), options.Outbound);
     }
 
     public Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)

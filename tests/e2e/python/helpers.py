@@ -95,6 +95,11 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = _EMPTY_CONFIG
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
+# The server under test is `server --dev` (unknown access key ids that do not look issued act as the admin) unless
+# STRONGROOM_E2E_DEV=0, as for test.sh's normal server on PostgreSQL, which refuses them.
+DEV_SERVER = os.environ.get("STRONGROOM_E2E_DEV", "1") == "1"
+
+
 def endpoint():
     url = os.environ.get("STRONGROOM_ENDPOINT", "").strip()
     if not url:

@@ -25,6 +25,7 @@ from botocore.credentials import Credentials
 from helpers import (
     ACCESS_KEY,
     ACCOUNT_RE,
+    DEV_SERVER,
     IAM_REGION,
     INVALID_TOKEN_QUERY,
     ISSUED_ACCESS_KEY_RE,
@@ -621,12 +622,16 @@ class CallerIdentityTests(IAMTestCase):
         secret = self.create(SecretString="v")
         self.assertEqual(self.assertArn(secret["ARN"]).group("account"), me["Account"])
 
-    def test_dev_mode_takes_an_unissued_key_for_the_admin(self):
+    def test_unissued_key_is_the_admin_only_on_a_dev_server(self):
         admin = self.sts.get_caller_identity()
         for key in ("dev-" + uuid.uuid4().hex[:8], "AKIAEXAMPLE"):
             with self.subTest(key=key):
-                me = clients_for(key, SECRET_KEY).sts().get_caller_identity()
-                self.assertEqual((me["Account"], me["Arn"]), (admin["Account"], admin["Arn"]))
+                if DEV_SERVER:
+                    me = clients_for(key, SECRET_KEY).sts().get_caller_identity()
+                    self.assertEqual((me["Account"], me["Arn"]), (admin["Account"], admin["Arn"]))
+                else:
+                    self.assertIamError(INVALID_TOKEN_QUERY, clients_for(key, SECRET_KEY).sts().get_caller_identity, status=403)
+                    self.assertIamError(INVALID_TOKEN_QUERY, clients_for(key, SECRET_KEY).iam().list_users, status=403)
 
     def test_as_a_user(self):
         creds = self.new_principal()
@@ -831,6 +836,11 @@ class IamOperationCoverageTests(unittest.TestCase):
         "ListAttachedUserPolicies", "ListAttachedGroupPolicies", "ListAttachedRolePolicies",
         "TagUser", "UntagUser", "ListUserTags", "TagRole", "UntagRole", "ListRoleTags",
         "GetCallerIdentity", "AssumeRole",
+        # Workload identity: exercised in test_web_identity.py.
+        "CreateOpenIDConnectProvider", "GetOpenIDConnectProvider", "ListOpenIDConnectProviders", "DeleteOpenIDConnectProvider",
+        "AddClientIDToOpenIDConnectProvider", "RemoveClientIDFromOpenIDConnectProvider", "UpdateOpenIDConnectProviderThumbprint",
+        "TagOpenIDConnectProvider", "UntagOpenIDConnectProvider", "ListOpenIDConnectProviderTags",
+        "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetSessionToken",
     )
 
     def test_every_operation_has_a_test(self):
@@ -839,6 +849,8 @@ class IamOperationCoverageTests(unittest.TestCase):
 
         with open(os.path.abspath(__file__), encoding="utf-8") as f:
             source = f.read().split("class IamOperationCoverageTests")[0]
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_web_identity.py"), encoding="utf-8") as f:
+            source += f.read()
         missing = [op for op in self.OPERATIONS if not re.search(r"\.%s\b" % re.escape(xform_name(op)), source)]
         self.assertEqual(missing, [])
 

@@ -17,14 +17,17 @@ from botocore.credentials import Credentials
 
 from helpers import (
     ACCESS_KEY,
+    DEV_SERVER,
     MARKED_FOR_DELETION_MESSAGE,
     NOT_FOUND_MESSAGE,
     REGION,
     SECRET_KEY,
     SMTestCase,
     endpoint,
+    iam,
     new_token,
     sm,
+    sts,
     unique_name,
 )
 
@@ -172,12 +175,20 @@ class AuthenticationTests(SMTestCase):
         client = sm(secret_key="not-the-secret")
         self.assertAwsError("InvalidSignatureException", client.get_random_password)
 
-    def test_dev_server_accepts_any_unknown_access_key(self):
-        # `server --dev` accepts any access key id as the admin (what LocalStack/moto suites need);
-        # a known key with a wrong secret is still refused (test_wrong_secret_key_is_invalid_signature).
-        # UnrecognizedClientException for unknown keys on a real server is proven in the .NET process tests.
-        client = sm(access_key="AKIAUNKNOWN" + uuid.uuid4().hex[:8].upper())
-        self.assertEqual(len(client.get_random_password(PasswordLength=12)["RandomPassword"]), 12)
+    def test_unknown_access_key_is_the_admin_only_on_a_dev_server(self):
+        # `server --dev` accepts any access key id as the admin (what LocalStack/moto suites need); a normal
+        # server never does (test.sh runs this suite against both: STRONGROOM_E2E_DEV=1 for the dev server on
+        # SQLite, 0 for the normal server on PostgreSQL). A known key with a wrong secret is refused by both
+        # (test_wrong_secret_key_is_invalid_signature).
+        access_key = "AKIAUNKNOWN" + uuid.uuid4().hex[:8].upper()
+        client = sm(access_key=access_key)
+        if DEV_SERVER:
+            self.assertEqual(len(client.get_random_password(PasswordLength=12)["RandomPassword"]), 12)
+            self.assertTrue(sts(access_key=access_key).get_caller_identity()["Arn"].endswith(":user/admin"))
+        else:
+            self.assertAwsError("UnrecognizedClientException", client.get_random_password, status=400)
+            self.assertAwsError("InvalidClientTokenId", sts(access_key=access_key).get_caller_identity, status=403)
+            self.assertAwsError("InvalidClientTokenId", iam(access_key=access_key).list_users, status=403)
 
     def test_tampered_body_is_invalid_signature(self):
         body = json.dumps({"PasswordLength": 12}).encode()
