@@ -1,9 +1,9 @@
 namespace Strongroom.Storage.PostgreSql;
 
 /// <summary>
-/// Forward-only migrations; index i brings the schema from version i to i + 1. Version 1 is the SQLite store's
-/// schema at its version 6 (same tables, columns and indexes), so a PostgreSQL database starts where SQLite is
-/// today; later changes are added here as new entries in the same order as in the SQLite store.
+/// The PostgreSQL store's own migration history: version 1, the SQLite store's schema at its version 6 (same tables,
+/// columns and indexes). Released entries never change. Versions 2 on are <see cref="Relational.SchemaMigrations.Shared"/>,
+/// written once for both stores (SQLite's 7 on).
 /// </summary>
 /// <remarks>
 /// Every text column uses the "C" collation: SQLite compares text byte by byte, and the keyset paging, prefix
@@ -12,7 +12,7 @@ namespace Strongroom.Storage.PostgreSql;
 /// </remarks>
 internal static class Schema
 {
-    public static readonly string[] Migrations =
+    public static readonly string[] History =
     [
         """
         CREATE TABLE settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
@@ -143,26 +143,6 @@ internal static class Schema
         CREATE INDEX rotation_runs_secret ON rotation_runs (secret_arn, run_id);
         CREATE INDEX rotation_runs_retry ON rotation_runs (retry_ms) WHERE retry_ms IS NOT NULL;
         CREATE INDEX rotation_runs_running ON rotation_runs (run_id) WHERE outcome = 'Running';
-        """,
-        """
-        ALTER TABLE rotation_runs ADD COLUMN node TEXT;
-        """,
-        """
-        CREATE TABLE audit_resources (
-            bucket BIGINT NOT NULL,
-            resource_name TEXT COLLATE "C" NOT NULL,
-            seq BIGINT NOT NULL,
-            PRIMARY KEY (bucket, resource_name, seq));
-        INSERT INTO audit_resources (bucket, resource_name, seq)
-            SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
-        INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', MAX(seq)::text FROM audit_events HAVING COUNT(*) > 0
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
-        DROP INDEX audit_resource;
-        """,
-        """
-        ALTER TABLE iam_entities ADD COLUMN mac BYTEA;
-        ALTER TABLE access_keys ADD COLUMN principal_id TEXT COLLATE "C";
-        ALTER TABLE access_keys ADD COLUMN mac BYTEA;
         """,
     ];
 }

@@ -1,9 +1,13 @@
 namespace Strongroom.Storage.Sqlite;
 
-/// <summary>Forward-only migrations; index i brings the schema from version i to i + 1.</summary>
+/// <summary>
+/// The SQLite store's own migration history (schema versions 1–6); index i brings the schema from version i to i + 1.
+/// Released entries never change. Versions 7 on are <see cref="Relational.SchemaMigrations.Shared"/>, written once
+/// for both stores.
+/// </summary>
 internal static class Schema
 {
-    public static readonly string[] Migrations =
+    public static readonly string[] History =
     [
         """
         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -147,26 +151,6 @@ internal static class Schema
         CREATE INDEX rotation_runs_secret ON rotation_runs (secret_arn, run_id);
         CREATE INDEX rotation_runs_retry ON rotation_runs (retry_ms) WHERE retry_ms IS NOT NULL;
         CREATE INDEX rotation_runs_running ON rotation_runs (run_id) WHERE outcome = 'Running';
-        """,
-        """
-        ALTER TABLE rotation_runs ADD COLUMN node TEXT;
-        """,
-        """
-        CREATE TABLE audit_resources (
-            bucket INTEGER NOT NULL,
-            resource_name TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            PRIMARY KEY (bucket, resource_name, seq)) WITHOUT ROWID;
-        INSERT INTO audit_resources (bucket, resource_name, seq)
-            SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
-        INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
-        DROP INDEX audit_resource;
-        """,
-        """
-        ALTER TABLE iam_entities ADD COLUMN mac BLOB;
-        ALTER TABLE access_keys ADD COLUMN principal_id TEXT;
-        ALTER TABLE access_keys ADD COLUMN mac BLOB;
         """,
     ];
 }

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Strongroom.Storage.Relational;
 
 namespace Strongroom.Storage.Sqlite;
 
@@ -8,10 +10,12 @@ namespace Strongroom.Storage.Sqlite;
 /// parser and planner on every later call. A command in use (its caller has not disposed it) is not handed out
 /// again; a nested use of the same SQL gets a fresh, uncached command. Not thread-safe (one per connection).
 /// </summary>
-internal sealed class StatementCache : IDisposable
+internal sealed class StatementCache : CommandCache, IDisposable
 {
     private const int MaxStatements = 256;
     private readonly Dictionary<string, CachedCommand> _commands = new(StringComparer.Ordinal);
+
+    public override DbCommand Rent(DbConnection connection, string sql) => Rent((SqliteConnection)connection, sql);
 
     /// <summary>A command for <paramref name="sql"/> with no parameters; the caller disposes it when done.</summary>
     public SqliteCommand Rent(SqliteConnection connection, string sql)

@@ -5,6 +5,7 @@ using Strongroom.Core.Parameters;
 using Strongroom.Core.Secrets;
 using Strongroom.Core.Storage;
 using Strongroom.Storage.PostgreSql;
+using Strongroom.Storage.Relational;
 using Strongroom.Storage.Sqlite;
 using Xunit;
 
@@ -54,36 +55,9 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private List<string> SqliteRows(string sql)
-    {
-        // The store as tools read it: the audit file attached, settings over both files.
-        using var conn = SqliteStore.OpenReadOnly(SqlitePath);
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<string>();
-        while (r.Read())
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "<null>" : r.GetValue(i).ToString())));
-        }
+    private List<string> SqliteRows(string sql) => RawRows.Sqlite(SqlitePath, sql);
 
-        return rows;
-    }
-
-    private async Task<List<string>> PostgresRows(string sql)
-    {
-        await using var conn = new NpgsqlConnection(_pgConnectionString);
-        await conn.OpenAsync(Ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var r = await cmd.ExecuteReaderAsync(Ct);
-        var rows = new List<string>();
-        while (await r.ReadAsync(Ct))
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "<null>" : r.GetValue(i).ToString())));
-        }
-
-        return rows;
-    }
+    private Task<List<string>> PostgresRows(string sql) => RawRows.PostgresAsync(_pgConnectionString, sql);
 
     [Fact]
     public async Task Schema_TablesColumnsAndIndexes_MatchTheSqliteStore()
@@ -156,5 +130,87 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
             Assert.Single(expected);
             Assert.Equal(expected, await PostgresRows(sql));
         }
+    }
+
+    [Fact]
+    public void SharedMigrations_InSqlite_AreTheVersions7To9OfTheSeparateStoresVerbatim()
+    {
+        // A fresh data directory gets the same schema text as one created before the migrations were shared (7 and 8
+        // released at c618223; 9, the integrity tags, as main wrote it on the separate stores).
+        var sqlite = SchemaMigrations.For(Storage.Sqlite.SqliteDialect.Instance, Storage.Sqlite.Schema.History);
+        Assert.Equal(9, sqlite.Count);
+        Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN node TEXT;", sqlite[6]);
+        Assert.Equal(
+            """
+            CREATE TABLE audit_resources (
+                bucket INTEGER NOT NULL,
+                resource_name TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (bucket, resource_name, seq)) WITHOUT ROWID;
+            INSERT INTO audit_resources (bucket, resource_name, seq)
+                SELECT seq >> 16, resource_name, seq FROM audit_events WHERE resource_name IS NOT NULL;
+            INSERT INTO settings (key, value) SELECT 'audit_resources_to_seq', CAST(MAX(seq) AS TEXT) FROM audit_events WHERE true HAVING COUNT(*) > 0
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            DROP INDEX audit_resource;
+            """,
+            sqlite[7]);
+        Assert.Equal(
+            """
+            ALTER TABLE iam_entities ADD COLUMN mac BLOB;
+            ALTER TABLE access_keys ADD COLUMN principal_id TEXT;
+            ALTER TABLE access_keys ADD COLUMN mac BLOB;
+            """,
+            sqlite[8]);
+
+        // PostgreSQL's version 4 is likewise the text of the separate store's version 4 (its 2 and 3 differ only in spelling).
+        var postgres = SchemaMigrations.For(Storage.PostgreSql.PostgresDialect.Instance, Storage.PostgreSql.Schema.History);
+        Assert.Equal(4, postgres.Count);
+        Assert.Equal(
+            """
+            ALTER TABLE iam_entities ADD COLUMN mac BYTEA;
+            ALTER TABLE access_keys ADD COLUMN principal_id TEXT COLLATE "C";
+            ALTER TABLE access_keys ADD COLUMN mac BYTEA;
+            """,
+            postgres[3]);
+    }
+
+    [Fact]
+    public async Task SharedMigration_AppendedOnce_GivesBothStoresTheSameColumn_AndOlderBuildsRefuseTheNewerSchema()
+    {
+        // What adding a migration for both stores is: one more entry in SchemaMigrations.Shared.
+        string[] shared = [.. SchemaMigrations.Shared, "ALTER TABLE iam_entities ADD COLUMN extra {blob};\nCREATE INDEX iam_entities_extra ON iam_entities (kind, extra);"];
+        await _sqlite!.DisposeAsync();
+        _sqlite = null;
+        await using (var connection = new SqliteConnection($"Data Source={SqlitePath};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tx = connection.BeginTransaction();
+            var dialect = Storage.Sqlite.SqliteDialect.Instance;
+            await SchemaMigrations.ApplyAsync(new RelationalAccess(dialect, connection, tx), SchemaMigrations.For(dialect, Storage.Sqlite.Schema.History, shared), "data directory", Ct);
+            tx.Commit();
+        }
+
+        await using (var connection = new NpgsqlConnection(_pgConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tx = await connection.BeginTransactionAsync(Ct);
+            var dialect = Storage.PostgreSql.PostgresDialect.Instance;
+            await SchemaMigrations.ApplyAsync(new RelationalAccess(dialect, connection, tx), SchemaMigrations.For(dialect, Storage.PostgreSql.Schema.History, shared), "database", Ct);
+            await tx.CommitAsync(Ct);
+        }
+
+        Assert.Equal(["10"], SqliteRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["5"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["extra|BLOB"], SqliteRows("SELECT name, type FROM pragma_table_info('iam_entities') WHERE name = 'extra'"));
+        Assert.Equal(["extra|bytea"], await PostgresRows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'iam_entities' AND column_name = 'extra'"));
+        await Schema_TablesColumnsAndIndexes_MatchTheSqliteStore();
+
+        // This build's stores know 9 and 4 versions: they refuse a schema a newer build wrote, naming the versions.
+        await using var older = new SqliteStore(SqlitePath);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => older.InitializeAsync(Ct));
+        Assert.Equal("The data directory's schema is version 10, newer than this build (9). Upgrade Strongroom.", refused.Message);
+        await using var olderNode = new PostgresStore(_pgConnectionString);
+        refused = await Assert.ThrowsAsync<InvalidOperationException>(() => olderNode.InitializeAsync(Ct));
+        Assert.Equal("The database's schema is version 5, newer than this build (4). Upgrade Strongroom.", refused.Message);
     }
 }

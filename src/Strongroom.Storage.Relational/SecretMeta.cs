@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Strongroom.Core.Secrets;
 
-namespace Strongroom.Storage.Sqlite;
+namespace Strongroom.Storage.Relational;
 
 /// <summary>
 /// The JSON form of a secret's metadata column (format "v":1). Holds no secret values. Frozen by a golden

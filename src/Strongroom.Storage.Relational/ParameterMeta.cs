@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Strongroom.Core.Parameters;
 
-namespace Strongroom.Storage.Sqlite;
+namespace Strongroom.Storage.Relational;
 
 /// <summary>JSON form (format "v":1) of a parameter version's metadata, and of a parameter's labels and tags. No values.</summary>
 internal sealed class ParameterMeta

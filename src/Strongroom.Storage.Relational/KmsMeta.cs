@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Strongroom.Core.Kms;
 
-namespace Strongroom.Storage.Sqlite;
+namespace Strongroom.Storage.Relational;
 
 /// <summary>The JSON form of a KMS key's metadata column (format "v":1). Holds no key material.</summary>
 internal sealed class KmsMeta
