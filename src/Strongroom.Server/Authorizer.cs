@@ -166,8 +166,9 @@ public sealed class Authorizer
         // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of them
         // wins; a session policy bounds what the role's identity policies and a resource policy naming the role grant (a
         // resource policy naming the session itself is not bounded); a resource policy's principal naming this account
-        // only delegates to identity policies (it grants nothing by itself) — except in a trust-only check.
-        var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = !check.TrustOnly };
+        // only delegates to identity policies (it grants nothing by itself) — except in a trust-only check, and in a key
+        // policy, whose evaluator (KeyPolicyEvaluator) finds the delegating statement itself.
+        var context = new RequestContext { Action = check.Action, Resource = check.Resource, PrincipalArn = caller.PrincipalArn, AccountId = _identity.AccountId, AccountPrincipalDelegates = !check.TrustOnly && !check.KeyPolicy };
         AddGlobalKeys(context, caller, user, role, session, sourceIp, secure);
         foreach (var (key, values) in check.Keys)
         {
