@@ -34,6 +34,7 @@ from databases import Postgres, free_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src", "Strongroom", "bin", "Release", "net10.0", "strongroom.dll")
+CONFIG_APP = os.path.join(ROOT, "tests", "Strongroom.ConfigApp", "bin", "Release", "net10.0", "Strongroom.ConfigApp.dll")
 REGION = "us-east-1"
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION)
 
@@ -103,7 +104,22 @@ def load(agent, arn, stop, retry_once, stats):
         time.sleep(max(0.0, 0.05 - (time.monotonic() - began)))
 
 
-def run_mode(mode, sm, db, agent, seconds, rotations, gap):
+def load_app(url, stop, stats):
+    """The ASP.NET Core app's /db (a fresh connection with the credentials its configuration holds) every ~50 ms."""
+    while not stop.is_set():
+        began = time.monotonic()
+        stats["attempted"] += 1
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                stats["users"].add(response.read().decode().split(" ", 1)[1])
+        except Exception as e:  # noqa: BLE001 - every failure counts and is shown
+            stats["failed"] += 1
+            body = e.read().decode() if hasattr(e, "read") else str(e)
+            stats["errors"].append(body.strip().splitlines()[0] if body.strip() else type(e).__name__)
+        time.sleep(max(0.0, 0.05 - (time.monotonic() - began)))
+
+
+def run_mode(mode, sm, db, agent, seconds, rotations, gap, endpoint, work):
     user = "u" + uuid.uuid4().hex[:8]
     password = "Init-" + uuid.uuid4().hex
     db.create_user(user, password)
@@ -117,10 +133,20 @@ def run_mode(mode, sm, db, agent, seconds, rotations, gap):
     lambda_arn = f"arn:aws:lambda:{REGION}:{account}:function:{function}"
 
     stats = {"attempted": 0, "failed": 0, "retried": 0, "pending": 0, "errors": [], "first_errors": []}
+    app_stats = {"attempted": 0, "failed": 0, "errors": [], "users": set()}
     stop = threading.Event()
-    worker = threading.Thread(target=load, args=(agent, arn, stop, mode == "single", stats), daemon=True)
+    workers = [threading.Thread(target=load, args=(agent, arn, stop, mode == "single", stats), daemon=True)]
+    app = None
+    if mode == "multi":
+        # The second application: ASP.NET Core, its connection string from AddStrongroomSecrets, no retry at all.
+        app_port = free_port()
+        app = subprocess.Popen(["dotnet", CONFIG_APP], stdout=open(os.path.join(work, "app.log"), "w"), stderr=subprocess.STDOUT,
+                               env=dict(ENV, STRONGROOM_ENDPOINT=endpoint, DB_SECRET_ID=arn, LISTEN=f"127.0.0.1:{app_port}"))
+        wait(lambda: urllib.request.urlopen(f"http://127.0.0.1:{app_port}/ping", timeout=2).status == 200, "the ASP.NET Core app")
+        workers.append(threading.Thread(target=load_app, args=(f"http://127.0.0.1:{app_port}/db", stop, app_stats), daemon=True))
     started = time.monotonic()
-    worker.start()
+    for worker in workers:
+        worker.start()
     done = 0
     rotation_times = []
     kwargs = {"RotationLambdaARN": lambda_arn, "RotationRules": {"AutomaticallyAfterDays": 30}}
@@ -139,7 +165,11 @@ def run_mode(mode, sm, db, agent, seconds, rotations, gap):
         done += 1
     time.sleep(2)  # connections after the last finishSecret
     stop.set()
-    worker.join()
+    for worker in workers:
+        worker.join()
+    if app is not None:
+        app.terminate()
+        app.wait(timeout=30)
     elapsed = time.monotonic() - started
     users = {sm.get_secret_value(SecretId=arn, VersionStage=s)["SecretString"] and json.loads(sm.get_secret_value(SecretId=arn, VersionStage=s)["SecretString"])["username"] for s in ("AWSCURRENT", "AWSPREVIOUS")}
     print(f"{mode}: {elapsed:.0f} s, {done} rotations (each {min(rotation_times):.1f}-{max(rotation_times):.1f} s), users {sorted(users)}, "
@@ -148,7 +178,14 @@ def run_mode(mode, sm, db, agent, seconds, rotations, gap):
         print(f"  failed: {error}")
     for error in sorted(set(stats["first_errors"]))[:3]:
         print(f"  first attempt (then retried): {error}")
-    return stats["failed"] == 0 and done >= rotations and stats["attempted"] >= seconds * 5
+    ok = stats["failed"] == 0 and done >= rotations and stats["attempted"] >= seconds * 2
+    if app is not None:
+        print(f"{mode} (ASP.NET Core app, AddStrongroomSecrets + IOptionsMonitor): requests {app_stats['attempted']}, failed {app_stats['failed']}, connected as {sorted(app_stats['users'])}")
+        for error in app_stats["errors"][:5]:
+            print(f"  failed: {error}")
+        # It must have followed the rotations: both alternating users seen.
+        ok = ok and app_stats["failed"] == 0 and app_stats["attempted"] >= seconds * 2 and len(app_stats["users"]) == 2
+    return ok
 
 
 def main():
@@ -158,8 +195,9 @@ def main():
     parser.add_argument("--gap", type=float, default=5, help="seconds between one rotation's end and the next RotateSecret")
     parser.add_argument("--mode", choices=["both", "multi", "single"], default="both")
     args = parser.parse_args()
-    if not os.path.exists(DLL):
-        raise SystemExit(f"{DLL} is missing: dotnet build src/Strongroom -c Release")
+    for built in (DLL, CONFIG_APP):
+        if not os.path.exists(built):
+            raise SystemExit(f"{built} is missing: dotnet build Strongroom.slnx -c Release")
 
     work = __import__("tempfile").mkdtemp(prefix="strongroom-zd-")
     server_port, agent_port = free_port(), free_port()
@@ -177,7 +215,7 @@ def main():
         wait(lambda: urllib.request.urlopen(f"http://127.0.0.1:{agent_port}/ping", timeout=2).status == 200, "the agent")
         sm = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
         for mode in (["multi", "single"] if args.mode == "both" else [args.mode]):
-            if run_mode(mode, sm, db, Agent(agent_port, token), args.seconds, args.rotations, args.gap):
+            if run_mode(mode, sm, db, Agent(agent_port, token), args.seconds, args.rotations, args.gap, endpoint, work):
                 passed += 1
             else:
                 failed += 1
