@@ -42,7 +42,10 @@ public sealed class AgentProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<AgentProcess> StartAsync(Uri endpoint, params string[] extra)
+    public static Task<AgentProcess> StartAsync(Uri endpoint, params string[] extra) => StartAsync(endpoint, null, extra);
+
+    /// <param name="environment">Changes to the clean environment (a null value removes the variable).</param>
+    public static async Task<AgentProcess> StartAsync(Uri endpoint, IReadOnlyDictionary<string, string?>? environment, params string[] extra)
     {
         var port = FreePort();
         var token = Guid.NewGuid().ToString("N");
@@ -54,6 +57,18 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         Environment(info, token);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var agent = new AgentProcess(Process.Start(info)!, port, token);
         agent._process.OutputDataReceived += (_, e) => agent.Append(e.Data);
         agent._process.ErrorDataReceived += (_, e) => agent.Append(e.Data);

@@ -148,6 +148,39 @@ public sealed class AgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_FromAProfileInTheSharedFiles_AndTheTokenFromAFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("strongroom-agent-profile-").FullName;
+        try
+        {
+            var credentials = Path.Combine(dir, "credentials");
+            await File.WriteAllTextAsync(credentials, "[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n\n[dev]\naws_access_key_id = test\naws_secret_access_key = test\n");
+            var config = Path.Combine(dir, "config");
+            await File.WriteAllTextAsync(config, "[profile dev]\nregion = us-east-1\n");
+            var tokenFile = Path.Combine(dir, "token");
+            await File.WriteAllTextAsync(tokenFile, "file-token-123\n");
+            var name = Unique("agent/profile");
+            await CreateAsync(name, "via-profile");
+            await using var agent = await AgentProcess.StartAsync(_server.Endpoint, new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_REGION"] = null,
+                ["AWS_SHARED_CREDENTIALS_FILE"] = credentials,
+                ["AWS_CONFIG_FILE"] = config,
+                ["AWS_TOKEN"] = "file://" + tokenFile,
+            }, "--profile", "dev");
+            var (status, body, _) = await AgentProcess.CurlAsync($"http://localhost:{agent.Port}/secretsmanager/get?secretId={name}", "X-Aws-Parameters-Secrets-Token: file-token-123");
+            Assert.Equal(200, status);
+            Assert.Contains("via-profile", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Start_WithoutToken_Refused()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
