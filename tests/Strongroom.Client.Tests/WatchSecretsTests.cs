@@ -111,11 +111,22 @@ public sealed class WatchSecretsTests : IDisposable
         Assert.Equal(code, e.Code);
     }
 
-    [Fact]
-    public async Task Watch_Call_IsAudited()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Watch_Call_IsAudited(bool cancelledByTheCaller)
     {
         var (name, v1) = await CreateAsync("v1");
-        await Admin.WatchSecretsAsync(new Dictionary<string, string?> { [name] = v1 }, TimeSpan.FromSeconds(1));
+        if (cancelledByTheCaller)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Admin.WatchSecretsAsync(new Dictionary<string, string?> { [name] = v1 }, TimeSpan.FromSeconds(20), cancel.Token));
+        }
+        else
+        {
+            await Admin.WatchSecretsAsync(new Dictionary<string, string?> { [name] = v1 }, TimeSpan.FromSeconds(1));
+        }
+
         var found = false;
         for (var attempt = 0; attempt < 50 && !found; attempt++)
         {

@@ -92,7 +92,16 @@ public sealed class SecretWatch
             }
 
             var left = deadline - _time.GetUtcNow();
-            await Task.Delay(left < PollInterval ? left : PollInterval, _time, ct);
+            try
+            {
+                await Task.Delay(left < PollInterval ? left : PollInterval, _time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller went away while waiting (a cache restarting its watch): answer "nothing changed", so the
+                // call is recorded like any other rather than ending as an aborted request.
+                return new Result([], errors);
+            }
         }
     }
 }
