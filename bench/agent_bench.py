@@ -107,6 +107,7 @@ def main():
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+        __import__("shutil").rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -234,6 +234,10 @@ def main():
             db.destroy()
         server_log.close()
         agent_log.close()
+        if failed or passed == 0:
+            print(f"logs kept in {work}")
+        else:
+            __import__("shutil").rmtree(work, ignore_errors=True)
     print(f"zero-downtime: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
