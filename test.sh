@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest fuzz console-unit console-browser dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest fuzz console-unit console-browser zero-downtime dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -128,6 +128,11 @@ console_unit() ( cd src/Strongroom.Console && npx --no-install tsc --noEmit -p .
 console_browser() ( cd tests/e2e/console && { [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null 2>&1; } && node --test --test-concurrency=1 --test-reporter=tap )
 ci_suite console-unit node -- console_unit
 ci_suite console-browser node -- console_browser
+
+# ---- Applications through rotation (issue #19): a real PostgreSQL, the built-in rotators, `strongroom agent`, and a
+# client opening a connection every ~50 ms; 0 failed connections. The >= 60 s run is bench/applications.sh.
+echo "== Applications through rotation (tests/applications/zero_downtime.py, short run)"
+ci_suite zero-downtime tally zero-downtime -- /usr/bin/python3 tests/applications/zero_downtime.py --seconds 20 --rotations 3 --gap 2
 
 # The same suites again against a normal server on PostgreSQL (`--dev` runs only on its own temporary SQLite): a
 # throw-away cluster (initdb in a temp directory, a free port, password authentication over TCP; as root it runs

@@ -7,6 +7,10 @@ public sealed class SecretsManagerClient
 {
     public const string SigningService = "secretsmanager";
     public const string TargetPrefix = "secretsmanager.";
+
+    /// <summary>Strongroom's own operations (X-Amz-Target "Strongroom.*") are signed for this service.</summary>
+    public const string StrongroomSigningService = "strongroom";
+    public const string StrongroomTargetPrefix = "Strongroom.";
     private readonly AwsJsonClient _client;
 
     public SecretsManagerClient(AwsJsonClient client)
@@ -14,6 +18,9 @@ public sealed class SecretsManagerClient
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
     }
+
+    /// <summary>The server this client calls.</summary>
+    public Uri Endpoint => _client.Endpoint;
 
     private Task<JsonElement> CallAsync(string operation, object body, CancellationToken ct) => _client.CallAsync(SigningService, TargetPrefix + operation, body, ct);
 
@@ -68,6 +75,37 @@ public sealed class SecretsManagerClient
     {
         var r = await CallAsync("UpdateSecretVersionStage", new { SecretId = secretId, VersionStage = versionStage, MoveToVersionId = moveToVersionId, RemoveFromVersionId = removeFromVersionId }, ct).ConfigureAwait(false);
         return Wire.RequiredString(r, "ARN");
+    }
+
+    /// <summary>The names of the secrets whose name starts with <paramref name="namePrefix"/> (ListSecrets' name filter, every page).</summary>
+    public async Task<IReadOnlyList<string>> ListSecretNamesAsync(string namePrefix, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namePrefix);
+        var names = new List<string>();
+        string? next = null;
+        do
+        {
+            var r = await CallAsync("ListSecrets", new { Filters = new[] { new { Key = "name", Values = new[] { namePrefix } } }, MaxResults = 100, NextToken = next }, ct).ConfigureAwait(false);
+            names.AddRange(Wire.Array(r, "SecretList").Select(s => Wire.String(s, "Name")).OfType<string>().Where(n => n.StartsWith(namePrefix, StringComparison.Ordinal)));
+            next = Wire.String(r, "NextToken");
+        }
+        while (next is not null);
+        return names;
+    }
+
+    /// <summary>
+    /// Strongroom.WatchSecrets (Strongroom only; AWS answers it with an error): waits up to <paramref name="wait"/> for
+    /// the AWSCURRENT of any of <paramref name="known"/> (secret id → the version id the caller holds, null: none) to be
+    /// another version, and answers at once when one already is. Each secret needs secretsmanager:DescribeSecret.
+    /// </summary>
+    public async Task<SecretWatchResult> WatchSecretsAsync(IReadOnlyDictionary<string, string?> known, TimeSpan wait, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var body = new { Secrets = known.Select(p => new { SecretId = p.Key, VersionId = p.Value }).ToList(), WaitTimeSeconds = (int)Math.Ceiling(wait.TotalSeconds) };
+        var r = await _client.CallAsync(StrongroomSigningService, StrongroomTargetPrefix + "WatchSecrets", body, ct).ConfigureAwait(false);
+        return new SecretWatchResult(
+            Wire.Array(r, "Changed").Select(c => new SecretChange(Wire.RequiredString(c, "SecretId"), Wire.RequiredString(c, "ARN"), Wire.RequiredString(c, "VersionId"))).ToList(),
+            Wire.Array(r, "Errors").Select(e => new SecretWatchError(Wire.RequiredString(e, "SecretId"), Wire.RequiredString(e, "ErrorCode"), Wire.String(e, "Message") ?? string.Empty)).ToList());
     }
 
     public async Task<string> GetRandomPasswordAsync(RandomPasswordOptions? options = null, CancellationToken ct = default)

@@ -33,7 +33,7 @@ public static class AuditShape
         || operation.StartsWith("List", StringComparison.Ordinal) || operation.StartsWith("BatchGet", StringComparison.Ordinal)
         || operation.StartsWith("Lookup", StringComparison.Ordinal) || operation.StartsWith("Validate", StringComparison.Ordinal)
         || (service == "kms" && ReadOnlyKms.Contains(operation))
-        || (service == "strongroom" && operation == "VerifyAuditTrail");
+        || (service == "strongroom" && operation is "VerifyAuditTrail" or "WatchSecrets");
 
     /// <summary>Most characters of one string (or member name) copied into a record; longer ones are cut and marked.</summary>
     public const int MaxStringChars = 1024;

@@ -19,6 +19,7 @@ public static partial class WireMembers
         ["strongroom:ListRotationFunctions"] = "MaxResults NextToken",
         ["strongroom:ListRotationRuns"] = "SecretId MaxResults NextToken",
         ["strongroom:ExplainAccess"] = "UserName Action Resource Context",
+        ["strongroom:WatchSecrets"] = "Secrets WaitTimeSeconds",
     };
 
     /// <summary>The operation's top-level members, each with whether it is sensitive; null for an operation no model names.</summary>

@@ -50,8 +50,9 @@ public sealed partial class ApiEndpoint
     private readonly ServiceEvents _events;
     private readonly int _maxBody;
     private readonly AuditAdminApi _auditAdmin;
+    private readonly WatchSecretsApi _watchSecrets;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin, WatchSecretsApi watchSecrets)
     {
         ArgumentNullException.ThrowIfNull(options);
         _auditAdmin = auditAdmin;
@@ -72,6 +73,7 @@ public sealed partial class ApiEndpoint
         _logger = logger;
         _limiter = limiter;
         _events = events;
+        _watchSecrets = watchSecrets;
     }
 
     private static (string? Service, string Operation) Route(string target) =>
@@ -89,7 +91,7 @@ public sealed partial class ApiEndpoint
         "kms" when _kms.Operations.Contains(operation) => operation,
         "cloudtrail" when operation == "LookupEvents" => operation,
         "ssm" when _ssm.Operations.Contains(operation) => operation,
-        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation || _rotationAdmin.Handles(operation) => operation,
+        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation || _rotationAdmin.Handles(operation) => operation,
         "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
         _ => "unknown",
     };
@@ -412,6 +414,13 @@ public sealed partial class ApiEndpoint
         {
             var author = new Core.Rotation.RotationFunctionAuthor(caller.PrincipalArn, _authorizer.IsAdmin(caller));
             await _rotationAdmin.InvokeAsync(operation, caller.Region, author, access, input, writer, ct);
+            return;
+        }
+
+        if (operation == WatchSecretsApi.Operation)
+        {
+            // Open to every caller; each secret is authorised as secretsmanager:DescribeSecret inside (Core.Secrets.SecretWatch).
+            await _watchSecrets.InvokeAsync(caller.Region, access, input, writer, ct);
             return;
         }
 

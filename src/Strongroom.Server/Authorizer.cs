@@ -435,6 +435,11 @@ public sealed class Authorizer
     /// </summary>
     private async Task StrongroomChecksAsync(List<Check> checks, string action, string operation, string region, JsonElement root, CancellationToken ct)
     {
+        if (operation == Protocol.Aws.Strongroom.WatchSecretsApi.Operation)
+        {
+            return; // no front-door check: each secret needs secretsmanager:DescribeSecret, decided in Core.Secrets.SecretWatch
+        }
+
         if (operation == "ListRotationRuns")
         {
             if (Member(root, "SecretId") is { } secretId)

@@ -226,6 +226,8 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(sp => new Core.Rotation.RotationFunctionRegistry(data.Store, data.Root, data.Identity, time, sp.GetRequiredService<Core.Identity.IamService>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationFunctions>(sp => sp.GetRequiredService<Core.Rotation.RotationFunctionRegistry>());
         builder.Services.AddSingleton<Protocol.Aws.Strongroom.RotationAdminApi>();
+        builder.Services.AddSingleton(sp => new SecretWatch(sp.GetRequiredService<SecretsService>(), time));
+        builder.Services.AddSingleton<Protocol.Aws.Strongroom.WatchSecretsApi>();
         // Rotation: the scheduler is the SecretsService's IRotationStarter; runs call functions that call back here.
         var rotationRuntime = new Rotation.Runners.RotationRuntimeOptions { CaBundle = options.TlsCert, Outbound = options.RotationOutbound };
         builder.Services.AddSingleton(rotationRuntime);

@@ -92,6 +92,8 @@ public static class Program
         root.Subcommands.Add(BackupCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
+        root.Subcommands.Add(Agent.AgentCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
 
         // Parsing computes flag defaults, so the command is first parsed with no setting read: a dev server keeps that
         // parse and never reads one; any other command is parsed again with the environment and config file.
