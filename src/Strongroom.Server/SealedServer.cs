@@ -118,8 +118,19 @@ public static partial class SealedServer
             await context.Response.WriteAsync("Strongroom is sealed: " + Volatile.Read(ref reason));
         });
 
+        // Stopped by SIGTERM/SIGINT (the host's lifetime) or the caller: the process ends sealed.
+        var stopped = false;
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            Volatile.Write(ref stopped, true);
+            done.TrySetResult(null);
+        });
         await app.StartAsync(ct);
-        using var stop = ct.Register(() => done.TrySetResult(null));
+        using var stop = ct.Register(() =>
+        {
+            Volatile.Write(ref stopped, true);
+            done.TrySetResult(null);
+        });
         Task? probe = null;
         using var probing = new CancellationTokenSource();
         if (sealedBy.Retries)
@@ -149,7 +160,7 @@ public static partial class SealedServer
             recorded = [.. attempts];
         }
 
-        return new Result(ct.IsCancellationRequested && key is null, key, recorded);
+        return new Result(key is null && Volatile.Read(ref stopped), key, recorded);
     }
 
     /// <summary>Asks the source again every <paramref name="interval"/>; calls <paramref name="available"/> once it gives the key.</summary>
