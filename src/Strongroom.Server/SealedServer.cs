@@ -146,6 +146,7 @@ public static partial class SealedServer
         }
 
         var key = await done.Task;
+        var stoppedBeforeKey = key is null && Volatile.Read(ref stopped);
         await probing.CancelAsync();
         if (probe is not null)
         {
@@ -160,7 +161,7 @@ public static partial class SealedServer
             recorded = [.. attempts];
         }
 
-        return new Result(key is null && Volatile.Read(ref stopped), key, recorded);
+        return new Result(stoppedBeforeKey, key, recorded);
     }
 
     /// <summary>Asks the source again every <paramref name="interval"/>; calls <paramref name="available"/> once it gives the key.</summary>
