@@ -77,6 +77,18 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static Task<(int ExitCode, string Output)> RunAtFaultAsync(string point, params string[] args) =>
         RunProcessAsync(Host("Strongroom.FaultHost.dll", ["--fault-at", point, .. args]));
 
+    /// <summary><see cref="RunAtFaultAsync"/> with extra environment variables (a token's configuration and PIN).</summary>
+    public static Task<(int ExitCode, string Output)> RunAtFaultWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string point, params string[] args)
+    {
+        var info = Host("Strongroom.FaultHost.dll", ["--fault-at", point, .. args]);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return RunProcessAsync(info);
+    }
+
     private static ProcessStartInfo Host(string dll, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
