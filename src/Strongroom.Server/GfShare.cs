@@ -107,7 +107,11 @@ public static class GfShare
             return;
         }
 
-        var handle = NativeLibrary.Load(Library, typeof(GfShare).Assembly, null);
+        if (!NativeLibrary.TryLoad(Library, typeof(GfShare).Assembly, null, out var handle))
+        {
+            throw new Crypto.RootKeyUnavailableException($"{Library} cannot be loaded: Shamir custody needs libgfshare (Debian package libgfshare2)");
+        }
+
         Marshal.WriteIntPtr(NativeLibrary.GetExport(handle, "gfshare_fill_rand"), Marshal.GetFunctionPointerForDelegate(Fill));
         _randomSet = true;
     }

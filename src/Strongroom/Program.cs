@@ -12,7 +12,7 @@ public static partial class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "pkcs11-module", "pkcs11-token-label", "pkcs11-key-label", "pkcs11-pin-file", "root-key-kms-key-id", "root-key-kms-endpoint-url", "root-key-kms-region", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
         "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file", "console",
     ];
 
