@@ -235,7 +235,7 @@ public sealed class DataDirectory : IAsyncDisposable
             var keyPresent = source.StateFile is null || File.Exists(source.StateFile);
             if (!keyPresent && !fresh)
             {
-                throw new RootKeyUnavailableException($"the database is already initialised under root key fingerprint {stored}, but this node has no {source.Describe()}: copy the root key (root.key) from a node of this cluster into '{full}'");
+                throw new RootKeyUnavailableException($"the database is already initialised under root key fingerprint {stored}, but this node has no {source.Describe()}: copy the root key ({System.IO.Path.GetFileName(source.StateFile)}) from a node of this cluster into '{full}' (every node uses the same custody)");
             }
 
             var rootKey = keyPresent ? source.Load() : source.Create();

@@ -119,7 +119,11 @@ public static partial class Program
         var unseal = new Command("unseal", "Give one key share to a sealed server (from --share-file, standard input, or a prompt without echo); prints the progress. At the threshold the server unseals.") { unsealEndpoint, shareFile };
         unseal.SetAction(async (result, ct) =>
         {
-            var endpoint = new ClientSettingsResolver().Endpoint(result.GetValue(unsealEndpoint));
+            if (EndpointOf(result.GetValue(unsealEndpoint)) is not { } endpoint)
+            {
+                return FunctionCommands.UsageError;
+            }
+
             string? share;
             if (result.GetValue(shareFile) is { } file)
             {
@@ -226,7 +230,11 @@ public static partial class Program
         var status = new Command("seal-status", "Print whether the server is sealed, why, and the unseal progress (JSON).") { statusEndpoint };
         status.SetAction(async (result, ct) =>
         {
-            var endpoint = new ClientSettingsResolver().Endpoint(result.GetValue(statusEndpoint));
+            if (EndpointOf(result.GetValue(statusEndpoint)) is not { } endpoint)
+            {
+                return FunctionCommands.UsageError;
+            }
+
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             try
             {
@@ -242,6 +250,20 @@ public static partial class Program
         });
 
         return new Command("operator", "Operate a running server's custody: unseal, seal, seal-status.") { unseal, seal, status };
+    }
+
+    /// <summary>The endpoint from the flag or AWS_ENDPOINT_URL; null (after saying why) when there is none or it is invalid.</summary>
+    private static Uri? EndpointOf(string? flag)
+    {
+        try
+        {
+            return new ClientSettingsResolver().Endpoint(flag);
+        }
+        catch (ClientConfigurationException e)
+        {
+            Console.Error.WriteLine("strongroom: " + e.Message);
+            return null;
+        }
     }
 
     private static string ReadWithoutEcho()

@@ -50,7 +50,6 @@ public sealed class Pkcs11CustodyTests : IDisposable
         }
 
         Assert.Empty(KeyMaterialScan.FilesHolding(DataDir, fingerprint));
-        Assert.Empty(KeyMaterialScan.FilesHolding(DataDir, fingerprint));
     }
 
     [Fact]
