@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 
 namespace Strongroom.Crypto;
 
-/// <summary>The 256-bit root of the key hierarchy. Held in memory only; zeroed on dispose.</summary>
+/// <summary>
+/// The 256-bit root of the key hierarchy. Held in memory only, in an array pinned at allocation (the GC never copies
+/// it elsewhere) and zeroed on dispose.
+/// </summary>
 public sealed class RootKey : IDisposable
 {
     private readonly byte[] _bytes;
@@ -14,7 +17,8 @@ public sealed class RootKey : IDisposable
             throw new ArgumentException("A root key is 32 bytes.", nameof(bytes));
         }
 
-        _bytes = bytes.ToArray();
+        _bytes = GC.AllocateArray<byte>(AesGcmSeal.KeySize, pinned: true);
+        bytes.CopyTo(_bytes);
     }
 
     internal ReadOnlySpan<byte> Bytes => _bytes;

@@ -51,10 +51,12 @@ public sealed partial class ApiEndpoint
     private readonly int _maxBody;
     private readonly AuditAdminApi _auditAdmin;
     private readonly WatchSecretsApi _watchSecrets;
+    private readonly SealSwitch _seal;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin, WatchSecretsApi watchSecrets)
+    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin, WatchSecretsApi watchSecrets, SealSwitch seal)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _seal = seal;
         _auditAdmin = auditAdmin;
         _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
@@ -91,7 +93,7 @@ public sealed partial class ApiEndpoint
         "kms" when _kms.Operations.Contains(operation) => operation,
         "cloudtrail" when operation == "LookupEvents" => operation,
         "ssm" when _ssm.Operations.Contains(operation) => operation,
-        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation || _rotationAdmin.Handles(operation) => operation,
+        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation or SealSwitch.Operation || _rotationAdmin.Handles(operation) => operation,
         "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
         _ => "unknown",
     };
@@ -433,6 +435,21 @@ public sealed partial class ApiEndpoint
         if (!_authorizer.IsAdmin(caller))
         {
             throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
+        }
+
+        if (operation == SealSwitch.Operation)
+        {
+            if (!_seal.Sealable)
+            {
+                throw new AwsError("ValidationException", "Only a server whose root key is held by Shamir key shares can be sealed; this one would load its root key again at once.");
+            }
+
+            _seal.Seal();
+            writer.WriteStartObject();
+            writer.WriteBoolean("Sealed", true);
+            writer.WriteString("Message", "the server seals now; unseal it with the key shares (strongroom operator unseal)");
+            writer.WriteEndObject();
+            return;
         }
 
         if (operation != "ExplainAccess")

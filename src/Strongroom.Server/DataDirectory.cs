@@ -70,7 +70,8 @@ public sealed class DataDirectory : IAsyncDisposable
     public static async Task<DataDirectory> OpenAsync(string path, string defaultRegion, string? accountId, bool create, CancellationToken ct, RootKeyOptions? rootKeyOptions = null, bool keepPendingRotation = false, string? postgres = null)
     {
         var full = System.IO.Path.GetFullPath(path);
-        var source = new RootKeySource(rootKeyOptions ?? new RootKeyOptions(), full);
+        var options = rootKeyOptions ?? new RootKeyOptions();
+        var source = new RootKeySource(options, full);
         var (store, rootKey, fresh) = postgres is null
             ? await OpenSqliteAsync(path, full, source, create, ct)
             : await OpenPostgresAsync(postgres, full, source, create, ct);
@@ -80,27 +81,22 @@ public sealed class DataDirectory : IAsyncDisposable
             var stored = await store.GetSettingAsync(RootWrap.FingerprintSetting, ct);
             if (stored is not null && stored != rootKey.Fingerprint())
             {
-                // The store was re-wrapped to a new key whose file was not yet promoted: finish the rotation.
-                RootKey? next = null;
-                if (source.HasNext)
+                // The store was re-wrapped to a new key whose state was not yet promoted: finish the rotation.
+                var pending = source.PendingNext();
+                if (pending is null || pending.NextFingerprint() != stored)
                 {
-                    next = source.Load(source.NextFile);
-                }
-
-                if (next is null || next.Fingerprint() != stored)
-                {
-                    next?.Dispose();
                     throw new RootKeyUnavailableException($"the root key from {source.Describe()} (fingerprint {rootKey.Fingerprint()}) is not the key this {(postgres is null ? "data directory" : "database")} is under (fingerprint {stored})");
                 }
 
+                pending.PromoteNext();
                 rootKey.Dispose();
-                rootKey = next;
-                source.PromoteNext();
+                source = new RootKeySource(options, full);
+                rootKey = source.Load();
                 recovery = "completed an interrupted root-key rotation (the store was already re-wrapped)";
             }
-            else if (source.HasNext && !keepPendingRotation)
+            else if (source.PendingNext() is { } pending && !keepPendingRotation)
             {
-                source.DiscardNext();
+                pending.DiscardNext();
                 recovery = "rolled back an interrupted root-key rotation (the store was never re-wrapped)";
             }
 
@@ -133,6 +129,11 @@ public sealed class DataDirectory : IAsyncDisposable
 
                 return storedAccount ?? proposed;
             }, ct);
+
+            foreach (var stale in source.StaleStateFiles)
+            {
+                File.Delete(stale);
+            }
 
             var holder = new RootKeyHolder(rootKey, source.Reloader());
             var root = new RootWrap(holder);
@@ -234,7 +235,7 @@ public sealed class DataDirectory : IAsyncDisposable
             var keyPresent = source.StateFile is null || File.Exists(source.StateFile);
             if (!keyPresent && !fresh)
             {
-                throw new RootKeyUnavailableException($"the database is already initialised under root key fingerprint {stored}, but this node has no {source.Describe()}: copy the root key (root.key) from a node of this cluster into '{full}'");
+                throw new RootKeyUnavailableException($"the database is already initialised under root key fingerprint {stored}, but this node has no {source.Describe()}: copy the root key ({System.IO.Path.GetFileName(source.StateFile)}) from a node of this cluster into '{full}' (every node uses the same custody)");
             }
 
             var rootKey = keyPresent ? source.Load() : source.Create();
@@ -262,9 +263,19 @@ public sealed class DataDirectory : IAsyncDisposable
     /// .next left by an interrupted run is resumed, not replaced. Returns how many values were re-wrapped.
     /// The <see cref="FaultPoints"/> "after-next" and "after-commit" let a test host stop the process between the steps.
     /// </summary>
-    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, CancellationToken ct)
+    /// <param name="target">The custody to rotate to (another mode, or new settings); null: a new key in the same mode.</param>
+    public async Task<(int Count, string Fingerprint)> RotateRootKeyAsync(string? newKeyEnv, string? newPassphrase, CancellationToken ct, RootKeySource? target = null)
     {
-        var next = RootSource.HasNext ? RootSource.Load(RootSource.NextFile) : RootSource.CreateNext(newKeyEnv, newPassphrase);
+        target ??= RootSource;
+        // A pending next state of the target mode is resumed; Shamir shares once handed out cannot be read back, so a
+        // pending Shamir state (and any pending state of another mode) is replaced.
+        var pending = RootSource.PendingNext();
+        if (pending is not null && (pending.Provider != target.Provider || pending.Provider == "shamir"))
+        {
+            pending.DiscardNext();
+        }
+
+        var next = target.HasNext ? target.Load(target.NextFile) : target.CreateNext(newKeyEnv, newPassphrase);
         FaultPoints.Reach("after-next");
         var current = RootKeys.Current;
         int count;
@@ -279,7 +290,7 @@ public sealed class DataDirectory : IAsyncDisposable
         }
 
         FaultPoints.Reach("after-commit");
-        RootSource.PromoteNext();
+        target.PromoteNext();
         var fingerprint = next.Fingerprint();
         next.Dispose();
         return (count, fingerprint);

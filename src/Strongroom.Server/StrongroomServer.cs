@@ -40,17 +40,67 @@ public static partial class StrongroomServer
             options.DataDir = Path.Combine(tempDir, "data");
         }
 
-        DataDirectory data;
-        try
+        // A Shamir or KMS server whose key is not available serves sealed until it is, then opens; sealed again by
+        // Strongroom.Seal, it goes round once more.
+        IReadOnlyList<SealedServer.Attempt> attempts = [];
+        while (true)
         {
-            data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct, options.RootKey, postgres: options.PostgresConnection);
-        }
-        catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
-        {
-            await console.WriteLineAsync($"strongroom: cannot open data directory '{options.DataDir}': {e.Message}");
-            return 1;
-        }
+            DataDirectory? data = null;
+            try
+            {
+                data = await DataDirectory.OpenAsync(options.DataDir, options.Region, options.AccountId, create: true, ct, options.RootKey, postgres: options.PostgresConnection);
+            }
+            catch (RootKeySealedException e)
+            {
+                RootKeySource source;
+                try
+                {
+                    source = new RootKeySource(options.RootKey, Path.GetFullPath(options.DataDir));
+                }
+                catch (Crypto.RootKeyUnavailableException problem)
+                {
+                    await console.WriteLineAsync($"strongroom: cannot open data directory '{options.DataDir}': {problem.Message}");
+                    return 1;
+                }
 
+                var sealedRun = await SealedServer.RunAsync(options, source, e, ct);
+                attempts = [.. attempts, .. sealedRun.Attempts];
+                if (sealedRun.Stopped)
+                {
+                    return 0;
+                }
+
+                options.RootKey.Unsealed?.Dispose();
+                options.RootKey.Unsealed = sealedRun.Key;
+                continue;
+            }
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                await console.WriteLineAsync($"strongroom: cannot open data directory '{options.DataDir}': {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                // The open copied the rebuilt key into its holder (or failed); this copy is released at once.
+                if (data is not null && options.RootKey.Unsealed is { } unsealed)
+                {
+                    unsealed.Dispose();
+                    options.RootKey.Unsealed = null;
+                }
+            }
+
+            using var seal = new SealSwitch(data.RootSource.Provider == "shamir");
+            var code = await RunOpenAsync(options, data, seal, attempts, tempDir, ct);
+            attempts = [];
+            if (!seal.Requested || ct.IsCancellationRequested)
+            {
+                return code;
+            }
+        }
+    }
+
+    private static async Task<int> RunOpenAsync(ServerOptions options, DataDirectory data, SealSwitch seal, IReadOnlyList<SealedServer.Attempt> attempts, string? tempDir, CancellationToken ct)
+    {
         try
         {
             if (options.Dev)
@@ -66,7 +116,7 @@ public static partial class StrongroomServer
             await using var audit = await AuditLog.StartAsync(data.Store, sink is null ? null : sink.Write, ct);
             using var signer = await AuditSigner.LoadOrCreateAsync(data.Store, data.Root, ct);
             var digester = new AuditDigester(data.Store, signer, TimeProvider.System);
-            var app = Build(options, data, audit, digester);
+            var app = Build(options, data, audit, digester, seal);
             var events = app.Services.GetRequiredService<ServiceEvents>();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Strongroom");
             if (options.Dev)
@@ -119,7 +169,35 @@ public static partial class StrongroomServer
 
             await RecordRootKeyRotationAsync(data, events, ct);
             data.RootKeys.Reloaded += () => _ = RecordRootKeyRotationAsync(data, events, CancellationToken.None);
-            await app.RunAsync(ct);
+            foreach (var attempt in attempts)
+            {
+                await events.RecordAsync("UnsealAttempt", "strongroom", null, null, new Dictionary<string, string>
+                {
+                    ["sourceIPAddress"] = attempt.SourceAddress,
+                    ["attemptTime"] = attempt.Time.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["accepted"] = attempt.Accepted ? "true" : "false",
+                    ["outcome"] = attempt.Message,
+                });
+            }
+
+            if (attempts.Count > 0)
+            {
+                await events.RecordAsync("Unsealed", "strongroom", null, null, new Dictionary<string, string> { ["rootKeyFingerprint"] = data.Root.Fingerprint });
+            }
+
+            using (var running = CancellationTokenSource.CreateLinkedTokenSource(ct, seal.Token))
+            {
+                await app.RunAsync(running.Token);
+            }
+
+            if (seal.Requested && !ct.IsCancellationRequested)
+            {
+                LogSealedByOperator(logger);
+                await events.RecordAsync("Sealed", "strongroom", null, null, new Dictionary<string, string> { ["rootKeyFingerprint"] = data.Root.Fingerprint });
+                await digester.WriteDigestAsync(CancellationToken.None);
+                return 0;
+            }
+
             await events.RecordAsync("ServerStopped", "strongroom", null, null);
             await digester.WriteDigestAsync(CancellationToken.None);
             return 0;
@@ -141,7 +219,7 @@ public static partial class StrongroomServer
         }
     }
 
-    private static WebApplication Build(ServerOptions options, DataDirectory data, AuditLog audit, AuditDigester digester)
+    private static WebApplication Build(ServerOptions options, DataDirectory data, AuditLog audit, AuditDigester digester, SealSwitch seal)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -204,6 +282,7 @@ public static partial class StrongroomServer
         var time = TimeProvider.System;
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(seal);
         builder.Services.AddSingleton(data.Store);
         builder.Services.AddSingleton(data.Identity);
         var cluster = new Core.Cluster.ClusterCoordinator(data.Store, options.EffectiveNodeId, options.Cluster, time);
@@ -411,6 +490,9 @@ public static partial class StrongroomServer
 
     [LoggerMessage(EventId = 7501, Level = LogLevel.Information, Message = "Web console turned off (--console off)")]
     private static partial void LogConsoleOff(ILogger logger);
+
+    [LoggerMessage(EventId = 7903, Level = LogLevel.Warning, Message = "Sealed by the administrator (Strongroom.Seal): the root key is dropped from memory; unseal with the key shares")]
+    private static partial void LogSealedByOperator(ILogger logger);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
     private static partial void LogInitialised(ILogger logger, string credentialsFile);

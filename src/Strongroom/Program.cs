@@ -4,7 +4,7 @@ using Strongroom.Server;
 namespace Strongroom;
 
 /// <summary>The `strongroom` executable: the server and the operator commands.</summary>
-public static class Program
+public static partial class Program
 {
     /// <summary>Settings from the config file (--config FILE or STRONGROOM_CONFIG), by flag name without dashes.</summary>
     private static Dictionary<string, string> _config = new(StringComparer.Ordinal);
@@ -12,7 +12,7 @@ public static class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "pkcs11-module", "pkcs11-token-label", "pkcs11-key-label", "pkcs11-pin-file", "root-key-kms-key-id", "root-key-kms-endpoint-url", "root-key-kms-region", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
         "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file", "console",
     ];
 
@@ -89,6 +89,7 @@ public static class Program
         root.Subcommands.Add(ServerCommand());
         root.Subcommands.Add(AdminCommand());
         root.Subcommands.Add(AuditCommand());
+        root.Subcommands.Add(OperatorCommand());
         root.Subcommands.Add(BackupCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
@@ -132,7 +133,7 @@ public static class Program
     /// <summary>The root-key provider flags every command that opens a data directory takes.</summary>
     private sealed class RootKeyFlags
     {
-        public Option<string> Provider { get; } = new("--root-key-provider") { Description = "Where the root key comes from: file (DATA_DIR/root.key), env, or passphrase (Argon2id).", DefaultValueFactory = _ => Setting("root-key-provider", "file")! };
+        public Option<string> Provider { get; } = new("--root-key-provider") { Description = "Where the root key of a new data directory comes from: file (DATA_DIR/root.key), env, passphrase (Argon2id), pkcs11 (an HSM token), shamir (key shares; see admin init) or kms (another KMS). An initialised directory's custody file decides. Alias --root-key.", DefaultValueFactory = _ => Setting("root-key-provider", "file")! };
 
         public Option<string> EnvName { get; } = new("--root-key-env") { Description = "For env: the variable holding the base64 root key.", DefaultValueFactory = _ => Setting("root-key-env", "STRONGROOM_ROOT_KEY")! };
 
@@ -140,24 +141,29 @@ public static class Program
 
         public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for).", DefaultValueFactory = _ => Setting("passphrase-env", null) };
 
+        /// <summary>The HSM, Shamir and KMS custody flags (Program.Custody.cs).</summary>
+        public CustodyFlags Custody { get; } = new();
+
         /// <summary>Every root-key flag.</summary>
-        public IEnumerable<Option> All => [Provider, EnvName, PassphraseFile, PassphraseEnv];
+        public IEnumerable<Option> All => [Provider, EnvName, PassphraseFile, PassphraseEnv, .. Custody.All];
 
         public void AddTo(Command command)
         {
+            Provider.Aliases.Add("--root-key");
+            Custody.AddTo(command);
             command.Options.Add(Provider);
             command.Options.Add(EnvName);
             command.Options.Add(PassphraseFile);
             command.Options.Add(PassphraseEnv);
         }
 
-        public RootKeyOptions Read(ParseResult result) => new()
+        public RootKeyOptions Read(ParseResult result) => Custody.ReadInto(result, new()
         {
             Provider = result.GetValue(Provider)!,
             EnvName = result.GetValue(EnvName)!,
             PassphraseFile = result.GetValue(PassphraseFile),
             PassphraseEnv = result.GetValue(PassphraseEnv),
-        };
+        });
     }
 
     /// <summary>--storage and --postgres for the operator commands that read the store (same settings as the server's).</summary>
@@ -356,13 +362,13 @@ public static class Program
                 await Console.Out.WriteLineAsync($"Imported access key {id} for {DataDirectory.AdminArn(data.Identity.AccountId)}.");
                 return 0;
             }
-            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or RootKeySealedException or InvalidOperationException or IOException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
                 return 1;
             }
         });
-        return new Command("admin", "Operator tasks on a data directory.") { import, RotateRootKeyCommand(), ExplainCommand(), MigrateStoreCommand() };
+        return new Command("admin", "Operator tasks on a data directory.") { import, InitCommand(), RotateRootKeyCommand(), ExplainCommand(), MigrateStoreCommand() };
     }
 
     private static Command MigrateStoreCommand()
@@ -461,7 +467,8 @@ public static class Program
         var newEnv = new Option<string?>("--new-root-key-env") { Description = "For env: the variable holding the new base64 root key." };
         var newPassphraseFile = new Option<string?>("--new-passphrase-file") { Description = "For passphrase: a file holding the new passphrase (default: the current one, with a new salt)." };
         var rollback = new Option<bool>("--rollback") { Description = "Abandon an interrupted rotation instead of resuming it." };
-        var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback };
+        var to = new Option<string?>("--to") { Description = "The custody to move the root key to: file, env, passphrase, pkcs11, shamir or kms, with that mode's flags (default: a new key in the current mode)." };
+        var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback, to };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         var storage = new StorageFlags();
@@ -490,16 +497,29 @@ public static class Program
                 }
 
                 var before = data.Root.Fingerprint;
-                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, ct);
+                var options = rootKey.Read(result);
+                RootKeySource? target = null;
+                if (result.GetValue(to) is { } mode)
+                {
+                    options.Provider = mode;
+                    target = data.RootSource.ForMode(options, mode);
+                }
+
+                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, ct, target);
                 await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped or re-tagged {count} values; fingerprint {before} -> {after}.");
-                if (data.RootSource.Provider == "env")
+                if (target?.Provider == "shamir")
+                {
+                    await Console.Out.WriteLineAsync($"The shares of the new root key are in {options.SharesOut}: hand one to each key holder and delete them there. A restarted server is sealed until {options.KeyThreshold} are given.");
+                }
+
+                if ((target ?? data.RootSource).Provider == "env")
                 {
                     await Console.Out.WriteLineAsync($"Set {rootKey.Read(result).EnvName} to the new key before the next start.");
                 }
 
                 return 0;
             }
-            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or RootKeySealedException or InvalidOperationException or IOException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
                 return 1;

@@ -77,6 +77,18 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static Task<(int ExitCode, string Output)> RunAtFaultAsync(string point, params string[] args) =>
         RunProcessAsync(Host("Strongroom.FaultHost.dll", ["--fault-at", point, .. args]));
 
+    /// <summary><see cref="RunAtFaultAsync"/> with extra environment variables (a token's configuration and PIN).</summary>
+    public static Task<(int ExitCode, string Output)> RunAtFaultWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string point, params string[] args)
+    {
+        var info = Host("Strongroom.FaultHost.dll", ["--fault-at", point, .. args]);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return RunProcessAsync(info);
+    }
+
     private static ProcessStartInfo Host(string dll, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -137,6 +149,56 @@ internal sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(Process.Start(info)!, chosen);
         await server.WaitReadyAsync();
         return server;
+    }
+
+    /// <summary>Starts a server that is expected to come up sealed: waits until /health/live answers, not /health/ready.</summary>
+    public static async Task<ServerProcess> StartSealedAsync(string dataDir, int? port = null, IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
+    {
+        var chosen = port ?? FreePort();
+        var info = Command(["server", "--listen", $"127.0.0.1:{chosen}", "--data-dir", dataDir, .. extra]);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        var server = new ServerProcess(Process.Start(info)!, chosen);
+        await server.WaitUntilAsync("/health/live");
+        return server;
+    }
+
+    /// <summary>Waits until <paramref name="path"/> answers 2xx (e.g. /health/ready after an unseal).</summary>
+    public async Task WaitUntilAsync(string path, int seconds = 60)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("strongroom exited:\n" + Output);
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Endpoint, path));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // not answering yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"strongroom did not answer {path}:\n" + Output);
     }
 
     private async Task WaitReadyAsync()

@@ -1,0 +1,291 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Strongroom.Client;
+using Strongroom.Server;
+
+namespace Strongroom;
+
+/// <summary>Root-key custody on the command line: the HSM, Shamir and KMS flags, `admin init` and `operator unseal|seal`.</summary>
+public static partial class Program
+{
+    /// <summary>The flags of the pkcs11, shamir and kms modes. The PKCS#11 PIN is never a flag: a file or STRONGROOM_PKCS11_PIN.</summary>
+    private sealed class CustodyFlags
+    {
+        public Option<string?> Module { get; } = new("--pkcs11-module") { Description = "For pkcs11: the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so).", DefaultValueFactory = _ => Setting("pkcs11-module", null) };
+
+        public Option<string?> TokenLabel { get; } = new("--pkcs11-token-label") { Description = "For pkcs11: the label of the token.", DefaultValueFactory = _ => Setting("pkcs11-token-label", null) };
+
+        public Option<string?> KeyLabel { get; } = new("--pkcs11-key-label") { Description = "For pkcs11: the label of the AES-256 key in the token (generated there, non-extractable, when missing).", DefaultValueFactory = _ => Setting("pkcs11-key-label", null) };
+
+        public Option<string?> PinFile { get; } = new("--pkcs11-pin-file") { Description = "For pkcs11: a file whose first line is the user PIN (else STRONGROOM_PKCS11_PIN).", DefaultValueFactory = _ => Setting("pkcs11-pin-file", null) };
+
+        public Option<string?> Mechanism { get; } = new("--pkcs11-mechanism") { Description = "For pkcs11: aes-gcm or aes-key-wrap-pad (default: AES-GCM when the token offers it)." };
+
+        public Option<int> Shares { get; } = new("--key-shares") { Description = "For shamir: how many key shares to make (N).", DefaultValueFactory = _ => 5 };
+
+        public Option<int> Threshold { get; } = new("--key-threshold") { Description = "For shamir: how many shares unseal (K).", DefaultValueFactory = _ => 3 };
+
+        public Option<string?> SharesOut { get; } = new("--shares-out") { Description = "For shamir: the directory share-1 … share-N are written to (mode 0600)." };
+
+        public Option<string[]> ShareFiles { get; } = new("--share-file") { Description = "For a Shamir data directory opened offline (rotate-root-key, import-access-key): a file holding one share (repeat K times).", AllowMultipleArgumentsPerToken = false };
+
+        public Option<string?> KmsKeyId { get; } = new("--root-key-kms-key-id") { Description = "For kms: the KMS key (ARN, id or alias) that wraps the root key.", DefaultValueFactory = _ => Setting("root-key-kms-key-id", null) };
+
+        public Option<string?> KmsEndpoint { get; } = new("--root-key-kms-endpoint-url") { Description = "For kms: the KMS endpoint (another Strongroom; default AWS KMS of the key's region). Credentials: the standard AWS chain.", DefaultValueFactory = _ => Setting("root-key-kms-endpoint-url", null) };
+
+        public Option<string?> KmsRegion { get; } = new("--root-key-kms-region") { Description = "For kms: the region to sign for (default: the key ARN's, else AWS_REGION).", DefaultValueFactory = _ => Setting("root-key-kms-region", null) };
+
+        public Option<string?> KmsRetry { get; } = new("--root-key-kms-retry") { Description = "For kms: how often a sealed server asks the KMS again (default 5s)." };
+
+        public IEnumerable<Option> All => [Module, TokenLabel, KeyLabel, PinFile, Mechanism, Shares, Threshold, SharesOut, ShareFiles, KmsKeyId, KmsEndpoint, KmsRegion, KmsRetry];
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in All)
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public RootKeyOptions ReadInto(ParseResult result, RootKeyOptions options)
+        {
+            options.Pkcs11Module = result.GetValue(Module);
+            options.Pkcs11TokenLabel = result.GetValue(TokenLabel);
+            options.Pkcs11KeyLabel = result.GetValue(KeyLabel);
+            options.Pkcs11PinFile = result.GetValue(PinFile);
+            options.Pkcs11Mechanism = result.GetValue(Mechanism);
+            options.KeyShares = result.GetValue(Shares);
+            options.KeyThreshold = result.GetValue(Threshold);
+            options.SharesOut = result.GetValue(SharesOut);
+            options.ShareFiles = result.GetValue(ShareFiles) ?? [];
+            options.KmsKeyId = result.GetValue(KmsKeyId);
+            options.KmsEndpointUrl = result.GetValue(KmsEndpoint);
+            options.KmsRegion = result.GetValue(KmsRegion);
+            options.KmsRetryInterval = Duration(result.GetValue(KmsRetry)) ?? TimeSpan.FromSeconds(5);
+            return options;
+        }
+    }
+
+    /// <summary>`strongroom admin init`: initialises a data directory in the chosen custody without serving it.</summary>
+    private static Command InitCommand()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty).", Required = true };
+        var account = new Option<string?>("--account-id") { Description = "12-digit account id (default: chosen at random)." };
+        var command = new Command("init", "Initialise a new data directory (store, root key in the chosen custody, admin credentials) without starting the server. With --root-key shamir the shares go to --shares-out and nothing of the key stays in the directory.") { dataDir, account };
+        var rootKey = new RootKeyFlags();
+        rootKey.AddTo(command);
+        var storage = new StorageFlags();
+        storage.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var options = rootKey.Read(result);
+            var path = result.GetValue(dataDir)!;
+            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                await Console.Error.WriteLineAsync($"strongroom: '{Path.GetFullPath(path)}' is not empty; admin init makes a new data directory.");
+                return 1;
+            }
+
+            try
+            {
+                await using var data = await DataDirectory.OpenAsync(path, "us-east-1", result.GetValue(account), create: true, ct, options, postgres: storage.Read(result));
+                await data.EnsureAdminCredentialsAsync(ct);
+                await Console.Out.WriteLineAsync($"Initialised {data.Path}: account {data.Identity.AccountId}, root key fingerprint {data.Root.Fingerprint} ({data.RootSource.Describe()}); admin credentials in {data.CredentialsFile}.");
+                if (data.RootSource.Provider == "shamir")
+                {
+                    await Console.Out.WriteLineAsync($"Wrote {options.KeyShares} key shares to {Path.GetFullPath(options.SharesOut!)} (share-1 … share-{options.KeyShares}); any {options.KeyThreshold} unseal. Hand one to each key holder and delete them there: they are shown nowhere else, and with fewer than {options.KeyThreshold} the data is lost.");
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or RootKeySealedException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>`strongroom operator unseal|seal|seal-status` against a running server.</summary>
+    private static Command OperatorCommand()
+    {
+        static Option<string?> Endpoint() => new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL)." };
+        var unsealEndpoint = Endpoint();
+        var shareFile = new Option<string?>("--share-file") { Description = "Read the share from this file instead of standard input or the prompt." };
+        var unseal = new Command("unseal", "Give one key share to a sealed server (from --share-file, standard input, or a prompt without echo); prints the progress. At the threshold the server unseals.") { unsealEndpoint, shareFile };
+        unseal.SetAction(async (result, ct) =>
+        {
+            if (EndpointOf(result.GetValue(unsealEndpoint)) is not { } endpoint)
+            {
+                return FunctionCommands.UsageError;
+            }
+
+            string? share;
+            if (result.GetValue(shareFile) is { } file)
+            {
+                share = (await File.ReadAllTextAsync(file, ct)).Trim();
+            }
+            else if (Console.IsInputRedirected)
+            {
+                share = (await Console.In.ReadLineAsync(ct))?.Trim();
+            }
+            else
+            {
+                await Console.Error.WriteAsync("Key share (not shown): ");
+                share = ReadWithoutEcho();
+            }
+
+            if (string.IsNullOrEmpty(share))
+            {
+                await Console.Error.WriteLineAsync("strongroom: no share given");
+                return FunctionCommands.UsageError;
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            try
+            {
+                using var response = await http.PostAsJsonAsync(new Uri(endpoint, "/strongroom/unseal"), new Dictionary<string, string> { ["Share"] = share }, ct);
+                var text = await response.Content.ReadAsStringAsync(ct);
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    await Console.Error.WriteLineAsync("strongroom: the server is not sealed");
+                    return 1;
+                }
+
+                JsonElement body;
+                try
+                {
+                    body = JsonDocument.Parse(text).RootElement;
+                }
+                catch (JsonException)
+                {
+                    await Console.Error.WriteLineAsync($"strongroom: unexpected answer ({(int)response.StatusCode})");
+                    return 1;
+                }
+
+                var message = body.TryGetProperty("Message", out var m) ? m.GetString() : null;
+                var progress = body.TryGetProperty("Progress", out var p) ? p.GetInt32().ToString(CultureInfo.InvariantCulture) : "?";
+                var threshold = body.TryGetProperty("Threshold", out var t) ? t.GetInt32().ToString(CultureInfo.InvariantCulture) : "?";
+                var shares = body.TryGetProperty("Shares", out var n) ? n.GetInt32().ToString(CultureInfo.InvariantCulture) : "?";
+                if (!response.IsSuccessStatusCode)
+                {
+                    await Console.Error.WriteLineAsync($"strongroom: share refused: {message}");
+                    return 1;
+                }
+
+                var sealedNow = body.TryGetProperty("Sealed", out var s) && s.GetBoolean();
+                await Console.Out.WriteLineAsync(sealedNow
+                    ? $"Unseal progress: {progress} of {threshold} shares (of {shares}); still sealed."
+                    : $"Unseal progress: {threshold} of {threshold} shares (of {shares}); unsealed.");
+                return 0;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: cannot reach {endpoint}: {e.Message}");
+                return FunctionCommands.ConnectionError;
+            }
+        });
+
+        var sealEndpoint = Endpoint();
+        var region = new Option<string?>("--region") { Description = "Region (else AWS_REGION, the profile's)." };
+        var profile = new Option<string?>("--profile") { Description = "Profile in the AWS shared files (else AWS_PROFILE, else default)." };
+        var seal = new Command("seal", "Seal a Shamir server (admin credentials from the standard AWS chain): the root key leaves its memory and every call answers 503 until it is unsealed again.") { sealEndpoint, region, profile };
+        seal.SetAction(async (result, ct) =>
+        {
+            ClientSettings settings;
+            try
+            {
+                settings = new ClientSettingsResolver().Resolve(result.GetValue(sealEndpoint), result.GetValue(region), result.GetValue(profile));
+            }
+            catch (ClientConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync("strongroom: " + e.Message);
+                return FunctionCommands.UsageError;
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            try
+            {
+                var answer = await new StrongroomAdminClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials)).CallAsync(SealSwitch.Operation, new { }, ct);
+                await Console.Out.WriteLineAsync(answer.TryGetProperty("Message", out var m) ? "Sealed: " + m.GetString() : "Sealed.");
+                return 0;
+            }
+            catch (AwsServiceException e)
+            {
+                await Console.Error.WriteLineAsync($"An error occurred ({e.Code}) when calling the Seal operation: {e.Message}");
+                return FunctionCommands.ServiceError;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: cannot reach {settings.Endpoint}: {e.Message}");
+                return FunctionCommands.ConnectionError;
+            }
+        });
+
+        var statusEndpoint = Endpoint();
+        var status = new Command("seal-status", "Print whether the server is sealed, why, and the unseal progress (JSON).") { statusEndpoint };
+        status.SetAction(async (result, ct) =>
+        {
+            if (EndpointOf(result.GetValue(statusEndpoint)) is not { } endpoint)
+            {
+                return FunctionCommands.UsageError;
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            try
+            {
+                using var response = await http.GetAsync(new Uri(endpoint, "/strongroom/seal-status"), ct);
+                await Console.Out.WriteLineAsync(response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(ct) : "{\"Sealed\": false}");
+                return 0;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: cannot reach {endpoint}: {e.Message}");
+                return FunctionCommands.ConnectionError;
+            }
+        });
+
+        return new Command("operator", "Operate a running server's custody: unseal, seal, seal-status.") { unseal, seal, status };
+    }
+
+    /// <summary>The endpoint from the flag or AWS_ENDPOINT_URL; null (after saying why) when there is none or it is invalid.</summary>
+    private static Uri? EndpointOf(string? flag)
+    {
+        try
+        {
+            return new ClientSettingsResolver().Endpoint(flag);
+        }
+        catch (ClientConfigurationException e)
+        {
+            Console.Error.WriteLine("strongroom: " + e.Message);
+            return null;
+        }
+    }
+
+    private static string ReadWithoutEcho()
+    {
+        var builder = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.Error.WriteLine();
+                return builder.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace && builder.Length > 0)
+            {
+                builder.Length--;
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                builder.Append(key.KeyChar);
+            }
+        }
+    }
+}
