@@ -373,7 +373,8 @@ public sealed class RootKeySource
         return passphrase;
     }
 
-    private static string ReadHidden()
+    /// <summary>A line typed at the terminal without echo (a passphrase, a Shamir share); Enter ends it.</summary>
+    public static string ReadHidden()
     {
         var builder = new StringBuilder();
         while (true)

@@ -136,7 +136,7 @@ public static partial class Program
             else
             {
                 await Console.Error.WriteAsync("Key share (not shown): ");
-                share = ReadWithoutEcho();
+                share = RootKeySource.ReadHidden();
             }
 
             if (string.IsNullOrEmpty(share))
@@ -263,29 +263,6 @@ public static partial class Program
         {
             Console.Error.WriteLine("strongroom: " + e.Message);
             return null;
-        }
-    }
-
-    private static string ReadWithoutEcho()
-    {
-        var builder = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
-            {
-                Console.Error.WriteLine();
-                return builder.ToString();
-            }
-
-            if (key.Key == ConsoleKey.Backspace && builder.Length > 0)
-            {
-                builder.Length--;
-            }
-            else if (!char.IsControl(key.KeyChar))
-            {
-                builder.Append(key.KeyChar);
-            }
         }
     }
 }
