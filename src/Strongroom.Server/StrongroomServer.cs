@@ -106,6 +106,12 @@ public static partial class StrongroomServer
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
+                var banner = FirstRunBanner.Text(options, data.Path, data.CredentialsFile);
+                app.Lifetime.ApplicationStarted.Register(() =>
+                {
+                    console.Write(banner);
+                    console.Flush();
+                });
             }
 
             var integrity = new IntegrityReporter(events, logger);
@@ -141,11 +147,15 @@ public static partial class StrongroomServer
         }
     }
 
+    /// <summary>--log-format auto: human-readable lines on a terminal, JSON lines otherwise (journal, files, pipes).</summary>
+    internal static string ResolvedLogFormat(string format) =>
+        format == "auto" ? (System.Console.IsOutputRedirected ? "json" : "text") : format;
+
     private static WebApplication Build(ServerOptions options, DataDirectory data, AuditLog audit, AuditDigester digester)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        if (options.LogFormat == "text")
+        if (ResolvedLogFormat(options.LogFormat) == "text")
         {
             builder.Logging.AddSimpleConsole(o =>
             {

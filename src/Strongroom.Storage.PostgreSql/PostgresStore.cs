@@ -33,6 +33,9 @@ namespace Strongroom.Storage.PostgreSql;
 /// </remarks>
 public sealed class PostgresStore : IStore
 {
+    /// <summary>The schema version this build writes; a store at a higher version is refused, a lower one migrated at start.</summary>
+    public static int SchemaVersion => Schema.Migrations.Length;
+
     /// <summary>Advisory lock key held by the transaction that applies migrations ("Strngrm" + 1).</summary>
     public const long MigrationLockKey = 0x5374_726E_6772_6D01;
 

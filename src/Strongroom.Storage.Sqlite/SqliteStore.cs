@@ -13,6 +13,9 @@ namespace Strongroom.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStore : IStore
 {
+    /// <summary>The schema version this build writes; a store at a higher version is refused, a lower one migrated at start.</summary>
+    public static int SchemaVersion => Schema.Migrations.Length;
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
