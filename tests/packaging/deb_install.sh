@@ -39,7 +39,7 @@ v2="$base.1"
 unit=/lib/systemd/system/strongroom.service
 
 # start_installed LOG: the installed binary as the strongroom user, with the unit's ExecStart and Environment
-# (read from the installed unit) and nothing else from this shell, on a free port (STRONGROOM_LISTEN wins over the
+# (read from the installed unit, and its UMask) and nothing else from this shell, on a free port (STRONGROOM_LISTEN wins over the
 # config file's listen, which another program here may hold).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 endpoint="http://127.0.0.1:$port"
@@ -48,8 +48,9 @@ start_installed() {
   exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
   user=$(sed -n 's/^User=//p' "$unit")
   mapfile -t unit_env < <(sed -n 's/^Environment=//p' "$unit")
+  umask_=$(sed -n 's/^UMask=//p' "$unit")
   # shellcheck disable=SC2086 # ExecStart is a plain word list
-  (cd / && exec runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${unit_env[@]}" STRONGROOM_LISTEN="127.0.0.1:$port" $exec_start) > "$log" 2>&1 &
+  (cd / && umask "$umask_" && exec runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${unit_env[@]}" STRONGROOM_LISTEN="127.0.0.1:$port" $exec_start) > "$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 150); do
     curl -sf "$endpoint/health/ready" >/dev/null 2>&1 && return 0
@@ -90,7 +91,7 @@ if start_installed "$work/server1.log"; then
   check "the banner and logs never show the admin's secret key" bash -c "[ -n '$secret_key' ] && ! grep -qF -- '$secret_key' $work/server1.log"
   check "logs are JSON lines when not on a terminal" grep -qE '^\{"Timestamp":"[^"]+","EventId":101,' "$work/server1.log"
   check "process runs as strongroom" bash -c "[ \"\$(ps -o user= -p \$(pgrep -P $server_pid -n || echo $server_pid) | tr -d ' ')\" = strongroom ] || [ \"\$(ps -o user= -p $server_pid | tr -d ' ')\" = strongroom ]"
-  check "data files are 0600 strongroom" bash -c '[ "$(stat -c "%a %U" /var/lib/strongroom/root.key)" = "600 strongroom" ] && [ "$(stat -c "%a %U" /var/lib/strongroom/admin.credentials)" = "600 strongroom" ]'
+  check "data files are 0600 strongroom (the unit's UMask=0077)" bash -c 'for f in root.key admin.credentials strongroom.db strongroom-audit.db; do [ "$(stat -c "%a %U" /var/lib/strongroom/$f)" = "600 strongroom" ] || { ls -l /var/lib/strongroom; exit 1; }; done'
   check "aws secretsmanager create-secret" aws_ secretsmanager create-secret --name pkg/test --secret-string "installed-$v1" --output text --query ARN
   check "aws secretsmanager get-secret-value" bash -c "[ \"\$(AWS_SHARED_CREDENTIALS_FILE=/var/lib/strongroom/admin.credentials AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null /usr/bin/aws --endpoint-url $endpoint secretsmanager get-secret-value --secret-id pkg/test --query SecretString --output text)\" = installed-$v1 ]"
   check "the web console is served from the single file" bash -c "curl -sf $endpoint/console/ | grep -qi '<html'"
@@ -98,7 +99,9 @@ if start_installed "$work/server1.log"; then
 else
   fail "installed server started as strongroom"
 fi
-check "strongroom doctor on the installed data directory" bash -c "cd / && runuser -u strongroom -- env HOME=/var/lib/strongroom DOTNET_BUNDLE_EXTRACT_BASE_DIR=$work/extract /usr/bin/strongroom doctor --data-dir /var/lib/strongroom > $work/doctor.log 2>&1 || { mkdir -p $work/extract; chmod 777 $work/extract; runuser -u strongroom -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=$work/extract /usr/bin/strongroom doctor --data-dir /var/lib/strongroom > $work/doctor.log 2>&1; } || { cat $work/doctor.log; false; }"
+# As an operator runs it (sudo -u strongroom: HOME is the user's home, where the executable unpacks its SQLite library).
+as_strongroom() { (cd / && runuser -u strongroom -- env HOME=/var/lib/strongroom /usr/bin/strongroom "$@"); }
+check "strongroom doctor on the installed data directory" bash -c "$(declare -f as_strongroom); as_strongroom doctor --data-dir /var/lib/strongroom > $work/doctor.log 2>&1 || { cat $work/doctor.log; false; }"
 
 echo "== upgrade in place to $v2"
 t1=$(date +%s)
@@ -120,7 +123,7 @@ if ./packaging/build.sh --arch x64 --version "$v2" --no-lintian > "$work/build2.
 else
   cat "$work/build2.log"; fail "build.sh --version $v2"
 fi
-check "audit trail verifies after the upgrade" bash -c "cd / && mkdir -p $work/extract && chmod 777 $work/extract && runuser -u strongroom -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=$work/extract /usr/bin/strongroom audit verify --data-dir /var/lib/strongroom"
+check "audit trail verifies after the upgrade" as_strongroom audit verify --data-dir /var/lib/strongroom
 
 echo "== dpkg --purge"
 check "dpkg --purge strongroom" dpkg --purge strongroom
