@@ -65,8 +65,8 @@ for arch in "${arches[@]}"; do
   rm -rf "$out"
   echo "== dotnet publish linux-$arch ($version) -> $out/strongroom"
   # Self-contained single file; the SQLite native library inside it is unpacked at start
-  # (DOTNET_BUNDLE_EXTRACT_BASE_DIR, else ~/.net). ReadyToRun: measured in docs/adr/0025. StrongroomVersion sets
-  # the executable's version only, so a build with another version recompiles strongroom.dll alone.
+  # (DOTNET_BUNDLE_EXTRACT_BASE_DIR, else ~/.net). ReadyToRun: measured in docs/adr/0025 (about 0.2 s faster, 20 MB more RSS). StrongroomVersion sets
+  # the executable's version only, so a build with another version does not recompile the libraries.
   dotnet publish src/Strongroom/Strongroom.csproj -c Release -r "linux-$arch" --self-contained -nologo -v q \
     -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:PublishReadyToRun=true \
     -p:DebugType=none -p:StrongroomVersion="$version" -o "$out" | { grep -E "error|warning [A-Z]+[0-9]+" | grep -v NU1603 || true; }
