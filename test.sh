@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest fuzz console-unit console-browser zero-downtime dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest fuzz deb-install console-unit console-browser zero-downtime dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -179,6 +179,11 @@ else
     pg_not_run "PostgreSQL did not start"
   fi
 fi
+
+# --- The Debian package (issue #23): built (linux-x64), installed with dpkg -i, run as the strongroom user with the
+# unit's command line and environment, driven with the AWS CLI, upgraded in place, purged (data directory kept).
+echo "== Debian package: build, install, run, upgrade, purge (tests/packaging/deb_install.sh)"
+ci_suite deb-install tally deb-install -- tests/packaging/deb_install.sh
 
 # --- Fuzzing (issue #16): AFL++ on each SharpFuzz target for a bounded time; one count per target. -----------------
 echo "== fuzzing (fuzz/run.sh: 12 s per target)"

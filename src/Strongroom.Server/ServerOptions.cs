@@ -96,8 +96,8 @@ public sealed class ServerOptions
     /// <summary>Parsed <see cref="RotationAllowedHosts"/> (set by <see cref="Validate"/>).</summary>
     public global::Strongroom.Rotation.OutboundPolicy RotationOutbound { get; private set; } = global::Strongroom.Rotation.OutboundPolicy.Default;
 
-    /// <summary>json (default) or text.</summary>
-    public string LogFormat { get; set; } = "json";
+    /// <summary>auto (default: text when standard output is a terminal, else json), json or text.</summary>
+    public string LogFormat { get; set; } = "auto";
 
     /// <summary>Who may read /metrics: loopback (default), open, or off.</summary>
     public string MetricsAccess { get; set; } = "loopback";
@@ -187,9 +187,9 @@ public sealed class ServerOptions
 
         OidcJwksFileMap = jwksFiles;
 
-        if (LogFormat is not ("json" or "text"))
+        if (LogFormat is not ("auto" or "json" or "text"))
         {
-            problems.Add($"--log-format: '{LogFormat}' is not json or text");
+            problems.Add($"--log-format: '{LogFormat}' is not auto, json or text");
         }
 
         if (MetricsAccess is not ("loopback" or "open" or "off"))

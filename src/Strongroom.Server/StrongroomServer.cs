@@ -90,7 +90,7 @@ public static partial class StrongroomServer
             }
 
             using var seal = new SealSwitch(data.RootSource.Provider == "shamir");
-            var code = await RunOpenAsync(options, data, seal, attempts, tempDir, ct);
+            var code = await RunOpenAsync(options, data, seal, attempts, tempDir, console, ct);
             attempts = [];
             if (!seal.Requested || ct.IsCancellationRequested)
             {
@@ -99,7 +99,7 @@ public static partial class StrongroomServer
         }
     }
 
-    private static async Task<int> RunOpenAsync(ServerOptions options, DataDirectory data, SealSwitch seal, IReadOnlyList<SealedServer.Attempt> attempts, string? tempDir, CancellationToken ct)
+    private static async Task<int> RunOpenAsync(ServerOptions options, DataDirectory data, SealSwitch seal, IReadOnlyList<SealedServer.Attempt> attempts, string? tempDir, TextWriter console, CancellationToken ct)
     {
         try
         {
@@ -156,6 +156,12 @@ public static partial class StrongroomServer
             if (data.Created && !options.Dev)
             {
                 LogInitialised(logger, data.CredentialsFile);
+                var banner = FirstRunBanner.Text(options, data.Path, data.CredentialsFile);
+                app.Lifetime.ApplicationStarted.Register(() =>
+                {
+                    console.Write(banner);
+                    console.Flush();
+                });
             }
 
             var integrity = new IntegrityReporter(events, logger);
@@ -219,11 +225,16 @@ public static partial class StrongroomServer
         }
     }
 
+    /// <summary>--log-format auto: human-readable lines on a terminal, JSON lines otherwise (journal, files, pipes).</summary>
+    internal static string ResolvedLogFormat(string format) =>
+        format == "auto" ? (System.Console.IsOutputRedirected ? "json" : "text") : format;
+
+
     private static WebApplication Build(ServerOptions options, DataDirectory data, AuditLog audit, AuditDigester digester, SealSwitch seal)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        if (options.LogFormat == "text")
+        if (ResolvedLogFormat(options.LogFormat) == "text")
         {
             builder.Logging.AddSimpleConsole(o =>
             {

@@ -30,6 +30,9 @@ namespace Strongroom.Storage.PostgreSql;
 /// </remarks>
 public sealed class PostgresStore : RelationalStore
 {
+    /// <summary>The schema version this build writes; a store at a higher version is refused, a lower one migrated at start.</summary>
+    public static int SchemaVersion => Schema.History.Length + SchemaMigrations.Shared.Count;
+
     /// <summary>Advisory lock key held by the transaction that applies migrations ("Strngrm" + 1).</summary>
     public const long MigrationLockKey = 0x5374_726E_6772_6D01;
 

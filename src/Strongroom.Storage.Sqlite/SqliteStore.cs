@@ -14,6 +14,9 @@ namespace Strongroom.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStore : RelationalStore
 {
+    /// <summary>The schema version this build writes; a store at a higher version is refused, a lower one migrated at start.</summary>
+    public static int SchemaVersion => Schema.History.Length + SchemaMigrations.Shared.Count;
+
     /// <summary>
     /// Reader connections kept open. Each holds its own page cache, so this bounds the memory they take
     /// (<see cref="MaxPooledReaders"/> × <see cref="ReaderCacheKiB"/> at most); a read beyond it opens a connection

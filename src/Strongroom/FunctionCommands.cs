@@ -22,7 +22,7 @@ internal static class FunctionCommands
     /// <summary>The connection flags every command takes.</summary>
     private sealed class Connection
     {
-        public Option<string?> EndpointUrl { get; } = new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL)." };
+        public Option<string?> EndpointUrl { get; } = new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL). Default: none." };
 
         public Option<string?> Region { get; } = new("--region") { Description = "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)." };
 
@@ -45,21 +45,21 @@ internal static class FunctionCommands
     /// <summary>The members of create and update.</summary>
     private sealed class FunctionFlags
     {
-        public Option<string?> Name { get; } = new("--name") { Description = "Function name ([a-zA-Z0-9-_]{1,64})." };
+        public Option<string?> Name { get; } = new("--name") { Description = "Function name ([a-zA-Z0-9-_]{1,64}). Default: none." };
 
-        public Option<string?> CommandLine { get; } = new("--command") { Description = "Kind command: the command line, run by /bin/sh -c with the event on stdin." };
+        public Option<string?> CommandLine { get; } = new("--command") { Description = "Kind command: the command line, run by /bin/sh -c with the event on stdin. Default: none." };
 
-        public Option<string?> Url { get; } = new("--url") { Description = "Kind http: the URL the event is POSTed to (HMAC-signed)." };
+        public Option<string?> Url { get; } = new("--url") { Description = "Kind http: the URL the event is POSTed to (HMAC-signed). Default: none." };
 
-        public Option<string?> Builtin { get; } = new("--builtin") { Description = "Kind builtin: postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user." };
+        public Option<string?> Builtin { get; } = new("--builtin") { Description = "Kind builtin: postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user. Default: none." };
 
-        public Option<string[]> Env { get; } = new("--env") { Description = "Environment variable KEY=VALUE (repeatable; update replaces the whole set).", AllowMultipleArgumentsPerToken = false };
+        public Option<string[]> Env { get; } = new("--env") { Description = "Environment variable KEY=VALUE (repeatable; update replaces the whole set). Default: none.", AllowMultipleArgumentsPerToken = false };
 
         public Option<string?> Timeout { get; } = new("--timeout") { Description = "Per-step timeout in seconds (1-900, default 60)." };
 
-        public Option<string?> Role { get; } = new("--role") { Description = "ARN of the IAM role whose session credentials the function gets." };
+        public Option<string?> Role { get; } = new("--role") { Description = "ARN of the IAM role whose session credentials the function gets. Default: none." };
 
-        public Option<string?> Description { get; } = new("--description") { Description = "Free text." };
+        public Option<string?> Description { get; } = new("--description") { Description = "Free text. Default: none." };
 
         public void AddTo(Command command)
         {
@@ -142,7 +142,7 @@ internal static class FunctionCommands
         var runs = new Command("runs", "List rotation runs, newest first.");
         var connection = new Connection();
         connection.AddTo(runs);
-        var secretId = new Option<string?>("--secret-id") { Description = "Only the runs of this secret (name or ARN)." };
+        var secretId = new Option<string?>("--secret-id") { Description = "Only the runs of this secret (name or ARN). Default: none." };
         runs.Options.Add(secretId);
         runs.SetAction((result, ct) => RunAsync(result, connection, "ListRotationRuns", () =>
         {
@@ -173,7 +173,7 @@ internal static class FunctionCommands
         var command = new Command(name, description);
         var connection = new Connection();
         connection.AddTo(command);
-        var functionName = new Option<string?>("--name") { Description = "Function name." };
+        var functionName = new Option<string?>("--name") { Description = "Function name. Default: none." };
         command.Options.Add(functionName);
         command.SetAction((result, ct) => RunAsync(result, connection, operation, () =>
             result.GetValue(functionName) is { Length: > 0 } value

@@ -14,25 +14,25 @@ public static partial class Program
     /// <summary>The flags of the pkcs11, shamir and kms modes. The PKCS#11 PIN is never a flag: a file or STRONGROOM_PKCS11_PIN.</summary>
     private sealed class CustodyFlags
     {
-        public Option<string?> Module { get; } = new("--pkcs11-module") { Description = "For pkcs11: the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so).", DefaultValueFactory = _ => Setting("pkcs11-module", null) };
+        public Option<string?> Module { get; } = new("--pkcs11-module") { Description = "For pkcs11: the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-module", null) };
 
-        public Option<string?> TokenLabel { get; } = new("--pkcs11-token-label") { Description = "For pkcs11: the label of the token.", DefaultValueFactory = _ => Setting("pkcs11-token-label", null) };
+        public Option<string?> TokenLabel { get; } = new("--pkcs11-token-label") { Description = "For pkcs11: the label of the token. Default: none.", DefaultValueFactory = _ => Setting("pkcs11-token-label", null) };
 
-        public Option<string?> KeyLabel { get; } = new("--pkcs11-key-label") { Description = "For pkcs11: the label of the AES-256 key in the token (generated there, non-extractable, when missing).", DefaultValueFactory = _ => Setting("pkcs11-key-label", null) };
+        public Option<string?> KeyLabel { get; } = new("--pkcs11-key-label") { Description = "For pkcs11: the label of the AES-256 key in the token (generated there, non-extractable, when missing). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-key-label", null) };
 
-        public Option<string?> PinFile { get; } = new("--pkcs11-pin-file") { Description = "For pkcs11: a file whose first line is the user PIN (else STRONGROOM_PKCS11_PIN).", DefaultValueFactory = _ => Setting("pkcs11-pin-file", null) };
+        public Option<string?> PinFile { get; } = new("--pkcs11-pin-file") { Description = "For pkcs11: a file whose first line is the user PIN (else STRONGROOM_PKCS11_PIN). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-pin-file", null) };
 
         public Option<string?> Mechanism { get; } = new("--pkcs11-mechanism") { Description = "For pkcs11: aes-gcm or aes-key-wrap-pad (default: AES-GCM when the token offers it)." };
 
-        public Option<int> Shares { get; } = new("--key-shares") { Description = "For shamir: how many key shares to make (N).", DefaultValueFactory = _ => 5 };
+        public Option<int> Shares { get; } = new("--key-shares") { Description = "For shamir: how many key shares to make (N). Default: none.", DefaultValueFactory = _ => 5 };
 
-        public Option<int> Threshold { get; } = new("--key-threshold") { Description = "For shamir: how many shares unseal (K).", DefaultValueFactory = _ => 3 };
+        public Option<int> Threshold { get; } = new("--key-threshold") { Description = "For shamir: how many shares unseal (K). Default: none.", DefaultValueFactory = _ => 3 };
 
-        public Option<string?> SharesOut { get; } = new("--shares-out") { Description = "For shamir: the directory share-1 … share-N are written to (mode 0600)." };
+        public Option<string?> SharesOut { get; } = new("--shares-out") { Description = "For shamir: the directory share-1 … share-N are written to (mode 0600). Default: none." };
 
-        public Option<string[]> ShareFiles { get; } = new("--share-file") { Description = "For a Shamir data directory opened offline (rotate-root-key, import-access-key): a file holding one share (repeat K times).", AllowMultipleArgumentsPerToken = false };
+        public Option<string[]> ShareFiles { get; } = new("--share-file") { Description = "For a Shamir data directory opened offline (rotate-root-key, import-access-key): a file holding one share (repeat K times). Default: none.", AllowMultipleArgumentsPerToken = false };
 
-        public Option<string?> KmsKeyId { get; } = new("--root-key-kms-key-id") { Description = "For kms: the KMS key (ARN, id or alias) that wraps the root key.", DefaultValueFactory = _ => Setting("root-key-kms-key-id", null) };
+        public Option<string?> KmsKeyId { get; } = new("--root-key-kms-key-id") { Description = "For kms: the KMS key (ARN, id or alias) that wraps the root key. Default: none.", DefaultValueFactory = _ => Setting("root-key-kms-key-id", null) };
 
         public Option<string?> KmsEndpoint { get; } = new("--root-key-kms-endpoint-url") { Description = "For kms: the KMS endpoint (another Strongroom; default AWS KMS of the key's region). Credentials: the standard AWS chain.", DefaultValueFactory = _ => Setting("root-key-kms-endpoint-url", null) };
 
@@ -72,7 +72,7 @@ public static partial class Program
     /// <summary>`strongroom admin init`: initialises a data directory in the chosen custody without serving it.</summary>
     private static Command InitCommand()
     {
-        var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty).", Required = true };
+        var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty). Default: none.", Required = true };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id (default: chosen at random)." };
         var command = new Command("init", "Initialise a new data directory (store, root key in the chosen custody, admin credentials) without starting the server. With --root-key shamir the shares go to --shares-out and nothing of the key stays in the directory.") { dataDir, account };
         var rootKey = new RootKeyFlags();
@@ -113,9 +113,9 @@ public static partial class Program
     /// <summary>`strongroom operator unseal|seal|seal-status` against a running server.</summary>
     private static Command OperatorCommand()
     {
-        static Option<string?> Endpoint() => new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL)." };
+        static Option<string?> Endpoint() => new("--endpoint-url") { Description = "The Strongroom server, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL). Default: none." };
         var unsealEndpoint = Endpoint();
-        var shareFile = new Option<string?>("--share-file") { Description = "Read the share from this file instead of standard input or the prompt." };
+        var shareFile = new Option<string?>("--share-file") { Description = "Read the share from this file instead of standard input or the prompt. Default: none." };
         var unseal = new Command("unseal", "Give one key share to a sealed server (from --share-file, standard input, or a prompt without echo); prints the progress. At the threshold the server unseals.") { unsealEndpoint, shareFile };
         unseal.SetAction(async (result, ct) =>
         {
@@ -191,7 +191,7 @@ public static partial class Program
         });
 
         var sealEndpoint = Endpoint();
-        var region = new Option<string?>("--region") { Description = "Region (else AWS_REGION, the profile's)." };
+        var region = new Option<string?>("--region") { Description = "Region (else AWS_REGION, the profile's). Default: none." };
         var profile = new Option<string?>("--profile") { Description = "Profile in the AWS shared files (else AWS_PROFILE, else default)." };
         var seal = new Command("seal", "Seal a Shamir server (admin credentials from the standard AWS chain): the root key leaves its memory and every call answers 503 until it is unsealed again.") { sealEndpoint, region, profile };
         seal.SetAction(async (result, ct) =>

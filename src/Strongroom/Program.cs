@@ -54,7 +54,8 @@ public static partial class Program
 
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            // Comments and trailing commas are allowed, so the packaged default file can explain every setting.
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path), new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
             {
                 return $"config file '{path}' must hold a JSON object of settings";
@@ -83,14 +84,32 @@ public static partial class Program
         }
     }
 
+    /// <summary>"strongroom VERSION (commit HASH)": the version and the commit the build embedded (InformationalVersion VERSION+HASH).</summary>
+    public static string VersionText()
+    {
+        var informational = typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        var version = plus < 0 ? informational : informational[..plus];
+        var commit = plus < 0 ? "unknown" : informational[(plus + 1)..];
+        return $"strongroom {version} (commit {commit}; .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier})";
+    }
+
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--version"])
+        {
+            await Console.Out.WriteLineAsync(VersionText());
+            return 0;
+        }
+
         var root = new RootCommand("Strongroom: a self-hosted secrets manager that speaks AWS Secrets Manager's API.");
         root.Subcommands.Add(ServerCommand());
         root.Subcommands.Add(AdminCommand());
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(OperatorCommand());
         root.Subcommands.Add(BackupCommand());
+        root.Subcommands.Add(DoctorCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
         root.Subcommands.Add(Agent.AgentCommand.Create());
@@ -137,9 +156,9 @@ public static partial class Program
 
         public Option<string> EnvName { get; } = new("--root-key-env") { Description = "For env: the variable holding the base64 root key.", DefaultValueFactory = _ => Setting("root-key-env", "STRONGROOM_ROOT_KEY")! };
 
-        public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase.", DefaultValueFactory = _ => Setting("passphrase-file", null) };
+        public Option<string?> PassphraseFile { get; } = new("--passphrase-file") { Description = "For passphrase: a file whose first line is the passphrase. Default: none.", DefaultValueFactory = _ => Setting("passphrase-file", null) };
 
-        public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for).", DefaultValueFactory = _ => Setting("passphrase-env", null) };
+        public Option<string?> PassphraseEnv { get; } = new("--passphrase-env") { Description = "For passphrase: a variable holding the passphrase (else it is prompted for). Default: none.", DefaultValueFactory = _ => Setting("passphrase-env", null) };
 
         /// <summary>The HSM, Shamir and KMS custody flags (Program.Custody.cs).</summary>
         public CustodyFlags Custody { get; } = new();
@@ -171,7 +190,7 @@ public static partial class Program
     {
         public Option<string> Storage { get; } = new("--storage") { Description = "sqlite (default) or postgres. Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
 
-        public Option<string?> Postgres { get; } = new("--postgres") { Description = "For --storage postgres: the connection string. Env STRONGROOM_POSTGRES.", DefaultValueFactory = _ => Setting("postgres", null) };
+        public Option<string?> Postgres { get; } = new("--postgres") { Description = "For --storage postgres: the connection string. Env STRONGROOM_POSTGRES. Default: none.", DefaultValueFactory = _ => Setting("postgres", null) };
 
         public void AddTo(Command command)
         {
@@ -220,20 +239,20 @@ public static partial class Program
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
         var storage = new Option<string>("--storage") { Description = "Where the store is: sqlite (default, DATA_DIR/strongroom.db) or postgres (several nodes share the database given by --postgres). Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => Setting("storage", "sqlite")! };
-        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged.", DefaultValueFactory = _ => Setting("postgres", null) };
+        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged. Default: none (required with --storage postgres).", DefaultValueFactory = _ => Setting("postgres", null) };
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => Setting("listen", "127.0.0.1:4566")! };
         var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => Setting("region", "us-east-1")! };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => Setting("account-id", null) };
-        var dev = new Option<bool>("--dev") { Description = "Throw-away server for tests: its own temporary SQLite store and file root key, removed at exit (STRONGROOM_* variables and config files are not read; store, root-key and config flags are refused), loopback only, any access key accepted as admin." };
-        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS.", DefaultValueFactory = _ => Setting("tls-cert", null) };
-        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS.", DefaultValueFactory = _ => Setting("tls-key", null) };
-        var logFormat = new Option<string>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => Setting("log-format", "json")! };
+        var dev = new Option<bool>("--dev") { Description = "Throw-away server for tests: its own temporary SQLite store and file root key, removed at exit (STRONGROOM_* variables and config files are not read; store, root-key and config flags are refused), loopback only, any access key accepted as admin. Default: off." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate file for HTTPS (with --tls-key). Default: none: plain HTTP, allowed on loopback only.", DefaultValueFactory = _ => Setting("tls-cert", null) };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key file for HTTPS (with --tls-cert). Default: none.", DefaultValueFactory = _ => Setting("tls-key", null) };
+        var logFormat = new Option<string>("--log-format") { Description = "auto (default: human-readable lines when standard output is a terminal, else JSON lines), json or text. Env STRONGROOM_LOG_FORMAT.", DefaultValueFactory = _ => Setting("log-format", "auto")! };
         var metricsAccess = new Option<string>("--metrics-access") { Description = "Who may read /metrics: loopback (default), open, off.", DefaultValueFactory = _ => Setting("metrics-access", "loopback")! };
-        var auditFile = new Option<string?>("--audit-file") { Description = "Also append every audit record to this JSON-lines file (for a SIEM).", DefaultValueFactory = _ => Setting("audit-file", null) };
-        var retention = new Option<string?>("--audit-retention") { Description = "Move audit records older than this (e.g. 90d, 12h) to JSON-lines archive files, digest range by digest range.", DefaultValueFactory = _ => Setting("audit-retention", null) };
+        var auditFile = new Option<string?>("--audit-file") { Description = "Also append every audit record to this JSON-lines file (for a SIEM). Default: none.", DefaultValueFactory = _ => Setting("audit-file", null) };
+        var retention = new Option<string?>("--audit-retention") { Description = "Move audit records older than this (e.g. 90d, 12h) to JSON-lines archive files, digest range by digest range. Default: none.", DefaultValueFactory = _ => Setting("audit-retention", null) };
         var archiveDir = new Option<string?>("--audit-archive-dir") { Description = "Where archived audit records go (default DATA_DIR/audit-archive).", DefaultValueFactory = _ => Setting("audit-archive-dir", null) };
         var digestInterval = new Option<string?>("--audit-digest-interval") { Description = "How often a digest is signed (default 60s; e.g. 5s, 10m).", DefaultValueFactory = _ => Setting("audit-digest-interval", null) };
-        var webhook = new Option<string?>("--event-webhook") { Description = "POST service events (parameter policy actions) to this URL as JSON.", DefaultValueFactory = _ => Setting("event-webhook", null) };
+        var webhook = new Option<string?>("--event-webhook") { Description = "POST service events (parameter policy actions) to this URL as JSON. Default: none.", DefaultValueFactory = _ => Setting("event-webhook", null) };
         var maintenance = new Option<string?>("--maintenance-interval") { Description = "How often background work runs: deletion purge, parameter policies (default 60s).", DefaultValueFactory = _ => Setting("maintenance-interval", null) };
         var rotationInterval = new Option<string?>("--rotation-interval") { Description = "How often the rotation scheduler looks for due rotations and retries (default 30s).", DefaultValueFactory = _ => Setting("rotation-interval", null) };
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
@@ -244,14 +263,14 @@ public static partial class Program
             DefaultValueFactory = _ => Setting("rotation-allowed-hosts", null),
         };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among nodes sharing a PostgreSQL store, stable across its restarts (default HOSTNAME/LISTEN). Env STRONGROOM_NODE_ID.", DefaultValueFactory = _ => Setting("node-id", null) };
-        var extraRegions = new Option<string?>("--extra-regions") { Description = "Comma-separated regions known besides AWS's public regions and --region; secrets may be replicated only to known regions. Env STRONGROOM_EXTRA_REGIONS.", DefaultValueFactory = _ => Setting("extra-regions", null) };
+        var extraRegions = new Option<string?>("--extra-regions") { Description = "Comma-separated regions known besides AWS's public regions and --region; secrets may be replicated only to known regions. Env STRONGROOM_EXTRA_REGIONS. Default: none.", DefaultValueFactory = _ => Setting("extra-regions", null) };
         var oidcJwksFile = new Option<string[]>("--oidc-jwks-file")
         {
-            Description = "ISSUER=FILE: take the signing keys of this OIDC issuer from a JWKS file instead of discovering them (air-gapped clusters); repeatable. Env STRONGROOM_OIDC_JWKS_FILE (';'-separated).",
+            Description = "ISSUER=FILE: take the signing keys of this OIDC issuer from a JWKS file instead of discovering them (air-gapped clusters); repeatable. Env STRONGROOM_OIDC_JWKS_FILE (';'-separated). Default: none.",
             DefaultValueFactory = _ => (Setting("oidc-jwks-file", null) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
         var webConsole = new Option<string>("--console") { Description = "Serve the web console at /console/ on the same listener: on (default) or off. Env STRONGROOM_CONSOLE.", DefaultValueFactory = _ => Setting("console", "on")! };
-        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}); flags and STRONGROOM_* variables win." };
+        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}; // comments allowed); flags and STRONGROOM_* variables win. Default: STRONGROOM_CONFIG, else none. The Debian package uses /etc/strongroom/strongroom.json." };
         var limits = new Option<string[]>("--limit") { Description = "A request limit as NAME=VALUE (repeatable; durations in seconds), e.g. --limit key-rate=500. Env STRONGROOM_LIMITS and config \"limits\" take comma-separated pairs. Names and defaults: docs/operations/limits.md.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, webConsole, config, limits };
         var rootKey = new RootKeyFlags();
@@ -374,9 +393,9 @@ public static partial class Program
     private static Command MigrateStoreCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "The SQLite data directory to copy (its strongroom.db). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
-        var postgres = new Option<string?>("--postgres") { Description = "The target database's Npgsql connection string; it must be new and empty (or only initialised). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never shown.", DefaultValueFactory = _ => Setting("postgres", null) };
-        var verifyOnly = new Option<bool>("--verify-only") { Description = "Copy nothing: compare the data directory with the database (row counts and SHA-256 digests per table, then the audit chain)." };
-        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (data-dir, postgres)." };
+        var postgres = new Option<string?>("--postgres") { Description = "The target database's Npgsql connection string; it must be new and empty (or only initialised). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never shown. Default: none.", DefaultValueFactory = _ => Setting("postgres", null) };
+        var verifyOnly = new Option<bool>("--verify-only") { Description = "Copy nothing: compare the data directory with the database (row counts and SHA-256 digests per table, then the audit chain). Default: off." };
+        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (data-dir, postgres). Default: none." };
         var command = new Command(
             "migrate-store",
             "Copy a SQLite data directory's store into an empty PostgreSQL database, then verify the copy (exit 0 only when verified). "
@@ -403,7 +422,7 @@ public static partial class Program
         var user = new Option<string>("--user") { Description = "IAM user name.", Required = true };
         var action = new Option<string>("--action") { Description = "Action, e.g. secretsmanager:GetSecretValue.", Required = true };
         var resource = new Option<string>("--resource") { Description = "Resource ARN.", Required = true };
-        var context = new Option<string[]>("--context") { Description = "Condition keys as key=value[,value] (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var context = new Option<string[]>("--context") { Description = "Condition keys as key=value[,value] (repeatable). Default: none.", AllowMultipleArgumentsPerToken = true };
         var command = new Command("explain", "Say which policy statement allows or denies an action for a user (exit 0 when allowed).") { dataDir, user, action, resource, context };
         var storage = new StorageFlags();
         storage.AddTo(command);
@@ -427,7 +446,7 @@ public static partial class Program
         keyStorage.AddTo(key);
         key.SetAction((result, ct) => Guarded(() => AuditTool.PublicKeyAsync(result.GetValue(keyDir)!, Console.Out, Console.Error, ct, keyStorage.Read(result))));
         var exportDir = DataDir();
-        var since = new Option<string?>("--since") { Description = "Only records at or after this ISO-8601 time." };
+        var since = new Option<string?>("--since") { Description = "Only records at or after this ISO-8601 time. Default: none." };
         var export = new Command("export", "Write the trail to standard output as JSON lines.") { exportDir, since };
         var exportStorage = new StorageFlags();
         exportStorage.AddTo(export);
@@ -448,6 +467,22 @@ public static partial class Program
         return new Command("backup", "Online backup and restore.") { create, restore };
     }
 
+    private static Command DoctorCommand()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Data directory to check. Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => Setting("data-dir", "strongroom-data")! };
+        var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (data-dir, storage, postgres), e.g. /etc/strongroom/strongroom.json. Default: STRONGROOM_CONFIG, else none." };
+        var command = new Command(
+            "doctor",
+            "Check a data directory without changing it: permissions of the directory and key files, disk space, the clock, store integrity "
+            + "(PRAGMA integrity_check, or that PostgreSQL answers) and schema version, the audit chain's head. Says what to fix; exit 0 when nothing failed, 1 otherwise. "
+            + "Run it as the user the server runs as (sudo -u strongroom strongroom doctor --data-dir /var/lib/strongroom).")
+        { dataDir, config };
+        var storage = new StorageFlags();
+        storage.AddTo(command);
+        command.SetAction((result, ct) => Guarded(() => DoctorTool.RunAsync(result.GetValue(dataDir)!, storage.Read(result), TimeProvider.System, Console.Out, ct)));
+        return command;
+    }
+
     private static async Task<int> Guarded(Func<Task<int>> action)
     {
         try
@@ -464,9 +499,9 @@ public static partial class Program
     private static Command RotateRootKeyCommand()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
-        var newEnv = new Option<string?>("--new-root-key-env") { Description = "For env: the variable holding the new base64 root key." };
+        var newEnv = new Option<string?>("--new-root-key-env") { Description = "For env: the variable holding the new base64 root key. Default: none." };
         var newPassphraseFile = new Option<string?>("--new-passphrase-file") { Description = "For passphrase: a file holding the new passphrase (default: the current one, with a new salt)." };
-        var rollback = new Option<bool>("--rollback") { Description = "Abandon an interrupted rotation instead of resuming it." };
+        var rollback = new Option<bool>("--rollback") { Description = "Abandon an interrupted rotation instead of resuming it. Default: off." };
         var to = new Option<string?>("--to") { Description = "The custody to move the root key to: file, env, passphrase, pkcs11, shamir or kms, with that mode's flags (default: a new key in the current mode)." };
         var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback, to };
         var rootKey = new RootKeyFlags();

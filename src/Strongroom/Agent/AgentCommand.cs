@@ -21,16 +21,16 @@ internal static class AgentCommand
 
     public static Command Create()
     {
-        var endpoint = new Option<string?>("--endpoint-url") { Description = "The Strongroom (or AWS) endpoint, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL)." };
+        var endpoint = new Option<string?>("--endpoint-url") { Description = "The Strongroom (or AWS) endpoint, e.g. http://127.0.0.1:4566 (else AWS_ENDPOINT_URL). Default: none." };
         var region = new Option<string?>("--region") { Description = "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)." };
         var profile = new Option<string?>("--profile") { Description = "Profile in the AWS shared credentials/config files (else AWS_PROFILE, else default)." };
-        var listen = new Option<string>("--listen") { Description = "Address:port to listen on (loopback unless --allow-non-loopback).", DefaultValueFactory = _ => "127.0.0.1:2773" };
-        var ttl = new Option<string>("--ttl") { Description = "How long a value is served before it is checked again (e.g. 300s, 5m; 0s: always ask).", DefaultValueFactory = _ => "300s" };
-        var maxEntries = new Option<int>("--max-entries") { Description = "Most secrets cached (least recently used evicted).", DefaultValueFactory = _ => 1000 };
-        var maxStale = new Option<string>("--max-stale") { Description = "While the server is unreachable, how long cached values are still served (header X-Strongroom-Stale: true); then reads fail with 503.", DefaultValueFactory = _ => "60s" };
-        var tokenFile = new Option<string?>("--token-file") { Description = $"File holding the SSRF token (else ${TokenVariable}, whose value may be file://PATH)." };
-        var allowRemote = new Option<bool>("--allow-non-loopback") { Description = "Allow --listen on an address other than loopback." };
-        var noWatch = new Option<bool>("--no-watch") { Description = "Do not follow Strongroom.WatchSecrets; the TTL alone decides (as AWS's agent)." };
+        var listen = new Option<string>("--listen") { Description = "Address:port to listen on (loopback unless --allow-non-loopback). Default: none.", DefaultValueFactory = _ => "127.0.0.1:2773" };
+        var ttl = new Option<string>("--ttl") { Description = "How long a value is served before it is checked again (e.g. 300s, 5m; 0s: always ask). Default: none.", DefaultValueFactory = _ => "300s" };
+        var maxEntries = new Option<int>("--max-entries") { Description = "Most secrets cached (least recently used evicted). Default: none.", DefaultValueFactory = _ => 1000 };
+        var maxStale = new Option<string>("--max-stale") { Description = "While the server is unreachable, how long cached values are still served (header X-Strongroom-Stale: true); then reads fail with 503. Default: none.", DefaultValueFactory = _ => "60s" };
+        var tokenFile = new Option<string?>("--token-file") { Description = $"File holding the SSRF token (else ${TokenVariable}, whose value may be file://PATH). Default: none." };
+        var allowRemote = new Option<bool>("--allow-non-loopback") { Description = "Allow --listen on an address other than loopback. Default: off." };
+        var noWatch = new Option<bool>("--no-watch") { Description = "Do not follow Strongroom.WatchSecrets; the TTL alone decides (as AWS's agent). Default: off." };
         var command = new Command("agent", "A local caching endpoint with the HTTP contract of AWS's Secrets Manager Agent: GET /secretsmanager/get?secretId=ID with header X-Aws-Parameters-Secrets-Token.")
         {
             endpoint, region, profile, listen, ttl, maxEntries, maxStale, tokenFile, allowRemote, noWatch,

@@ -17,11 +17,11 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var endpoint = new Option<string?>("--endpoint-url") { Description = "The Strongroom (or AWS) endpoint (else AWS_ENDPOINT_URL)." };
+        var endpoint = new Option<string?>("--endpoint-url") { Description = "The Strongroom (or AWS) endpoint (else AWS_ENDPOINT_URL). Default: none." };
         var region = new Option<string?>("--region") { Description = "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's region)." };
-        var profile = new Option<string?>("--profile") { Description = "Profile in the AWS shared credentials/config files." };
-        var env = new Option<string[]>("--env") { Description = "NAME=SECRET_ID[#JSON_KEY] (repeatable): the variable gets the secret's AWSCURRENT value, or one top-level JSON field of it.", AllowMultipleArgumentsPerToken = false };
-        var onRotate = new Option<string>("--on-rotate") { Description = "On a new AWSCURRENT: restart (stop with TERM, start with the new values), signal:NAME (e.g. signal:HUP) or none.", DefaultValueFactory = _ => "restart" };
+        var profile = new Option<string?>("--profile") { Description = "Profile in the AWS shared credentials/config files. Default: none." };
+        var env = new Option<string[]>("--env") { Description = "NAME=SECRET_ID[#JSON_KEY] (repeatable): the variable gets the secret's AWSCURRENT value, or one top-level JSON field of it. Default: none.", AllowMultipleArgumentsPerToken = false };
+        var onRotate = new Option<string>("--on-rotate") { Description = "On a new AWSCURRENT: restart (stop with TERM, start with the new values), signal:NAME (e.g. signal:HUP) or none. Default: none.", DefaultValueFactory = _ => "restart" };
         var command = new Argument<string[]>("command") { Description = "The command and its arguments (after --).", Arity = ArgumentArity.OneOrMore };
         var run = new Command("run", "Run a command with secrets in its environment, restarting or signalling it when they rotate.") { endpoint, region, profile, env, onRotate, command };
         run.SetAction(async (result, ct) =>
