@@ -106,7 +106,7 @@ public static class ExplainTool
         if (resource.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
         {
             var region = resource.Split(':')[3];
-            var secret = await SecretsService.FindAsync(store, region, resource, ct);
+            var secret = await SecretLookup.FindAsync(store, region, resource, ct);
             if (secret?.ResourcePolicy is { } text)
             {
                 resourcePolicy = new NamedPolicy($"resource policy of {secret.Arn}", PolicyDocument.Parse(text));

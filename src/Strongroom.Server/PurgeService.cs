@@ -42,7 +42,7 @@ public sealed partial class PurgeService : BackgroundService
 
             try
             {
-                var purged = await _secrets.PurgeDueAsync(stoppingToken);
+                var purged = await _secrets.Deletion.PurgeDueAsync(stoppingToken);
                 foreach (var secret in purged)
                 {
                     await _events.RecordAsync("EndSecretDelete", "secretsmanager", secret.Region, new Core.Audit.AuditResource(secret.Arn, "AWS::SecretsManager::Secret"));

@@ -53,7 +53,7 @@ public sealed class KmsServiceTests
         await using var f = await ServiceFixture.CreateAsync();
         var key = await f.Kms.CreateKeyAsync(ServiceFixture.Region, NewKey(), CancellationToken.None);
         await f.Kms.CreateAliasAsync(ServiceFixture.Region, "alias/doomed", key.KeyId.ToString(), CancellationToken.None);
-        await f.Service.CreateSecretAsync(ServiceFixture.Region, new CreateSecretRequest("under-cmk", ServiceFixture.Token(), null, "alias/doomed", null, "v", null, null, false, null), CancellationToken.None);
+        await f.Service.Writes.CreateSecretAsync(ServiceFixture.Region, new CreateSecretRequest("under-cmk", ServiceFixture.Token(), null, "alias/doomed", null, "v", null, null, false, null), CancellationToken.None);
         await f.Kms.ScheduleKeyDeletionAsync(ServiceFixture.Region, key.KeyId.ToString(), 7, CancellationToken.None);
         Assert.Equal(ErrorKind.DecryptionFailure, (await Assert.ThrowsAsync<DomainException>(() => f.ReadAsync("under-cmk"))).Kind);
 

@@ -47,7 +47,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
     private async Task<string> CreateAsync(string name, string value = "v0") => (await _fx.CreateAsync(name, value)).Secret.Arn;
 
     private Task ConfigureAsync(string arn, RotationRules rules, bool immediately = false) =>
-        _secrets.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, Lambda, rules, immediately), CancellationToken.None);
+        _secrets.Rotation.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, Lambda, rules, immediately), CancellationToken.None);
 
     /// <summary>One scheduler pass at the fake clock's time, then wait for what it started.</summary>
     private async Task TickAsync()
@@ -57,7 +57,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         await _scheduler.WhenIdleAsync();
     }
 
-    private async Task<SecretView> DescribeAsync(string arn) => await _secrets.DescribeSecretAsync(Region, arn, CancellationToken.None);
+    private async Task<SecretView> DescribeAsync(string arn) => await _secrets.Reads.DescribeSecretAsync(Region, arn, CancellationToken.None);
 
     private async Task<IReadOnlyList<RotationRun>> RunsAsync(string arn) => await _fx.Store.ListRotationRunsAsync(arn, null, 100, CancellationToken.None);
 
@@ -308,7 +308,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         var arn = await CreateAsync("rot/crash", "old");
         await ConfigureAsync(arn, new RotationRules(30, null, null));
         await TickAsync(); // the test run of RotateImmediately=false
-        var pending = await _secrets.BeginScheduledRotationAsync(arn, CancellationToken.None);
+        var pending = await _secrets.Rotation.BeginScheduledRotationAsync(arn, CancellationToken.None);
         Assert.NotNull(pending);
         // What a process killed during setSecret leaves: a run still marked Running.
         await _fx.Store.InsertRotationRunAsync(new RotationRun { SecretArn = arn, Region = Region, VersionId = pending, Trigger = RotationTrigger.Schedule, StepReached = "setSecret", StartedDate = Time.GetUtcNow() }, CancellationToken.None);
@@ -329,7 +329,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         var arn = await CreateAsync("rot/nodes", "old");
         await ConfigureAsync(arn, new RotationRules(30, null, null));
         await TickAsync();
-        var pending = await _secrets.BeginScheduledRotationAsync(arn, CancellationToken.None);
+        var pending = await _secrets.Rotation.BeginScheduledRotationAsync(arn, CancellationToken.None);
         Assert.NotNull(pending);
         await _fx.Store.InsertRotationRunAsync(new RotationRun { SecretArn = arn, Region = Region, VersionId = pending, Trigger = RotationTrigger.Schedule, StepReached = "setSecret", StartedDate = Time.GetUtcNow(), Node = "node-2" }, CancellationToken.None);
 
@@ -386,7 +386,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
         _scheduler.DispatchQueued(CancellationToken.None);
         await _function.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await _secrets.CancelRotateSecretAsync(Region, arn, CancellationToken.None);
+        await _secrets.Rotation.CancelRotateSecretAsync(Region, arn, CancellationToken.None);
         _function.Release.SetResult();
         await _scheduler.WhenIdleAsync();
 
@@ -399,7 +399,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
     public async Task UnregisteredFunction_FailsTheRunWithAClearReason()
     {
         var arn = await CreateAsync("rot/nofunction", "old");
-        await _secrets.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, "arn:aws:lambda:us-east-1:111122223333:function:missing", new RotationRules(30, null, null), true), CancellationToken.None);
+        await _secrets.Rotation.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, "arn:aws:lambda:us-east-1:111122223333:function:missing", new RotationRules(30, null, null), true), CancellationToken.None);
         await TickAsync();
         var run = Assert.Single(await RunsAsync(arn));
         Assert.Equal(RotationOutcome.Failed, run.Outcome);
@@ -509,7 +509,7 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
                 throw new RotationFailedException(step.Step == "testSecret" ? "testSecret: could not log in." : "the database refused the connection.");
             }
 
-            var view = await Secrets.DescribeSecretAsync(Region, step.SecretArn, ct);
+            var view = await Secrets.Reads.DescribeSecretAsync(Region, step.SecretArn, ct);
             var stages = view.VersionStages.TryGetValue(step.ClientRequestToken, out var s) ? s : throw new RotationFailedException("version not found");
             if (stages.Contains("AWSCURRENT"))
             {
@@ -521,17 +521,17 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
                 case "createSecret":
                     try
                     {
-                        using var existing = await Secrets.GetSecretValueAsync(Region, step.SecretArn, step.ClientRequestToken, "AWSPENDING", ct);
+                        using var existing = await Secrets.Reads.GetSecretValueAsync(Region, step.SecretArn, step.ClientRequestToken, "AWSPENDING", ct);
                     }
                     catch (Core.Errors.DomainException)
                     {
-                        await Secrets.PutSecretValueAsync(Region, new PutSecretValueRequest(step.SecretArn, step.ClientRequestToken, null, "new-" + Guid.NewGuid().ToString("N")[..8], ["AWSPENDING"]), ct);
+                        await Secrets.Writes.PutSecretValueAsync(Region, new PutSecretValueRequest(step.SecretArn, step.ClientRequestToken, null, "new-" + Guid.NewGuid().ToString("N")[..8], ["AWSPENDING"]), ct);
                     }
 
                     break;
                 case "finishSecret":
                     var current = view.VersionStages.Single(kv => kv.Value.Contains("AWSCURRENT")).Key;
-                    await Secrets.UpdateSecretVersionStageAsync(Region, step.SecretArn, "AWSCURRENT", current, step.ClientRequestToken, ct);
+                    await Secrets.Staging.UpdateSecretVersionStageAsync(Region, step.SecretArn, "AWSCURRENT", current, step.ClientRequestToken, ct);
                     break;
                 default:
                     break;

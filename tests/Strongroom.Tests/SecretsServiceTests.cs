@@ -16,7 +16,7 @@ public sealed class SecretsServiceTests
         var v1 = (await f.CreateAsync("a")).VersionId!;
         var v2 = (await f.PutAsync("a", "v2")).VersionId!;
         var v3 = (await f.PutAsync("a", "v3")).VersionId!;
-        var view = await f.Service.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
+        var view = await f.Service.Reads.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
         Assert.Equal(["AWSCURRENT"], view.VersionStages[v3]);
         Assert.Equal(["AWSPREVIOUS"], view.VersionStages[v2]);
         Assert.False(view.VersionStages.ContainsKey(v1));
@@ -43,7 +43,7 @@ public sealed class SecretsServiceTests
         var token = ServiceFixture.Token();
         await f.PutAsync("a", "v2", token);
         await f.PutAsync("a", "v2", token);
-        var versions = await f.Service.ListSecretVersionIdsAsync(ServiceFixture.Region, "a", null, null, true, CancellationToken.None);
+        var versions = await f.Service.Reads.ListSecretVersionIdsAsync(ServiceFixture.Region, "a", null, null, true, CancellationToken.None);
         Assert.Equal(2, versions.Versions.Count);
         var error = await Fails(() => f.PutAsync("a", "other", token));
         Assert.Equal(ErrorKind.ResourceExists, error.Kind);
@@ -55,10 +55,10 @@ public sealed class SecretsServiceTests
         await using var f = await ServiceFixture.CreateAsync();
         var v1 = (await f.CreateAsync("a")).VersionId!;
         var v2 = (await f.PutAsync("a", "v2", stages: ["X"])).VersionId!;
-        var error = await Fails(() => f.Service.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", null, v2, CancellationToken.None));
+        var error = await Fails(() => f.Service.Staging.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", null, v2, CancellationToken.None));
         Assert.Equal(ErrorKind.InvalidParameter, error.Kind);
         Assert.Equal($"The parameter RemoveFromVersionId can't be empty. Staging label AWSCURRENT is currently attached to version {v1}, so you must explicitly reference that version in RemoveFromVersionId.", error.Message);
-        await f.Service.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", v1, v2, CancellationToken.None);
+        await f.Service.Staging.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", v1, v2, CancellationToken.None);
         Assert.Equal("v2", await f.ReadAsync("a"));
         Assert.Equal("v1", await f.ReadAsync("a", stage: "AWSPREVIOUS"));
     }
@@ -68,7 +68,7 @@ public sealed class SecretsServiceTests
     {
         await using var f = await ServiceFixture.CreateAsync();
         var v1 = (await f.CreateAsync("a")).VersionId!;
-        var error = await Fails(() => f.Service.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", v1, null, CancellationToken.None));
+        var error = await Fails(() => f.Service.Staging.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", v1, null, CancellationToken.None));
         Assert.Equal(ErrorKind.InvalidParameter, error.Kind);
         Assert.Equal("v1", await f.ReadAsync("a"));
     }
@@ -78,15 +78,15 @@ public sealed class SecretsServiceTests
     {
         await using var f = await ServiceFixture.CreateAsync();
         var first = await f.CreateAsync("a");
-        var deleted = await f.Service.DeleteSecretAsync(ServiceFixture.Region, "a", 7, false, CancellationToken.None);
+        var deleted = await f.Service.Deletion.DeleteSecretAsync(ServiceFixture.Region, "a", 7, false, CancellationToken.None);
         Assert.Equal(f.Time.GetUtcNow().AddDays(7).ToUnixTimeMilliseconds(), deleted.DeletionDate.ToUnixTimeMilliseconds());
         Assert.Equal("You can't perform this operation on the secret because it was marked for deletion.", (await Fails(() => f.ReadAsync("a"))).Message);
         Assert.Equal(ErrorKind.InvalidRequest, (await Fails(() => f.CreateAsync("a"))).Kind);
 
         f.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
-        Assert.Empty(await f.Service.PurgeDueAsync(CancellationToken.None));
+        Assert.Empty(await f.Service.Deletion.PurgeDueAsync(CancellationToken.None));
         f.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Single(await f.Service.PurgeDueAsync(CancellationToken.None));
+        Assert.Single(await f.Service.Deletion.PurgeDueAsync(CancellationToken.None));
 
         var second = await f.CreateAsync("a", "new");
         Assert.NotEqual(first.Secret.Arn, second.Secret.Arn);
@@ -99,8 +99,8 @@ public sealed class SecretsServiceTests
         await using var f = await ServiceFixture.CreateAsync();
         await f.CreateAsync("a");
         await f.PutAsync("a", "v2");
-        await f.Service.DeleteSecretAsync(ServiceFixture.Region, "a", null, false, CancellationToken.None);
-        await f.Service.RestoreSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
+        await f.Service.Deletion.DeleteSecretAsync(ServiceFixture.Region, "a", null, false, CancellationToken.None);
+        await f.Service.Deletion.RestoreSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
         Assert.Equal("v2", await f.ReadAsync("a"));
         Assert.Equal("v1", await f.ReadAsync("a", stage: "AWSPREVIOUS"));
     }
@@ -110,7 +110,7 @@ public sealed class SecretsServiceTests
     {
         await using var f = await ServiceFixture.CreateAsync();
         await f.CreateAsync("a");
-        await f.Service.DeleteSecretAsync(ServiceFixture.Region, "a", null, true, CancellationToken.None);
+        await f.Service.Deletion.DeleteSecretAsync(ServiceFixture.Region, "a", null, true, CancellationToken.None);
         await f.CreateAsync("a", "again");
         Assert.Equal("again", await f.ReadAsync("a"));
     }
@@ -128,7 +128,7 @@ public sealed class SecretsServiceTests
         Assert.Equal(ErrorKind.LimitExceeded, (await Fails(() => f.PutAsync("a", "one too many"))).Kind);
         f.Time.Advance(TimeSpan.FromHours(25));
         await f.PutAsync("a", "later");
-        var all = await f.Service.ListSecretVersionIdsAsync(ServiceFixture.Region, "a", 100, null, true, CancellationToken.None);
+        var all = await f.Service.Reads.ListSecretVersionIdsAsync(ServiceFixture.Region, "a", 100, null, true, CancellationToken.None);
         Assert.Equal(100, all.Versions.Count);
         Assert.Equal("later", await f.ReadAsync("a"));
     }
@@ -147,8 +147,8 @@ public sealed class SecretsServiceTests
                 {
                     try
                     {
-                        var current = (await f.Service.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None)).VersionStages.First(p => p.Value.Contains("AWSCURRENT")).Key;
-                        await f.Service.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", current, put.VersionId, CancellationToken.None);
+                        var current = (await f.Service.Reads.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None)).VersionStages.First(p => p.Value.Contains("AWSCURRENT")).Key;
+                        await f.Service.Staging.UpdateSecretVersionStageAsync(ServiceFixture.Region, "a", "AWSCURRENT", current, put.VersionId, CancellationToken.None);
                     }
                     catch (DomainException e) when (e.Kind == ErrorKind.InvalidParameter)
                     {
@@ -159,7 +159,7 @@ public sealed class SecretsServiceTests
         })).ToArray();
         await Task.WhenAll(workers);
 
-        var view = await f.Service.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
+        var view = await f.Service.Reads.DescribeSecretAsync(ServiceFixture.Region, "a", CancellationToken.None);
         var labels = view.VersionStages.SelectMany(p => p.Value).ToList();
         Assert.Single(labels, l => l == "AWSCURRENT");
         Assert.Single(labels, l => l == "AWSPREVIOUS");
@@ -183,7 +183,7 @@ public sealed class SecretsServiceTests
         var page = 0;
         do
         {
-            var result = await f.Service.ListSecretsAsync(ServiceFixture.Region, new ListSecretsRequest(false, 7, token, [new ListFilter("name", ["p/"])], null, null), CancellationToken.None);
+            var result = await f.Service.Listing.ListSecretsAsync(ServiceFixture.Region, new ListSecretsRequest(false, 7, token, [new ListFilter("name", ["p/"])], null, null), CancellationToken.None);
             seen.AddRange(result.Secrets.Select(s => s.Secret.Name));
             token = result.NextToken;
             await f.CreateAsync($"p/new{page++}");
@@ -201,7 +201,7 @@ public sealed class SecretsServiceTests
         await using var f = await ServiceFixture.CreateAsync();
         await f.CreateAsync("a", plaintext);
         await f.PutAsync("a", plaintext + "-2");
-        await f.Service.CreateSecretAsync(ServiceFixture.Region, new CreateSecretRequest("b", ServiceFixture.Token(), null, null, Encoding.UTF8.GetBytes(plaintext), null, null, null, false, null), CancellationToken.None);
+        await f.Service.Writes.CreateSecretAsync(ServiceFixture.Region, new CreateSecretRequest("b", ServiceFixture.Token(), null, null, Encoding.UTF8.GetBytes(plaintext), null, null, null, false, null), CancellationToken.None);
         Assert.Equal(plaintext, await f.ReadAsync("a", stage: "AWSPREVIOUS"));
         foreach (var file in Directory.EnumerateFiles(f.Dir))
         {
@@ -218,7 +218,7 @@ public sealed class SecretsServiceTests
         using var otherRoot = new Crypto.RootKeyHolder(Crypto.RootKey.Generate(), null);
         using var keys = new Core.Kms.KeyRing(f.Store, new Core.Kms.RootWrap(otherRoot), new Core.ServerIdentity("111122223333", ServiceFixture.Region), f.Time);
         var service = new SecretsService(f.Store, keys, new Core.ServerIdentity("111122223333", ServiceFixture.Region), f.Time);
-        var error = await Fails(() => service.GetSecretValueAsync(ServiceFixture.Region, "a", null, null, CancellationToken.None));
+        var error = await Fails(() => service.Reads.GetSecretValueAsync(ServiceFixture.Region, "a", null, null, CancellationToken.None));
         Assert.Equal(ErrorKind.DecryptionFailure, error.Kind);
     }
 }

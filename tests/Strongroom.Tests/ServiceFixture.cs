@@ -52,14 +52,14 @@ internal sealed class ServiceFixture : IAsyncDisposable
     public static string Token() => Guid.NewGuid().ToString();
 
     public Task<WriteResult> CreateAsync(string name, string? value = "v1") =>
-        Service.CreateSecretAsync(Region, new CreateSecretRequest(name, Token(), null, null, null, value, null, null, false, null), CancellationToken.None);
+        Service.Writes.CreateSecretAsync(Region, new CreateSecretRequest(name, Token(), null, null, null, value, null, null, false, null), CancellationToken.None);
 
     public Task<WriteResult> PutAsync(string id, string value, string? token = null, IReadOnlyList<string>? stages = null) =>
-        Service.PutSecretValueAsync(Region, new PutSecretValueRequest(id, token ?? Token(), null, value, stages), CancellationToken.None);
+        Service.Writes.PutSecretValueAsync(Region, new PutSecretValueRequest(id, token ?? Token(), null, value, stages), CancellationToken.None);
 
     public async Task<string?> ReadAsync(string id, string? versionId = null, string? stage = null)
     {
-        using var result = await Service.GetSecretValueAsync(Region, id, versionId, stage, CancellationToken.None);
+        using var result = await Service.Reads.GetSecretValueAsync(Region, id, versionId, stage, CancellationToken.None);
         return result.Value.Text;
     }
 

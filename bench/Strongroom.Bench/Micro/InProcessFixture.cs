@@ -48,13 +48,13 @@ internal sealed class InProcessFixture : IAsyncDisposable
         var service = new SecretsService(store, keys, identity, time);
         for (var i = 0; i < Count; i++)
         {
-            await service.CreateSecretAsync(Region, new CreateSecretRequest(Name(i), Guid.NewGuid().ToString(), null, null, null, Servers.SecretValue(i, "v0-"), null, null, false, null), CancellationToken.None);
+            await service.Writes.CreateSecretAsync(Region, new CreateSecretRequest(Name(i), Guid.NewGuid().ToString(), null, null, null, Servers.SecretValue(i, "v0-"), null, null, false, null), CancellationToken.None);
         }
 
         // Read each once so the once-a-day LastAccessedDate write is out of the measured loop.
         for (var i = 0; i < Count; i++)
         {
-            using var value = await service.GetSecretValueAsync(Region, Name(i), null, null, CancellationToken.None);
+            using var value = await service.Reads.GetSecretValueAsync(Region, Name(i), null, null, CancellationToken.None);
         }
 
         return new InProcessFixture(dir, store, root, keys, service);

@@ -84,7 +84,7 @@ public class InProcessReadBenchmarks
     [Benchmark]
     public async Task<int> ServiceGetSecretValue()
     {
-        using var result = await _fixture.Service.GetSecretValueAsync(InProcessFixture.Region, NextName(), null, null, CancellationToken.None);
+        using var result = await _fixture.Service.Reads.GetSecretValueAsync(InProcessFixture.Region, NextName(), null, null, CancellationToken.None);
         return result.Value.Text!.Length;
     }
 }

@@ -509,7 +509,7 @@ public sealed class ParameterService
         SecretValueResult result;
         try
         {
-            result = await _secrets.GetSecretValueAsync(region, secretId, versionId, stage, ct);
+            result = await _secrets.Reads.GetSecretValueAsync(region, secretId, versionId, stage, ct);
         }
         catch (DomainException e) when (e.Kind == ErrorKind.ResourceNotFound)
         {

@@ -35,7 +35,7 @@ public sealed class AccessChecks
     {
         ArgumentNullException.ThrowIfNull(secretId);
         var shown = secretId.StartsWith("arn:", StringComparison.Ordinal) ? secretId : $"arn:aws:secretsmanager:{region}:{_identity.AccountId}:secret:{secretId}";
-        var secret = secretId.Length == 0 ? null : await SecretsService.FindAsync(_store, region, secretId, ct);
+        var secret = secretId.Length == 0 ? null : await SecretLookup.FindAsync(_store, region, secretId, ct);
         var arn = secret?.Arn ?? shown;
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase) { ["secretsmanager:SecretId"] = [arn] };
         if (secret is not null)

@@ -160,7 +160,7 @@ public sealed class RotationRunner
             else
             {
                 run.Outcome = RotationOutcome.Abandoned;
-                await _secrets.PostponeRotationAsync(secret.Arn, CancellationToken.None);
+                await _secrets.Rotation.PostponeRotationAsync(secret.Arn, CancellationToken.None);
             }
         }
 
@@ -181,7 +181,7 @@ public sealed class RotationRunner
         string? named;
         try
         {
-            using var value = await _secrets.GetSecretValueAsync(secret.Region, secret.Arn, null, SecretsService.Current, ct);
+            using var value = await _secrets.Reads.GetSecretValueAsync(secret.Region, secret.Arn, null, SecretsService.Current, ct);
             if (value.Value.Text is not { } text || !text.TrimStart().StartsWith('{'))
             {
                 return null;
@@ -195,7 +195,7 @@ public sealed class RotationRunner
             return null;
         }
 
-        return string.IsNullOrEmpty(named) ? null : (await SecretsService.FindAsync(_store, secret.Region, named, ct))?.Arn;
+        return string.IsNullOrEmpty(named) ? null : (await SecretLookup.FindAsync(_store, secret.Region, named, ct))?.Arn;
     }
 
     /// <summary>True when <paramref name="run"/> is, as stored now, still Running (no one ended or took it up meanwhile).</summary>

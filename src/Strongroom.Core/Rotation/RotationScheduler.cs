@@ -230,7 +230,7 @@ public sealed class RotationScheduler : IRotationStarter
                 continue;
             }
 
-            var versionId = await _secrets().BeginScheduledRotationAsync(secret.Arn, ct);
+            var versionId = await _secrets().Rotation.BeginScheduledRotationAsync(secret.Arn, ct);
             if (versionId is not null)
             {
                 Dispatch(new RotationStartRequest(secret.Region, secret.Arn, versionId, RotationTrigger.Schedule, 1), ct);

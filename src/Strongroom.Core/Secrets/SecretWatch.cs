@@ -72,7 +72,7 @@ public sealed class SecretWatch
             {
                 try
                 {
-                    var view = await _secrets.DescribeSecretAsync(region, k.SecretId, ct);
+                    var view = await _secrets.Reads.DescribeSecretAsync(region, k.SecretId, ct);
                     var current = view.VersionStages.FirstOrDefault(p => p.Value.Contains(SecretsService.Current)).Key;
                     if (current is not null && current != k.VersionId)
                     {

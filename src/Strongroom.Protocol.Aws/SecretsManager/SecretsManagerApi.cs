@@ -221,7 +221,7 @@ public sealed class SecretsManagerApi
     private async Task CreateSecretAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.CreateSecretAsync(c.Region, new CreateSecretRequest(
+        var result = await _secrets.Writes.CreateSecretAsync(c.Region, new CreateSecretRequest(
             i.RequiredString("Name"), i.String("ClientRequestToken"), i.String("Description"), i.String("KmsKeyId"),
             i.Blob("SecretBinary"), i.String("SecretString"), Tags(i, "Tags"), ReplicaRegions(i, "AddReplicaRegions"),
             i.Bool("ForceOverwriteReplicaSecret") ?? false, i.String("Type")), c.Ct);
@@ -235,7 +235,7 @@ public sealed class SecretsManagerApi
         var i = c.Input;
         // RotationToken matters only for cross-account rotation functions; it is type-checked and not needed here.
         _ = i.String("RotationToken");
-        var result = await _secrets.PutSecretValueAsync(c.Region, new PutSecretValueRequest(
+        var result = await _secrets.Writes.PutSecretValueAsync(c.Region, new PutSecretValueRequest(
             SecretId(c), i.String("ClientRequestToken"), i.Blob("SecretBinary"), i.String("SecretString"), i.StringList("VersionStages")), c.Ct);
         WriteArnName(c.Output, result.Secret);
         JsonOutput.String(c.Output, "VersionId", result.VersionId);
@@ -245,7 +245,7 @@ public sealed class SecretsManagerApi
     private async Task UpdateSecretAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.UpdateSecretAsync(c.Region, new UpdateSecretRequest(
+        var result = await _secrets.Writes.UpdateSecretAsync(c.Region, new UpdateSecretRequest(
             SecretId(c), i.String("ClientRequestToken"), i.String("Description"), i.String("KmsKeyId"),
             i.Blob("SecretBinary"), i.String("SecretString"), i.String("Type")), c.Ct);
         WriteArnName(c.Output, result.Secret);
@@ -254,7 +254,7 @@ public sealed class SecretsManagerApi
 
     private async Task GetSecretValueAsync(Call c)
     {
-        using var result = await _secrets.GetSecretValueAsync(c.Region, SecretId(c), c.Input.String("VersionId"), c.Input.String("VersionStage"), c.Ct);
+        using var result = await _secrets.Reads.GetSecretValueAsync(c.Region, SecretId(c), c.Input.String("VersionId"), c.Input.String("VersionStage"), c.Ct);
         WriteValue(c.Output, result);
     }
 
@@ -262,7 +262,7 @@ public sealed class SecretsManagerApi
     {
         var i = c.Input;
         // Each secret is checked as its own GetSecretValue would be, with this request's context.
-        var result = await _secrets.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct,
+        var result = await _secrets.Listing.BatchGetSecretValueAsync(c.Region, i.StringList("SecretIdList"), Filters(i), i.Int("MaxResults"), i.String("NextToken"), c.Ct,
             id => c.Access.SecretReadDeniedAsync(c.Region, id, null, null, c.Ct));
         try
         {
@@ -300,7 +300,7 @@ public sealed class SecretsManagerApi
 
     private async Task DescribeSecretAsync(Call c)
     {
-        var view = await _secrets.DescribeSecretAsync(c.Region, SecretId(c), c.Ct);
+        var view = await _secrets.Reads.DescribeSecretAsync(c.Region, SecretId(c), c.Ct);
         WriteSecretMetadata(c.Output, view, "VersionIdsToStages");
         WriteReplicationStatus(c.Output, view.Secret);
     }
@@ -308,7 +308,7 @@ public sealed class SecretsManagerApi
     private async Task ListSecretsAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.ListSecretsAsync(c.Region, new ListSecretsRequest(
+        var result = await _secrets.Listing.ListSecretsAsync(c.Region, new ListSecretsRequest(
             i.Bool("IncludePlannedDeletion") ?? false, i.Int("MaxResults"), i.String("NextToken"), Filters(i), i.String("SortOrder"), i.String("SortBy")), c.Ct);
         var w = c.Output;
         w.WriteStartArray("SecretList");
@@ -326,7 +326,7 @@ public sealed class SecretsManagerApi
     private async Task ListSecretVersionIdsAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.ListSecretVersionIdsAsync(c.Region, SecretId(c), i.Int("MaxResults"), i.String("NextToken"), i.Bool("IncludeDeprecated") ?? false, c.Ct);
+        var result = await _secrets.Reads.ListSecretVersionIdsAsync(c.Region, SecretId(c), i.Int("MaxResults"), i.String("NextToken"), i.Bool("IncludeDeprecated") ?? false, c.Ct);
         var w = c.Output;
         w.WriteStartArray("Versions");
         foreach (var v in result.Versions)
@@ -356,45 +356,45 @@ public sealed class SecretsManagerApi
 
     private async Task DeleteSecretAsync(Call c)
     {
-        var result = await _secrets.DeleteSecretAsync(c.Region, SecretId(c), c.Input.Long("RecoveryWindowInDays"), c.Input.Bool("ForceDeleteWithoutRecovery") ?? false, c.Ct);
+        var result = await _secrets.Deletion.DeleteSecretAsync(c.Region, SecretId(c), c.Input.Long("RecoveryWindowInDays"), c.Input.Bool("ForceDeleteWithoutRecovery") ?? false, c.Ct);
         c.Output.WriteString("ARN", result.Arn);
         c.Output.WriteString("Name", result.Name);
         JsonOutput.Timestamp(c.Output, "DeletionDate", result.DeletionDate);
     }
 
-    private async Task RestoreSecretAsync(Call c) => WriteArnName(c.Output, await _secrets.RestoreSecretAsync(c.Region, SecretId(c), c.Ct));
+    private async Task RestoreSecretAsync(Call c) => WriteArnName(c.Output, await _secrets.Deletion.RestoreSecretAsync(c.Region, SecretId(c), c.Ct));
 
     private async Task UpdateSecretVersionStageAsync(Call c)
     {
         var i = c.Input;
-        var secret = await _secrets.UpdateSecretVersionStageAsync(c.Region, SecretId(c), i.RequiredString("VersionStage"), i.String("RemoveFromVersionId"), i.String("MoveToVersionId"), c.Ct);
+        var secret = await _secrets.Staging.UpdateSecretVersionStageAsync(c.Region, SecretId(c), i.RequiredString("VersionStage"), i.String("RemoveFromVersionId"), i.String("MoveToVersionId"), c.Ct);
         WriteArnName(c.Output, secret);
     }
 
     private async Task TagResourceAsync(Call c) =>
-        await _secrets.TagResourceAsync(c.Region, SecretId(c), Tags(c.Input, "Tags") ?? throw JsonInput.Missing("Tags"), c.Ct);
+        await _secrets.Tagging.TagResourceAsync(c.Region, SecretId(c), Tags(c.Input, "Tags") ?? throw JsonInput.Missing("Tags"), c.Ct);
 
     private async Task UntagResourceAsync(Call c) =>
-        await _secrets.UntagResourceAsync(c.Region, SecretId(c), c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct);
+        await _secrets.Tagging.UntagResourceAsync(c.Region, SecretId(c), c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct);
 
     private async Task PutResourcePolicyAsync(Call c)
     {
-        var secret = await _secrets.PutResourcePolicyAsync(c.Region, SecretId(c), c.Input.RequiredString("ResourcePolicy"), c.Input.Bool("BlockPublicPolicy") ?? false, c.Ct);
+        var secret = await _secrets.Policies.PutResourcePolicyAsync(c.Region, SecretId(c), c.Input.RequiredString("ResourcePolicy"), c.Input.Bool("BlockPublicPolicy") ?? false, c.Ct);
         WriteArnName(c.Output, secret);
     }
 
     private async Task GetResourcePolicyAsync(Call c)
     {
-        var secret = await _secrets.GetResourcePolicyAsync(c.Region, SecretId(c), c.Ct);
+        var secret = await _secrets.Policies.GetResourcePolicyAsync(c.Region, SecretId(c), c.Ct);
         WriteArnName(c.Output, secret);
         JsonOutput.String(c.Output, "ResourcePolicy", secret.ResourcePolicy);
     }
 
-    private async Task DeleteResourcePolicyAsync(Call c) => WriteArnName(c.Output, await _secrets.DeleteResourcePolicyAsync(c.Region, SecretId(c), c.Ct));
+    private async Task DeleteResourcePolicyAsync(Call c) => WriteArnName(c.Output, await _secrets.Policies.DeleteResourcePolicyAsync(c.Region, SecretId(c), c.Ct));
 
     private async Task ValidateResourcePolicyAsync(Call c)
     {
-        var result = await _secrets.ValidateResourcePolicyAsync(c.Region, c.Input.String("SecretId"), c.Input.RequiredString("ResourcePolicy"), c.Ct);
+        var result = await _secrets.Policies.ValidateResourcePolicyAsync(c.Region, c.Input.String("SecretId"), c.Input.RequiredString("ResourcePolicy"), c.Ct);
         var w = c.Output;
         w.WriteBoolean("PolicyValidationPassed", result.Passed);
         w.WriteStartArray("ValidationErrors");
@@ -428,28 +428,28 @@ public sealed class SecretsManagerApi
             rules = new RotationRules(JsonInput.Long(r, "AutomaticallyAfterDays"), JsonInput.String(r, "Duration"), JsonInput.String(r, "ScheduleExpression"));
         }
 
-        var result = await _secrets.RotateSecretAsync(c.Region, new RotateSecretRequest(SecretId(c), i.String("ClientRequestToken"), i.String("RotationLambdaARN"), rules, i.Bool("RotateImmediately")), c.Ct);
+        var result = await _secrets.Rotation.RotateSecretAsync(c.Region, new RotateSecretRequest(SecretId(c), i.String("ClientRequestToken"), i.String("RotationLambdaARN"), rules, i.Bool("RotateImmediately")), c.Ct);
         WriteArnName(c.Output, result.Secret);
         JsonOutput.String(c.Output, "VersionId", result.VersionId);
     }
 
     private async Task CancelRotateSecretAsync(Call c)
     {
-        var result = await _secrets.CancelRotateSecretAsync(c.Region, SecretId(c), c.Ct);
+        var result = await _secrets.Rotation.CancelRotateSecretAsync(c.Region, SecretId(c), c.Ct);
         WriteArnName(c.Output, result.Secret);
         JsonOutput.String(c.Output, "VersionId", result.VersionId);
     }
 
     private async Task ReplicateSecretToRegionsAsync(Call c)
     {
-        var secret = await _secrets.ReplicateSecretToRegionsAsync(c.Region, SecretId(c), ReplicaRegions(c.Input, "AddReplicaRegions") ?? throw JsonInput.Missing("AddReplicaRegions"), c.Input.Bool("ForceOverwriteReplicaSecret") ?? false, c.Ct);
+        var secret = await _secrets.Replication.ReplicateSecretToRegionsAsync(c.Region, SecretId(c), ReplicaRegions(c.Input, "AddReplicaRegions") ?? throw JsonInput.Missing("AddReplicaRegions"), c.Input.Bool("ForceOverwriteReplicaSecret") ?? false, c.Ct);
         c.Output.WriteString("ARN", secret.Arn);
         WriteReplicationStatusAlways(c.Output, secret);
     }
 
     private async Task RemoveRegionsFromReplicationAsync(Call c)
     {
-        var secret = await _secrets.RemoveRegionsFromReplicationAsync(c.Region, SecretId(c), c.Input.StringList("RemoveReplicaRegions") ?? throw JsonInput.Missing("RemoveReplicaRegions"), c.Ct);
+        var secret = await _secrets.Replication.RemoveRegionsFromReplicationAsync(c.Region, SecretId(c), c.Input.StringList("RemoveReplicaRegions") ?? throw JsonInput.Missing("RemoveReplicaRegions"), c.Ct);
         c.Output.WriteString("ARN", secret.Arn);
         WriteReplicationStatusAlways(c.Output, secret);
     }
@@ -468,7 +468,7 @@ public sealed class SecretsManagerApi
 
     private async Task StopReplicationToReplicaAsync(Call c)
     {
-        var secret = await _secrets.StopReplicationToReplicaAsync(c.Region, SecretId(c), c.Ct);
+        var secret = await _secrets.Replication.StopReplicationToReplicaAsync(c.Region, SecretId(c), c.Ct);
         c.Output.WriteString("ARN", secret.Arn);
     }
 }

@@ -121,7 +121,7 @@ public sealed class RotationAdminApi
         string? arn = null;
         if (c.Input.String("SecretId") is { } secretId)
         {
-            arn = (await _secrets.DescribeSecretAsync(c.Region, secretId, c.Ct)).Secret.Arn;
+            arn = (await _secrets.Reads.DescribeSecretAsync(c.Region, secretId, c.Ct)).Secret.Arn;
         }
 
         var (runs, more) = await VisibleRunsAsync(c, arn, before, max);

@@ -1,5 +1,7 @@
 using Strongroom.Core.Errors;
 using Strongroom.Core.Storage;
+using static Strongroom.Core.Secrets.StagingLabels;
+using Strongroom.Core.Kms;
 
 namespace Strongroom.Core.Secrets;
 
@@ -8,14 +10,29 @@ namespace Strongroom.Core.Secrets;
 /// same name and suffix, whose versions are re-encrypted under the replica region's key. Replicas are
 /// brought in sync inside the primary's write transaction, so they are never behind an acknowledged write.
 /// </summary>
-public sealed partial class SecretsService
+public sealed class SecretReplication
 {
+    private readonly IStore _store;
+    private readonly KeyRing _keys;
+    private readonly SecretSealer _sealer;
+    private readonly TimeProvider _time;
+    private readonly KnownRegions _regions;
+
+    internal SecretReplication(IStore store, KeyRing keys, SecretSealer sealer, TimeProvider time, KnownRegions regions)
+    {
+        _store = store;
+        _keys = keys;
+        _sealer = sealer;
+        _time = time;
+        _regions = regions;
+    }
+
     /// <summary>
     /// Checks requested replica regions: a malformed name is a framework validation error; a region left out,
     /// equal to the primary's, or not one this deployment knows (<see cref="KnownRegions"/>) is AWS's
     /// "Invalid replica region.".
     /// </summary>
-    private List<(string Region, string? KmsKeyId)> ValidateReplicaRegions(string region, IReadOnlyList<ReplicaRegion>? regions)
+    internal List<(string Region, string? KmsKeyId)> ValidateReplicaRegions(string region, IReadOnlyList<ReplicaRegion>? regions)
     {
         if (regions is null)
         {
@@ -56,7 +73,7 @@ public sealed partial class SecretsService
     }
 
     /// <summary>Makes every replica of <paramref name="primary"/> match it; updates each replica's status on the primary record.</summary>
-    private async Task SyncReplicasAsync(IStoreTransaction tx, SecretRecord primary, bool force, CancellationToken ct)
+    internal async Task SyncReplicasAsync(IStoreTransaction tx, SecretRecord primary, bool force, CancellationToken ct)
     {
         if (primary.Replicas.Count == 0 || primary.IsReplica)
         {
@@ -143,8 +160,8 @@ public sealed partial class SecretsService
             var copy = new SecretVersionRecord { VersionId = source.VersionId, CreatedDate = source.CreatedDate };
             if (source.Envelope is not null)
             {
-                using var value = await OpenAsync(tx, primary, source, ct);
-                await SealIntoAsync(tx, replica, copy, key, value.Text, value.Binary, ct);
+                using var value = await _sealer.OpenAsync(tx, primary, source, ct);
+                await _sealer.SealIntoAsync(tx, replica, copy, key, value.Text, value.Binary, ct);
             }
 
             if (existing is not null)
@@ -178,7 +195,7 @@ public sealed partial class SecretsService
         return await _store.WriteAsync(async tx =>
         {
             // A replica answers "Operation not permitted on a replica secret" before its regions are looked at, as in AWS.
-            var secret = await RequireWritableAsync(tx, region, secretId, ct);
+            var secret = await SecretLookup.RequireWritableAsync(tx, region, secretId, ct);
             var added = ValidateReplicaRegions(region, regions);
             foreach (var replica in added)
             {
@@ -212,7 +229,7 @@ public sealed partial class SecretsService
 
         return await _store.WriteAsync(async tx =>
         {
-            var secret = await RequireWritableAsync(tx, region, secretId, ct);
+            var secret = await SecretLookup.RequireWritableAsync(tx, region, secretId, ct);
             foreach (var r in regions)
             {
                 if (secret.Replicas.RemoveAll(x => x.Region == r) == 0)
@@ -232,7 +249,7 @@ public sealed partial class SecretsService
                 secret.PrimaryRegion = null;
             }
 
-            secret.LastChangedDate = Now;
+            secret.LastChangedDate = _time.NowMillis();
             await tx.UpdateSecretAsync(secret, ct);
             return secret;
         }, ct);
@@ -242,7 +259,7 @@ public sealed partial class SecretsService
     {
         return await _store.WriteAsync(async tx =>
         {
-            var replica = await RequireAsync(tx, region, secretId, ct);
+            var replica = await SecretLookup.RequireAsync(tx, region, secretId, ct);
             if (!replica.IsReplica)
             {
                 throw DomainException.InvalidRequest("StopReplicationToReplica is called in the Region of a replica secret; this secret is not a replica.");
@@ -261,7 +278,7 @@ public sealed partial class SecretsService
             }
 
             replica.PrimaryRegion = null;
-            replica.LastChangedDate = Now;
+            replica.LastChangedDate = _time.NowMillis();
             await tx.UpdateSecretAsync(replica, ct);
             return replica;
         }, ct);
