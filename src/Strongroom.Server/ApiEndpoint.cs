@@ -195,7 +195,7 @@ public sealed partial class ApiEndpoint
                 // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
                 requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
                 RefuseWritesWhileTrailUnwritable(service, operation);
-                await _authorizer.AuthorizeAsync(caller, service, operation, body, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
+                await _authorizer.AuthorizeAsync(caller, service, operation, input?.Root ?? default, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
                 if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
                 {
                     // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
@@ -213,10 +213,6 @@ public sealed partial class ApiEndpoint
                 {
                     // What the call reaches only while it runs is checked with this request's own context.
                     var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
-                    var authorizedCaller = caller;
-                    var secure = context.Request.IsHttps;
-                    KmsApi.LockoutCheck.Value = _authorizer.IsAdmin(caller) ? null
-                        : (keyArn, policy, ct) => _authorizer.CanChangeKeyPolicyAsync(authorizedCaller, keyArn, policy, sourceIp, secure, ct);
                     await InvokeJsonAsync(service, operation, caller, access, input!, output, context.RequestAborted);
                 }
             }
@@ -388,7 +384,7 @@ public sealed partial class ApiEndpoint
         switch (service)
         {
             case "kms":
-                await _kms.InvokeAsync(operation, caller.Region, input, writer, ct);
+                await _kms.InvokeAsync(operation, caller.Region, access, input, writer, ct);
                 break;
             case "cloudtrail":
                 await _cloudTrail.InvokeAsync(operation, input, writer, ct);

@@ -60,10 +60,11 @@ public sealed class Authorizer
     private Check From(AccessCheck check) => new(check.Action, check.Resource, ResourcePolicy(check.ResourcePolicy), check.KeyPolicy, new Dictionary<string, IReadOnlyList<string>>(check.Keys, StringComparer.OrdinalIgnoreCase), check.Shown);
 
     /// <summary>Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed.</summary>
-    public Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct) =>
-        AuthorizeAsync(caller, service, operation, body, query, sourceIp, secure, null, ct);
+    /// <param name="input">The JSON protocols' request, as the edge parsed it once (default for the Query protocols).</param>
+    public Task AuthorizeAsync(CallerIdentity caller, string service, string operation, JsonElement input, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct) =>
+        AuthorizeAsync(caller, service, operation, input, query, sourceIp, secure, null, ct);
 
-    private async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, string? sourceIp, bool secure, IReadOnlyList<Check>? explicitChecks, CancellationToken ct)
+    private async Task AuthorizeAsync(CallerIdentity caller, string service, string operation, JsonElement input, QueryRequest? query, string? sourceIp, bool secure, IReadOnlyList<Check>? explicitChecks, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
@@ -84,7 +85,7 @@ public sealed class Authorizer
             // The admin is bound by nothing but a role's trust policy (and KMS's lockout check, which passes its own).
             if (explicitChecks is not null || (service == "sts" && operation == "AssumeRole"))
             {
-                foreach (var check in (explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct)).Where(c => c.TrustOnly))
+                foreach (var check in (explicitChecks ?? await ChecksAsync(caller, service, operation, input, query, ct)).Where(c => c.TrustOnly))
                 {
                     Deny(caller, service, check, Decide(check, caller, [], null, null, null, null, sourceIp, secure));
                 }
@@ -93,7 +94,7 @@ public sealed class Authorizer
             return;
         }
 
-        await EnforceAsync(caller, service, explicitChecks ?? await ChecksAsync(caller, service, operation, body, query, ct), sourceIp, secure, ct);
+        await EnforceAsync(caller, service, explicitChecks ?? await ChecksAsync(caller, service, operation, input, query, ct), sourceIp, secure, ct);
     }
 
     /// <summary>
@@ -250,63 +251,42 @@ public sealed class Authorizer
     private static string? Member(JsonElement root, string name) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private async Task<List<Check>> ChecksAsync(CallerIdentity caller, string service, string operation, ReadOnlyMemory<byte> body, QueryRequest? query, CancellationToken ct)
+    private async Task<List<Check>> ChecksAsync(CallerIdentity caller, string service, string operation, JsonElement root, QueryRequest? query, CancellationToken ct)
     {
         var action = service + ":" + operation;
         var region = caller.Region;
         var checks = new List<Check>();
-        JsonDocument? document = null;
-        try
+        switch (service)
         {
-            if (service is "secretsmanager" or "kms" or "ssm" or "strongroom")
-            {
-                try
+            case "secretsmanager":
+                await SecretsManagerChecksAsync(checks, action, operation, region, root, ct);
+                break;
+            case "kms":
+                await KmsChecksAsync(checks, action, operation, region, root, ct);
+                break;
+            case "ssm":
+                await SsmChecksAsync(checks, action, operation, region, root, ct);
+                break;
+            case "iam":
+            case "sts":
+                if (service == "sts" && operation == "AssumeRole" && query?.Get("RoleArn") is not null)
                 {
-                    document = JsonDocument.Parse(body.IsEmpty ? "{}"u8.ToArray() : body);
+                    await StsChecksAsync(checks, action, operation, query, ct);
+                    break;
                 }
-                catch (JsonException)
+
+                foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.UserName.StartsWith("session:", StringComparison.Ordinal)), ct))
                 {
-                    document = JsonDocument.Parse("{}");
+                    checks.Add(new Check(request.Action, request.Resource, null, false, new Dictionary<string, IReadOnlyList<string>>(request.Keys, StringComparer.OrdinalIgnoreCase), Forbidden: request.Forbidden));
                 }
-            }
 
-            var root = document?.RootElement ?? default;
-            switch (service)
-            {
-                case "secretsmanager":
-                    await SecretsManagerChecksAsync(checks, action, operation, region, root, ct);
-                    break;
-                case "kms":
-                    await KmsChecksAsync(checks, action, operation, region, root, ct);
-                    break;
-                case "ssm":
-                    await SsmChecksAsync(checks, action, operation, region, root, ct);
-                    break;
-                case "iam":
-                case "sts":
-                    if (service == "sts" && operation == "AssumeRole" && query?.Get("RoleArn") is not null)
-                    {
-                        await StsChecksAsync(checks, action, operation, query, ct);
-                        break;
-                    }
-
-                    foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.UserName.StartsWith("session:", StringComparison.Ordinal)), ct))
-                    {
-                        checks.Add(new Check(request.Action, request.Resource, null, false, new Dictionary<string, IReadOnlyList<string>>(request.Keys, StringComparer.OrdinalIgnoreCase), Forbidden: request.Forbidden));
-                    }
-
-                    break;
-                case "strongroom":
-                    await StrongroomChecksAsync(checks, action, operation, region, root, ct);
-                    break;
-                default:
-                    checks.Add(new Check(action, "*", null, false, []));
-                    break;
-            }
-        }
-        finally
-        {
-            document?.Dispose();
+                break;
+            case "strongroom":
+                await StrongroomChecksAsync(checks, action, operation, region, root, ct);
+                break;
+            default:
+                checks.Add(new Check(action, "*", null, false, []));
+                break;
         }
 
         return checks;
@@ -418,7 +398,7 @@ public sealed class Authorizer
 
         try
         {
-            await AuthorizeAsync(caller, "kms", "PutKeyPolicy", ReadOnlyMemory<byte>.Empty, null, sourceIp, secure,
+            await AuthorizeAsync(caller, "kms", "PutKeyPolicy", default, null, sourceIp, secure,
                 [new Check("kms:PutKeyPolicy", keyArn, candidate, true, []), new Check("kms:PutKeyPolicy", keyArn, candidate, false, [], TrustOnly: true)], ct);
             return true;
         }

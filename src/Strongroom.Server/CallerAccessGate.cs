@@ -34,4 +34,7 @@ internal sealed class CallerAccessGate : ICallerAccess
 
     public async Task<string?> SecretActionDeniedAsync(string region, string action, string secretId, CancellationToken ct) =>
         await _authorizer.DeniedAsync(_caller, [await _checks.SecretActionAsync(region, action, secretId, ct)], _sourceIp, _secure, ct);
+
+    public Task<bool> MayStillChangeKeyPolicyAsync(string keyArn, string policy, CancellationToken ct) =>
+        _authorizer.CanChangeKeyPolicyAsync(_caller, keyArn, policy, _sourceIp, _secure, ct);
 }

@@ -21,6 +21,12 @@ public interface ICallerAccess
     /// <summary><paramref name="action"/> on the secret <paramref name="secretId"/> names (with its tags as condition keys).</summary>
     Task<string?> SecretActionDeniedAsync(string region, string action, string secretId, CancellationToken ct);
 
+    /// <summary>
+    /// KMS's policy lockout safety check: whether the caller could still change the key policy of <paramref name="keyArn"/>
+    /// if it were <paramref name="policy"/>. Passed to <see cref="Kms.KmsService"/> by CreateKey and PutKeyPolicy.
+    /// </summary>
+    Task<bool> MayStillChangeKeyPolicyAsync(string keyArn, string policy, CancellationToken ct);
+
     /// <summary>No check: the administrator, and the service acting for itself.</summary>
     static ICallerAccess Unrestricted { get; } = new UnrestrictedAccess();
 
@@ -31,5 +37,7 @@ public interface ICallerAccess
         public Task<string?> KeyUseDeniedAsync(KmsKeyRecord key, string action, string viaService, IReadOnlyDictionary<string, string> encryptionContext, CancellationToken ct) => Task.FromResult<string?>(null);
 
         public Task<string?> SecretActionDeniedAsync(string region, string action, string secretId, CancellationToken ct) => Task.FromResult<string?>(null);
+
+        public Task<bool> MayStillChangeKeyPolicyAsync(string keyArn, string policy, CancellationToken ct) => Task.FromResult(true);
     }
 }

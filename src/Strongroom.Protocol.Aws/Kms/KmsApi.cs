@@ -41,7 +41,7 @@ public sealed class KmsApi
             ["ListKeyRotations"] = ListKeyRotationsAsync,
             ["ListKeys"] = ListKeysAsync,
             ["ListResourceTags"] = ListResourceTagsAsync,
-            ["PutKeyPolicy"] = c => _kms.PutKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Input.RequiredString("Policy"), c.Ct, c.Input.Bool("BypassPolicyLockoutSafetyCheck") ?? false, LockoutCheck.Value),
+            ["PutKeyPolicy"] = c => _kms.PutKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Input.RequiredString("Policy"), c.Ct, c.Input.Bool("BypassPolicyLockoutSafetyCheck") ?? false, c.Access.MayStillChangeKeyPolicyAsync),
             ["ReEncrypt"] = ReEncryptAsync,
             ["RotateKeyOnDemand"] = RotateKeyOnDemandAsync,
             ["ScheduleKeyDeletion"] = ScheduleKeyDeletionAsync,
@@ -54,25 +54,21 @@ public sealed class KmsApi
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
-    /// <summary>
-    /// The policy lockout safety check for the current call (set by the host for a caller that policies apply
-    /// to; null for the admin, who can always change a key policy). Flows with the async call.
-    /// </summary>
-    public static readonly AsyncLocal<KeyPolicyLockoutCheck?> LockoutCheck = new();
+    private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
-    private sealed record Call(string Region, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
-
-    public async Task InvokeAsync(string operation, string region, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
+    /// <summary>Runs <paramref name="operation"/>; <paramref name="access"/> answers the policy lockout safety check of CreateKey and PutKeyPolicy.</summary>
+    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(access);
         if (!_operations.TryGetValue(operation, out var handler))
         {
             throw new AwsError("UnsupportedOperationException", $"Strongroom does not support the KMS operation {operation} (asymmetric, HMAC, grants, imported material and custom key stores are not served).");
         }
 
         output.WriteStartObject();
-        await handler(new Call(region, input, output, ct));
+        await handler(new Call(region, access, input, output, ct));
         output.WriteEndObject();
     }
 
@@ -131,7 +127,7 @@ public sealed class KmsApi
         var i = c.Input;
         var key = await _kms.CreateKeyAsync(c.Region, new CreateKeyRequest(
             i.String("Policy"), i.String("Description"), i.String("KeyUsage"), i.String("KeySpec"), i.String("CustomerMasterKeySpec"),
-            i.String("Origin"), i.String("CustomKeyStoreId"), i.String("XksKeyId"), i.Bool("BypassPolicyLockoutSafetyCheck") ?? false, Tags(i), i.Bool("MultiRegion") ?? false), c.Ct, LockoutCheck.Value);
+            i.String("Origin"), i.String("CustomKeyStoreId"), i.String("XksKeyId"), i.Bool("BypassPolicyLockoutSafetyCheck") ?? false, Tags(i), i.Bool("MultiRegion") ?? false), c.Ct, c.Access.MayStillChangeKeyPolicyAsync);
         WriteKeyMetadata(c.Output, key, Account(key));
     }
 
