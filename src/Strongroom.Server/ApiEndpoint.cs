@@ -33,14 +33,9 @@ public sealed partial class ApiEndpoint
 {
     private const string JsonContentType = "application/x-amz-json-1.1";
     private readonly SigV4Verifier _verifier;
-    private readonly SecretsManagerApi _secretsManager;
-    private readonly KmsApi _kms;
-    private readonly CloudTrailApi _cloudTrail;
-    private readonly SsmApi _ssm;
+    private readonly IReadOnlyList<IJsonService> _services;
     private readonly IamApi _iamApi;
-    private readonly RotationAdminApi _rotationAdmin;
     private readonly Authorizer _authorizer;
-    private readonly Core.Storage.IStore _store;
     private readonly AuditLog _audit;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
@@ -49,54 +44,41 @@ public sealed partial class ApiEndpoint
     private readonly RequestLimiter _limiter;
     private readonly ServiceEvents _events;
     private readonly int _maxBody;
-    private readonly AuditAdminApi _auditAdmin;
-    private readonly WatchSecretsApi _watchSecrets;
-    private readonly SealSwitch _seal;
 
-    public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin, WatchSecretsApi watchSecrets, SealSwitch seal)
+    /// <param name="services">Every awsJson service this server answers (one registration each; no per-service switch here).</param>
+    public ApiEndpoint(SigV4Verifier verifier, IEnumerable<IJsonService> services, IamApi iamApi, Authorizer authorizer, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _seal = seal;
-        _auditAdmin = auditAdmin;
-        _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
         _maxBody = options.Limits.MaxBodyBytes;
-        _store = store;
         _iamApi = iamApi;
         _authorizer = authorizer;
-        _ssm = ssm;
         _verifier = verifier;
-        _secretsManager = secretsManager;
-        _kms = kms;
-        _cloudTrail = cloudTrail;
+        _services = services.ToList();
         _audit = audit;
         _identity = identity;
         _time = time;
         _logger = logger;
         _limiter = limiter;
         _events = events;
-        _watchSecrets = watchSecrets;
     }
 
-    private static (string? Service, string Operation) Route(string target) =>
-        target.StartsWith(SecretsManagerApi.TargetPrefix, StringComparison.Ordinal) ? ("secretsmanager", target[SecretsManagerApi.TargetPrefix.Length..])
-        : target.StartsWith(KmsApi.TargetPrefix, StringComparison.Ordinal) ? ("kms", target[KmsApi.TargetPrefix.Length..])
-        : target.StartsWith(CloudTrailApi.TargetPrefix, StringComparison.Ordinal) ? ("cloudtrail", target[CloudTrailApi.TargetPrefix.Length..])
-        : target.StartsWith(SsmApi.TargetPrefix, StringComparison.Ordinal) ? ("ssm", target[SsmApi.TargetPrefix.Length..])
-        : target.StartsWith(RotationAdminApi.TargetPrefix, StringComparison.Ordinal) ? ("strongroom", target[RotationAdminApi.TargetPrefix.Length..])
-        : (null, target);
+    private (IJsonService? Json, string? Service, string Operation) Route(string target)
+    {
+        foreach (var service in _services)
+        {
+            if (target.StartsWith(service.TargetPrefix, StringComparison.Ordinal))
+            {
+                return (service, service.SigningName, target[service.TargetPrefix.Length..]);
+            }
+        }
+
+        return (null, null, target);
+    }
 
     /// <summary>The operation's name when this server serves it, else "unknown" (metric labels never grow with client input).</summary>
-    private string Served(string? service, string operation) => service switch
-    {
-        "secretsmanager" when _secretsManager.Handles(operation) => operation,
-        "kms" when _kms.Operations.Contains(operation) => operation,
-        "cloudtrail" when operation == "LookupEvents" => operation,
-        "ssm" when _ssm.Operations.Contains(operation) => operation,
-        "strongroom" when operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation or SealSwitch.Operation || _rotationAdmin.Handles(operation) => operation,
-        "iam" or "sts" when _iamApi.Handles(service, operation) => operation,
-        _ => "unknown",
-    };
+    private string Served(IJsonService? json, string? service, string operation) =>
+        (json?.Serves(operation) ?? (service is "iam" or "sts" && _iamApi.Handles(service, operation))) ? operation : "unknown";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -104,7 +86,7 @@ public sealed partial class ApiEndpoint
         var requestId = Guid.NewGuid().ToString();
         var started = _time.GetUtcNow();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
-        var (service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
+        var (json, service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
         var isQuery = service is null && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var claimedKey = ClaimedAccessKey(context.Request.Headers.Authorization.ToString());
@@ -112,7 +94,7 @@ public sealed partial class ApiEndpoint
         JsonInput? input = null;
         string? requestParameters = null;
         var failureDelay = TimeSpan.Zero;
-        var messageMember = service is "kms" or "ssm" ? "message" : "Message";
+        var messageMember = json?.ErrorMessageMember ?? "Message";
         byte[]? rented = null;
         var output = new ArrayBufferWriter<byte>(512);
         CallerIdentity? caller = null;
@@ -189,7 +171,7 @@ public sealed partial class ApiEndpoint
                 // The edge: decode and validate the body once; an operation we do not serve reads nothing (it fails with its own error).
                 if (query is null)
                 {
-                    input = Served(service, operation) == "unknown" ? JsonInput.Empty() : JsonInput.Parse(body);
+                    input = Served(json, service, operation) == "unknown" ? JsonInput.Empty() : JsonInput.Parse(body);
                 }
 
                 // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
@@ -213,7 +195,7 @@ public sealed partial class ApiEndpoint
                 {
                     // What the call reaches only while it runs is checked with this request's own context.
                     var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
-                    await InvokeJsonAsync(service, operation, caller, access, input!, output, context.RequestAborted);
+                    await InvokeJsonAsync(json!, operation, caller, access, input!, output, context.RequestAborted);
                 }
             }
         }
@@ -286,7 +268,7 @@ public sealed partial class ApiEndpoint
         }
 
         var label = service ?? "unknown";
-        var operationLabel = Served(service, operation);
+        var operationLabel = Served(json, service, operation);
         ServerMetrics.Requests.WithLabels(label, operationLabel, error?.Code ?? string.Empty).Inc();
         ServerMetrics.Latency.WithLabels(label, operationLabel).Observe((_time.GetUtcNow() - started).TotalSeconds);
         try
@@ -378,103 +360,10 @@ public sealed partial class ApiEndpoint
         _ => new AwsError("SerializationException", "The request body could not be read: " + e.Message, e.StatusCode is >= 400 and < 500 ? e.StatusCode : 400),
     };
 
-    private async Task InvokeJsonAsync(string service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, ArrayBufferWriter<byte> output, CancellationToken ct)
+    private async Task InvokeJsonAsync(IJsonService service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, ArrayBufferWriter<byte> output, CancellationToken ct)
     {
         await using var writer = new Utf8JsonWriter(output);
-        switch (service)
-        {
-            case "kms":
-                await _kms.InvokeAsync(operation, caller.Region, access, input, writer, ct);
-                break;
-            case "cloudtrail":
-                await _cloudTrail.InvokeAsync(operation, input, writer, ct);
-                break;
-            case "ssm":
-                await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, access, input, writer, ct);
-                break;
-            case "strongroom":
-                await AdminAsync(operation, caller, access, input, writer, ct);
-                break;
-            default:
-                await _secretsManager.InvokeAsync(operation, caller.Region, access, input, writer, ct);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
-    /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
-    /// define or change command and URL functions; so is VerifyAuditTrail; ExplainAccess is for the admin only.
-    /// </summary>
-    private async Task AdminAsync(string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter writer, CancellationToken ct)
-    {
-        if (_rotationAdmin.Handles(operation))
-        {
-            var author = new Core.Rotation.RotationFunctionAuthor(caller.PrincipalArn, _authorizer.IsAdmin(caller));
-            await _rotationAdmin.InvokeAsync(operation, caller.Region, author, access, input, writer, ct);
-            return;
-        }
-
-        if (operation == WatchSecretsApi.Operation)
-        {
-            // Open to every caller; each secret is authorised as secretsmanager:DescribeSecret inside (Core.Secrets.SecretWatch).
-            await _watchSecrets.InvokeAsync(caller.Region, access, input, writer, ct);
-            return;
-        }
-
-        if (operation == AuditAdminApi.VerifyOperation)
-        {
-            await _auditAdmin.VerifyAsync(writer, ct);
-            return;
-        }
-
-        if (!_authorizer.IsAdmin(caller))
-        {
-            throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
-        }
-
-        if (operation == SealSwitch.Operation)
-        {
-            if (!_seal.Sealable)
-            {
-                throw new AwsError("ValidationException", "Only a server whose root key is held by Shamir key shares can be sealed; this one would load its root key again at once.");
-            }
-
-            _seal.Seal();
-            writer.WriteStartObject();
-            writer.WriteBoolean("Sealed", true);
-            writer.WriteString("Message", "the server seals now; unseal it with the key shares (strongroom operator unseal)");
-            writer.WriteEndObject();
-            return;
-        }
-
-        if (operation != "ExplainAccess")
-        {
-            throw new AwsError("UnknownOperationException", $"Strongroom's admin API has no operation {operation}.");
-        }
-
-        var context = new List<KeyValuePair<string, IReadOnlyList<string>>>();
-        if (input.Object("Context") is { } map)
-        {
-            foreach (var property in map.EnumerateObject())
-            {
-                context.Add(new(property.Name, property.Value.ValueKind == JsonValueKind.Array ? property.Value.EnumerateArray().Select(v => v.ToString()).ToList() : [property.Value.ToString()]));
-            }
-        }
-
-        var explanation = await ExplainTool.ExplainAsync(_store, input.RequiredString("UserName"), input.RequiredString("Action"), input.RequiredString("Resource"), context, ct);
-        writer.WriteStartObject();
-        writer.WriteString("Decision", explanation.Decision);
-        writer.WriteBoolean("Allowed", explanation.Allowed);
-        Protocol.Aws.Json.JsonOutput.String(writer, "PolicyName", explanation.PolicyName);
-        Protocol.Aws.Json.JsonOutput.String(writer, "StatementSid", explanation.StatementSid);
-        if (explanation.StatementIndex is { } index)
-        {
-            writer.WriteNumber("StatementIndex", index);
-        }
-
-        writer.WriteString("Explanation", explanation.Text);
-        writer.WriteEndObject();
+        await service.InvokeAsync(operation, new JsonCall(caller.Region, caller.PrincipalArn, _authorizer.IsAdmin(caller), access, input, writer, ct));
     }
 
     /// <summary>

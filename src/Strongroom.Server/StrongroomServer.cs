@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Strongroom.Core.Audit;
 using Strongroom.Core.Kms;
 using Strongroom.Core.Secrets;
+using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Strongroom.Protocol.Aws.SecretsManager;
 using Strongroom.Storage.PostgreSql;
@@ -349,6 +350,12 @@ public static partial class StrongroomServer
 
         builder.Services.AddHostedService<DigestService>();
         builder.Services.AddSingleton<ApiEndpoint>();
+        // The awsJson services the endpoint routes to, by X-Amz-Target prefix (IJsonService).
+        builder.Services.AddSingleton<IJsonService>(sp => sp.GetRequiredService<SecretsManagerApi>());
+        builder.Services.AddSingleton<IJsonService>(sp => sp.GetRequiredService<Protocol.Aws.Kms.KmsApi>());
+        builder.Services.AddSingleton<IJsonService>(sp => sp.GetRequiredService<Protocol.Aws.Ssm.SsmApi>());
+        builder.Services.AddSingleton<IJsonService>(sp => sp.GetRequiredService<Protocol.Aws.CloudTrail.CloudTrailApi>());
+        builder.Services.AddSingleton<IJsonService, StrongroomAdminService>();
         builder.Services.AddSingleton(sp => new AuditAdminApi(data.Store, options.AuditArchiveDir ?? Path.Combine(data.Path, "audit-archive"), sp.GetRequiredService<ILogger<AuditAdminApi>>()));
         builder.Services.AddSingleton(data.Root);
         builder.Services.AddSingleton<Readiness>();

@@ -6,7 +6,7 @@ using Strongroom.Protocol.Aws.Json;
 namespace Strongroom.Protocol.Aws.CloudTrail;
 
 /// <summary>CloudTrail's LookupEvents over the audit trail (X-Amz-Target "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*").</summary>
-public sealed class CloudTrailApi
+public sealed class CloudTrailApi : IJsonService
 {
     public const string TargetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
     private static readonly string[] AttributeKeys = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"];
@@ -18,6 +18,14 @@ public sealed class CloudTrailApi
     }
 
     public IReadOnlyCollection<string> Operations { get; } = ["LookupEvents"];
+
+    string IJsonService.SigningName => "cloudtrail";
+
+    string IJsonService.TargetPrefix => TargetPrefix;
+
+    bool IJsonService.Serves(string operation) => Operations.Contains(operation);
+
+    Task IJsonService.InvokeAsync(string operation, JsonCall call) => InvokeAsync(operation, call.Input, call.Output, call.Ct);
 
     /// <summary>Runs <paramref name="operation"/> over the input decoded at the edge (the caller owns and disposes it).</summary>
     public async Task InvokeAsync(string operation, JsonInput input, Utf8JsonWriter output, CancellationToken ct)

@@ -9,7 +9,7 @@ namespace Strongroom.Protocol.Aws.Kms;
 /// The KMS wire operations (X-Amz-Target "TrentService.*") for symmetric keys. Plaintext blobs are zeroed
 /// once written to the response buffer. Thread-safe.
 /// </summary>
-public sealed class KmsApi
+public sealed class KmsApi : IJsonService
 {
     public const string TargetPrefix = "TrentService.";
     private readonly KmsService _kms;
@@ -53,6 +53,17 @@ public sealed class KmsApi
     }
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
+
+    string IJsonService.SigningName => "kms";
+
+    string IJsonService.TargetPrefix => TargetPrefix;
+
+    string IJsonService.ErrorMessageMember => "message";
+
+    bool IJsonService.Serves(string operation) => _operations.ContainsKey(operation);
+
+    Task IJsonService.InvokeAsync(string operation, JsonCall call) =>
+        InvokeAsync(operation, call.Region, call.Access, call.Input, call.Output, call.Ct);
 
     private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 

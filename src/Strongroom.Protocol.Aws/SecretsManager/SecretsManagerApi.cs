@@ -9,7 +9,7 @@ namespace Strongroom.Protocol.Aws.SecretsManager;
 /// The Secrets Manager wire operations (X-Amz-Target "secretsmanager.*"): parse the JSON input, call the
 /// use case, write the JSON output. Thread-safe.
 /// </summary>
-public sealed class SecretsManagerApi
+public sealed class SecretsManagerApi : IJsonService
 {
     public const string TargetPrefix = "secretsmanager.";
     private readonly SecretsService _secrets;
@@ -53,6 +53,15 @@ public sealed class SecretsManagerApi
     private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 
     public bool Handles(string operation) => _operations.ContainsKey(operation);
+
+    string IJsonService.SigningName => "secretsmanager";
+
+    string IJsonService.TargetPrefix => TargetPrefix;
+
+    bool IJsonService.Serves(string operation) => Handles(operation);
+
+    Task IJsonService.InvokeAsync(string operation, JsonCall call) =>
+        InvokeAsync(operation, call.Region, call.Access, call.Input, call.Output, call.Ct);
 
     /// <summary>
     /// Runs <paramref name="operation"/>; <paramref name="access"/> answers for what a call reads beyond what the host

@@ -5,7 +5,7 @@ using Strongroom.Protocol.Aws.Json;
 namespace Strongroom.Protocol.Aws.Ssm;
 
 /// <summary>The Parameter Store operations of SSM (X-Amz-Target "AmazonSSM.*"). Thread-safe.</summary>
-public sealed class SsmApi
+public sealed class SsmApi : IJsonService
 {
     public const string TargetPrefix = "AmazonSSM.";
     private readonly ParameterService _parameters;
@@ -33,6 +33,17 @@ public sealed class SsmApi
     }
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
+
+    string IJsonService.SigningName => "ssm";
+
+    string IJsonService.TargetPrefix => TargetPrefix;
+
+    string IJsonService.ErrorMessageMember => "message";
+
+    bool IJsonService.Serves(string operation) => _operations.ContainsKey(operation);
+
+    Task IJsonService.InvokeAsync(string operation, JsonCall call) =>
+        InvokeAsync(operation, call.Region, call.PrincipalArn, call.Access, call.Input, call.Output, call.Ct);
 
     private sealed record Call(string Region, string? User, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
 

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Strongroom.Protocol.Aws;
+using Strongroom.Protocol.Aws.Json;
+using Strongroom.Protocol.Aws.Strongroom;
+
+namespace Strongroom.Server;
+
+/// <summary>
+/// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
+/// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
+/// define or change command and URL functions; WatchSecrets is open to every caller (each secret is authorised
+/// inside); VerifyAuditTrail is decided by policy; ExplainAccess and Seal are for the admin only. Thread-safe.
+/// </summary>
+public sealed class StrongroomAdminService : IJsonService
+{
+    private readonly RotationAdminApi _rotationAdmin;
+    private readonly WatchSecretsApi _watchSecrets;
+    private readonly AuditAdminApi _auditAdmin;
+    private readonly SealSwitch _seal;
+    private readonly Core.Storage.IStore _store;
+
+    public StrongroomAdminService(RotationAdminApi rotationAdmin, WatchSecretsApi watchSecrets, AuditAdminApi auditAdmin, SealSwitch seal, Core.Storage.IStore store)
+    {
+        _rotationAdmin = rotationAdmin;
+        _watchSecrets = watchSecrets;
+        _auditAdmin = auditAdmin;
+        _seal = seal;
+        _store = store;
+    }
+
+    public string SigningName => "strongroom";
+
+    public string TargetPrefix => RotationAdminApi.TargetPrefix;
+
+    public bool Serves(string operation) =>
+        operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation or SealSwitch.Operation || _rotationAdmin.Handles(operation);
+
+    public async Task InvokeAsync(string operation, JsonCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (_rotationAdmin.Handles(operation))
+        {
+            var author = new Core.Rotation.RotationFunctionAuthor(call.PrincipalArn, call.IsAdmin);
+            await _rotationAdmin.InvokeAsync(operation, call.Region, author, call.Access, call.Input, call.Output, call.Ct);
+            return;
+        }
+
+        if (operation == WatchSecretsApi.Operation)
+        {
+            // Open to every caller; each secret is authorised as secretsmanager:DescribeSecret inside (Core.Secrets.SecretWatch).
+            await _watchSecrets.InvokeAsync(call.Region, call.Access, call.Input, call.Output, call.Ct);
+            return;
+        }
+
+        if (operation == AuditAdminApi.VerifyOperation)
+        {
+            await _auditAdmin.VerifyAsync(call.Output, call.Ct);
+            return;
+        }
+
+        if (!call.IsAdmin)
+        {
+            throw new AwsError("AccessDeniedException", $"User: {call.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
+        }
+
+        if (operation == SealSwitch.Operation)
+        {
+            if (!_seal.Sealable)
+            {
+                throw new AwsError("ValidationException", "Only a server whose root key is held by Shamir key shares can be sealed; this one would load its root key again at once.");
+            }
+
+            _seal.Seal();
+            call.Output.WriteStartObject();
+            call.Output.WriteBoolean("Sealed", true);
+            call.Output.WriteString("Message", "the server seals now; unseal it with the key shares (strongroom operator unseal)");
+            call.Output.WriteEndObject();
+            return;
+        }
+
+        if (operation != "ExplainAccess")
+        {
+            throw new AwsError("UnknownOperationException", $"Strongroom's admin API has no operation {operation}.");
+        }
+
+        var context = new List<KeyValuePair<string, IReadOnlyList<string>>>();
+        if (call.Input.Object("Context") is { } map)
+        {
+            foreach (var property in map.EnumerateObject())
+            {
+                context.Add(new(property.Name, property.Value.ValueKind == JsonValueKind.Array ? property.Value.EnumerateArray().Select(v => v.ToString()).ToList() : [property.Value.ToString()]));
+            }
+        }
+
+        var explanation = await ExplainTool.ExplainAsync(_store, call.Input.RequiredString("UserName"), call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct);
+        call.Output.WriteStartObject();
+        call.Output.WriteString("Decision", explanation.Decision);
+        call.Output.WriteBoolean("Allowed", explanation.Allowed);
+        Protocol.Aws.Json.JsonOutput.String(call.Output, "PolicyName", explanation.PolicyName);
+        Protocol.Aws.Json.JsonOutput.String(call.Output, "StatementSid", explanation.StatementSid);
+        if (explanation.StatementIndex is { } index)
+        {
+            call.Output.WriteNumber("StatementIndex", index);
+        }
+
+        call.Output.WriteString("Explanation", explanation.Text);
+        call.Output.WriteEndObject();
+    }
+}
