@@ -133,13 +133,13 @@ public sealed class Authorizer
         // same name since (another unique id) lends it none.
         if (caller.UserName.StartsWith("session:", StringComparison.Ordinal))
         {
-            if (await _iam.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found
+            if (await _iam.Principals.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found
                 && (caller.PrincipalId is null || caller.PrincipalId == found.Role.RoleId + ":" + found.Session.SessionName))
             {
                 (role, identityPolicies, sessionPolicies, session) = (found.Role, found.Policies, found.SessionPolicies, found.Session);
             }
         }
-        else if (await _iam.PoliciesOfUserAsync(caller.UserName, ct) is { } found && (caller.PrincipalId is null || caller.PrincipalId == found.User.UserId))
+        else if (await _iam.Principals.PoliciesOfUserAsync(caller.UserName, ct) is { } found && (caller.PrincipalId is null || caller.PrincipalId == found.User.UserId))
         {
             (user, identityPolicies) = (found.User, found.Policies);
         }
@@ -312,7 +312,7 @@ public sealed class Authorizer
             return;
         }
 
-        var role = await _iam.FindRoleByArnAsync(roleArn, ct);
+        var role = await _iam.Roles.FindRoleByArnAsync(roleArn, ct);
         var trust = role is null ? null : ResourcePolicy(role.AssumeRolePolicyDocument);
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         if (query!.Get("RoleSessionName") is { } sessionName)

@@ -37,7 +37,7 @@ public sealed partial class KmsMaintenanceService : BackgroundService
 
             try
             {
-                var (rotated, deleted) = await _kms.RunMaintenanceAsync(stoppingToken);
+                var (rotated, deleted) = await _kms.Keys.RunMaintenanceAsync(stoppingToken);
                 foreach (var key in rotated)
                 {
                     await _events.RecordAsync("RotateKey", "kms", key.Region, new Core.Audit.AuditResource(key.Arn, "AWS::KMS::Key"));

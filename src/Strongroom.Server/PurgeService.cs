@@ -48,12 +48,12 @@ public sealed partial class PurgeService : BackgroundService
                     await _events.RecordAsync("EndSecretDelete", "secretsmanager", secret.Region, new Core.Audit.AuditResource(secret.Arn, "AWS::SecretsManager::Secret"));
                 }
 
-                foreach (var parameter in await _parameters.ExpireDueAsync(stoppingToken))
+                foreach (var parameter in await _parameters.Policies.ExpireDueAsync(stoppingToken))
                 {
                     await _events.RecordAsync("DeleteParameter", "ssm", parameter.Region, new Core.Audit.AuditResource(_parameters.Arn(parameter.Region, parameter.Name), "AWS::SSM::Parameter"), new Dictionary<string, string> { ["reason"] = "Expiration policy" });
                 }
 
-                foreach (var (parameter, type, message) in await _parameters.DueNotificationsAsync(stoppingToken))
+                foreach (var (parameter, type, message) in await _parameters.Policies.DueNotificationsAsync(stoppingToken))
                 {
                     var arn = _parameters.Arn(parameter.Region, parameter.Name);
                     var details = new Dictionary<string, string> { ["policyType"] = type, ["message"] = message, ["parameterName"] = parameter.Name };

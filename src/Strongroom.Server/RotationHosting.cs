@@ -114,10 +114,10 @@ public sealed class RotationCredentialIssuer : IRotationCredentialIssuer
 
     public async Task<RotationCredentials> IssueAsync(string? roleArn, string sessionName, TimeSpan duration, string sessionPolicy, CancellationToken ct)
     {
-        var role = roleArn ?? (await _iam.EnsureRotationRoleAsync(ct)).Arn;
+        var role = roleArn ?? (await _iam.Roles.EnsureRotationRoleAsync(ct)).Arn;
         try
         {
-            var (session, secret, token) = await _iam.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, RotationFunction.ServicePrincipals, sessionPolicy, ct);
+            var (session, secret, token) = await _iam.Sts.IssueServiceSessionAsync(role, sessionName, (int)duration.TotalSeconds, RotationFunction.ServicePrincipals, sessionPolicy, ct);
             return new RotationCredentials(session.AccessKeyId, secret, token, session.Expiration);
         }
         catch (Core.Errors.DomainException e)
@@ -129,7 +129,7 @@ public sealed class RotationCredentialIssuer : IRotationCredentialIssuer
     public Task RevokeAsync(RotationCredentials credentials, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        return _iam.EndSessionAsync(credentials.AccessKeyId, ct);
+        return _iam.Sts.EndSessionAsync(credentials.AccessKeyId, ct);
     }
 }
 

@@ -169,7 +169,7 @@ public sealed class ServerOptions
         foreach (var entry in OidcJwksFiles)
         {
             var eq = entry.IndexOf('=', StringComparison.Ordinal);
-            var issuer = eq > 0 ? Core.Identity.IamService.CanonicalIssuer(entry[..eq].Trim()) : null;
+            var issuer = eq > 0 ? Core.Identity.IamOidcProviders.CanonicalIssuer(entry[..eq].Trim()) : null;
             var file = eq > 0 ? entry[(eq + 1)..].Trim() : string.Empty;
             if (issuer is null || file.Length == 0)
             {

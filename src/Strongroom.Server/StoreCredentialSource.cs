@@ -6,7 +6,7 @@ using Strongroom.Protocol.Aws.Auth;
 namespace Strongroom.Server;
 
 /// <summary>
-/// Access keys from the store, checked and resolved to their principal by <see cref="IamService.ResolveAccessKeyAsync"/>
+/// Access keys from the store, checked and resolved to their principal by <see cref="IamPrincipals.ResolveAccessKeyAsync"/>
 /// (row integrity, the secret's binding to its principal), and kept in memory for a short time (so a key changed by
 /// another process is seen within <see cref="CacheTime"/>). In dev mode any unknown key id that does not look issued
 /// is accepted as the administrator, with its signature parsed but not checked.
@@ -38,11 +38,11 @@ public sealed class StoreCredentialSource : ICredentialSource
         }
 
         ResolvedCredential? credential = null;
-        if (await _iam.ResolveAccessKeyAsync(accessKeyId, cancellationToken) is { } key)
+        if (await _iam.Principals.ResolveAccessKeyAsync(accessKeyId, cancellationToken) is { } key)
         {
             credential = new ResolvedCredential(key.PrincipalArn, key.UserName, key.Secret, key.SessionTokenHash, key.Expiration, key.PrincipalId);
         }
-        else if (_dev && _identity.AdminUserId is { } admin && !LooksIssued(accessKeyId) && !await _iam.AccessKeyStoredAsync(accessKeyId, cancellationToken))
+        else if (_dev && _identity.AdminUserId is { } admin && !LooksIssued(accessKeyId) && !await _iam.AccessKeys.AccessKeyStoredAsync(accessKeyId, cancellationToken))
         {
             credential = new ResolvedCredential(IdentityBootstrap.AdminArn(_identity.AccountId), IamService.AdminUserName, null, PrincipalId: admin);
         }

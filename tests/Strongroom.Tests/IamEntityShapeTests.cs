@@ -48,14 +48,14 @@ public sealed class IamEntityShapeTests : IAsyncLifetime
     [Fact]
     public async Task Entities_WrittenByIamService_AreStoredAsTheFrozenDocuments()
     {
-        var user = await _iam.CreateUserAsync("alice", "/team/", [new IamTag { Key = "k", Value = "v" }], Ct);
-        await _iam.PutInlinePolicyAsync(IamService.User, "alice", "inline", Document, Ct);
-        var policy = await _iam.CreatePolicyAsync("managed", null, Document, "golden", Ct);
-        await _iam.SetAttachmentAsync(IamService.User, "alice", policy.Arn, true, Ct);
-        var group = await _iam.CreateGroupAsync("devs", null, Ct);
-        await _iam.SetGroupMembershipAsync("devs", "alice", true, Ct);
-        var role = await _iam.CreateRoleAsync("reader", "/svc/", Trust, "golden role", 7200, [new IamTag { Key = "t", Value = "" }], Ct);
-        var (session, _, _, _) = await _iam.AssumeRoleAsync(
+        var user = await _iam.Users.CreateUserAsync("alice", "/team/", [new IamTag { Key = "k", Value = "v" }], Ct);
+        await _iam.Attachments.PutInlinePolicyAsync(IamService.User, "alice", "inline", Document, Ct);
+        var policy = await _iam.Policies.CreatePolicyAsync("managed", null, Document, "golden", Ct);
+        await _iam.Attachments.SetAttachmentAsync(IamService.User, "alice", policy.Arn, true, Ct);
+        var group = await _iam.Groups.CreateGroupAsync("devs", null, Ct);
+        await _iam.Groups.SetGroupMembershipAsync("devs", "alice", true, Ct);
+        var role = await _iam.Roles.CreateRoleAsync("reader", "/svc/", Trust, "golden role", 7200, [new IamTag { Key = "t", Value = "" }], Ct);
+        var (session, _, _, _) = await _iam.Sts.AssumeRoleAsync(
             new AssumeRoleRequest(role.Arn, "s1", 900, null, [new IamTag { Key = "project", Value = "blue" }], ["project"]), user.Arn, null, Ct);
 
         Assert.Equal(
@@ -96,16 +96,16 @@ public sealed class IamEntityShapeTests : IAsyncLifetime
         var upgrade = await IdentityBootstrap.RunAsync(_store, new RootWrap(_root), Account, _time, Ct);
         Assert.True(upgrade.Upgraded);
 
-        var bob = await _iam.GetUserAsync("bob", Ct);
+        var bob = await _iam.Users.GetUserAsync("bob", Ct);
         Assert.Equal(
             ("arn:aws:iam::111122223333:user/bob", "AIDAGOLDENGOLDEN1", "/", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), "a=b", "p:{}", "arn:aws:iam::111122223333:policy/x", "g"),
             (bob.Arn, bob.UserId, bob.Path, bob.CreateDate, string.Join(",", bob.Tags.Select(t => t.Key + "=" + t.Value)), string.Join(",", bob.InlinePolicies.Select(p => p.Key + ":" + p.Value)),
                 string.Join(",", bob.AttachedPolicies), string.Join(",", bob.Groups)));
-        var role = await _iam.GetRoleAsync("r", Ct);
+        var role = await _iam.Roles.GetRoleAsync("r", Ct);
         Assert.Equal(("AROAGOLDENGOLDEN1", "{}", 3600, (string?)null), (role.RoleId, role.AssumeRolePolicyDocument, role.MaxSessionDuration, role.Description));
-        var policy = await _iam.GetPolicyAsync("arn:aws:iam::111122223333:policy/x", Ct);
+        var policy = await _iam.Policies.GetPolicyAsync("arn:aws:iam::111122223333:policy/x", Ct);
         Assert.Equal(("ANPAGOLDENGOLDEN1", "v2", 3, 2, "[]", 1), (policy.PolicyId, policy.DefaultVersionId, policy.NextVersion, policy.Versions.Count, policy.DefaultDocument, policy.AttachmentCount));
-        var (group, members) = await _iam.GetGroupAsync("g", Ct);
+        var (group, members) = await _iam.Groups.GetGroupAsync("g", Ct);
         Assert.Equal(("AGPAGOLDENGOLDEN1", "bob"), (group.GroupId, string.Join(",", members.Select(u => u.Name))));
     }
 }

@@ -219,7 +219,7 @@ public sealed class RotationFunctionRegistryTests : IAsyncLifetime
     public async Task CreateAsync_RoleArn_MustTrustTheRotationService(string trust, bool accepted)
     {
         var iam = new Core.Identity.IamService(_store, new RootWrap(_root), new ServerIdentity(Account, Region), _time);
-        var role = await iam.CreateRoleAsync("fn-role", null, trust, null, null, null, CancellationToken.None);
+        var role = await iam.Roles.CreateRoleAsync("fn-role", null, trust, null, null, null, CancellationToken.None);
         var create = () => _registry.CreateAsync(Region, new RotationFunctionInput("with-role", Builtin: "postgresql-single-user", RoleArn: role.Arn), RotationFunctionAuthor.Administrator, CancellationToken.None);
         if (accepted)
         {

@@ -41,10 +41,10 @@ public sealed class WebIdentityTests : IAsyncLifetime, IDisposable
         _iam = new IamService(_fx.Store, new RootWrap(_fx.Root), new ServerIdentity("111122223333", ServiceFixture.Region), _fx.Time);
         _keys = new OidcKeySource(null, _fx.Time, handler: _http);
         _federation = new WebIdentityFederation(_iam, _keys, _fx.Time);
-        var provider = await _iam.CreateOidcProviderAsync(Issuer, [Audience], null, null, CancellationToken.None);
+        var provider = await _iam.OidcProviders.CreateOidcProviderAsync(Issuer, [Audience], null, null, CancellationToken.None);
         var trust = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"PROVIDER"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"issuer.test/cluster:sub":"SUBJECT"}}}]}"""
             .Replace("PROVIDER", provider.Arn, StringComparison.Ordinal).Replace("SUBJECT", Subject, StringComparison.Ordinal);
-        _role = await _iam.CreateRoleAsync("pods", null, trust, null, null, null, CancellationToken.None);
+        _role = await _iam.Roles.CreateRoleAsync("pods", null, trust, null, null, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync() => await _fx.DisposeAsync();
@@ -154,7 +154,7 @@ public sealed class WebIdentityTests : IAsyncLifetime, IDisposable
     [InlineData("http://127.0.0.1:5556", "http://127.0.0.1:5556", "127.0.0.1:5556")]
     [InlineData("http://localhost:5556/dex", "http://localhost:5556/dex", "localhost:5556/dex")]
     public void CanonicalIssuer_AcceptedUrls(string url, string canonical, string name) =>
-        Assert.Equal((canonical, name), IamService.CanonicalIssuer(url));
+        Assert.Equal((canonical, name), IamOidcProviders.CanonicalIssuer(url));
 
     [Theory]
     [InlineData("http://oidc.example.com")]
@@ -165,7 +165,7 @@ public sealed class WebIdentityTests : IAsyncLifetime, IDisposable
     [InlineData("ftp://oidc.example.com")]
     [InlineData("oidc.example.com")]
     [InlineData("")]
-    public void CanonicalIssuer_RefusedUrls(string url) => Assert.Null(IamService.CanonicalIssuer(url));
+    public void CanonicalIssuer_RefusedUrls(string url) => Assert.Null(IamOidcProviders.CanonicalIssuer(url));
 
     [Theory]
     [InlineData("https://keys.example.com/jwks", true)]

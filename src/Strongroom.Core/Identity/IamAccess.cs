@@ -145,14 +145,14 @@ public sealed class IamAccess
         if (GroupActions.Contains(operation))
         {
             var name = input.Get("GroupName") ?? string.Empty;
-            var group = name.Length == 0 ? null : await _iam.FindGroupAsync(name, ct);
+            var group = name.Length == 0 ? null : await _iam.Groups.FindGroupAsync(name, ct);
             return [new IamAccessRequest(action, group?.Arn ?? Arn("group", "/", name), keys)];
         }
 
         if (RoleActions.Contains(operation))
         {
             var name = input.Get("RoleName") ?? string.Empty;
-            var role = name.Length == 0 ? null : await _iam.FindRoleAsync(name, ct);
+            var role = name.Length == 0 ? null : await _iam.Roles.FindRoleAsync(name, ct);
             foreach (var tag in role?.Tags ?? [])
             {
                 keys["aws:ResourceTag/" + tag.Key] = [tag.Value];
@@ -165,7 +165,7 @@ public sealed class IamAccess
         if (PolicyActions.Contains(operation))
         {
             var given = input.Get("PolicyArn");
-            var policy = given is null ? null : await _iam.FindPolicyAsync(given, ct);
+            var policy = given is null ? null : await _iam.Policies.FindPolicyAsync(given, ct);
             return [new IamAccessRequest(action, policy?.Arn ?? given ?? "*", keys)];
         }
 
@@ -174,7 +174,7 @@ public sealed class IamAccess
             : input.Get("GroupName") is { } groupName ? Arn("group", "/", groupName)
             : input.Get("RoleName") is { } roleName ? await RoleArnAsync(Arn("role", "/", roleName), ct)
             : input.Get("OpenIDConnectProviderArn") is { } provider ? provider
-            : operation == "CreateOpenIDConnectProvider" && IamService.CanonicalIssuer(input.Get("Url")) is { } issuer ? $"arn:aws:iam::{_identity.AccountId}:oidc-provider/{issuer.Name}"
+            : operation == "CreateOpenIDConnectProvider" && IamOidcProviders.CanonicalIssuer(input.Get("Url")) is { } issuer ? $"arn:aws:iam::{_identity.AccountId}:oidc-provider/{issuer.Name}"
             : input.Get("PolicyArn") ?? "*";
         return [new IamAccessRequest(action, resource, keys)];
     }
@@ -189,7 +189,7 @@ public sealed class IamAccess
         }
 
         name ??= caller.UserName;
-        var stored = await _iam.FindUserAsync(name, ct);
+        var stored = await _iam.Users.FindUserAsync(name, ct);
         foreach (var tag in stored?.Tags ?? [])
         {
             keys["aws:ResourceTag/" + tag.Key] = [tag.Value];
@@ -207,7 +207,7 @@ public sealed class IamAccess
             return roleArn;
         }
 
-        var role = await _iam.FindRoleAsync(roleArn[(roleArn.LastIndexOf('/') + 1)..], ct);
+        var role = await _iam.Roles.FindRoleAsync(roleArn[(roleArn.LastIndexOf('/') + 1)..], ct);
         return role?.Arn ?? roleArn;
     }
 

@@ -127,7 +127,7 @@ public static class IdentityBootstrap
             notes.Add($"an IAM user was stored under the administrator's name (UserId {squatter.UserId}): renamed {newName}; access keys moved to it: {(moved.Count == 0 ? "none" : string.Join(", ", moved))}");
         }
 
-        var admin = NewAdmin(IamService.NewId("AIDA"), accountId, now);
+        var admin = NewAdmin(IamIds.NewId("AIDA"), accountId, now);
         users[IamService.AdminUserName] = admin;
 
         // References a protected record may not leave dangling (ADR 0010): dropped once here, refused afterwards.

@@ -32,7 +32,7 @@ public sealed class OidcKeySource : IDisposable
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
-    /// <param name="jwksFiles">Issuer URL (canonical, as <see cref="IamService.CanonicalIssuer"/> makes it) → JWKS file.</param>
+    /// <param name="jwksFiles">Issuer URL (canonical, as <see cref="IamOidcProviders.CanonicalIssuer"/> makes it) → JWKS file.</param>
     /// <param name="fetchFailed">Told (issuer, reason) when keys could not be fetched or read; the reason holds no key material.</param>
     /// <param name="handler">For tests: the HTTP handler to use (default: one that follows no redirects and applies the thumbprint rule).</param>
     public OidcKeySource(IReadOnlyDictionary<string, string>? jwksFiles, TimeProvider time, Action<string, string>? fetchFailed = null, HttpMessageHandler? handler = null)
@@ -98,7 +98,7 @@ public sealed class OidcKeySource : IDisposable
     /// <summary>True for an absolute https URL, or http on a loopback host: the only URLs keys are fetched from.</summary>
     public static bool IsAllowedFetchUrl(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && string.IsNullOrEmpty(uri.UserInfo)
-        && (uri.Scheme == "https" || (uri.Scheme == "http" && IamService.IsLoopbackHost(uri.Host)));
+        && (uri.Scheme == "https" || (uri.Scheme == "http" && IamOidcProviders.IsLoopbackHost(uri.Host)));
 
     /// <summary>
     /// The issuer's keys, refreshed when stale, or when <paramref name="kid"/> is not among them (rate-limited).
@@ -213,7 +213,7 @@ public sealed class OidcKeySource : IDisposable
             }
 
             var issuer = root.TryGetProperty("issuer", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
-            if (IamService.CanonicalIssuer(issuer)?.Url != provider.Url)
+            if (IamOidcProviders.CanonicalIssuer(issuer)?.Url != provider.Url)
             {
                 throw new OidcKeysUnavailableException($"{discoveryUrl} names another issuer");
             }

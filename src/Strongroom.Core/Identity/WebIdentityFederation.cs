@@ -117,7 +117,7 @@ public sealed class WebIdentityFederation
         }
 
         var issuer = ClaimString(jwt, "iss");
-        var provider = await _iam.FindOidcProviderByIssuerAsync(issuer, ct)
+        var provider = await _iam.OidcProviders.FindOidcProviderByIssuerAsync(issuer, ct)
             ?? throw InvalidToken($"No OpenIDConnect provider found in your account for {Shorten(issuer ?? string.Empty)}");
         var providerName = provider.Arn[(provider.Arn.IndexOf(":oidc-provider/", StringComparison.Ordinal) + ":oidc-provider/".Length)..];
 
@@ -186,7 +186,7 @@ public sealed class WebIdentityFederation
         }
 
         var (tags, transitive) = SessionTagsOf(jwt);
-        var role = await _iam.FindRoleByArnAsync(request.RoleArn, ct) ?? throw Denied("sts:AssumeRoleWithWebIdentity");
+        var role = await _iam.Roles.FindRoleByArnAsync(request.RoleArn, ct) ?? throw Denied("sts:AssumeRoleWithWebIdentity");
         var duration = request.DurationSeconds ?? 3600;
         if (duration > role.MaxSessionDuration)
         {
@@ -239,7 +239,7 @@ public sealed class WebIdentityFederation
             throw Denied("sts:TagSession");
         }
 
-        var (session, secret, token) = await _iam.IssueWebIdentitySessionAsync(role, request.RoleSessionName, duration, request.Policy, tags, transitive, provider.Arn, federation, ct);
+        var (session, secret, token) = await _iam.Sts.IssueWebIdentitySessionAsync(role, request.RoleSessionName, duration, request.Policy, tags, transitive, provider.Arn, federation, ct);
         return new WebIdentityResult(session, role, secret, token, provider.Arn, providerName, subject, audience);
     }
 

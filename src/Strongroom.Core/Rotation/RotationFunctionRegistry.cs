@@ -191,7 +191,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     /// <summary>A function's role must exist and trust the rotation service (as Lambda requires of an execution role).</summary>
     private async Task RequireAssumableAsync(string? roleArn, CancellationToken ct)
     {
-        if (roleArn is { Length: > 0 } && !await _iam.RoleTrustsServiceAsync(roleArn, RotationFunction.ServicePrincipals, ct))
+        if (roleArn is { Length: > 0 } && !await _iam.Sts.RoleTrustsServiceAsync(roleArn, RotationFunction.ServicePrincipals, ct))
         {
             throw Invalid($"The role defined for the function cannot be assumed by Lambda: {roleArn} does not exist, or its trust policy does not let {string.Join(" or ", RotationFunction.ServicePrincipals)} call sts:AssumeRole.");
         }

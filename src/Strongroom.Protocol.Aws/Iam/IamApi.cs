@@ -29,92 +29,92 @@ public sealed class IamApi
         _webIdentity = webIdentity;
         _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
         {
-            ["CreateUser"] = async c => WriteUser(c.W.Open("User"), await _iam.CreateUserAsync(c.Q.Required("UserName"), c.Q.Get("Path"), Tags(c.Q), c.Ct)).Close(),
-            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.GetUserAsync(UserOrCaller(c), c.Ct)).Close(),
-            ["ListUsers"] = async c => Page(c, "Users", await _iam.ListUsersAsync(c.Q.Get("PathPrefix"), c.Ct), u => u.Name, WriteUser),
-            ["DeleteUser"] = c => _iam.DeleteUserAsync(c.Q.Required("UserName"), c.Ct),
-            ["UpdateUser"] = c => _iam.UpdateUserAsync(c.Q.Required("UserName"), c.Q.Get("NewUserName"), c.Q.Get("NewPath"), c.Ct),
-            ["TagUser"] = c => _iam.ChangeUserTagsAsync(c.Q.Required("UserName"), Tags(c.Q), null, c.Ct),
-            ["UntagUser"] = c => _iam.ChangeUserTagsAsync(c.Q.Required("UserName"), null, c.Q.List("TagKeys"), c.Ct),
-            ["ListUserTags"] = async c => Members(c.W, "Tags", (await _iam.GetUserAsync(c.Q.Required("UserName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
+            ["CreateUser"] = async c => WriteUser(c.W.Open("User"), await _iam.Users.CreateUserAsync(c.Q.Required("UserName"), c.Q.Get("Path"), Tags(c.Q), c.Ct)).Close(),
+            ["GetUser"] = async c => WriteUser(c.W.Open("User"), await _iam.Users.GetUserAsync(UserOrCaller(c), c.Ct)).Close(),
+            ["ListUsers"] = async c => Page(c, "Users", await _iam.Users.ListUsersAsync(c.Q.Get("PathPrefix"), c.Ct), u => u.Name, WriteUser),
+            ["DeleteUser"] = c => _iam.Users.DeleteUserAsync(c.Q.Required("UserName"), c.Ct),
+            ["UpdateUser"] = c => _iam.Users.UpdateUserAsync(c.Q.Required("UserName"), c.Q.Get("NewUserName"), c.Q.Get("NewPath"), c.Ct),
+            ["TagUser"] = c => _iam.Users.ChangeUserTagsAsync(c.Q.Required("UserName"), Tags(c.Q), null, c.Ct),
+            ["UntagUser"] = c => _iam.Users.ChangeUserTagsAsync(c.Q.Required("UserName"), null, c.Q.List("TagKeys"), c.Ct),
+            ["ListUserTags"] = async c => Members(c.W, "Tags", (await _iam.Users.GetUserAsync(c.Q.Required("UserName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
             ["CreateAccessKey"] = CreateAccessKeyAsync,
             ["ListAccessKeys"] = async c =>
             {
                 var user = UserOrCaller(c);
-                Members(c.W, "AccessKeyMetadata", await _iam.ListAccessKeysAsync(user, c.Ct), (w, k) => w.Element("UserName", k.UserName).Element("AccessKeyId", k.AccessKeyId).Element("Status", k.Status).Time("CreateDate", k.CreatedDate));
+                Members(c.W, "AccessKeyMetadata", await _iam.AccessKeys.ListAccessKeysAsync(user, c.Ct), (w, k) => w.Element("UserName", k.UserName).Element("AccessKeyId", k.AccessKeyId).Element("Status", k.Status).Time("CreateDate", k.CreatedDate));
             },
-            ["UpdateAccessKey"] = c => _iam.UpdateAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
-            ["DeleteAccessKey"] = c => _iam.DeleteAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Ct),
-            ["CreateGroup"] = async c => WriteGroup(c.W.Open("Group"), await _iam.CreateGroupAsync(c.Q.Required("GroupName"), c.Q.Get("Path"), c.Ct)).Close(),
+            ["UpdateAccessKey"] = c => _iam.AccessKeys.UpdateAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Q.Required("Status"), c.Ct),
+            ["DeleteAccessKey"] = c => _iam.AccessKeys.DeleteAccessKeyAsync(UserOrCaller(c), c.Q.Required("AccessKeyId"), c.Ct),
+            ["CreateGroup"] = async c => WriteGroup(c.W.Open("Group"), await _iam.Groups.CreateGroupAsync(c.Q.Required("GroupName"), c.Q.Get("Path"), c.Ct)).Close(),
             ["GetGroup"] = async c =>
             {
-                var (group, users) = await _iam.GetGroupAsync(c.Q.Required("GroupName"), c.Ct);
+                var (group, users) = await _iam.Groups.GetGroupAsync(c.Q.Required("GroupName"), c.Ct);
                 WriteGroup(c.W.Open("Group"), group).Close();
                 Members(c.W, "Users", users, WriteUser);
             },
-            ["ListGroups"] = async c => Page(c, "Groups", (await _iam.ListGroupsAsync(c.Ct)).Where(g => c.Q.Get("PathPrefix") is not { } prefix || g.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), g => g.Name, WriteGroup),
-            ["ListGroupsForUser"] = async c => Members(c.W, "Groups", await _iam.ListGroupsForUserAsync(c.Q.Required("UserName"), c.Ct), WriteGroup),
-            ["DeleteGroup"] = c => _iam.DeleteGroupAsync(c.Q.Required("GroupName"), c.Ct),
-            ["AddUserToGroup"] = c => _iam.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), true, c.Ct),
-            ["RemoveUserFromGroup"] = c => _iam.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), false, c.Ct),
-            ["PutUserPolicy"] = c => _iam.PutInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
-            ["PutGroupPolicy"] = c => _iam.PutInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["ListGroups"] = async c => Page(c, "Groups", (await _iam.Groups.ListGroupsAsync(c.Ct)).Where(g => c.Q.Get("PathPrefix") is not { } prefix || g.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), g => g.Name, WriteGroup),
+            ["ListGroupsForUser"] = async c => Members(c.W, "Groups", await _iam.Groups.ListGroupsForUserAsync(c.Q.Required("UserName"), c.Ct), WriteGroup),
+            ["DeleteGroup"] = c => _iam.Groups.DeleteGroupAsync(c.Q.Required("GroupName"), c.Ct),
+            ["AddUserToGroup"] = c => _iam.Groups.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), true, c.Ct),
+            ["RemoveUserFromGroup"] = c => _iam.Groups.SetGroupMembershipAsync(c.Q.Required("GroupName"), c.Q.Required("UserName"), false, c.Ct),
+            ["PutUserPolicy"] = c => _iam.Attachments.PutInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["PutGroupPolicy"] = c => _iam.Attachments.PutInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
             ["GetUserPolicy"] = c => GetInlineAsync(c, IamService.User, "UserName"),
             ["GetGroupPolicy"] = c => GetInlineAsync(c, IamService.Group, "GroupName"),
-            ["ListUserPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.User, c.Q.Required("UserName"), c.Ct), null),
-            ["ListGroupPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct), null),
-            ["DeleteUserPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Ct),
-            ["DeleteGroupPolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Ct),
-            ["CreatePolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.CreatePolicyAsync(c.Q.Required("PolicyName"), c.Q.Get("Path"), c.Q.Required("PolicyDocument"), c.Q.Get("Description"), c.Ct)).Close(),
-            ["GetPolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct)).Close(),
+            ["ListUserPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.Attachments.ListInlinePoliciesAsync(IamService.User, c.Q.Required("UserName"), c.Ct), null),
+            ["ListGroupPolicies"] = async c => Members(c.W, "PolicyNames", await _iam.Attachments.ListInlinePoliciesAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct), null),
+            ["DeleteUserPolicy"] = c => _iam.Attachments.DeleteInlinePolicyAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyName"), c.Ct),
+            ["DeleteGroupPolicy"] = c => _iam.Attachments.DeleteInlinePolicyAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyName"), c.Ct),
+            ["CreatePolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.Policies.CreatePolicyAsync(c.Q.Required("PolicyName"), c.Q.Get("Path"), c.Q.Required("PolicyDocument"), c.Q.Get("Description"), c.Ct)).Close(),
+            ["GetPolicy"] = async c => WritePolicy(c.W.Open("Policy"), await _iam.Policies.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct)).Close(),
             ["ListPolicies"] = async c => Page(c, "Policies", c.Q.Get("Scope") == "AWS" ? []
-                : (await _iam.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct)).Where(p => c.Q.Get("PathPrefix") is not { } prefix || p.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), p => p.Name, WritePolicy),
-            ["DeletePolicy"] = c => _iam.DeletePolicyAsync(c.Q.Required("PolicyArn"), c.Ct),
+                : (await _iam.Policies.ListPoliciesAsync(c.Q.Flag("OnlyAttached"), c.Ct)).Where(p => c.Q.Get("PathPrefix") is not { } prefix || p.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList(), p => p.Name, WritePolicy),
+            ["DeletePolicy"] = c => _iam.Policies.DeletePolicyAsync(c.Q.Required("PolicyArn"), c.Ct),
             ["CreatePolicyVersion"] = async c =>
             {
-                var version = await _iam.CreatePolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("PolicyDocument"), c.Q.Flag("SetAsDefault"), c.Ct);
+                var version = await _iam.Policies.CreatePolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("PolicyDocument"), c.Q.Flag("SetAsDefault"), c.Ct);
                 WriteVersion(c.W.Open("PolicyVersion"), version, c.Q.Flag("SetAsDefault") ? version.VersionId : string.Empty, document: false).Close();
             },
             ["GetPolicyVersion"] = async c =>
             {
-                var (policy, version) = await _iam.GetPolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("VersionId"), c.Ct);
+                var (policy, version) = await _iam.Policies.GetPolicyVersionAsync(c.Q.Required("PolicyArn"), c.Q.Required("VersionId"), c.Ct);
                 WriteVersion(c.W.Open("PolicyVersion"), version, policy.DefaultVersionId).Close();
             },
             ["ListPolicyVersions"] = async c =>
             {
-                var policy = await _iam.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct);
+                var policy = await _iam.Policies.GetPolicyAsync(c.Q.Required("PolicyArn"), c.Ct);
                 Members(c.W, "Versions", policy.Versions, (w, v) => WriteVersion(w, v, policy.DefaultVersionId, document: false));
             },
-            ["AttachUserPolicy"] = c => _iam.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), true, c.Ct),
-            ["DetachUserPolicy"] = c => _iam.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), false, c.Ct),
-            ["AttachGroupPolicy"] = c => _iam.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), true, c.Ct),
-            ["DetachGroupPolicy"] = c => _iam.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), false, c.Ct),
-            ["ListAttachedUserPolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.User, c.Q.Required("UserName"), c.Ct)),
-            ["ListAttachedGroupPolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct)),
-            ["CreateRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.CreateRoleAsync(c.Q.Required("RoleName"), c.Q.Get("Path"), c.Q.Required("AssumeRolePolicyDocument"), c.Q.Get("Description"), c.Q.Int("MaxSessionDuration"), Tags(c.Q), c.Ct)).Close(),
-            ["GetRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Close(),
-            ["ListRoles"] = async c => Page(c, "Roles", await _iam.ListRolesAsync(c.Q.Get("PathPrefix"), c.Ct), r => r.Name, WriteRole),
-            ["DeleteRole"] = c => _iam.DeleteRoleAsync(c.Q.Required("RoleName"), c.Ct),
-            ["UpdateAssumeRolePolicy"] = c => _iam.UpdateAssumeRolePolicyAsync(c.Q.Required("RoleName"), c.Q.Required("PolicyDocument"), c.Ct),
-            ["PutRolePolicy"] = c => _iam.PutInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["AttachUserPolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachUserPolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.User, c.Q.Required("UserName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["AttachGroupPolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachGroupPolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.Group, c.Q.Required("GroupName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["ListAttachedUserPolicies"] = async c => Attached(c.W, await _iam.Attachments.ListAttachedAsync(IamService.User, c.Q.Required("UserName"), c.Ct)),
+            ["ListAttachedGroupPolicies"] = async c => Attached(c.W, await _iam.Attachments.ListAttachedAsync(IamService.Group, c.Q.Required("GroupName"), c.Ct)),
+            ["CreateRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.Roles.CreateRoleAsync(c.Q.Required("RoleName"), c.Q.Get("Path"), c.Q.Required("AssumeRolePolicyDocument"), c.Q.Get("Description"), c.Q.Int("MaxSessionDuration"), Tags(c.Q), c.Ct)).Close(),
+            ["GetRole"] = async c => WriteRole(c.W.Open("Role"), await _iam.Roles.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Close(),
+            ["ListRoles"] = async c => Page(c, "Roles", await _iam.Roles.ListRolesAsync(c.Q.Get("PathPrefix"), c.Ct), r => r.Name, WriteRole),
+            ["DeleteRole"] = c => _iam.Roles.DeleteRoleAsync(c.Q.Required("RoleName"), c.Ct),
+            ["UpdateAssumeRolePolicy"] = c => _iam.Roles.UpdateAssumeRolePolicyAsync(c.Q.Required("RoleName"), c.Q.Required("PolicyDocument"), c.Ct),
+            ["PutRolePolicy"] = c => _iam.Attachments.PutInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Q.Required("PolicyDocument"), c.Ct),
             ["GetRolePolicy"] = c => GetInlineAsync(c, IamService.Role, "RoleName"),
-            ["ListRolePolicies"] = async c => Members(c.W, "PolicyNames", await _iam.ListInlinePoliciesAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct), null),
-            ["DeleteRolePolicy"] = c => _iam.DeleteInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Ct),
-            ["AttachRolePolicy"] = c => _iam.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), true, c.Ct),
-            ["DetachRolePolicy"] = c => _iam.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), false, c.Ct),
-            ["ListAttachedRolePolicies"] = async c => Attached(c.W, await _iam.ListAttachedAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct)),
-            ["TagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), Tags(c.Q), null, c.Ct),
-            ["UntagRole"] = c => _iam.ChangeRoleTagsAsync(c.Q.Required("RoleName"), null, c.Q.List("TagKeys"), c.Ct),
-            ["ListRoleTags"] = async c => Members(c.W, "Tags", (await _iam.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
+            ["ListRolePolicies"] = async c => Members(c.W, "PolicyNames", await _iam.Attachments.ListInlinePoliciesAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct), null),
+            ["DeleteRolePolicy"] = c => _iam.Attachments.DeleteInlinePolicyAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyName"), c.Ct),
+            ["AttachRolePolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), true, c.Ct),
+            ["DetachRolePolicy"] = c => _iam.Attachments.SetAttachmentAsync(IamService.Role, c.Q.Required("RoleName"), c.Q.Required("PolicyArn"), false, c.Ct),
+            ["ListAttachedRolePolicies"] = async c => Attached(c.W, await _iam.Attachments.ListAttachedAsync(IamService.Role, c.Q.Required("RoleName"), c.Ct)),
+            ["TagRole"] = c => _iam.Roles.ChangeRoleTagsAsync(c.Q.Required("RoleName"), Tags(c.Q), null, c.Ct),
+            ["UntagRole"] = c => _iam.Roles.ChangeRoleTagsAsync(c.Q.Required("RoleName"), null, c.Q.List("TagKeys"), c.Ct),
+            ["ListRoleTags"] = async c => Members(c.W, "Tags", (await _iam.Roles.GetRoleAsync(c.Q.Required("RoleName"), c.Ct)).Tags, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value)),
             ["CreateOpenIDConnectProvider"] = async c =>
             {
-                var provider = await _iam.CreateOidcProviderAsync(c.Q.Required("Url"), c.Q.List("ClientIDList"), c.Q.List("ThumbprintList"), Tags(c.Q), c.Ct);
+                var provider = await _iam.OidcProviders.CreateOidcProviderAsync(c.Q.Required("Url"), c.Q.List("ClientIDList"), c.Q.List("ThumbprintList"), Tags(c.Q), c.Ct);
                 c.W.Element("OpenIDConnectProviderArn", provider.Arn);
                 WriteTags(c.W, provider.Tags);
             },
             ["GetOpenIDConnectProvider"] = async c =>
             {
-                var provider = await _iam.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
+                var provider = await _iam.OidcProviders.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
                 // AWS answers the URL without its scheme.
                 c.W.Element("Url", provider.Url[(provider.Url.IndexOf("://", StringComparison.Ordinal) + 3)..]);
                 MemberList(c.W, "ClientIDList", provider.ClientIds);
@@ -125,22 +125,22 @@ public sealed class IamApi
             ["ListOpenIDConnectProviders"] = async c =>
             {
                 c.W.Open("OpenIDConnectProviderList");
-                foreach (var provider in await _iam.ListOidcProvidersAsync(c.Ct))
+                foreach (var provider in await _iam.OidcProviders.ListOidcProvidersAsync(c.Ct))
                 {
                     c.W.Open("member").Element("Arn", provider.Arn).Close();
                 }
 
                 c.W.Close();
             },
-            ["DeleteOpenIDConnectProvider"] = c => _iam.DeleteOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct),
-            ["AddClientIDToOpenIDConnectProvider"] = c => _iam.AddOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
-            ["RemoveClientIDFromOpenIDConnectProvider"] = c => _iam.RemoveOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
-            ["UpdateOpenIDConnectProviderThumbprint"] = c => _iam.UpdateOidcThumbprintsAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.List("ThumbprintList"), c.Ct),
-            ["TagOpenIDConnectProvider"] = c => _iam.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), Tags(c.Q) ?? [], null, c.Ct),
-            ["UntagOpenIDConnectProvider"] = c => _iam.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), null, c.Q.List("TagKeys"), c.Ct),
+            ["DeleteOpenIDConnectProvider"] = c => _iam.OidcProviders.DeleteOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct),
+            ["AddClientIDToOpenIDConnectProvider"] = c => _iam.OidcProviders.AddOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
+            ["RemoveClientIDFromOpenIDConnectProvider"] = c => _iam.OidcProviders.RemoveOidcClientIdAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.Required("ClientID"), c.Ct),
+            ["UpdateOpenIDConnectProviderThumbprint"] = c => _iam.OidcProviders.UpdateOidcThumbprintsAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Q.List("ThumbprintList"), c.Ct),
+            ["TagOpenIDConnectProvider"] = c => _iam.OidcProviders.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), Tags(c.Q) ?? [], null, c.Ct),
+            ["UntagOpenIDConnectProvider"] = c => _iam.OidcProviders.ChangeOidcProviderTagsAsync(c.Q.Required("OpenIDConnectProviderArn"), null, c.Q.List("TagKeys"), c.Ct),
             ["ListOpenIDConnectProviderTags"] = async c =>
             {
-                var provider = await _iam.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
+                var provider = await _iam.OidcProviders.GetOidcProviderAsync(c.Q.Required("OpenIDConnectProviderArn"), c.Ct);
                 Page(c, "Tags", provider.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList(), t => t.Key, (w, t) => w.Element("Key", t.Key).Element("Value", t.Value));
             },
         };
@@ -171,15 +171,15 @@ public sealed class IamApi
             if (action == "AssumeRole")
             {
                 var assume = new AssumeRoleRequest(request.Required("RoleArn"), request.Required("RoleSessionName"), request.Int("DurationSeconds"), request.Get("Policy"), Tags(request), NullIfEmpty(request.List("TransitiveTagKeys")));
-                var (session, role, secret, token) = await _iam.AssumeRoleAsync(assume, callerArn, accessKeyId, ct);
+                var (session, role, secret, token) = await _iam.Sts.AssumeRoleAsync(assume, callerArn, accessKeyId, ct);
                 WriteCredentials(sts, session, secret, token)
-                    .Open("AssumedRoleUser").Element("AssumedRoleId", role.RoleId + ":" + session.SessionName).Element("Arn", _iam.SessionArn(role.Name, session.SessionName)).Close();
+                    .Open("AssumedRoleUser").Element("AssumedRoleId", role.RoleId + ":" + session.SessionName).Element("Arn", _iam.Sts.SessionArn(role.Name, session.SessionName)).Close();
                 return sts.Finish();
             }
 
             if (action == "GetSessionToken")
             {
-                var (session, secret, token) = await _iam.GetSessionTokenAsync(callerUser, callerArn, accessKeyId, request.Int("DurationSeconds"), request.Get("SerialNumber"), ct);
+                var (session, secret, token) = await _iam.Sts.GetSessionTokenAsync(callerUser, callerArn, accessKeyId, request.Int("DurationSeconds"), request.Get("SerialNumber"), ct);
                 WriteCredentials(sts, session, secret, token);
                 return sts.Finish();
             }
@@ -188,12 +188,12 @@ public sealed class IamApi
             string userId;
             if (callerUser.StartsWith("session:", StringComparison.Ordinal))
             {
-                var session = await _iam.FindSessionAsync(callerUser["session:".Length..], ct);
-                userId = session is null ? callerUser : (await _iam.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
+                var session = await _iam.Sts.FindSessionAsync(callerUser["session:".Length..], ct);
+                userId = session is null ? callerUser : (await _iam.Roles.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
             }
             else
             {
-                userId = (await _iam.GetUserAsync(callerUser, ct)).UserId;
+                userId = (await _iam.Users.GetUserAsync(callerUser, ct)).UserId;
             }
 
             sts.Element("UserId", userId).Element("Account", _iam.AccountId).Element("Arn", callerArn);
@@ -244,7 +244,7 @@ public sealed class IamApi
         using var sts = new QueryWriter(request.Action, StsNamespace, requestId);
         WriteCredentials(sts, result.Session, result.Secret, result.Token)
             .Element("SubjectFromWebIdentityToken", result.Subject)
-            .Open("AssumedRoleUser").Element("AssumedRoleId", result.Role.RoleId + ":" + result.Session.SessionName).Element("Arn", _iam.SessionArn(result.Role.Name, result.Session.SessionName)).Close()
+            .Open("AssumedRoleUser").Element("AssumedRoleId", result.Role.RoleId + ":" + result.Session.SessionName).Element("Arn", _iam.Sts.SessionArn(result.Role.Name, result.Session.SessionName)).Close()
             .Element("Provider", result.ProviderArn)
             .Element("Audience", result.Audience);
         return (sts.Finish(), result);
@@ -383,13 +383,13 @@ public sealed class IamApi
     {
         var owner = c.Q.Required(ownerMember);
         var name = c.Q.Required("PolicyName");
-        var document = await _iam.GetInlinePolicyAsync(kind, owner, name, c.Ct);
+        var document = await _iam.Attachments.GetInlinePolicyAsync(kind, owner, name, c.Ct);
         c.W.Element(ownerMember, owner).Element("PolicyName", name).Element("PolicyDocument", Uri.EscapeDataString(document));
     }
 
     private async Task CreateAccessKeyAsync(Call c)
     {
-        var (key, secret) = await _iam.CreateAccessKeyAsync(UserOrCaller(c), c.Ct);
+        var (key, secret) = await _iam.AccessKeys.CreateAccessKeyAsync(UserOrCaller(c), c.Ct);
         c.W.Open("AccessKey").Element("UserName", key.UserName).Element("AccessKeyId", key.AccessKeyId).Element("Status", key.Status)
             .Element("SecretAccessKey", secret).Time("CreateDate", key.CreatedDate).Close();
     }

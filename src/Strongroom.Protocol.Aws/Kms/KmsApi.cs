@@ -21,15 +21,15 @@ public sealed class KmsApi : IJsonService
         _operations = new Dictionary<string, Func<Call, Task>>(StringComparer.Ordinal)
         {
             ["CancelKeyDeletion"] = CancelKeyDeletionAsync,
-            ["CreateAlias"] = c => _kms.CreateAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Input.RequiredString("TargetKeyId"), c.Ct),
+            ["CreateAlias"] = c => _kms.Aliases.CreateAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Input.RequiredString("TargetKeyId"), c.Ct),
             ["CreateKey"] = CreateKeyAsync,
             ["Decrypt"] = DecryptAsync,
-            ["DeleteAlias"] = c => _kms.DeleteAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Ct),
+            ["DeleteAlias"] = c => _kms.Aliases.DeleteAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Ct),
             ["DescribeKey"] = DescribeKeyAsync,
-            ["DisableKey"] = c => _kms.SetEnabledAsync(c.Region, KeyId(c), false, c.Ct),
-            ["DisableKeyRotation"] = c => _kms.SetKeyRotationAsync(c.Region, KeyId(c), false, null, c.Ct),
-            ["EnableKey"] = c => _kms.SetEnabledAsync(c.Region, KeyId(c), true, c.Ct),
-            ["EnableKeyRotation"] = c => _kms.SetKeyRotationAsync(c.Region, KeyId(c), true, c.Input.Int("RotationPeriodInDays"), c.Ct),
+            ["DisableKey"] = c => _kms.Keys.SetEnabledAsync(c.Region, KeyId(c), false, c.Ct),
+            ["DisableKeyRotation"] = c => _kms.Rotations.SetKeyRotationAsync(c.Region, KeyId(c), false, null, c.Ct),
+            ["EnableKey"] = c => _kms.Keys.SetEnabledAsync(c.Region, KeyId(c), true, c.Ct),
+            ["EnableKeyRotation"] = c => _kms.Rotations.SetKeyRotationAsync(c.Region, KeyId(c), true, c.Input.Int("RotationPeriodInDays"), c.Ct),
             ["Encrypt"] = EncryptAsync,
             ["GenerateDataKey"] = c => GenerateDataKeyAsync(c, withPlaintext: true),
             ["GenerateDataKeyWithoutPlaintext"] = c => GenerateDataKeyAsync(c, withPlaintext: false),
@@ -41,14 +41,14 @@ public sealed class KmsApi : IJsonService
             ["ListKeyRotations"] = ListKeyRotationsAsync,
             ["ListKeys"] = ListKeysAsync,
             ["ListResourceTags"] = ListResourceTagsAsync,
-            ["PutKeyPolicy"] = c => _kms.PutKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Input.RequiredString("Policy"), c.Ct, c.Input.Bool("BypassPolicyLockoutSafetyCheck") ?? false, c.Access.MayStillChangeKeyPolicyAsync),
+            ["PutKeyPolicy"] = c => _kms.Policies.PutKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Input.RequiredString("Policy"), c.Ct, c.Input.Bool("BypassPolicyLockoutSafetyCheck") ?? false, c.Access.MayStillChangeKeyPolicyAsync),
             ["ReEncrypt"] = ReEncryptAsync,
             ["RotateKeyOnDemand"] = RotateKeyOnDemandAsync,
             ["ScheduleKeyDeletion"] = ScheduleKeyDeletionAsync,
-            ["TagResource"] = c => _kms.TagResourceAsync(c.Region, KeyId(c), Tags(c.Input) ?? throw JsonInput.Missing("Tags"), c.Ct),
-            ["UntagResource"] = c => _kms.UntagResourceAsync(c.Region, KeyId(c), c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct),
-            ["UpdateAlias"] = c => _kms.UpdateAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Input.RequiredString("TargetKeyId"), c.Ct),
-            ["UpdateKeyDescription"] = c => _kms.UpdateKeyDescriptionAsync(c.Region, KeyId(c), c.Input.RequiredString("Description"), c.Ct),
+            ["TagResource"] = c => _kms.Tags.TagResourceAsync(c.Region, KeyId(c), Tags(c.Input) ?? throw JsonInput.Missing("Tags"), c.Ct),
+            ["UntagResource"] = c => _kms.Tags.UntagResourceAsync(c.Region, KeyId(c), c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct),
+            ["UpdateAlias"] = c => _kms.Aliases.UpdateAliasAsync(c.Region, c.Input.RequiredString("AliasName"), c.Input.RequiredString("TargetKeyId"), c.Ct),
+            ["UpdateKeyDescription"] = c => _kms.Keys.UpdateKeyDescriptionAsync(c.Region, KeyId(c), c.Input.RequiredString("Description"), c.Ct),
         };
     }
 
@@ -136,7 +136,7 @@ public sealed class KmsApi : IJsonService
     private async Task CreateKeyAsync(Call c)
     {
         var i = c.Input;
-        var key = await _kms.CreateKeyAsync(c.Region, new CreateKeyRequest(
+        var key = await _kms.Keys.CreateKeyAsync(c.Region, new CreateKeyRequest(
             i.String("Policy"), i.String("Description"), i.String("KeyUsage"), i.String("KeySpec"), i.String("CustomerMasterKeySpec"),
             i.String("Origin"), i.String("CustomKeyStoreId"), i.String("XksKeyId"), i.Bool("BypassPolicyLockoutSafetyCheck") ?? false, Tags(i), i.Bool("MultiRegion") ?? false), c.Ct, c.Access.MayStillChangeKeyPolicyAsync);
         WriteKeyMetadata(c.Output, key, Account(key));
@@ -144,13 +144,13 @@ public sealed class KmsApi : IJsonService
 
     private async Task DescribeKeyAsync(Call c)
     {
-        var key = await _kms.DescribeKeyAsync(c.Region, KeyId(c), c.Ct);
+        var key = await _kms.Keys.DescribeKeyAsync(c.Region, KeyId(c), c.Ct);
         WriteKeyMetadata(c.Output, key, Account(key));
     }
 
     private async Task ListKeysAsync(Call c)
     {
-        var page = await _kms.ListKeysAsync(c.Region, c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
+        var page = await _kms.Keys.ListKeysAsync(c.Region, c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
         var w = c.Output;
         w.WriteStartArray("Keys");
         foreach (var key in page.Items)
@@ -173,7 +173,7 @@ public sealed class KmsApi : IJsonService
 
     private async Task ScheduleKeyDeletionAsync(Call c)
     {
-        var key = await _kms.ScheduleKeyDeletionAsync(c.Region, KeyId(c), c.Input.Int("PendingWindowInDays"), c.Ct);
+        var key = await _kms.Keys.ScheduleKeyDeletionAsync(c.Region, KeyId(c), c.Input.Int("PendingWindowInDays"), c.Ct);
         c.Output.WriteString("KeyId", key.Arn);
         JsonOutput.Timestamp(c.Output, "DeletionDate", key.DeletionDate);
         c.Output.WriteString("KeyState", key.State);
@@ -182,13 +182,13 @@ public sealed class KmsApi : IJsonService
 
     private async Task CancelKeyDeletionAsync(Call c)
     {
-        var key = await _kms.CancelKeyDeletionAsync(c.Region, KeyId(c), c.Ct);
+        var key = await _kms.Keys.CancelKeyDeletionAsync(c.Region, KeyId(c), c.Ct);
         c.Output.WriteString("KeyId", key.Arn);
     }
 
     private async Task ListAliasesAsync(Call c)
     {
-        var page = await _kms.ListAliasesAsync(c.Region, c.Input.String("KeyId"), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
+        var page = await _kms.Aliases.ListAliasesAsync(c.Region, c.Input.String("KeyId"), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
         var w = c.Output;
         w.WriteStartArray("Aliases");
         foreach (var alias in page.Items)
@@ -213,7 +213,7 @@ public sealed class KmsApi : IJsonService
         var plaintext = i.Blob("Plaintext") ?? throw JsonInput.Missing("Plaintext");
         try
         {
-            var result = await _kms.EncryptAsync(c.Region, KeyId(c), plaintext, i.Map("EncryptionContext"), c.Ct);
+            var result = await _kms.Crypto.EncryptAsync(c.Region, KeyId(c), plaintext, i.Map("EncryptionContext"), c.Ct);
             c.Output.WriteBase64String("CiphertextBlob", result.CiphertextBlob);
             c.Output.WriteString("KeyId", result.Key.Arn);
             c.Output.WriteString("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
@@ -243,7 +243,7 @@ public sealed class KmsApi : IJsonService
     {
         var i = c.Input;
         ValidateAlgorithm(i.String("EncryptionAlgorithm"), "encryptionAlgorithm");
-        var result = await _kms.DecryptAsync(c.Region, i.Blob("CiphertextBlob") ?? throw JsonInput.Missing("CiphertextBlob"), i.Map("EncryptionContext"), i.String("KeyId"), c.Ct);
+        var result = await _kms.Crypto.DecryptAsync(c.Region, i.Blob("CiphertextBlob") ?? throw JsonInput.Missing("CiphertextBlob"), i.Map("EncryptionContext"), i.String("KeyId"), c.Ct);
         c.Output.WriteString("KeyId", result.Key.Arn);
         WriteSensitive(c.Output, "Plaintext", result.Plaintext);
         c.Output.WriteString("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
@@ -253,7 +253,7 @@ public sealed class KmsApi : IJsonService
     private async Task GenerateDataKeyAsync(Call c, bool withPlaintext)
     {
         var i = c.Input;
-        var result = await _kms.GenerateDataKeyAsync(c.Region, KeyId(c), i.Map("EncryptionContext"), i.Int("NumberOfBytes"), i.String("KeySpec"), withPlaintext, c.Ct);
+        var result = await _kms.Crypto.GenerateDataKeyAsync(c.Region, KeyId(c), i.Map("EncryptionContext"), i.Int("NumberOfBytes"), i.String("KeySpec"), withPlaintext, c.Ct);
         c.Output.WriteBase64String("CiphertextBlob", result.CiphertextBlob);
         WriteSensitive(c.Output, "Plaintext", result.Plaintext);
         c.Output.WriteString("KeyId", result.Key.Arn);
@@ -265,7 +265,7 @@ public sealed class KmsApi : IJsonService
         var i = c.Input;
         ValidateAlgorithm(i.String("SourceEncryptionAlgorithm"), "sourceEncryptionAlgorithm");
         ValidateAlgorithm(i.String("DestinationEncryptionAlgorithm"), "destinationEncryptionAlgorithm");
-        var (source, destination) = await _kms.ReEncryptAsync(
+        var (source, destination) = await _kms.Crypto.ReEncryptAsync(
             c.Region, i.Blob("CiphertextBlob") ?? throw JsonInput.Missing("CiphertextBlob"), i.Map("SourceEncryptionContext"), i.String("SourceKeyId"),
             i.RequiredString("DestinationKeyId"), i.Map("DestinationEncryptionContext"), c.Ct);
         var w = c.Output;
@@ -285,13 +285,13 @@ public sealed class KmsApi : IJsonService
             throw new AwsError("UnsupportedOperationException", "Custom key stores are not supported.");
         }
 
-        WriteSensitive(c.Output, "Plaintext", KmsService.GenerateRandom(c.Input.Int("NumberOfBytes")));
+        WriteSensitive(c.Output, "Plaintext", KmsCryptography.GenerateRandom(c.Input.Int("NumberOfBytes")));
         return Task.CompletedTask;
     }
 
     private async Task GetKeyRotationStatusAsync(Call c)
     {
-        var key = await _kms.GetKeyRotationStatusAsync(c.Region, KeyId(c), c.Ct);
+        var key = await _kms.Rotations.GetKeyRotationStatusAsync(c.Region, KeyId(c), c.Ct);
         var w = c.Output;
         w.WriteBoolean("KeyRotationEnabled", key.RotationEnabled);
         w.WriteString("KeyId", key.Arn);
@@ -304,7 +304,7 @@ public sealed class KmsApi : IJsonService
 
     private async Task RotateKeyOnDemandAsync(Call c)
     {
-        var key = await _kms.RotateKeyOnDemandAsync(c.Region, KeyId(c), c.Ct);
+        var key = await _kms.Rotations.RotateKeyOnDemandAsync(c.Region, KeyId(c), c.Ct);
         c.Output.WriteString("KeyId", key.KeyId.ToString("D"));
     }
 
@@ -316,7 +316,7 @@ public sealed class KmsApi : IJsonService
             throw Core.Errors.DomainException.Constraint("includeKeyMaterial", include, "Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]");
         }
 
-        var page = await _kms.ListKeyRotationsAsync(c.Region, KeyId(c), include == "ALL_KEY_MATERIAL", c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
+        var page = await _kms.Rotations.ListKeyRotationsAsync(c.Region, KeyId(c), include == "ALL_KEY_MATERIAL", c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
         var w = c.Output;
         w.WriteStartArray("Rotations");
         foreach (var entry in page.Items)
@@ -337,21 +337,21 @@ public sealed class KmsApi : IJsonService
 
     private async Task GetKeyPolicyAsync(Call c)
     {
-        var policy = await _kms.GetKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Ct);
+        var policy = await _kms.Policies.GetKeyPolicyAsync(c.Region, KeyId(c), c.Input.String("PolicyName"), c.Ct);
         c.Output.WriteString("Policy", policy);
         c.Output.WriteString("PolicyName", "default");
     }
 
     private async Task ListKeyPoliciesAsync(Call c)
     {
-        var names = await _kms.ListKeyPoliciesAsync(c.Region, KeyId(c), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
+        var names = await _kms.Policies.ListKeyPoliciesAsync(c.Region, KeyId(c), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
         JsonOutput.StringArray(c.Output, "PolicyNames", names);
         c.Output.WriteBoolean("Truncated", false);
     }
 
     private async Task ListResourceTagsAsync(Call c)
     {
-        var page = await _kms.ListResourceTagsAsync(c.Region, KeyId(c), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
+        var page = await _kms.Tags.ListResourceTagsAsync(c.Region, KeyId(c), c.Input.Int("Limit"), c.Input.String("Marker"), c.Ct);
         var w = c.Output;
         w.WriteStartArray("Tags");
         foreach (var (key, value) in page.Items)

@@ -22,12 +22,12 @@ public sealed class SsmApi : IJsonService
             ["GetParametersByPath"] = GetParametersByPathAsync,
             ["DescribeParameters"] = DescribeParametersAsync,
             ["GetParameterHistory"] = GetParameterHistoryAsync,
-            ["DeleteParameter"] = c => _parameters.DeleteParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Ct),
+            ["DeleteParameter"] = c => _parameters.Deletion.DeleteParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Ct),
             ["DeleteParameters"] = DeleteParametersAsync,
             ["LabelParameterVersion"] = LabelParameterVersionAsync,
             ["UnlabelParameterVersion"] = UnlabelParameterVersionAsync,
-            ["AddTagsToResource"] = c => _parameters.ChangeTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), Tags(c.Input) ?? throw JsonInput.Missing("Tags"), null, c.Ct),
-            ["RemoveTagsFromResource"] = c => _parameters.ChangeTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), null, c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct),
+            ["AddTagsToResource"] = c => _parameters.Tags.ChangeTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), Tags(c.Input) ?? throw JsonInput.Missing("Tags"), null, c.Ct),
+            ["RemoveTagsFromResource"] = c => _parameters.Tags.ChangeTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), null, c.Input.StringList("TagKeys") ?? throw JsonInput.Missing("TagKeys"), c.Ct),
             ["ListTagsForResource"] = ListTagsForResourceAsync,
         };
     }
@@ -117,7 +117,7 @@ public sealed class SsmApi : IJsonService
     private async Task PutParameterAsync(Call c)
     {
         var i = c.Input;
-        var (version, tier) = await _parameters.PutParameterAsync(c.Region, new PutParameterRequest(
+        var (version, tier) = await _parameters.Writes.PutParameterAsync(c.Region, new PutParameterRequest(
             i.RequiredString("Name"), i.String("Description"), i.RequiredString("Value"), i.String("Type"), i.String("KeyId"), i.Bool("Overwrite") ?? false,
             i.String("AllowedPattern"), Tags(i), i.String("Tier"), i.String("Policies"), i.String("DataType")), c.User, c.Ct);
         c.Output.WriteNumber("Version", version);
@@ -126,14 +126,14 @@ public sealed class SsmApi : IJsonService
 
     private async Task GetParameterAsync(Call c)
     {
-        var parameter = await _parameters.GetParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
+        var parameter = await _parameters.Reads.GetParameterAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
         c.Output.WritePropertyName("Parameter");
         WriteParameter(c.Output, parameter);
     }
 
     private async Task GetParametersAsync(Call c)
     {
-        var (found, invalid) = await _parameters.GetParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
+        var (found, invalid) = await _parameters.Reads.GetParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Input.Bool("WithDecryption") ?? false, c.Access, c.Ct);
         c.Output.WriteStartArray("Parameters");
         foreach (var parameter in found)
         {
@@ -147,7 +147,7 @@ public sealed class SsmApi : IJsonService
     private async Task GetParametersByPathAsync(Call c)
     {
         var i = c.Input;
-        var page = await _parameters.GetParametersByPathAsync(c.Region, i.RequiredString("Path"), i.Bool("Recursive") ?? false, Filters(i, "ParameterFilters"),
+        var page = await _parameters.Reads.GetParametersByPathAsync(c.Region, i.RequiredString("Path"), i.Bool("Recursive") ?? false, Filters(i, "ParameterFilters"),
             i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Access, c.Ct);
         c.Output.WriteStartArray("Parameters");
         foreach (var parameter in page.Items)
@@ -162,7 +162,7 @@ public sealed class SsmApi : IJsonService
     private async Task DescribeParametersAsync(Call c)
     {
         var i = c.Input;
-        var page = await _parameters.DescribeParametersAsync(c.Region, Filters(i, "ParameterFilters"), Filters(i, "Filters"), i.Int("MaxResults"), i.String("NextToken"), c.Ct);
+        var page = await _parameters.Queries.DescribeParametersAsync(c.Region, Filters(i, "ParameterFilters"), Filters(i, "Filters"), i.Int("MaxResults"), i.String("NextToken"), c.Ct);
         var w = c.Output;
         w.WriteStartArray("Parameters");
         foreach (var p in page.Items)
@@ -190,7 +190,7 @@ public sealed class SsmApi : IJsonService
     private async Task GetParameterHistoryAsync(Call c)
     {
         var i = c.Input;
-        var page = await _parameters.GetParameterHistoryAsync(c.Region, i.RequiredString("Name"), i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Access, c.Ct);
+        var page = await _parameters.Reads.GetParameterHistoryAsync(c.Region, i.RequiredString("Name"), i.Bool("WithDecryption") ?? false, i.Int("MaxResults"), i.String("NextToken"), c.Access, c.Ct);
         var w = c.Output;
         w.WriteStartArray("Parameters");
         foreach (var entry in page.Items)
@@ -219,28 +219,28 @@ public sealed class SsmApi : IJsonService
 
     private async Task DeleteParametersAsync(Call c)
     {
-        var (deleted, invalid) = await _parameters.DeleteParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Ct);
+        var (deleted, invalid) = await _parameters.Deletion.DeleteParametersAsync(c.Region, c.Input.StringList("Names") ?? throw JsonInput.Missing("Names"), c.Ct);
         JsonOutput.StringArray(c.Output, "DeletedParameters", deleted);
         JsonOutput.StringArray(c.Output, "InvalidParameters", invalid);
     }
 
     private async Task LabelParameterVersionAsync(Call c)
     {
-        var (version, invalid) = await _parameters.LabelParameterVersionAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Long("ParameterVersion"), c.Input.StringList("Labels") ?? throw JsonInput.Missing("Labels"), c.Ct);
+        var (version, invalid) = await _parameters.Writes.LabelParameterVersionAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Long("ParameterVersion"), c.Input.StringList("Labels") ?? throw JsonInput.Missing("Labels"), c.Ct);
         JsonOutput.StringArray(c.Output, "InvalidLabels", invalid);
         c.Output.WriteNumber("ParameterVersion", version);
     }
 
     private async Task UnlabelParameterVersionAsync(Call c)
     {
-        var (removed, invalid) = await _parameters.UnlabelParameterVersionAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Long("ParameterVersion") ?? throw JsonInput.Missing("ParameterVersion"), c.Input.StringList("Labels") ?? throw JsonInput.Missing("Labels"), c.Ct);
+        var (removed, invalid) = await _parameters.Writes.UnlabelParameterVersionAsync(c.Region, c.Input.RequiredString("Name"), c.Input.Long("ParameterVersion") ?? throw JsonInput.Missing("ParameterVersion"), c.Input.StringList("Labels") ?? throw JsonInput.Missing("Labels"), c.Ct);
         JsonOutput.StringArray(c.Output, "RemovedLabels", removed);
         JsonOutput.StringArray(c.Output, "InvalidLabels", invalid);
     }
 
     private async Task ListTagsForResourceAsync(Call c)
     {
-        var tags = await _parameters.ListTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), c.Ct);
+        var tags = await _parameters.Tags.ListTagsAsync(c.Region, c.Input.RequiredString("ResourceType"), c.Input.RequiredString("ResourceId"), c.Ct);
         c.Output.WriteStartArray("TagList");
         foreach (var (key, value) in tags)
         {

@@ -1,14 +1,34 @@
 using System.Net;
 using Strongroom.Core.Errors;
 using Strongroom.Core.Storage;
+using static Strongroom.Core.Identity.IamErrors;
+using static Strongroom.Core.Identity.IamService;
+using static Strongroom.Core.Identity.IamEntityStore;
 
 namespace Strongroom.Core.Identity;
 
 /// <summary>IAM OpenID Connect identity providers, stored as IAM entities of kind "oidc-provider".</summary>
-public sealed partial class IamService
+public sealed class IamOidcProviders
 {
+    private readonly IamEntityStore _entities;
+    private readonly IStore _store;
+    private readonly IamRecords _records;
+
+    internal IamOidcProviders(IamEntityStore entities)
+    {
+        _entities = entities;
+        _store = entities.Store;
+        _records = entities.Records;
+    }
+
+    private DateTimeOffset Now => _entities.Now;
+
+    private string AccountId => _entities.AccountId;
+
     public const int MaxOidcProviders = 100;
+
     public const int MaxClientIds = 100;
+
     public const int MaxThumbprints = 5;
 
     /// <summary>
@@ -161,7 +181,7 @@ public sealed partial class IamService
         }
 
         var issuer = CanonicalIssuer(url) ?? throw Invalid("Invalid Open ID Connect Provider URL");
-        return WriteAsync(async tx =>
+        return _entities.WriteAsync(async tx =>
         {
             if (await tx.FindIamEntityAsync(OidcProvider, issuer.Name, ct) is not null)
             {
@@ -179,7 +199,7 @@ public sealed partial class IamService
                 Thumbprints = thumbprints.Select(t => t.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList(), CreateDate = Now,
                 Tags = tags.Select(t => new IamTag { Key = t.Key, Value = t.Value }).ToList(),
             };
-            await SaveAsync(tx, OidcProvider, issuer.Name, provider, ct);
+            await _entities.SaveAsync(tx, OidcProvider, issuer.Name, provider, ct);
             return provider;
         }, ct);
     }
@@ -205,7 +225,7 @@ public sealed partial class IamService
     public Task DeleteOidcProviderAsync(string arn, CancellationToken ct)
     {
         ValidateArn(arn);
-        return WriteAsync(async tx =>
+        return _entities.WriteAsync(async tx =>
         {
             if (OidcNameOf(arn) is { } name && Load<IamOidcProvider>(await _records.FindAsync(tx, OidcProvider, name, ct)) is { } provider && provider.Arn == arn)
             {
@@ -216,11 +236,11 @@ public sealed partial class IamService
         }, ct);
     }
 
-    private Task ChangeOidcProviderAsync(string arn, Action<IamOidcProvider> change, CancellationToken ct) => WriteAsync(async tx =>
+    private Task ChangeOidcProviderAsync(string arn, Action<IamOidcProvider> change, CancellationToken ct) => _entities.WriteAsync(async tx =>
     {
         var provider = await RequireOidcProviderAsync(tx, arn, ct);
         change(provider);
-        await SaveAsync(tx, OidcProvider, OidcNameOf(arn)!, provider, ct);
+        await _entities.SaveAsync(tx, OidcProvider, OidcNameOf(arn)!, provider, ct);
         return true;
     }, ct);
 
