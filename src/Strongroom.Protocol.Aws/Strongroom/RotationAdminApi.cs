@@ -138,6 +138,7 @@ public sealed class RotationAdminApi
             JsonOutput.String(c.Output, "StepReached", run.StepReached);
             c.Output.WriteString("Outcome", run.Outcome);
             JsonOutput.String(c.Output, "Error", run.Error);
+            JsonOutput.String(c.Output, "Output", run.Output);
             JsonOutput.String(c.Output, "Node", run.Node);
             JsonOutput.Timestamp(c.Output, "StartedDate", run.StartedDate);
             if (run.FinishedDate is { } finished)
