@@ -96,10 +96,10 @@ class RotationHealthTests(unittest.TestCase):
         self.sm.rotate_secret(SecretId=healthy, RotationLambdaARN=good, RotationRules={"AutomaticallyAfterDays": 30})
         self.sm.rotate_secret(SecretId=failing, RotationLambdaARN=bad, RotationRules={"AutomaticallyAfterDays": 30})
 
-        ok = wait_for(lambda: (lambda s: s if s.get("LastSuccessDate") else None)(self.status(healthy)), "the good rotation to succeed")
+        ok = wait_for(lambda: (lambda s: s if s.get("LastSuccessDate") else None)(self.status(healthy)), "the good rotation to succeed", timeout=240)
         self.assertEqual((ok["ConsecutiveFailures"], ok["Overdue"], ok["NeverRan"], ok["LastOutcome"]), (0, False, False, "Succeeded"))
         self.assertIn("NextDueDate", ok)
-        bad_status = wait_for(lambda: (lambda s: s if s["ConsecutiveFailures"] >= 2 else None)(self.status(failing)), "two failed runs")
+        bad_status = wait_for(lambda: (lambda s: s if s["ConsecutiveFailures"] >= 2 else None)(self.status(failing)), "two failed runs", timeout=240)
         self.assertNotIn("LastSuccessDate", bad_status)
         self.assertIn("status 1", bad_status["LastError"])
 
