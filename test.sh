@@ -56,6 +56,9 @@ if [ "$build_status" -ne 0 ] || ! grep -q " 0 Error(s)" "$logs/build.log"; then
   exit 1
 fi
 
+echo "== alerting rules (promtool check/test rules docs/operations/alerts.yml)"
+ci_suite alerts tally alerts -- bash tests/ci/alerts.sh
+
 strongroom=(dotnet src/Strongroom/bin/Release/net10.0/strongroom.dll)
 
 # start_server LOG FLAGS...: a server on a free loopback port; sets $started_pid and $started_endpoint.

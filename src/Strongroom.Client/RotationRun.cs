@@ -14,4 +14,8 @@ public sealed record RotationRun(
     DateTimeOffset? StartedDate,
     DateTimeOffset? FinishedDate,
     DateTimeOffset? RetryAt,
-    string? Node = null);
+    string? Node = null)
+{
+    /// <summary>What the function said, step by step, with the secret's values masked (null when it said nothing).</summary>
+    public string? Output { get; init; }
+}

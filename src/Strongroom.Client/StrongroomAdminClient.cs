@@ -52,7 +52,7 @@ public sealed class StrongroomAdminClient
         var runs = Wire.Array(r, "Runs").Select(e => new RotationRun(
             Wire.String(e, "RunId"), Wire.String(e, "SecretArn"), Wire.String(e, "VersionId"), Wire.String(e, "FunctionArn"), Wire.String(e, "Trigger"),
             Wire.Long(e, "Attempt"), Wire.String(e, "StepReached"), Wire.String(e, "Outcome"), Wire.String(e, "Error"),
-            Wire.Date(e, "StartedDate"), Wire.Date(e, "FinishedDate"), Wire.Date(e, "RetryAt"), Wire.String(e, "Node"))).ToList();
+            Wire.Date(e, "StartedDate"), Wire.Date(e, "FinishedDate"), Wire.Date(e, "RetryAt"), Wire.String(e, "Node")) { Output = Wire.String(e, "Output") }).ToList();
         return new RotationRunPage(runs, Wire.String(r, "NextToken"));
     }
 

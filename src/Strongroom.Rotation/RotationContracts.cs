@@ -89,5 +89,10 @@ public interface IBuiltinRotator
     /// Runs one step; throws <see cref="RotationStepException"/> (or the call's own exception) on failure. Database
     /// connections go only to hosts <paramref name="outbound"/> allows.
     /// </summary>
-    Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, CancellationToken ct);
+    /// <param name="rotationEvent">AWS's event for the step.</param>
+    /// <param name="secretsManager">The Secrets Manager calls, with the role's session credentials.</param>
+    /// <param name="outbound">Where connections may go.</param>
+    /// <param name="log">What the rotator says as it goes (AWS's templates log the same lines); kept with the run, masked.</param>
+    /// <param name="ct">Cancels.</param>
+    Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, Action<string> log, CancellationToken ct);
 }

@@ -410,8 +410,8 @@ public sealed class Authorizer
 
     /// <summary>
     /// Strongroom's admin API: a rotation-function call names its function's ARN (so policies can scope to functions),
-    /// and attaching a role to one needs iam:PassRole on the role (as Lambda's CreateFunction does). ListRotationRuns is
-    /// authorised per secret: on the secret SecretId names, or — without one — run by run as the answer is built.
+    /// and attaching a role to one needs iam:PassRole on the role (as Lambda's CreateFunction does). ListRotationRuns and
+    /// ListRotationStatus are authorised per secret: on the secret SecretId names, or — without one — run by run as the answer is built.
     /// </summary>
     private async Task StrongroomChecksAsync(List<Check> checks, string action, string operation, string region, JsonElement root, CancellationToken ct)
     {
@@ -420,7 +420,7 @@ public sealed class Authorizer
             return; // no front-door check: each secret needs secretsmanager:DescribeSecret, decided in Core.Secrets.SecretWatch
         }
 
-        if (operation == "ListRotationRuns")
+        if (operation is "ListRotationRuns" or "ListRotationStatus")
         {
             if (Member(root, "SecretId") is { } secretId)
             {

@@ -53,6 +53,21 @@ public static partial class SealedServer
                 return;
             }
 
+            if (get && path == "/metrics")
+            {
+                // Only what a sealed server knows: that it is sealed (the alert rules' StrongroomSealed).
+                var remote = context.Connection.RemoteIpAddress;
+                if (options.MetricsAccess == "off" || (options.MetricsAccess == "loopback" && (remote is null || !System.Net.IPAddress.IsLoopback(remote))))
+                {
+                    context.Response.StatusCode = 403;
+                    return;
+                }
+
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await context.Response.WriteAsync("# HELP strongroom_sealed 1 while the server is sealed (its root key unavailable; every API call answers 503), else 0.\n# TYPE strongroom_sealed gauge\nstrongroom_sealed 1\n");
+                return;
+            }
+
             if (get && path == "/strongroom/seal-status")
             {
                 await WriteStatusAsync(context, 200, Volatile.Read(ref reason), unsealer, null);

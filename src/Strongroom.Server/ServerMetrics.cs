@@ -4,7 +4,7 @@ namespace Strongroom.Server;
 
 /// <summary>
 /// The Prometheus metrics the server exposes at /metrics. Labels never carry secret names or values:
-/// only service, operation and error code. Static: prometheus-net keeps one default registry per process.
+/// only service, operation and error code (the one exception, bounded: <see cref="RotationHealthMetrics"/>, ADR 0030). Static: prometheus-net keeps one default registry per process.
 /// </summary>
 public static class ServerMetrics
 {

@@ -380,6 +380,7 @@ public static partial class StrongroomServer
         var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
         var webConsole = options.Console == "on" ? new ConsoleEndpoint(options) : null;
         RegisterGauges(data.Store, audit);
+        _ = new RotationHealthMetrics(data.Store, new Core.Rotation.RotationHealth(data.Store, time), time).RunAsync(app.Lifetime.ApplicationStopping);
         app.Run(async context =>
         {
             var path = context.Request.Path.Value;
@@ -467,10 +468,18 @@ public static partial class StrongroomServer
     private static readonly Prometheus.Gauge AuditUnsigned = Prometheus.Metrics.CreateGauge("strongroom_audit_unsigned_records", "Audit records not yet covered by a signed digest.");
     private static readonly Prometheus.Gauge AuditBacklog = Prometheus.Metrics.CreateGauge("strongroom_audit_backlog", "Calls waiting for their audit record to be written.");
 
+    private static readonly Prometheus.Gauge AuditWriterUp = Prometheus.Metrics.CreateGauge("strongroom_audit_writer_up", "1 when the audit writer runs and its last batch was stored, else 0 (writes are refused while 0).");
+
+    /// <summary>0 on a serving server; a sealed server (<see cref="SealedServer"/>) answers 1.</summary>
+    private static readonly Prometheus.Gauge SealedGauge = Prometheus.Metrics.CreateGauge("strongroom_sealed", "1 while the server is sealed (its root key unavailable; every API call answers 503), else 0.");
+
     private static void RegisterGauges(Core.Storage.IStore store, AuditLog audit)
     {
         Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
         {
+            SealedGauge.Set(0);
+            AuditWriterUp.Set(audit.IsWritable ? 1 : 0);
+            AuditBacklog.Set(audit.Backlog);
             var stats = await store.GetStatisticsAsync(ct);
             Secrets.Set(stats.Secrets);
             Versions.Set(stats.Versions);
@@ -478,7 +487,6 @@ public static partial class StrongroomServer
             KmsKeyVersions.Set(stats.KmsKeyVersions);
             AuditRecords.Set(stats.AuditRecords);
             AuditUnsigned.Set(stats.AuditRecords - stats.LastDigestSeq);
-            AuditBacklog.Set(audit.Backlog);
         });
     }
 

@@ -6,7 +6,7 @@ namespace Strongroom.Storage.Relational;
 /// <summary>Rotation runs: one row per attempt, at most one Running per secret (checked by the insert, inside the write transaction).</summary>
 internal static class RotationRunsSql
 {
-    private const string Columns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node";
+    private const string Columns = "run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node, output";
 
     private static RotationRun Read(DbDataReader r) => new()
     {
@@ -24,12 +24,13 @@ internal static class RotationRunsSql
         FinishedDate = r.GetMsOrNull(11),
         RetryAt = r.GetMsOrNull(12),
         Node = r.GetStringOrNull(13),
+        Output = r.GetStringOrNull(14),
     };
 
     /// <summary>The run's columns after run_id, from <c>$1</c>.</summary>
     private static Statement BindRun(Statement statement, RotationRun run) =>
         statement.Text(run.SecretArn).Text(run.Region).Text(run.VersionId).Text(run.FunctionArn).Text(run.Trigger).Int64(run.Attempt)
-            .Text(run.StepReached).Text(run.Outcome).Text(run.Error).Ms(run.StartedDate).Ms(run.FinishedDate).Ms(run.RetryAt).Text(run.Node);
+            .Text(run.StepReached).Text(run.Outcome).Text(run.Error).Ms(run.StartedDate).Ms(run.FinishedDate).Ms(run.RetryAt).Text(run.Node).Text(run.Output);
 
     /// <summary>Records the run and sets its RunId, unless a run of the same secret is still Running: then returns false. Call inside a write transaction.</summary>
     public static async ValueTask<bool> InsertAsync(RelationalAccess a, RotationRun run, CancellationToken ct)
@@ -41,8 +42,8 @@ internal static class RotationRunsSql
         }
 
         var insert = a.Sql(
-            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING run_id");
+            "INSERT INTO rotation_runs (secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node, output) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING run_id");
         run.RunId = (long)(await BindRun(insert, run).ScalarAsync(ct))!;
         return true;
     }
@@ -52,7 +53,7 @@ internal static class RotationRunsSql
         ArgumentNullException.ThrowIfNull(run);
         var update = a.Sql(
             "UPDATE rotation_runs SET secret_arn = $1, region = $2, version_id = $3, function_arn = $4, trigger = $5, attempt = $6, step = $7, outcome = $8, error = $9, " +
-            "started_ms = $10, finished_ms = $11, retry_ms = $12, node = $13 WHERE run_id = $14");
+            "started_ms = $10, finished_ms = $11, retry_ms = $12, node = $13, output = $14 WHERE run_id = $15");
         await BindRun(update, run).Int64(run.RunId).ExecuteAsync(ct);
     }
 

@@ -43,6 +43,11 @@ public static class SchemaMigrations
         ALTER TABLE access_keys ADD COLUMN principal_id {key};
         ALTER TABLE access_keys ADD COLUMN mac {blob};
         """,
+
+        // SQLite 10, PostgreSQL 5: what a rotation function said, masked before it is stored (issue #22).
+        """
+        ALTER TABLE rotation_runs ADD COLUMN output {text};
+        """,
     ];
 
     /// <summary>A store's complete list: its own <paramref name="history"/>, then <paramref name="shared"/> (by default <see cref="Shared"/>) in its dialect.</summary>

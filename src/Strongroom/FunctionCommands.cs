@@ -154,7 +154,22 @@ internal static class FunctionCommands
 
             return (body, null);
         }, ct));
-        return new Command("rotation", "Secret rotation, over the admin API.") { runs };
+        var status = new Command("status", "Rotation health of each secret with rotation on: last success, next due, overdue, consecutive failures, never ran.");
+        var statusConnection = new Connection();
+        statusConnection.AddTo(status);
+        var statusSecretId = new Option<string?>("--secret-id") { Description = "Only this secret (name or ARN). Default: none." };
+        status.Options.Add(statusSecretId);
+        status.SetAction((result, ct) => RunAsync(result, statusConnection, "ListRotationStatus", () =>
+        {
+            var body = new Dictionary<string, object>(StringComparer.Ordinal);
+            if (result.GetValue(statusSecretId) is { } id)
+            {
+                body["SecretId"] = id;
+            }
+
+            return (body, null);
+        }, ct));
+        return new Command("rotation", "Secret rotation, over the admin API.") { runs, status };
     }
 
     private static Command WriteCommand(string name, string description, string operation)

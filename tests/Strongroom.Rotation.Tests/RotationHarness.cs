@@ -14,7 +14,7 @@ internal static class RotationHarness
     public static string Unique(string prefix) => prefix + "_" + RandomNumberGenerator.GetHexString(8, lowercase: true);
 
     public static Task StepAsync(IBuiltinRotator rotator, InMemorySecretsManager sm, string arn, string token, string step) =>
-        rotator.RunStepAsync(new RotationEvent(step, arn, token, null), sm, OutboundPolicy.Default, CancellationToken.None);
+        rotator.RunStepAsync(new RotationEvent(step, arn, token, null), sm, OutboundPolicy.Default, _ => { }, CancellationToken.None);
 
     /// <summary>One whole rotation; with <paramref name="twice"/> every step is run a second time (idempotence).</summary>
     public static async Task<string> RotateAsync(IBuiltinRotator rotator, InMemorySecretsManager sm, string arn, bool twice = false)

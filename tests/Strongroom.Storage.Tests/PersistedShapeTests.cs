@@ -276,8 +276,8 @@ public abstract class PersistedShapeTests : IAsyncLifetime
         };
         Assert.True(await Store.InsertRotationRunAsync(run, Ct));
         await AssertRows(
-            "SELECT run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node FROM rotation_runs",
-            "1|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden-AbCdEf|us-east-1|v-9|arn:aws:lambda:us-east-1:123456789012:function:rotate|Schedule|1|<null>|Running|<null>|1767225600000|<null>|<null>|node-1");
+            "SELECT run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node, output FROM rotation_runs",
+            "1|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden-AbCdEf|us-east-1|v-9|arn:aws:lambda:us-east-1:123456789012:function:rotate|Schedule|1|<null>|Running|<null>|1767225600000|<null>|<null>|node-1|<null>");
 
         run.Attempt = 2;
         run.StepReached = "testSecret";
@@ -286,10 +286,11 @@ public abstract class PersistedShapeTests : IAsyncLifetime
         run.FinishedDate = T0.AddMinutes(1);
         run.RetryAt = T0.AddMinutes(5);
         run.Node = null;
+        run.Output = "[testSecret stderr]\nlogin refused for ********\n";
         await Store.UpdateRotationRunAsync(run, Ct);
         await AssertRows(
-            "SELECT run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node FROM rotation_runs",
-            "1|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden-AbCdEf|us-east-1|v-9|arn:aws:lambda:us-east-1:123456789012:function:rotate|Schedule|2|testSecret|Failed|the function failed|1767225600000|1767225660000|1767225900000|<null>");
+            "SELECT run_id, secret_arn, region, version_id, function_arn, trigger, attempt, step, outcome, error, started_ms, finished_ms, retry_ms, node, output FROM rotation_runs",
+            "1|arn:aws:secretsmanager:us-east-1:123456789012:secret:golden-AbCdEf|us-east-1|v-9|arn:aws:lambda:us-east-1:123456789012:function:rotate|Schedule|2|testSecret|Failed|the function failed|1767225600000|1767225660000|1767225900000|<null>|[testSecret stderr]\nlogin refused for ********\n");
     }
 
     [Fact]

@@ -30,6 +30,12 @@ public sealed class KmsAutoUnsealTests : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    private static async Task<string> MetricsAsync(ServerProcess server)
+    {
+        using var http = new HttpClient();
+        return "\n" + await http.GetStringAsync(new Uri(server.Endpoint, "/metrics"));
+    }
+
     private static async Task WaitForReasonAsync(ServerProcess server, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -85,6 +91,8 @@ public sealed class KmsAutoUnsealTests : IDisposable
         var (status, body) = await ReadyAsync(sealedServer);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains("sealed: the KMS at", body, StringComparison.Ordinal);
+        // The alert rule StrongroomSealed (docs/operations/alerts.yml) reads this gauge.
+        Assert.Contains("\nstrongroom_sealed 1\n", await MetricsAsync(sealedServer), StringComparison.Ordinal);
         using (var client = TestSigner.FromCredentialsFile(sealedServer.Endpoint, Path.Combine(DataDir, "admin.credentials")))
         {
             var (code, error) = await client.CallAsync("GetSecretValue", new { SecretId = "auto" });
@@ -108,6 +116,8 @@ public sealed class KmsAutoUnsealTests : IDisposable
             Assert.True(code == 200, value.ToString());
             Assert.Equal("unsealed-by-kms", value.GetProperty("SecretString").GetString());
         }
+
+        Assert.Contains("\nstrongroom_sealed 0\n", await MetricsAsync(sealedServer), StringComparison.Ordinal);
 
         Assert.Equal(0, await sealedServer.TerminateAsync());
         Assert.Equal(0, await kmsAgain.TerminateAsync());

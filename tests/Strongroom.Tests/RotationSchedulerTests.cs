@@ -209,6 +209,72 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         Assert.Equal(new DateTimeOffset(2026, 11, 6, 2, 0, 0, TimeSpan.Zero), (await DescribeAsync(arn)).Secret.NextRotationDate);
     }
 
+    private async Task<RotationSecretHealth> HealthAsync(string arn) =>
+        Assert.Single(await new RotationHealth(_fx.Store, Time).ComputeAsync(CancellationToken.None), h => h.SecretArn == arn);
+
+    [Fact]
+    public async Task Health_CountsFailuresInARow_UntilASuccess()
+    {
+        var arn = await CreateAsync("health/retry", "old");
+        _function.FailStep = "setSecret";
+        _function.FailuresLeft = 2;
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        await TickAsync();
+        var health = await HealthAsync(arn);
+        Assert.Equal((1, true, false, false, null), (health.ConsecutiveFailures, health.Failing, health.Overdue, health.NeverRan, health.LastSuccess));
+        Assert.Equal("setSecret: the database refused the connection.", health.LastError);
+
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await TickAsync();
+        Assert.Equal(2, (await HealthAsync(arn)).ConsecutiveFailures);
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        await TickAsync();
+        health = await HealthAsync(arn);
+        Assert.Equal((0, RotationOutcome.Succeeded, Time.GetUtcNow()), (health.ConsecutiveFailures, health.LastOutcome, health.LastSuccess));
+        Assert.Equal((await DescribeAsync(arn)).Secret.NextRotationDate, health.NextDue);
+    }
+
+    [Fact]
+    public async Task Health_AWindowThatEndedUnrotated_IsOverdueAfterTheGrace_AndNeverRanWithoutARun()
+    {
+        var arn = await CreateAsync("health/idle", "v");
+        await ConfigureAsync(arn, new RotationRules(7, null, null));
+        await TickAsync(); // RotateImmediately=false: a test run only, which does not count as a rotation run.
+        var due = (await DescribeAsync(arn)).Secret.NextRotationDate!.Value;
+        var health = await HealthAsync(arn);
+        Assert.Equal((false, false, 0), (health.Overdue, health.NeverRan, health.ConsecutiveFailures));
+
+        // The scheduler does not run (no tick): the window ends with no run ever started.
+        Time.SetUtcNow(due + TimeSpan.FromMinutes(30));
+        health = await HealthAsync(arn);
+        Assert.Equal((false, true), (health.Overdue, health.NeverRan));
+
+        Time.SetUtcNow(due + RotationHealth.OverdueGrace + TimeSpan.FromMinutes(1));
+        health = await HealthAsync(arn);
+        Assert.Equal((true, true, RotationHealth.OverdueGrace + TimeSpan.FromMinutes(1)), (health.Overdue, health.NeverRan, health.OverdueBy));
+    }
+
+    [Fact]
+    public async Task Run_OutputIsStoredMaskedPerStep_WithThePendingValueAndSessionKeysReplaced()
+    {
+        var arn = await CreateAsync("health/chatty", """{"username":"app","password":"old-password-1"}""");
+        _function.Chatty = true;
+        await ConfigureAsync(arn, new RotationRules(30, null, null), immediately: true);
+        await TickAsync();
+
+        var run = Assert.Single(await RunsAsync(arn));
+        Assert.Equal(RotationOutcome.Succeeded, run.Outcome);
+        var pending = await _fx.ReadAsync(arn);
+        Assert.StartsWith("new-", pending, StringComparison.Ordinal);
+        Assert.Equal(
+            "[createSecret stdout]\ncurrent ********, pending ********, key ********\n" +
+            "[setSecret stdout]\ncurrent ********, pending ********, key ********\n" +
+            "[testSecret stdout]\ncurrent ********, pending ********, key ********\n" +
+            "[finishSecret stdout]\ncurrent ********, pending ********, key ********\n",
+            run.Output);
+    }
+
     [Fact]
     public async Task FailedStep_KeepsCurrentAndPending_RetriesWithBackoff_ThenSucceeds()
     {
@@ -486,15 +552,35 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
 
         public string? HangStep { get; set; }
 
+        /// <summary>Prints the current value, the pending one (from createSecret on) and its secret key on every step.</summary>
+        public bool Chatty { get; set; }
+
+        private async Task RunChattyAsync(RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct)
+        {
+            if (step.Step == "createSecret")
+            {
+                await Secrets.Writes.PutSecretValueAsync(Region, new PutSecretValueRequest(step.SecretArn, step.ClientRequestToken, null, "new-" + Guid.NewGuid().ToString("N")[..8], ["AWSPENDING"]), ct);
+            }
+
+            using var current = await Secrets.Reads.GetSecretValueAsync(Region, step.SecretArn, null, "AWSCURRENT", ct);
+            using var pending = await Secrets.Reads.GetSecretValueAsync(Region, step.SecretArn, step.ClientRequestToken, null, ct);
+            output.Write("stdout", $"current {current.Value.Text}, pending {pending.Value.Text}, key {credentials.SecretAccessKey}\n");
+        }
+
         public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+        public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct)
         {
             lock (Calls)
             {
                 Calls.Add((step.Step, step.ClientRequestToken));
+            }
+
+            if (Chatty)
+            {
+                await RunChattyAsync(step, credentials, output, ct);
             }
 
             if (step.Step == HangStep)

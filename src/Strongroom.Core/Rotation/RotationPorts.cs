@@ -21,7 +21,12 @@ public sealed record RotationCredentials(string AccessKeyId, string SecretAccess
 public interface IRotationInvoker
 {
     /// <summary>Completes when the step succeeded; throws <see cref="RotationFailedException"/> (or is cancelled at the timeout) when it did not.</summary>
-    Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct);
+    /// <param name="function">The function.</param>
+    /// <param name="step">AWS's event for the step.</param>
+    /// <param name="credentials">The role's session credentials.</param>
+    /// <param name="output">Where what the function says goes, raw (the runner masks it before storing).</param>
+    /// <param name="ct">Cancels (the step's timeout, the server stopping).</param>
+    Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct);
 }
 
 /// <summary>Issues (and revokes) session credentials for a function's role.</summary>

@@ -29,6 +29,13 @@ public sealed class RotationRun
     /// <summary>Why it failed (never a secret value or a function's output).</summary>
     public string? Error { get; set; }
 
+    /// <summary>
+    /// What the function said, step by step (<c>[createSecret stdout]</c> headers), bounded to
+    /// <see cref="RotationRunner.OutputLimit"/> characters, with the secret's values masked before it was stored;
+    /// null when it said nothing. Set when the run ends.
+    /// </summary>
+    public string? Output { get; set; }
+
     public DateTimeOffset StartedDate { get; set; }
 
     public DateTimeOffset? FinishedDate { get; set; }

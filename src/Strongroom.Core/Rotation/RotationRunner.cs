@@ -36,6 +36,9 @@ public sealed class RotationRunner
         _time = time;
     }
 
+    /// <summary>Largest <see cref="RotationRun.Output"/> stored, in characters; each step's share is its tail.</summary>
+    public const int OutputLimit = 16 * 1024;
+
     private DateTimeOffset Now => _time.GetUtcNow();
 
     /// <summary>Runs the request to its end and returns the recorded run (null when there was nothing to run).</summary>
@@ -63,6 +66,7 @@ public sealed class RotationRunner
         await _observer.RunStartedAsync(run);
 
         RotationCredentials? credentials = null;
+        var outputs = new List<(string Step, RotationStepOutput Output)>();
         try
         {
             var function = string.IsNullOrEmpty(secret.RotationLambdaArn) ? null : await _functions.ResolveAsync(secret.Region, secret.RotationLambdaArn, ct);
@@ -98,9 +102,11 @@ public sealed class RotationRunner
                 await _store.UpdateRotationRunAsync(run, ct);
                 using var timer = new CancellationTokenSource(timeout, _time);
                 using var stepToken = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+                var output = new RotationStepOutput();
+                outputs.Add((step, output));
                 try
                 {
-                    await _invoker.InvokeAsync(function, new RotationStep(step, secret.Arn, request.VersionId, rotationToken), credentials, stepToken.Token);
+                    await _invoker.InvokeAsync(function, new RotationStep(step, secret.Arn, request.VersionId, rotationToken), credentials, output, stepToken.Token);
                 }
                 catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
@@ -140,6 +146,11 @@ public sealed class RotationRunner
         {
             if (credentials is not null)
             {
+                if (!ct.IsCancellationRequested)
+                {
+                    await MaskAsync(run, outputs, credentials);
+                }
+
                 try
                 {
                     await _credentials.RevokeAsync(credentials, CancellationToken.None);
@@ -168,6 +179,69 @@ public sealed class RotationRunner
         await _store.UpdateRotationRunAsync(run, CancellationToken.None);
         await _observer.RunFinishedAsync(run);
         return run;
+    }
+
+    /// <summary>
+    /// Stores nothing the function said until every value the secret's versions hold (the pending password among
+    /// them) and the session's keys are masked in it; when those values cannot be read, the output is withheld.
+    /// The error is masked the same way.
+    /// </summary>
+    private async Task MaskAsync(RotationRun run, List<(string Step, RotationStepOutput Output)> outputs, RotationCredentials credentials)
+    {
+        var parts = outputs.SelectMany(o => o.Output.Parts.Where(p => p.Text.Length > 0).Select(p => (o.Step, Part: p))).ToList();
+        if (parts.Count == 0 && run.Error is null)
+        {
+            return;
+        }
+
+        IReadOnlyList<string>? values;
+        try
+        {
+            values = await _secrets.Reads.ValuesToMaskAsync(run.SecretArn, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Errors.DomainException or Kms.KmsUnavailableException)
+        {
+            values = null;
+        }
+
+        if (values is null)
+        {
+            run.Output = parts.Count == 0 ? null : "[output withheld: the secret's values could not be read to mask it]";
+            run.Error = run.Error is null ? null : Bound($"{run.StepReached}: the step failed; its message was withheld (the secret's values could not be read to mask it).");
+            return;
+        }
+
+        var needles = RotationOutputMasker.Needles(values, [credentials.SecretAccessKey, credentials.SessionToken]);
+        if (run.Error is not null)
+        {
+            run.Error = RotationOutputMasker.Apply(new RotationOutputPart("error", run.Error, false), needles);
+        }
+
+        if (parts.Count == 0)
+        {
+            return;
+        }
+
+        // Each part gets an equal share of the limit, from its end (where a failure is explained).
+        var share = (OutputLimit / parts.Count) - 64;
+        var text = new System.Text.StringBuilder();
+        foreach (var (step, part) in parts)
+        {
+            var masked = RotationOutputMasker.Apply(part, needles);
+            if (masked.Length > share)
+            {
+                masked = RotationOutputMasker.Apply(new RotationOutputPart(part.Label, masked, true), []);
+                masked = masked.Length > share ? "[earlier output dropped]\n" + masked[^(share - 25)..] : masked;
+            }
+
+            text.Append('[').Append(step).Append(' ').Append(part.Label).Append("]\n").Append(masked);
+            if (!masked.EndsWith('\n'))
+            {
+                text.Append('\n');
+            }
+        }
+
+        run.Output = text.ToString();
     }
 
     private Task<bool> StillOursAsync(RotationRun run, CancellationToken ct) => IsStillRunningAsync(_store, run, ct);

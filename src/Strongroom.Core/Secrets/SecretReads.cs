@@ -20,6 +20,41 @@ public sealed class SecretReads
         _time = time;
     }
 
+    /// <summary>
+    /// Every value the secret's versions hold (text as is, binary as base64), for masking a rotation function's
+    /// output before it is stored; null when the secret is gone or a version cannot be opened (then nothing may be
+    /// stored unmasked). Records no access: it is the server's own read, not a caller's.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ValuesToMaskAsync(string arn, CancellationToken ct)
+    {
+        var secret = await _store.FindSecretByArnAsync(arn, ct);
+        if (secret is null)
+        {
+            return null;
+        }
+
+        var values = new List<string>();
+        foreach (var version in await _store.ListVersionsAsync(secret.Id, ct))
+        {
+            if (version.Envelope is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var value = await _sealer.OpenAsync(_store, secret, version, ct);
+                values.Add(value.Text ?? Convert.ToBase64String(value.Binary!));
+            }
+            catch (DomainException)
+            {
+                return null;
+            }
+        }
+
+        return values;
+    }
+
     public async Task<SecretValueResult> GetSecretValueAsync(string region, string secretId, string? versionId, string? versionStage, CancellationToken ct)
     {
         Validate.VersionId(versionId, "versionId");

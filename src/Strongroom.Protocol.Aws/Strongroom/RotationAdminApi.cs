@@ -18,12 +18,14 @@ public sealed class RotationAdminApi
     /// <summary>What an answer shows instead of an environment value: values go in, never out (as secrets do).</summary>
     public const string MaskedValue = "********";
     private readonly RotationFunctionRegistry _functions;
+    private readonly Core.Rotation.RotationHealth _health;
     private readonly Core.Storage.IStore _store;
     private readonly Core.Secrets.SecretsService _secrets;
     private readonly Dictionary<string, Func<Call, Task>> _operations;
 
-    public RotationAdminApi(RotationFunctionRegistry functions, Core.Storage.IStore store, Core.Secrets.SecretsService secrets)
+    public RotationAdminApi(RotationFunctionRegistry functions, Core.Storage.IStore store, Core.Secrets.SecretsService secrets, TimeProvider time)
     {
+        _health = new Core.Rotation.RotationHealth(store, time);
         _functions = functions;
         _store = store;
         _secrets = secrets;
@@ -35,6 +37,7 @@ public sealed class RotationAdminApi
             ["ListRotationFunctions"] = ListAsync,
             ["UpdateRotationFunction"] = UpdateAsync,
             ["ListRotationRuns"] = ListRunsAsync,
+            ["ListRotationStatus"] = StatusAsync,
         };
     }
 
@@ -102,6 +105,55 @@ public sealed class RotationAdminApi
     /// strongroom:ListRotationRuns on it) or of every secret the caller is allowed strongroom:ListRotationRuns on
     /// (the others' runs are left out, so a page may be shorter than MaxResults); NextToken pages.
     /// </summary>
+    /// <summary>
+    /// The rotation health of one secret (SecretId; the host has checked strongroom:ListRotationStatus on it) or of every
+    /// rotation-enabled secret the caller is allowed strongroom:ListRotationStatus on: last success, next due, overdue,
+    /// consecutive failures, never ran, the newest outcome and error. Soonest due first.
+    /// </summary>
+    private async Task StatusAsync(Call c)
+    {
+        string? arn = null;
+        if (c.Input.String("SecretId") is { } secretId)
+        {
+            arn = (await _secrets.Reads.DescribeSecretAsync(c.Region, secretId, c.Ct)).Secret.Arn;
+        }
+
+        c.Output.WriteStartArray("Secrets");
+        foreach (var h in await _health.ComputeAsync(c.Ct))
+        {
+            if (arn is not null ? h.SecretArn != arn : await c.Access.SecretActionDeniedAsync(h.Region, "strongroom:ListRotationStatus", h.SecretArn, c.Ct) is not null)
+            {
+                continue;
+            }
+
+            c.Output.WriteStartObject();
+            c.Output.WriteString("SecretArn", h.SecretArn);
+            if (h.LastSuccess is { } success)
+            {
+                JsonOutput.Timestamp(c.Output, "LastSuccessDate", success);
+            }
+
+            if (h.NextDue is { } due)
+            {
+                JsonOutput.Timestamp(c.Output, "NextDueDate", due);
+            }
+
+            c.Output.WriteBoolean("Overdue", h.Overdue);
+            if (h.OverdueBy is { } by)
+            {
+                c.Output.WriteNumber("OverdueSeconds", (long)by.TotalSeconds);
+            }
+
+            c.Output.WriteNumber("ConsecutiveFailures", h.ConsecutiveFailures);
+            c.Output.WriteBoolean("NeverRan", h.NeverRan);
+            JsonOutput.String(c.Output, "LastOutcome", h.LastOutcome);
+            JsonOutput.String(c.Output, "LastError", h.LastError);
+            c.Output.WriteEndObject();
+        }
+
+        c.Output.WriteEndArray();
+    }
+
     private async Task ListRunsAsync(Call c)
     {
         var max = c.Input.Int("MaxResults") ?? 100;
@@ -138,6 +190,7 @@ public sealed class RotationAdminApi
             JsonOutput.String(c.Output, "StepReached", run.StepReached);
             c.Output.WriteString("Outcome", run.Outcome);
             JsonOutput.String(c.Output, "Error", run.Error);
+            JsonOutput.String(c.Output, "Output", run.Output);
             JsonOutput.String(c.Output, "Node", run.Node);
             JsonOutput.Timestamp(c.Output, "StartedDate", run.StartedDate);
             if (run.FinishedDate is { } finished)

@@ -36,8 +36,9 @@ internal abstract class DatabaseRotator : IBuiltinRotator
 
     protected abstract bool MultiUser { get; }
 
-    public async Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, CancellationToken ct)
+    public async Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, Action<string> log, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(rotationEvent);
         ArgumentNullException.ThrowIfNull(secretsManager);
         ArgumentNullException.ThrowIfNull(outbound);
@@ -57,6 +58,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
 
         if (stages.Contains(Current))
         {
+            log($"{rotationEvent.Step}: Version {token} is already AWSCURRENT for secret {arn}; nothing to do.");
             return;
         }
 
@@ -65,7 +67,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
             throw new RotationStepException($"Secret version {token} not set as AWSPENDING for rotation of secret {arn}.");
         }
 
-        var step = new StepContext(rotationEvent.Step, arn, token, secretsManager, outbound, ct);
+        var step = new StepContext(rotationEvent.Step, arn, token, secretsManager, outbound, ct) { Log = log };
         switch (rotationEvent.Step)
         {
             case RotationEvent.CreateSecret:
@@ -73,6 +75,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
                 break;
             case RotationEvent.SetSecret:
                 await SetSecretAsync(step).ConfigureAwait(false);
+                step.Log($"setSecret: The AWSPENDING credentials of {step.Arn} log in to the {EngineName} DB.");
                 break;
             case RotationEvent.TestSecret:
                 await TestSecretAsync(step).ConfigureAwait(false);
@@ -91,6 +94,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
         try
         {
             await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
+            step.Log($"createSecret: Successfully retrieved secret for {step.Arn}.");
             return;
         }
         catch (SecretsManagerCallException e) when (e.Code == "ResourceNotFoundException")
@@ -102,6 +106,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
         string password = await step.SecretsManager.GetRandomPasswordAsync(ExcludeCharacters, step.Ct).ConfigureAwait(false);
         DatabaseSecret pending = current.With(username, password);
         await step.SecretsManager.PutSecretValueAsync(step.Arn, step.Token, pending.ToJson(), [Pending], step.Ct).ConfigureAwait(false);
+        step.Log($"createSecret: Successfully put secret for ARN {step.Arn} and version {step.Token}.");
     }
 
     private async Task TestSecretAsync(StepContext step)
@@ -123,6 +128,8 @@ internal abstract class DatabaseRotator : IBuiltinRotator
                 throw Failed(step, $"SELECT NOW() as {pending.Username} failed", e, pending.Password);
             }
         }
+
+        step.Log($"testSecret: Successfully signed into {EngineName} DB with AWSPENDING secret in {step.Arn}.");
     }
 
     private static async Task FinishSecretAsync(StepContext step, SecretDescription metadata)
@@ -134,6 +141,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
             {
                 if (version == step.Token)
                 {
+                    step.Log($"finishSecret: Version {version} already marked as AWSCURRENT for {step.Arn}");
                     return;
                 }
 
@@ -143,6 +151,7 @@ internal abstract class DatabaseRotator : IBuiltinRotator
         }
 
         await step.SecretsManager.UpdateSecretVersionStageAsync(step.Arn, Current, step.Token, currentVersion, step.Ct).ConfigureAwait(false);
+        step.Log($"finishSecret: Successfully set AWSCURRENT stage to version {step.Token} for secret {step.Arn}.");
     }
 
     protected abstract Task SetSecretAsync(StepContext step);
@@ -403,5 +412,8 @@ internal abstract class DatabaseRotator : IBuiltinRotator
 
         /// <summary>The last failed login's error, already cleaned of secrets.</summary>
         public string? LastLoginError { get; set; }
+
+        /// <summary>Where the rotator's messages go.</summary>
+        public Action<string> Log { get; init; } = _ => { };
     }
 }

@@ -17,7 +17,7 @@ internal sealed class BuiltinRunner
         _outbound = outbound;
     }
 
-    public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+    public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct)
     {
         var rotator = function.Builtin is null ? null : Builtin.BuiltinRotators.Find(function.Builtin);
         if (rotator is null)
@@ -27,14 +27,16 @@ internal sealed class BuiltinRunner
 
         try
         {
-            await rotator.RunStepAsync(new RotationEvent(step.Step, step.SecretArn, step.ClientRequestToken, step.RotationToken), _secretsManager(credentials, function.Region), _outbound, ct);
+            await rotator.RunStepAsync(new RotationEvent(step.Step, step.SecretArn, step.ClientRequestToken, step.RotationToken), _secretsManager(credentials, function.Region), _outbound, line => output.Write("log", line + "\n"), ct);
         }
         catch (RotationStepException e)
         {
+            output.Write("log", e.Message + "\n");
             throw new RotationFailedException(e.Message);
         }
         catch (SecretsManagerCallException e)
         {
+            output.Write("log", $"{step.Step}: Secrets Manager answered {e.Code}: {e.Message}\n");
             throw new RotationFailedException($"Secrets Manager answered {e.Code}: {e.Message}");
         }
     }

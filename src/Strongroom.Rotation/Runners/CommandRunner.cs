@@ -9,8 +9,8 @@ namespace Strongroom.Rotation.Runners;
 /// environment a Lambda rotation function expects (endpoint, region, the role's session credentials)
 /// plus the function's own variables — and nothing of the server's environment beyond PATH, HOME,
 /// LANG and TMPDIR, so no server setting (a root key in STRONGROOM_ROOT_KEY, say) reaches it. Exit
-/// status 0 is success. Output is read (so the command never blocks on a full pipe), its tail kept
-/// in memory only, and never logged or stored: it may hold whatever the function printed.
+/// status 0 is success. Output is read (so the command never blocks on a full pipe) and the tail of each
+/// stream handed to the step's output, which the runner masks before it is stored; it is never logged.
 /// </summary>
 internal sealed class CommandRunner
 {
@@ -19,7 +19,7 @@ internal sealed class CommandRunner
 
     public CommandRunner(RotationRuntimeOptions options) => _options = options;
 
-    public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+    public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct)
     {
         var info = new ProcessStartInfo("/bin/sh")
         {
@@ -71,8 +71,8 @@ internal sealed class CommandRunner
             throw new RotationFailedException($"the command could not be started ({e.NativeErrorCode}).");
         }
 
-        var stdout = DrainAsync(process.StandardOutput.BaseStream);
-        var stderr = DrainAsync(process.StandardError.BaseStream);
+        var stdout = DrainAsync(process.StandardOutput.BaseStream, "stdout", output);
+        var stderr = DrainAsync(process.StandardError.BaseStream, "stderr", output);
         try
         {
             try
@@ -90,6 +90,7 @@ internal sealed class CommandRunner
         catch (OperationCanceledException)
         {
             Kill(process);
+            await Task.WhenAll(stdout, stderr);
             throw;
         }
 
@@ -100,9 +101,10 @@ internal sealed class CommandRunner
         }
     }
 
-    private async Task DrainAsync(Stream stream)
+    private async Task DrainAsync(Stream stream, string label, RotationStepOutput output)
     {
-        // Keep only the tail, in memory; it is dropped with this call.
+        // Keep only the tail, in memory, until the stream ends.
+        var truncated = false;
         var tail = new byte[_options.OutputLimitBytes];
         var buffer = new byte[8192];
         var length = 0;
@@ -112,14 +114,21 @@ internal sealed class CommandRunner
             if (read >= tail.Length)
             {
                 Buffer.BlockCopy(buffer, read - tail.Length, tail, 0, tail.Length);
+                truncated |= read > tail.Length || length > 0;
                 length = tail.Length;
                 continue;
             }
 
+            truncated |= length + read > tail.Length;
             var keep = Math.Min(length, tail.Length - read);
             Buffer.BlockCopy(tail, length - keep, tail, 0, keep);
             Buffer.BlockCopy(buffer, 0, tail, keep, read);
             length = keep + read;
+        }
+
+        if (length > 0)
+        {
+            output.Write(label, System.Text.Encoding.UTF8.GetString(tail, 0, length), truncated);
         }
 
         Array.Clear(tail);

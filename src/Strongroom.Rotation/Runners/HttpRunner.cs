@@ -24,7 +24,10 @@ internal sealed class HttpRunner
         _functions = functions;
     }
 
-    public async Task InvokeAsync(RotationFunction function, RotationStep step, CancellationToken ct)
+    /// <summary>Largest part of an error answer's body kept (its head), masked before it is stored.</summary>
+    internal const int BodyLimitBytes = 8 * 1024;
+
+    public async Task InvokeAsync(RotationFunction function, RotationStep step, RotationStepOutput output, CancellationToken ct)
     {
         var url = function.Url ?? throw new RotationFailedException("The function has no URL.");
         var body = RotationInvoker.EventJson(step);
@@ -70,8 +73,39 @@ internal sealed class HttpRunner
         {
             if (!response.IsSuccessStatusCode)
             {
+                await ReadBodyAsync(response, output, ct);
                 throw new RotationFailedException($"the function's URL answered HTTP {(int)response.StatusCode}.");
             }
         }
+    }
+
+    /// <summary>The head of an error answer's body, as text, into the step's output; a body that cannot be read adds nothing.</summary>
+    private static async Task ReadBodyAsync(HttpResponseMessage response, RotationStepOutput output, CancellationToken ct)
+    {
+        var head = new byte[BodyLimitBytes];
+        var length = 0;
+        var more = false;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            int read;
+            while (length < head.Length && (read = await stream.ReadAsync(head.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+            }
+
+            more = length == head.Length && await stream.ReadAsync(new byte[1], ct) > 0;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            // The status already says it failed; the body is a courtesy.
+        }
+
+        if (length > 0)
+        {
+            output.Write("body", System.Text.Encoding.UTF8.GetString(head, 0, length) + (more ? "\n[rest of the body dropped]" : string.Empty));
+        }
+
+        Array.Clear(head);
     }
 }

@@ -11,8 +11,8 @@ public sealed class RotationRuntimeOptions
     /// <summary>When the server serves HTTPS with its own certificate: the PEM file functions trust (AWS_CA_BUNDLE).</summary>
     public string? CaBundle { get; init; }
 
-    /// <summary>Largest amount of a command's standard output and error kept in memory (its tail).</summary>
-    public int OutputLimitBytes { get; init; } = 64 * 1024;
+    /// <summary>Largest amount of each of a command's standard output and error kept (its tail), masked before it is stored.</summary>
+    public int OutputLimitBytes { get; init; } = 16 * 1024;
 
     /// <summary>Where HTTP functions and built-in rotators may connect (<c>--rotation-allowed-hosts</c>).</summary>
     public OutboundPolicy Outbound { get; init; } = OutboundPolicy.Default;
@@ -37,14 +37,15 @@ public sealed class RotationInvoker : IRotationInvoker
         _builtin = new BuiltinRunner((credentials, region) => new ClientSecretsManagerCalls(callbackHttp, options.Endpoint, region, credentials), options.Outbound);
     }
 
-    public Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, CancellationToken ct)
+    public Task InvokeAsync(RotationFunction function, RotationStep step, RotationCredentials credentials, RotationStepOutput output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(output);
         return function.Kind switch
         {
-            RotationFunctionKind.Command => _command.InvokeAsync(function, step, credentials, ct),
-            RotationFunctionKind.Http => _http.InvokeAsync(function, step, ct),
-            RotationFunctionKind.Builtin => _builtin.InvokeAsync(function, step, credentials, ct),
+            RotationFunctionKind.Command => _command.InvokeAsync(function, step, credentials, output, ct),
+            RotationFunctionKind.Http => _http.InvokeAsync(function, step, output, ct),
+            RotationFunctionKind.Builtin => _builtin.InvokeAsync(function, step, credentials, output, ct),
             _ => throw new RotationFailedException($"Unknown function kind {function.Kind}."),
         };
     }

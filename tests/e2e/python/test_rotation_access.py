@@ -272,6 +272,33 @@ class RotationRunsAndEnvironmentTests(RotationAccessTestCase):
         # The admin sees every secret's runs.
         self.assertTrue(self.runs(prod["ARN"]))
 
+    def test_rotation_status_is_shown_per_secret(self):
+        dev = self.create("dev/db", SecretString="d")
+        prod = self.create("prod/db", SecretString="p")
+        for secret in (dev, prod):
+            self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=self.function_arn(self.fname("missing")),
+                                      RotationRules={"AutomaticallyAfterDays": 30})
+            self.addCleanup(self.client.cancel_rotate_secret, SecretId=secret["ARN"])
+            wait_for(lambda: [r for r in self.runs(secret["ARN"]) if r["Outcome"] != "Running"], "a run to end")
+        user = self.new_principal("dev", allow("strongroom:ListRotationStatus", self.secret_arn_pattern("dev/*")))
+        (entry,) = self.ok(user, "ListRotationStatus", {"SecretId": dev["ARN"]})["Secrets"]
+        self.assertEqual(entry["SecretArn"], dev["ARN"])
+        self.assertGreaterEqual(entry["ConsecutiveFailures"], 1)
+        self.assertIn("No rotation function", entry["LastError"])
+        for secret_id in (prod["ARN"], self.name("prod/db"), self.name("prod/missing")):
+            with self.subTest(secret_id=secret_id):
+                self.denied(user, "ListRotationStatus", {"SecretId": secret_id})
+        shown = {e["SecretArn"] for e in self.ok(user, "ListRotationStatus", {})["Secrets"]}
+        self.assertIn(dev["ARN"], shown)
+        self.assertNotIn(prod["ARN"], shown)
+        # Another action's permission is not this one's: ListRotationRuns on prod/* shows no status.
+        runs_only = self.new_principal("runs", allow("strongroom:ListRotationRuns", self.secret_arn_pattern("prod/*")))
+        self.denied(runs_only, "ListRotationStatus", {"SecretId": prod["ARN"]})
+        self.assertNotIn(prod["ARN"], {e["SecretArn"] for e in self.ok(runs_only, "ListRotationStatus", {})["Secrets"]})
+        # The admin sees both.
+        admin = {e["SecretArn"] for e in self.ok(ADMIN, "ListRotationStatus", {})["Secrets"]}
+        self.assertTrue({dev["ARN"], prod["ARN"]} <= admin)
+
     def test_environment_values_never_leave_the_server(self):
         canary = "CANARY-env-" + uuid.uuid4().hex
         name = self.fname("env")
