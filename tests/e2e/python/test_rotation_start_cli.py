@@ -52,8 +52,8 @@ class RotationStartCliMixin:
     def test_rotate_while_a_run_is_going_is_refused(self):
         secret = self.create("db/slow", SecretString="v")
         name = self.fname("slow")
-        # A function whose steps take 20 s: the test run started by --no-rotate-immediately is still going.
-        self.define(name, Command="sleep 20", TimeoutSeconds=30)
+        # A function whose steps take 90 s (the machine may be slow): the test run started by --no-rotate-immediately is still going.
+        self.define(name, Command="sleep 90", TimeoutSeconds=120)
         self.cli_ok("rotate-secret", "--secret-id", secret["ARN"], "--rotation-lambda-arn", self.function_arn(name),
                 "--rotation-rules", '{"AutomaticallyAfterDays": 7}', "--no-rotate-immediately")
         self.addCleanup(self.client.cancel_rotate_secret, SecretId=secret["ARN"])
