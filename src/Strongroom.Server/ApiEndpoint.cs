@@ -391,7 +391,7 @@ public sealed partial class ApiEndpoint
                 await _kms.InvokeAsync(operation, caller.Region, input, writer, ct);
                 break;
             case "cloudtrail":
-                await _cloudTrail.InvokeAsync(operation, input, writer, ct);
+                await _cloudTrail.InvokeAsync(operation, input, writer, ct, caller.Region);
                 break;
             case "ssm":
                 await _ssm.InvokeAsync(operation, caller.Region, caller.PrincipalArn, access, input, writer, ct);
@@ -408,7 +408,7 @@ public sealed partial class ApiEndpoint
     /// <summary>
     /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
     /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
-    /// define or change command and URL functions; so is VerifyAuditTrail; ExplainAccess is for the admin only.
+    /// define or change command and URL functions; so are VerifyAuditTrail and ExplainAccess.
     /// </summary>
     private async Task AdminAsync(string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter writer, CancellationToken ct)
     {
@@ -432,7 +432,8 @@ public sealed partial class ApiEndpoint
             return;
         }
 
-        if (!_authorizer.IsAdmin(caller))
+        // ExplainAccess: the admin, or whoever an IAM policy allows strongroom:ExplainAccess (checked by the authorizer).
+        if (operation != "ExplainAccess" && !_authorizer.IsAdmin(caller))
         {
             throw new AwsError("AccessDeniedException", $"User: {caller.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
         }
@@ -466,7 +467,7 @@ public sealed partial class ApiEndpoint
             }
         }
 
-        var explanation = await ExplainTool.ExplainAsync(_store, input.RequiredString("UserName"), input.RequiredString("Action"), input.RequiredString("Resource"), context, ct);
+        var explanation = await ExplainTool.ExplainAsync(_store, input.RequiredString("UserName"), input.RequiredString("Action"), input.RequiredString("Resource"), context, ct, caller.Region);
         writer.WriteStartObject();
         writer.WriteString("Decision", explanation.Decision);
         writer.WriteBoolean("Allowed", explanation.Allowed);
@@ -490,6 +491,12 @@ public sealed partial class ApiEndpoint
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
         var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
+        if (error is not null)
+        {
+            // A denied or failed call names the secret it asked for, so a lookup by resource shows who tried.
+            resources = AuditRequestedResource.FromRequest(service, requestParameters, caller?.Region ?? _identity.DefaultRegion, _identity.AccountId);
+        }
+
         AuditIdentity identity;
         if (webIdentityResult is not null)
         {
@@ -507,7 +514,7 @@ public sealed partial class ApiEndpoint
         }
         else if (caller is not null)
         {
-            identity = new AuditIdentity("IAMUser", caller.PrincipalId ?? PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
+            identity = AuditIdentities.For(caller, _identity.AccountId, PrincipalId);
         }
         else
         {
