@@ -16,9 +16,11 @@ For each guide (docs/guides/*.md, or the ones named), in a fresh empty working d
   * a guide whose text says `needs: postgresql` gets a throw-away PostgreSQL (tests/e2e/python/databases.py) and
     the PGHOST, PGPORT, PGUSER, PGPASSWORD variables the guide tells its reader to set.
 
-The last line is `guides: N passed, N failed` (one count per guide); exit status 0 iff none failed.
+Guides run side by side (STRONGROOM_GUIDES_JOBS, default 3), each report printed whole. The last line is
+`guides: N passed, N failed` (one count per guide); exit status 0 iff none failed.
 """
 
+import concurrent.futures
 import glob
 import os
 import re
@@ -84,7 +86,12 @@ def stop(proc):
             proc.wait()
 
 
-def run_guide(path):
+def run_guide(path, out):
+    """Runs one guide; its report goes to the list `out` (printed in one piece, guides run side by side)."""
+
+    def say(text=""):
+        out.append(text)
+
     name = os.path.splitext(os.path.basename(path))[0]
     text = open(path, encoding="utf-8").read()
     work = tempfile.mkdtemp(prefix=f"strongroom-guide-{name}-")
@@ -125,7 +132,7 @@ def run_guide(path):
                 script.append(f"echo '$ ' {shlex_quote(first_line(code))}")
                 script.append(code)
         script.append("echo '@@done'")
-        print(f"--- {name}: {os.path.relpath(path, ROOT)} (work directory {work})", flush=True)
+        say(f"--- {name}: {os.path.relpath(path, ROOT)} (work directory {work})")
         fifo = os.path.join(work, "go")
         os.mkfifo(fifo)
         shell = subprocess.Popen(["bash", "-c", "\n".join(script)], cwd=cwd, env=dict(env, GUIDE_GO=fifo), stdout=subprocess.PIPE,
@@ -141,10 +148,10 @@ def run_guide(path):
                 servers[int(line.split()[1])] = proc
                 url = "http://127.0.0.1:" + (re.search(r"127\.0\.0\.1:(\d+)", code).group(1) if re.search(r"127\.0\.0\.1:(\d+)", code) else ports["4566"])
                 ready = wait_ready(url, proc)
-                print(f"  [server {'ready' if ready else 'DID NOT START'} at {url}]", flush=True)
+                say(f"  [server {'ready' if ready else 'DID NOT START'} at {url}]")
                 if not ready:
                     log.flush()
-                    print(open(log.name).read()[-3000:])
+                    say(open(log.name).read()[-3000:])
                     break
                 with open(fifo, "w") as go:
                     go.write("go\n")
@@ -152,7 +159,7 @@ def run_guide(path):
             if line.strip() == "@@done":
                 done = True
                 continue
-            print("  " + line.rstrip("\n"), flush=True)
+            say("  " + line.rstrip("\n"))
         watchdog.cancel()
         try:
             status = shell.wait(timeout=30)
@@ -160,7 +167,7 @@ def run_guide(path):
             stop(shell)
             status = shell.wait()
         ok = done and status == 0
-        print(f"--- {name}: {'passed' if ok else 'FAILED (exit status %s)' % status} in {time.monotonic() - started:.1f} s", flush=True)
+        say(f"--- {name}: {'passed' if ok else 'FAILED (exit status %s)' % status} in {time.monotonic() - started:.1f} s")
         return ok
     finally:
         for proc in servers:
@@ -194,15 +201,23 @@ def main(argv):
     paths = [p for p in paths if os.path.basename(p) != "README.md"]
     if argv:
         paths = [p for p in paths if os.path.splitext(os.path.basename(p))[0] in argv]
-    passed = failed = 0
-    for path in paths:
+    def one(path):
+        out = []
         try:
-            ok = run_guide(path)
-        except Exception as e:  # a broken runner step is that guide's failure, and the next guide still runs
-            print(f"--- {os.path.basename(path)}: FAILED ({type(e).__name__}: {e})")
+            ok = run_guide(path, out)
+        except Exception as e:  # a broken runner step is that guide's failure; the other guides still run
+            out.append(f"--- {os.path.basename(path)}: FAILED ({type(e).__name__}: {e})")
             ok = False
-        passed += ok
-        failed += not ok
+        return ok, out
+
+    passed = failed = 0
+    # Guides are independent (own directory, HOME, ports, server, database): a few at a time, reports whole.
+    jobs = int(os.environ.get("STRONGROOM_GUIDES_JOBS", "3"))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for ok, out in pool.map(one, paths):
+            print("\n".join(out), flush=True)
+            passed += ok
+            failed += not ok
     if not paths:
         failed += 1
         print("no guide found in docs/guides/")
