@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest fuzz deb-install console-unit console-browser zero-downtime dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest fuzz deb-install console-unit console-browser zero-downtime guides dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -136,6 +136,11 @@ ci_suite console-browser node -- console_browser
 # client opening a connection every ~50 ms; 0 failed connections. The >= 60 s run is bench/applications.sh.
 echo "== Applications through rotation (tests/applications/zero_downtime.py, short run)"
 ci_suite zero-downtime tally zero-downtime -- /usr/bin/python3 tests/applications/zero_downtime.py --seconds 20 --rotations 3 --gap 2
+
+# ---- Guides (issue #26): every `sh` block of docs/guides/*.md, in order, as a newcomer runs them, each guide against
+# a fresh server of its own (and a throw-away PostgreSQL where the guide says `needs: postgresql`).
+echo "== Guides (tests/guides/run_guides.py)"
+ci_suite guides tally guides -- python3 tests/guides/run_guides.py
 
 # The same suites again against a normal server on PostgreSQL (`--dev` runs only on its own temporary SQLite): a
 # throw-away cluster (initdb in a temp directory, a free port, password authentication over TCP; as root it runs

@@ -23,6 +23,9 @@ public static partial class WireMembers
         ["strongroom:WatchSecrets"] = "Secrets WaitTimeSeconds",
     };
 
+    /// <summary>Every "service:Operation" the models and the admin API name (the actions IAM policies can name for them).</summary>
+    public static IEnumerable<string> Actions => Built.Table.Keys;
+
     /// <summary>The operation's top-level members, each with whether it is sensitive; null for an operation no model names.</summary>
     public static FrozenDictionary<string, bool>? Of(string service, string operation) =>
         Built.Table.GetValueOrDefault(service + ":" + operation);

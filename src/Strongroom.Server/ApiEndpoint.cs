@@ -375,6 +375,12 @@ public sealed partial class ApiEndpoint
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
         var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
+        if (error is not null)
+        {
+            // A denied or failed call names the secret it asked for, so a lookup by resource shows who tried.
+            resources = AuditRequestedResource.FromRequest(service, requestParameters, caller?.Region ?? _identity.DefaultRegion, _identity.AccountId);
+        }
+
         AuditIdentity identity;
         if (webIdentityResult is not null)
         {
@@ -392,7 +398,7 @@ public sealed partial class ApiEndpoint
         }
         else if (caller is not null)
         {
-            identity = new AuditIdentity("IAMUser", caller.PrincipalId ?? PrincipalId(caller.PrincipalArn), caller.PrincipalArn, _identity.AccountId, caller.AccessKeyId, caller.UserName);
+            identity = AuditIdentities.For(caller, _identity.AccountId, PrincipalId);
         }
         else
         {

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Strongroom.Core;
 using Strongroom.Core.Identity;
 using Strongroom.Core.Policies;
-using Strongroom.Core.Secrets;
 using Strongroom.Storage.Sqlite;
 
 namespace Strongroom.Server;
@@ -14,8 +13,15 @@ namespace Strongroom.Server;
 /// </summary>
 public static class ExplainTool
 {
+    /// <summary>Actions the server checks that are no operation of its own (a function's invocation, passing a role, tagging a session).</summary>
+    private static readonly string[] OtherActions = ["lambda:InvokeFunction", "iam:PassRole", "sts:TagSession", "strongroom:VerifyAuditTrail", "strongroom:Seal"];
+
+    /// <summary>Secrets Manager actions that name no secret (their resource is "*").</summary>
+    private static readonly string[] SecretlessActions = ["secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword", "secretsmanager:BatchGetSecretValue"];
+
     /// <param name="postgres">With PostgreSQL storage, the connection string (the data directory is then not read).</param>
-    public static async Task<int> ExplainAsync(string dataDir, string userName, string action, string resource, IReadOnlyList<string> context, TextWriter output, CancellationToken ct, string? postgres = null)
+    /// <param name="region">The region a secret name or partial ARN is looked up in, as the call's region (default us-east-1).</param>
+    public static async Task<int> ExplainAsync(string dataDir, string userName, string action, string resource, IReadOnlyList<string> context, TextWriter output, CancellationToken ct, string? postgres = null, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(context);
@@ -31,18 +37,75 @@ public static class ExplainTool
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             return eq > 0 ? new KeyValuePair<string, IReadOnlyList<string>>(pair[..eq], pair[(eq + 1)..].Split(',')) : default;
-        }).Where(p => p.Key is not null).ToList(), ct);
+        }).Where(p => p.Key is not null).ToList(), ct, region);
         await output.WriteLineAsync(explanation.Text);
-        return explanation.Allowed ? 0 : 1;
+        return explanation.Allowed ? 0 : explanation.Decision == UnknownAction ? 2 : 1;
+    }
+
+    /// <summary>The decision when the action is no action the server knows.</summary>
+    public const string UnknownAction = "UnknownAction";
+
+    /// <summary>Null when <paramref name="action"/> is an action the server checks; else what is wrong with it, with the nearest known one.</summary>
+    public static string? CheckAction(string action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var known = Protocol.Aws.WireMembers.Actions.Concat(OtherActions).ToList();
+        // IAM matches action names without regard to case.
+        if (action.Contains('*', StringComparison.Ordinal) || action.Contains('?', StringComparison.Ordinal))
+        {
+            return $"'{action}' is a pattern; name one action, e.g. secretsmanager:GetSecretValue.";
+        }
+
+        if (known.Contains(action, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var colon = action.IndexOf(':', StringComparison.Ordinal);
+        var service = colon > 0 ? action[..colon] : string.Empty;
+        var ofService = known.Where(k => k.StartsWith(service + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (ofService.Count == 0)
+        {
+            return $"'{action}' is not an action: '{(colon > 0 ? service : action)}' is no service Strongroom serves (secretsmanager, kms, ssm, iam, sts, strongroom; lambda:InvokeFunction).";
+        }
+
+        var nearest = ofService.MinBy(k => Distance(k.ToUpperInvariant(), action.ToUpperInvariant()));
+        return $"'{action}' is not an action of {service}; did you mean {nearest}?";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
     }
 
     /// <summary>The decision for a user, action and resource, and the words that explain it.</summary>
     public sealed record Explanation(bool Allowed, string Decision, string? PolicyName, string? StatementSid, int? StatementIndex, string Text);
 
-    public static async Task<Explanation> ExplainAsync(Core.Storage.IStore store, string userName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    /// <param name="region">The region of the call being explained: a secret name or partial ARN is looked up there (default us-east-1).</param>
+    public static async Task<Explanation> ExplainAsync(Core.Storage.IStore store, string userName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(resource);
+        if (CheckAction(action) is { } wrongAction)
+        {
+            return new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given.");
+        }
+
         var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
         var json = (await store.FindIamEntityAsync(IamService.User, userName, ct))?.Json;
         if (json is null)
@@ -90,6 +153,30 @@ public static class ExplainTool
             }
         }
 
+        // The resource as the operation resolves it: a secret's name, partial or full ARN becomes the secret's ARN with
+        // its condition keys and resource policy (AccessChecks.SecretAsync, what the authorizer asks), so the answer is
+        // the server's. The call's region is the ARN's, else the one given.
+        var requested = resource;
+        NamedPolicy? resourcePolicy = null;
+        IReadOnlyDictionary<string, IReadOnlyList<string>> resourceKeys = new Dictionary<string, IReadOnlyList<string>>();
+        var isSecretAction = action.StartsWith("secretsmanager:", StringComparison.OrdinalIgnoreCase) && !SecretlessActions.Contains(action, StringComparer.OrdinalIgnoreCase);
+        if (isSecretAction || resource.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
+        {
+            var parts = resource.Split(':');
+            var callRegion = resource.StartsWith("arn:", StringComparison.Ordinal) && parts.Length > 3 ? parts[3] : region ?? "us-east-1";
+            var target = await AccessChecks.SecretAsync(store, account, callRegion, resource, ct);
+            resource = target.Arn;
+            resourceKeys = target.Keys;
+            if (target.Secret?.ResourcePolicy is { } document)
+            {
+                resourcePolicy = new NamedPolicy($"resource policy of {target.Arn}", PolicyDocument.Parse(document));
+            }
+        }
+        else if (action.StartsWith("secretsmanager:", StringComparison.OrdinalIgnoreCase))
+        {
+            resource = "*";
+        }
+
         var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = user.Arn, AccountId = account, AccountPrincipalDelegates = true }
             .With("aws:username", userName).With("aws:userid", user.UserId).With("aws:PrincipalArn", user.Arn);
         foreach (var tag in user.Tags)
@@ -97,20 +184,14 @@ public static class ExplainTool
             request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
         }
 
-        foreach (var (key, values) in context)
+        foreach (var (key, values) in resourceKeys)
         {
             request.With(key, values);
         }
 
-        NamedPolicy? resourcePolicy = null;
-        if (resource.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
+        foreach (var (key, values) in context)
         {
-            var region = resource.Split(':')[3];
-            var secret = await SecretLookup.FindAsync(store, region, resource, ct);
-            if (secret?.ResourcePolicy is { } text)
-            {
-                resourcePolicy = new NamedPolicy($"resource policy of {secret.Arn}", PolicyDocument.Parse(text));
-            }
+            request.With(key, values);
         }
 
         var result = PolicyEvaluator.Evaluate(request, policies, resourcePolicy);
@@ -121,7 +202,44 @@ public static class ExplainTool
             PolicyDecision.ExplicitDeny => "DENY (explicit)",
             _ => "DENY (implicit)",
         };
-        return new Explanation(result.Allowed, result.Decision.ToString(), result.Policy?.Name, result.Statement?.Sid, result.Statement?.Index,
-            $"{verdict}: {user.Arn} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+        var resolved = requested == resource ? resource : $"{resource} (as the call resolves '{requested}')";
+        var text = new System.Text.StringBuilder(
+            $"{verdict}: {user.Arn} → {action} on {resolved}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+        if (result.Decision == PolicyDecision.ImplicitDeny)
+        {
+            var closest = PolicyNearMiss.Closest(request, resourcePolicy is null ? policies : [.. policies, resourcePolicy]);
+            if (closest.Count == 0)
+            {
+                text.Append("\nNo Allow statement names this action or this resource.");
+            }
+
+            foreach (var miss in closest)
+            {
+                var sid = miss.Statement.Sid is null ? "#" + (miss.Statement.Index + 1) : "\"" + miss.Statement.Sid + "\"";
+                var lacks = new List<string>();
+                if (!miss.ActionMatches)
+                {
+                    lacks.Add($"its Action does not match {action}");
+                }
+
+                if (!miss.ResourceMatches)
+                {
+                    lacks.Add($"its Resource ({string.Join(", ", miss.Statement.Resources ?? miss.Statement.NotResources ?? [])}) does not match {resource}");
+                }
+
+                if (miss.MissingKeys.Count > 0)
+                {
+                    lacks.Add($"the request has no {string.Join(", ", miss.MissingKeys)} (give it with --context KEY=VALUE)");
+                }
+                else if (miss.ActionMatches && miss.ResourceMatches && miss.Conditions.Count > 0)
+                {
+                    lacks.Add($"its conditions are not met: {string.Join("; ", miss.Conditions)}");
+                }
+
+                text.Append($"\nClosest: statement {sid} of {miss.Policy.Name}: {string.Join("; ", lacks)}.");
+            }
+        }
+
+        return new Explanation(result.Allowed, result.Decision.ToString(), result.Policy?.Name, result.Statement?.Sid, result.Statement?.Index, text.ToString());
     }
 }

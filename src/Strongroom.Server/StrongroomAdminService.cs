@@ -9,7 +9,7 @@ namespace Strongroom.Server;
 /// Strongroom's own admin API (X-Amz-Target "Strongroom.*"). Rotation-function operations are open to whoever an
 /// IAM policy allows strongroom:&lt;Operation&gt; (already checked by the authorizer), except that only the admin may
 /// define or change command and URL functions; WatchSecrets is open to every caller (each secret is authorised
-/// inside); VerifyAuditTrail is decided by policy; ExplainAccess and Seal are for the admin only. Thread-safe.
+/// inside); VerifyAuditTrail and ExplainAccess are decided by policy (the admin, or an explicit strongroom:&lt;Operation&gt;); Seal is for the admin only. Thread-safe.
 /// </summary>
 public sealed class StrongroomAdminService : IJsonService
 {
@@ -58,7 +58,8 @@ public sealed class StrongroomAdminService : IJsonService
             return;
         }
 
-        if (!call.IsAdmin)
+        // ExplainAccess: the admin, or whoever an IAM policy allows strongroom:ExplainAccess (checked by the authorizer).
+        if (operation != "ExplainAccess" && !call.IsAdmin)
         {
             throw new AwsError("AccessDeniedException", $"User: {call.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
         }
@@ -92,7 +93,7 @@ public sealed class StrongroomAdminService : IJsonService
             }
         }
 
-        var explanation = await ExplainTool.ExplainAsync(_store, call.Input.RequiredString("UserName"), call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct);
+        var explanation = await ExplainTool.ExplainAsync(_store, call.Input.RequiredString("UserName"), call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct, call.Region);
         call.Output.WriteStartObject();
         call.Output.WriteString("Decision", explanation.Decision);
         call.Output.WriteBoolean("Allowed", explanation.Allowed);

@@ -8,7 +8,7 @@ namespace Strongroom;
 /// <summary>
 /// `strongroom function …` and `strongroom rotation runs`: Strongroom's admin API over the network, with
 /// credentials, region and endpoint found as the AWS CLI finds them. Output and exit codes follow AWS CLI v2:
-/// the JSON answer pretty-printed on stdout; a service error on stderr as "An error occurred (Code) when calling
+/// the JSON answer pretty-printed on stdout (a listing: a table, or with --output json its JSON, see <see cref="ListingOutput"/>); a service error on stderr as "An error occurred (Code) when calling
 /// the Op operation: Message" with exit 254; usage and configuration errors exit 252; no connection exits 255.
 /// </summary>
 internal static class FunctionCommands
@@ -133,7 +133,9 @@ internal static class FunctionCommands
         var list = new Command("list", "List the rotation functions of the region.");
         var connection = new Connection();
         connection.AddTo(list);
-        list.SetAction((result, ct) => RunAsync(result, connection, "ListRotationFunctions", () => (new Dictionary<string, object>(), null), ct));
+        var output = OutputOption(list);
+        list.SetAction((result, ct) => RunAsync(result, connection, "ListRotationFunctions", () => (new Dictionary<string, object>(), null), ct,
+            (ListingOutput.RotationFunctions, result.GetValue(output) ?? ListingOutput.Table)));
         return new Command("function", "Rotation functions (what a secret's RotationLambdaARN names), over the admin API.") { create, update, get, delete, list };
     }
 
@@ -144,6 +146,7 @@ internal static class FunctionCommands
         connection.AddTo(runs);
         var secretId = new Option<string?>("--secret-id") { Description = "Only the runs of this secret (name or ARN). Default: none." };
         runs.Options.Add(secretId);
+        var output = OutputOption(runs);
         runs.SetAction((result, ct) => RunAsync(result, connection, "ListRotationRuns", () =>
         {
             var body = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -153,7 +156,7 @@ internal static class FunctionCommands
             }
 
             return (body, null);
-        }, ct));
+        }, ct, (ListingOutput.RotationRuns, result.GetValue(output) ?? ListingOutput.Table)));
         var status = new Command("status", "Rotation health of each secret with rotation on: last success, next due, overdue, consecutive failures, never ran.");
         var statusConnection = new Connection();
         statusConnection.AddTo(status);
@@ -170,6 +173,19 @@ internal static class FunctionCommands
             return (body, null);
         }, ct));
         return new Command("rotation", "Secret rotation, over the admin API.") { runs, status };
+    }
+
+    /// <summary>`--output table|json` of a listing command (default table).</summary>
+    private static Option<string> OutputOption(Command command)
+    {
+        var output = new Option<string>("--output")
+        {
+            Description = "table (default: columns, ISO-8601 UTC times) or json (the answer, ISO-8601 UTC times).",
+            DefaultValueFactory = _ => ListingOutput.Table,
+        };
+        output.AcceptOnlyFromAmong(ListingOutput.Table, ListingOutput.Json);
+        command.Options.Add(output);
+        return output;
     }
 
     private static Command WriteCommand(string name, string description, string operation)
@@ -197,7 +213,8 @@ internal static class FunctionCommands
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, Connection connection, string operation, Func<(Dictionary<string, object>? Body, string? Error)> read, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult result, Connection connection, string operation, Func<(Dictionary<string, object>? Body, string? Error)> read, CancellationToken ct,
+        (ListingOutput.Listing Listing, string Format)? listing = null)
     {
         if (result.UnmatchedTokens.Count > 0)
         {
@@ -225,7 +242,11 @@ internal static class FunctionCommands
         try
         {
             var answer = await admin.CallAsync(operation, body, ct);
-            if (answer.ValueKind == JsonValueKind.Object && answer.EnumerateObject().Any())
+            if (listing is { } shown)
+            {
+                await Console.Out.WriteLineAsync(ListingOutput.Render(answer, shown.Listing, shown.Format));
+            }
+            else if (answer.ValueKind == JsonValueKind.Object && answer.EnumerateObject().Any())
             {
                 await Console.Out.WriteLineAsync(JsonSerializer.Serialize(answer, Pretty));
             }

@@ -112,6 +112,7 @@ public static partial class Program
         root.Subcommands.Add(DoctorCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
+        root.Subcommands.Add(ExplainCommands.ExplainCommand());
         root.Subcommands.Add(Agent.AgentCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());
 
@@ -421,12 +422,13 @@ public static partial class Program
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
         var user = new Option<string>("--user") { Description = "IAM user name.", Required = true };
         var action = new Option<string>("--action") { Description = "Action, e.g. secretsmanager:GetSecretValue.", Required = true };
-        var resource = new Option<string>("--resource") { Description = "Resource ARN.", Required = true };
+        var resource = new Option<string>("--resource") { Description = "Resource as the call names it: a secret's name, partial or full ARN, or any ARN.", Required = true };
         var context = new Option<string[]>("--context") { Description = "Condition keys as key=value[,value] (repeatable). Default: none.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("explain", "Say which policy statement allows or denies an action for a user (exit 0 when allowed).") { dataDir, user, action, resource, context };
+        var region = new Option<string>("--region") { Description = "Region of the call explained (where a secret name is looked up). Default: us-east-1.", DefaultValueFactory = _ => "us-east-1" };
+        var command = new Command("explain", "Say which policy statement allows or denies an action for a user (exit 0 when allowed, 1 denied, 2 unknown action). Over the network: `strongroom explain --endpoint-url`.") { dataDir, user, action, resource, context, region };
         var storage = new StorageFlags();
         storage.AddTo(command);
-        command.SetAction((result, ct) => Guarded(() => ExplainTool.ExplainAsync(result.GetValue(dataDir)!, result.GetValue(user)!, result.GetValue(action)!, result.GetValue(resource)!, result.GetValue(context) ?? [], Console.Out, ct, storage.Read(result))));
+        command.SetAction((result, ct) => Guarded(() => ExplainTool.ExplainAsync(result.GetValue(dataDir)!, result.GetValue(user)!, result.GetValue(action)!, result.GetValue(resource)!, result.GetValue(context) ?? [], Console.Out, ct, storage.Read(result), result.GetValue(region))));
         return command;
     }
 

@@ -53,10 +53,15 @@ public sealed class CliTests
         Assert.False(Json(get.Stdout).TryGetProperty("HmacKey", out _));
         Assert.DoesNotContain(key, get.Stdout, StringComparison.Ordinal);
 
-        var list = await Cli("function", "list");
+        var list = await Cli("function", "list", "--output", "json");
         Assert.Equal(0, list.ExitCode);
         Assert.Contains(Json(list.Stdout).GetProperty("Functions").EnumerateArray(), f => f.GetProperty("Name").GetString() == name);
         Assert.DoesNotContain(key, list.Stdout, StringComparison.Ordinal);
+        var table = await Cli("function", "list");
+        Assert.Equal(0, table.ExitCode);
+        Assert.StartsWith("NAME ", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains(table.Stdout.Split('\n'), line => line.StartsWith(name + " ", StringComparison.Ordinal) && line.Contains("https://rotator.example", StringComparison.Ordinal));
+        Assert.DoesNotContain(key, table.Stdout, StringComparison.Ordinal);
 
         var update = await Cli("function", "update", "--name", name, "--timeout", "300", "--role", "");
         Assert.True(update.ExitCode == 0, update.Stderr);
@@ -216,8 +221,7 @@ public sealed class CliTests
     [Fact]
     public async Task RotationRuns_CallsListRotationRuns()
     {
-        // The server side of ListRotationRuns is another change; until it lands the answer is a service error, never a usage error.
-        var result = await Cli("rotation", "runs", "--secret-id", "some/secret");
+        var result = await Cli("rotation", "runs", "--secret-id", "some/secret", "--output", "json");
         Assert.True(result.ExitCode is 0 or 254, result.Stderr);
         if (result.ExitCode == 0)
         {
@@ -227,5 +231,49 @@ public sealed class CliTests
         {
             Assert.Contains("when calling the ListRotationRuns operation", result.Stderr, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task RotationRuns_TableByDefault_JsonWithOutputJson_IsoTimes()
+    {
+        // A run that fails at once (the function exits 1), so the listing has a row with a start and an end time.
+        var function = Unique("fails");
+        Assert.Equal(0, (await Cli("function", "create", "--name", function, "--command", "false")).ExitCode);
+        var secret = Unique("runs-table");
+        var created = await Cli("function", "get", "--name", function);
+        var arn = Json(created.Stdout).GetProperty("Function").GetProperty("Arn").GetString()!;
+        using var http = new HttpClient();
+        var aws = new AwsJsonClient(http, _server.Endpoint, "us-east-1", new AwsCredentials("test", "test"));
+        await aws.CallAsync("secretsmanager", "secretsmanager.CreateSecret", new Dictionary<string, object> { ["Name"] = secret, ["SecretString"] = "v", ["ClientRequestToken"] = Guid.NewGuid().ToString() });
+        await aws.CallAsync("secretsmanager", "secretsmanager.RotateSecret", new Dictionary<string, object> { ["SecretId"] = secret, ["RotationLambdaARN"] = arn, ["ClientRequestToken"] = Guid.NewGuid().ToString() });
+        JsonElement run = default;
+        for (var i = 0; i < 240; i++)
+        {
+            var json = await Cli("rotation", "runs", "--secret-id", secret, "--output", "json");
+            Assert.True(json.ExitCode == 0, json.Stderr);
+            var runs = Json(json.Stdout).GetProperty("Runs");
+            if (runs.GetArrayLength() > 0 && runs[0].TryGetProperty("FinishedDate", out _))
+            {
+                run = runs[0];
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(JsonValueKind.Object, run.ValueKind);
+        var iso = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$";
+        Assert.Matches(iso, run.GetProperty("StartedDate").GetString());
+        Assert.Matches(iso, run.GetProperty("FinishedDate").GetString());
+
+        var table = await Cli("rotation", "runs", "--secret-id", secret);
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        var lines = table.Stdout.TrimEnd().Split('\n');
+        Assert.Matches(@"^RUN +SECRET +TRIGGER +ATTEMPT +STEP +OUTCOME +STARTED +FINISHED", lines[0]);
+        Assert.Contains(lines.Skip(1), l => l.Contains(" " + secret + " ", StringComparison.Ordinal) && l.Contains(run.GetProperty("StartedDate").GetString()!, StringComparison.Ordinal));
+        Assert.DoesNotMatch(@"\b1[0-9]{9}(\.[0-9]+)?\b", table.Stdout);
+
+        var wrong = await Cli("rotation", "runs", "--output", "yaml");
+        Assert.NotEqual(0, wrong.ExitCode);
     }
 }

@@ -462,14 +462,14 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnregisteredFunction_FailsTheRunWithAClearReason()
+    public async Task UnregisteredFunction_FailsRotateSecretItselfAndStartsNothing()
     {
         var arn = await CreateAsync("rot/nofunction", "old");
-        await _secrets.Rotation.RotateSecretAsync(Region, new RotateSecretRequest(arn, null, "arn:aws:lambda:us-east-1:111122223333:function:missing", new RotationRules(30, null, null), true), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<Strongroom.Core.Errors.DomainException>(() => _secrets.Rotation.RotateSecretAsync(Region,
+            new RotateSecretRequest(arn, null, "arn:aws:lambda:us-east-1:111122223333:function:missing", new RotationRules(30, null, null), true), CancellationToken.None));
+        Assert.Equal((Strongroom.Core.Errors.ErrorKind.AccessDenied, RotationStartCheck.CannotInvokeMessage), (refused.Kind, refused.Message));
         await TickAsync();
-        var run = Assert.Single(await RunsAsync(arn));
-        Assert.Equal(RotationOutcome.Failed, run.Outcome);
-        Assert.Contains("No rotation function", run.Error, StringComparison.Ordinal);
+        Assert.Empty(await RunsAsync(arn));
         Assert.Equal("old", await _fx.ReadAsync(arn));
     }
 

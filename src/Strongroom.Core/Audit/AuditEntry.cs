@@ -22,6 +22,10 @@ public sealed record AuditEntry(
     {
         ArgumentNullException.ThrowIfNull(e);
         var resource = e.Resources.Count > 0 ? e.Resources[0] : null;
-        return new AuditEntry(e.EventId, e.EventTime, e.EventName, e.EventSource, e.UserIdentity?.UserName, e.UserIdentity?.AccessKeyId, e.ReadOnly, resource?.Arn, resource?.Type, AuditRecordWriter.Write(e));
+        return new AuditEntry(e.EventId, e.EventTime, e.EventName, e.EventSource, e.UserIdentity?.UserName ?? SessionName(e.UserIdentity), e.UserIdentity?.AccessKeyId, e.ReadOnly, resource?.Arn, resource?.Type, AuditRecordWriter.Write(e));
     }
+
+    /// <summary>An assumed role's session name (the last part of its ARN): what CloudTrail's Username lookup matches for it.</summary>
+    private static string? SessionName(AuditIdentity? identity) =>
+        identity?.SessionIssuer is null ? null : identity.Arn[(identity.Arn.LastIndexOf('/') + 1)..];
 }

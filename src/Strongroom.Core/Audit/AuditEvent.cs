@@ -1,7 +1,13 @@
 namespace Strongroom.Core.Audit;
 
 /// <summary>Who made a call, in CloudTrail's userIdentity shape.</summary>
-public sealed record AuditIdentity(string Type, string PrincipalId, string Arn, string AccountId, string? AccessKeyId, string? UserName);
+public sealed record AuditIdentity(string Type, string PrincipalId, string Arn, string AccountId, string? AccessKeyId, string? UserName, AuditSessionIssuer? SessionIssuer = null);
+
+/// <summary>
+/// For an AssumedRole identity, CloudTrail's userIdentity.sessionContext.sessionIssuer: the role the session was
+/// issued for (type Role, its RoleId, ARN, account and name).
+/// </summary>
+public sealed record AuditSessionIssuer(string Type, string PrincipalId, string Arn, string AccountId, string UserName);
 
 /// <summary>A resource a call touched.</summary>
 public sealed record AuditResource(string Arn, string Type);

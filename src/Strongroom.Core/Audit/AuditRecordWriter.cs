@@ -31,6 +31,19 @@ public static class AuditRecordWriter
                     w.WriteString("userName", id.UserName);
                 }
 
+                if (id.SessionIssuer is { } issuer)
+                {
+                    w.WriteStartObject("sessionContext");
+                    w.WriteStartObject("sessionIssuer");
+                    w.WriteString("type", issuer.Type);
+                    w.WriteString("principalId", issuer.PrincipalId);
+                    w.WriteString("arn", issuer.Arn);
+                    w.WriteString("accountId", issuer.AccountId);
+                    w.WriteString("userName", issuer.UserName);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
+
                 w.WriteEndObject();
             }
             else if (e.EventType == "AwsServiceEvent")

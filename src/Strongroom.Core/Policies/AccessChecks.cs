@@ -31,11 +31,17 @@ public sealed class AccessChecks
     /// of it carries: secretsmanager:SecretId, secretsmanager:Name, the tags as secretsmanager:ResourceTag/… and
     /// aws:ResourceTag/…, and secretsmanager:KmsKeyId. <see cref="SecretTarget.Shown"/> is what a denial names.
     /// </summary>
-    public async Task<SecretTarget> SecretAsync(string region, string secretId, CancellationToken ct)
+    public Task<SecretTarget> SecretAsync(string region, string secretId, CancellationToken ct) => SecretAsync(_store, _identity.AccountId, region, secretId, ct);
+
+    /// <summary>
+    /// <see cref="SecretAsync(string, string, CancellationToken)"/> over any store reader: what `strongroom explain` uses,
+    /// so that it resolves a SecretId exactly as the operation does.
+    /// </summary>
+    public static async Task<SecretTarget> SecretAsync(IStoreReader store, string accountId, string region, string secretId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(secretId);
-        var shown = secretId.StartsWith("arn:", StringComparison.Ordinal) ? secretId : $"arn:aws:secretsmanager:{region}:{_identity.AccountId}:secret:{secretId}";
-        var secret = secretId.Length == 0 ? null : await SecretLookup.FindAsync(_store, region, secretId, ct);
+        var shown = secretId.StartsWith("arn:", StringComparison.Ordinal) ? secretId : $"arn:aws:secretsmanager:{region}:{accountId}:secret:{secretId}";
+        var secret = secretId.Length == 0 ? null : await SecretLookup.FindAsync(store, region, secretId, ct);
         var arn = secret?.Arn ?? shown;
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase) { ["secretsmanager:SecretId"] = [arn] };
         if (secret is not null)

@@ -41,6 +41,10 @@ public sealed class RotationRunner
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
+    /// <summary>See <see cref="IRotationStarter.CheckStartAsync"/>.</summary>
+    public Task CheckStartAsync(string region, string secretArn, string functionArn, string? versionId, bool rotateNow, CancellationToken ct) =>
+        new RotationStartCheck(_store, _functions).CheckAsync(region, secretArn, functionArn, versionId, rotateNow, ct);
+
     /// <summary>Runs the request to its end and returns the recorded run (null when there was nothing to run).</summary>
     public async Task<RotationRun?> RunAsync(RotationStartRequest request, CancellationToken ct)
     {

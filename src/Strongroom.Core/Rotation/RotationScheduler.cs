@@ -48,6 +48,9 @@ public sealed class RotationScheduler : IRotationStarter
 
     public void Start(RotationStartRequest request) => _queue.Writer.TryWrite(request);
 
+    public Task CheckStartAsync(string region, string secretArn, string functionArn, string? versionId, bool rotateNow, CancellationToken ct) =>
+        _runner().CheckStartAsync(region, secretArn, functionArn, versionId, rotateNow, ct);
+
     /// <summary>Runs until <paramref name="ct"/> is cancelled: recovery, then the queue and the periodic tick.</summary>
     public async Task RunAsync(CancellationToken ct)
     {

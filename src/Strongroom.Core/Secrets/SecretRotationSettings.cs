@@ -29,6 +29,7 @@ public sealed class SecretRotationSettings
         Validate.Token(request.ClientRequestToken);
         Validate.Length(request.RotationLambdaArn, "rotationLambdaARN", 0, 2048);
         RotationSchedule.ValidateRules(request.RotationRules);
+        await CheckRotationStartAsync(region, request, ct);
         string? currentVersionId = null;
         var result = await _store.WriteAsync(async tx =>
         {
@@ -97,6 +98,17 @@ public sealed class SecretRotationSettings
         }
 
         return result;
+    }
+
+    /// <summary>Before RotateSecret changes anything: its function must be invocable and no run of the secret still going.</summary>
+    private async Task CheckRotationStartAsync(string region, RotateSecretRequest request, CancellationToken ct)
+    {
+        var secret = _rotations is null ? null : await SecretLookup.FindAsync(_store, region, request.SecretId, ct);
+        var lambda = string.IsNullOrEmpty(request.RotationLambdaArn) ? secret?.RotationLambdaArn : request.RotationLambdaArn;
+        if (secret is not null && secret.DeletedDate is null && !string.IsNullOrEmpty(lambda))
+        {
+            await _rotations!.CheckStartAsync(secret.Region, secret.Arn, lambda, request.ClientRequestToken, request.RotateImmediately ?? true, ct);
+        }
     }
 
     /// <summary>

@@ -25,10 +25,47 @@ public sealed class CloudTrailApi : IJsonService
 
     bool IJsonService.Serves(string operation) => Operations.Contains(operation);
 
-    Task IJsonService.InvokeAsync(string operation, JsonCall call) => InvokeAsync(operation, call.Input, call.Output, call.Ct);
+    Task IJsonService.InvokeAsync(string operation, JsonCall call) => InvokeAsync(operation, call.Input, call.Output, call.Ct, call.Region);
+
+    /// <summary>
+    /// The ResourceName values one lookup covers (a documented extension of CloudTrail, which matches the exact string
+    /// only): for a secret's name, partial or full ARN, the secret's full ARN (what answers name) and its partial ARN
+    /// (what a denied or failed call asking by name or partial ARN names, see <see cref="AuditRequestedResource"/>),
+    /// and the value as given.
+    /// </summary>
+    private async Task<List<string?>> ResourceNamesAsync(string value, string? region, CancellationToken ct)
+    {
+        var names = new List<string?> { value };
+        var arn = value.StartsWith("arn:", StringComparison.Ordinal);
+        if (!arn && region is null || arn && !value.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
+        {
+            return names;
+        }
+
+        var parts = value.Split(':', 7);
+        var secretRegion = arn ? (parts.Length == 7 ? parts[3] : null) : region;
+        if (secretRegion is null)
+        {
+            return names;
+        }
+
+        var secret = await Core.Secrets.SecretLookup.FindAsync(_store, secretRegion, value, ct);
+        if (secret is not null)
+        {
+            names.Add(secret.Arn);
+            names.Add(secret.Arn[..secret.Arn.LastIndexOf('-')]);
+        }
+        else if (!arn && await _store.GetSettingAsync("account_id", ct) is { } account)
+        {
+            names.Add(AuditRequestedResource.PartialArn(secretRegion, account, value));
+        }
+
+        return [.. names.Distinct(StringComparer.Ordinal)];
+    }
 
     /// <summary>Runs <paramref name="operation"/> over the input decoded at the edge (the caller owns and disposes it).</summary>
-    public async Task InvokeAsync(string operation, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
+    /// <param name="region">The caller's region: a ResourceName that is a secret's name is looked up there.</param>
+    public async Task InvokeAsync(string operation, JsonInput input, Utf8JsonWriter output, CancellationToken ct, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(input);
@@ -91,7 +128,14 @@ public sealed class CloudTrailApi : IJsonService
         }
 
         var size = max ?? 50;
-        var rows = await _store.QueryAuditAsync(new AuditQuery(key, value, start, end, before, size + 1), ct);
+        var rows = new List<AuditRow>();
+        foreach (var each in key == "ResourceName" && value is not null ? await ResourceNamesAsync(value, region, ct) : [value])
+        {
+            rows.AddRange(await _store.QueryAuditAsync(new AuditQuery(key, each, start, end, before, size + 1), ct));
+        }
+
+        // Several forms of one secret: merged newest first, each record once (NextToken stays a sequence number).
+        rows = [.. rows.DistinctBy(r => r.Seq).OrderByDescending(r => r.Seq)];
         output.WriteStartObject();
         output.WriteStartArray("Events");
         foreach (var row in rows.Take(size))

@@ -7,13 +7,18 @@ import unittest
 from helpers import (
     MARKED_FOR_DELETION_MESSAGE,
     SMTestCase,
+    account_id,
     sm,
     unique_name,
     utcnow,
 )
 
 DAY = datetime.timedelta(days=1)
-LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:nope"
+
+
+def lambda_arn():
+    """A function RotateSecret accepts: the built-in MySQL rotator in the server's account (an unknown one fails the call)."""
+    return "arn:aws:lambda:us-east-1:%s:function:strongroom-mysql-single-user" % account_id()
 
 
 class DeleteSecretTests(SMTestCase):
@@ -65,7 +70,7 @@ class DeleteSecretTests(SMTestCase):
             "UpdateSecretVersionStage": lambda: self.client.update_secret_version_stage(
                 SecretId=self.arn, VersionStage="X", MoveToVersionId=version_id),
             "RotateSecret": lambda: self.client.rotate_secret(
-                SecretId=self.arn, RotationLambdaARN=LAMBDA_ARN, RotateImmediately=False,
+                SecretId=self.arn, RotationLambdaARN=lambda_arn(), RotateImmediately=False,
                 RotationRules={"AutomaticallyAfterDays": 7}),
         }
         for op, call in calls.items():

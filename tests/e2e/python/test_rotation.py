@@ -6,9 +6,13 @@ Running rotation functions is out of scope here: nothing asserts that a rotation
 import datetime
 import unittest
 
-from helpers import VALIDATION_CODES, SMTestCase, sm, utcnow
+from helpers import VALIDATION_CODES, SMTestCase, account_id, sm, utcnow
 
-LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:nope"
+
+
+def lambda_arn():
+    """A function RotateSecret accepts: the built-in MySQL rotator in the server's account (an unknown one fails the call)."""
+    return "arn:aws:lambda:us-east-1:%s:function:strongroom-mysql-single-user" % account_id()
 
 
 class RotationConfigurationTests(SMTestCase):
@@ -18,7 +22,7 @@ class RotationConfigurationTests(SMTestCase):
         self.arn = self.secret["ARN"]
 
     def configure(self, rules, **kwargs):
-        kwargs.setdefault("RotationLambdaARN", LAMBDA_ARN)
+        kwargs.setdefault("RotationLambdaARN", lambda_arn())
         return self.client.rotate_secret(
             SecretId=self.arn, RotationRules=rules, RotateImmediately=False, **kwargs
         )
@@ -37,7 +41,7 @@ class RotationConfigurationTests(SMTestCase):
         self.assertEqual(resp["Name"], self.secret["Name"])
         desc = self.client.describe_secret(SecretId=self.arn)
         self.assertIs(desc["RotationEnabled"], True)
-        self.assertEqual(desc["RotationLambdaARN"], LAMBDA_ARN)
+        self.assertEqual(desc["RotationLambdaARN"], lambda_arn())
         self.assertEqual(desc["RotationRules"]["AutomaticallyAfterDays"], 7)
         nxt = desc["NextRotationDate"]
         self.assertIsNotNone(nxt.tzinfo, "NextRotationDate must be timezone-aware")
@@ -51,7 +55,7 @@ class RotationConfigurationTests(SMTestCase):
         self.configure({"AutomaticallyAfterDays": 30})
         entry = self.client.list_secrets(Filters=[{"Key": "name", "Values": [self.prefix]}])["SecretList"][0]
         self.assertIs(entry["RotationEnabled"], True)
-        self.assertEqual(entry["RotationLambdaARN"], LAMBDA_ARN)
+        self.assertEqual(entry["RotationLambdaARN"], lambda_arn())
         self.assertEqual(entry["RotationRules"]["AutomaticallyAfterDays"], 30)
 
     def test_cancel_disables_rotation_but_keeps_rules(self):
@@ -62,7 +66,7 @@ class RotationConfigurationTests(SMTestCase):
         desc = self.client.describe_secret(SecretId=self.arn)
         self.assertIs(desc["RotationEnabled"], False)
         self.assertEqual(desc["RotationRules"]["AutomaticallyAfterDays"], 7)
-        self.assertEqual(desc["RotationLambdaARN"], LAMBDA_ARN)
+        self.assertEqual(desc["RotationLambdaARN"], lambda_arn())
         self.assertNotIn("NextRotationDate", desc)
         self.assertEqual(self.client.get_secret_value(SecretId=self.arn)["SecretString"], "v")
 
@@ -74,7 +78,7 @@ class RotationConfigurationTests(SMTestCase):
         )
         desc = self.client.describe_secret(SecretId=self.arn)
         self.assertIs(desc["RotationEnabled"], True)
-        self.assertEqual(desc["RotationLambdaARN"], LAMBDA_ARN)
+        self.assertEqual(desc["RotationLambdaARN"], lambda_arn())
         self.assertEqual(desc["RotationRules"]["AutomaticallyAfterDays"], 14)
 
     def test_schedule_expressions_and_duration_are_accepted(self):
@@ -97,7 +101,7 @@ class RotationConfigurationTests(SMTestCase):
             with self.subTest(days=days):
                 self.assertAwsError(
                     VALIDATION_CODES, raw.rotate_secret,
-                    SecretId=self.arn, RotationLambdaARN=LAMBDA_ARN, RotateImmediately=False,
+                    SecretId=self.arn, RotationLambdaARN=lambda_arn(), RotateImmediately=False,
                     RotationRules={"AutomaticallyAfterDays": days},
                 )
         self.assertFalse(self.client.describe_secret(SecretId=self.arn).get("RotationEnabled", False))

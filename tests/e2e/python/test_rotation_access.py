@@ -256,9 +256,10 @@ class RotationRunsAndEnvironmentTests(RotationAccessTestCase):
     def test_runs_are_shown_per_secret(self):
         dev = self.create("dev/db", SecretString="d")
         prod = self.create("prod/db", SecretString="p")
+        self.define(self.fname("fails"), Command="false")
         for secret in (dev, prod):
-            # A function that does nothing: each run fails at once, which is all this test needs.
-            self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=self.function_arn(self.fname("missing")),
+            # A function that fails: each run fails at once, which is all this test needs.
+            self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=self.function_arn(self.fname("fails")),
                                       RotationRules={"AutomaticallyAfterDays": 30})
             self.addCleanup(self.client.cancel_rotate_secret, SecretId=secret["ARN"])
             wait_for(lambda: self.runs(secret["ARN"]), "a run")

@@ -1,6 +1,6 @@
-// RotateSecret / CancelRotateSecret configuration (spec §3.8). No rotation function exists here,
-// so only the configuration is checked, never that a rotation runs.
-import { describe, it, after } from 'node:test';
+// RotateSecret / CancelRotateSecret configuration (spec §3.8). Only the configuration is checked, never that a
+// rotation runs: the function is a built-in rotator, which RotateSecret accepts (an unknown function fails the call).
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   RotateSecretCommand,
@@ -12,7 +12,12 @@ import { makeClient, uniqueName, createSecret, forceDelete, expectError, expectE
 
 const { client, created, track } = suiteClient();
 
-const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:x';
+// The built-in MySQL rotator in the server's account (taken from a secret's ARN in the first before hook).
+let LAMBDA = '';
+before(async () => {
+  const probe = await createSecret(client, { Name: track(uniqueName('account')), SecretString: 'p' });
+  LAMBDA = `arn:aws:lambda:us-east-1:${probe.ARN.split(':')[4]}:function:strongroom-mysql-single-user`;
+});
 
 async function configureRotation(label) {
   const secret = await createSecret(client, { Name: track(uniqueName(label)), SecretString: '{"password":"p"}' });
@@ -121,6 +126,27 @@ describe('RotateSecret', () => {
       'ResourceNotFoundException',
       { message: MSG_NOT_FOUND },
     );
+  });
+});
+
+describe('RotateSecret with a function the server cannot invoke', () => {
+  it('fails the call itself with AWS AccessDeniedException and changes nothing', async () => {
+    const secret = await createSecret(client, { Name: track(uniqueName('unknown-fn')), SecretString: 'p' });
+    for (const arn of [
+      'arn:aws:lambda:us-east-1:ACCOUNT:function:strongroom-postgresql-single-user',
+      'arn:aws:lambda:us-east-1:123456789012:function:x',
+      LAMBDA.replace('strongroom-mysql-single-user', 'strongroom-mysql-single-usr'),
+    ]) {
+      await expectError(
+        client.send(new RotateSecretCommand({ SecretId: secret.Name, RotationLambdaARN: arn, RotationRules: { AutomaticallyAfterDays: 7 } })),
+        'AccessDeniedException',
+        { message: 'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.' },
+      );
+    }
+    const d = await client.send(new DescribeSecretCommand({ SecretId: secret.Name }));
+    assert.notEqual(d.RotationEnabled, true);
+    assert.equal(d.RotationLambdaARN, undefined);
+    assert.deepEqual(Object.values(d.VersionIdsToStages ?? {}).flat(), ['AWSCURRENT']);
   });
 });
 
