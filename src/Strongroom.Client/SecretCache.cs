@@ -318,7 +318,21 @@ public sealed class SecretCache : IAsyncDisposable
             {
                 return;
             }
-            catch (AwsServiceException e) when (e.HttpStatus is >= 400 and < 500 && e.Code is not ("ThrottlingException" or "AccessDeniedException"))
+            catch (AwsServiceException e) when (e.Code == "ThrottlingException")
+            {
+                // The server answers but has as many watches waiting as it allows (max-watches): not unreachable, so
+                // nothing turns stale; back off with jitter so refused caches do not all return at once. TTL applies meanwhile.
+                failures++;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * failures) + Random.Shared.Next(500)), _time, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (AwsServiceException e) when (e.HttpStatus is >= 400 and < 500 && e.Code is not "AccessDeniedException")
             {
                 // Not Strongroom (AWS answers an unknown target or the foreign signing service with a 4xx): TTL only.
                 _watchSupported = false;

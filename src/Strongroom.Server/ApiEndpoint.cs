@@ -52,6 +52,10 @@ public sealed partial class ApiEndpoint
     private readonly AuditAdminApi _auditAdmin;
     private readonly WatchSecretsApi _watchSecrets;
     private readonly SealSwitch _seal;
+    private readonly int _maxWatches;
+
+    /// <summary>Strongroom.WatchSecrets calls running now (bounded by <see cref="RequestLimitsOptions.MaxWatches"/>).</summary>
+    private int _watching;
 
     public ApiEndpoint(SigV4Verifier verifier, SecretsManagerApi secretsManager, KmsApi kms, CloudTrailApi cloudTrail, SsmApi ssm, IamApi iamApi, RotationAdminApi rotationAdmin, Authorizer authorizer, Core.Storage.IStore store, AuditLog audit, ServerIdentity identity, TimeProvider time, ILogger<ApiEndpoint> logger, ServerOptions options, RequestLimiter limiter, ServiceEvents events, AuditAdminApi auditAdmin, WatchSecretsApi watchSecrets, SealSwitch seal)
     {
@@ -61,6 +65,7 @@ public sealed partial class ApiEndpoint
         _rotationAdmin = rotationAdmin;
         _auditTrail = options.AuditTrail;
         _maxBody = options.Limits.MaxBodyBytes;
+        _maxWatches = options.Limits.MaxWatches;
         _store = store;
         _iamApi = iamApi;
         _authorizer = authorizer;
@@ -422,7 +427,23 @@ public sealed partial class ApiEndpoint
         if (operation == WatchSecretsApi.Operation)
         {
             // Open to every caller; each secret is authorised as secretsmanager:DescribeSecret inside (Core.Secrets.SecretWatch).
-            await _watchSecrets.InvokeAsync(caller.Region, access, input, writer, ct);
+            // Each call may hold its request for up to 20 s: past the bound one more is refused at once, not parked, so
+            // waiting callers cannot pile up without limit (the client backs off and retries, as after any throttling).
+            try
+            {
+                if (Interlocked.Increment(ref _watching) > _maxWatches)
+                {
+                    ServerMetrics.Throttled.WithLabels("watch").Inc();
+                    throw new AwsError("ThrottlingException", $"Rate exceeded: {_maxWatches} WatchSecrets calls are already waiting on this server (limit max-watches); retry after a short delay.");
+                }
+
+                await _watchSecrets.InvokeAsync(caller.Region, access, input, writer, ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _watching);
+            }
+
             return;
         }
 
