@@ -18,7 +18,7 @@ public static partial class WireMembers
         ["strongroom:GetRotationFunction"] = "Name",
         ["strongroom:ListRotationFunctions"] = "MaxResults NextToken",
         ["strongroom:ListRotationRuns"] = "SecretId MaxResults NextToken",
-        ["strongroom:ExplainAccess"] = "UserName Action Resource Context",
+        ["strongroom:ExplainAccess"] = "UserName RoleName Action Resource Context",
         ["strongroom:WatchSecrets"] = "Secrets WaitTimeSeconds",
     };
 

@@ -487,7 +487,16 @@ public sealed partial class ApiEndpoint
             }
         }
 
-        var explanation = await ExplainTool.ExplainAsync(_store, input.RequiredString("UserName"), input.RequiredString("Action"), input.RequiredString("Resource"), context, ct);
+        // For an IAM user (UserName) or a session of an IAM role (RoleName): exactly one of the two.
+        var (userName, roleName) = (input.String("UserName"), input.String("RoleName"));
+        if ((userName is null) == (roleName is null))
+        {
+            throw new AwsError("ValidationException", "Give exactly one of UserName and RoleName.");
+        }
+
+        var explanation = userName is not null
+            ? await ExplainTool.ExplainAsync(_store, userName, input.RequiredString("Action"), input.RequiredString("Resource"), context, ct)
+            : await ExplainTool.ExplainRoleAsync(_store, roleName!, input.RequiredString("Action"), input.RequiredString("Resource"), context, ct);
         writer.WriteStartObject();
         writer.WriteString("Decision", explanation.Decision);
         writer.WriteBoolean("Allowed", explanation.Allowed);

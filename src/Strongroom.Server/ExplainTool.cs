@@ -63,19 +63,8 @@ public static class ExplainTool
             policies.Add(new NamedPolicy($"user/{userName} inline policy {name}", PolicyDocument.Parse(document)));
         }
 
-        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
-        void AddManaged(IEnumerable<string> arns, string via)
-        {
-            foreach (var arn in arns)
-            {
-                if (managed.TryGetValue(arn, out var policy))
-                {
-                    policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId}){via}", PolicyDocument.Parse(policy.DefaultDocument)));
-                }
-            }
-        }
-
-        AddManaged(user.AttachedPolicies, string.Empty);
+        var managed = await ManagedPoliciesAsync(store, ct);
+        AddManaged(policies, managed, user.AttachedPolicies, string.Empty);
         foreach (var groupName in user.Groups)
         {
             if (await store.FindIamEntityAsync(IamService.Group, groupName, ct) is { } groupRow)
@@ -86,7 +75,7 @@ public static class ExplainTool
                     policies.Add(new NamedPolicy($"group/{groupName} inline policy {name}", PolicyDocument.Parse(document)));
                 }
 
-                AddManaged(group.AttachedPolicies, $" via group/{groupName}");
+                AddManaged(policies, managed, group.AttachedPolicies, $" via group/{groupName}");
             }
         }
 
@@ -97,6 +86,58 @@ public static class ExplainTool
             request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
         }
 
+        return await DecideAsync(store, request, user.Arn, policies, context, ct);
+    }
+
+    /// <summary>
+    /// The decision for a session of an IAM role (as an AssumeRole or AssumeRoleWithWebIdentity session without session
+    /// policies is decided): the role's inline and attached policies, the role's tags as principal tags, aws:PrincipalArn
+    /// the role's ARN, and the resource policy matched against the session's principal as the server matches it.
+    /// </summary>
+    public static async Task<Explanation> ExplainRoleAsync(Core.Storage.IStore store, string roleName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(context);
+        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
+        var json = (await store.FindIamEntityAsync(IamService.Role, roleName, ct))?.Json;
+        if (json is null)
+        {
+            return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no role {roleName}.");
+        }
+
+        var role = JsonSerializer.Deserialize<IamRole>(json)!;
+        var policies = role.InlinePolicies.Select(p => new NamedPolicy($"role/{roleName} inline policy {p.Key}", PolicyDocument.Parse(p.Value))).ToList();
+        AddManaged(policies, await ManagedPoliciesAsync(store, ct), role.AttachedPolicies, string.Empty);
+        const string session = "explain";
+        var sessionArn = $"arn:aws:sts::{account}:assumed-role/{role.Name}/{session}";
+        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = sessionArn, AccountId = account, AccountPrincipalDelegates = true }
+            .With("aws:userid", role.RoleId + ":" + session).With("aws:PrincipalArn", role.Arn).With("aws:PrincipalType", "AssumedRole");
+        foreach (var tag in role.Tags)
+        {
+            request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
+        }
+
+        return await DecideAsync(store, request, role.Arn, policies, context, ct);
+    }
+
+    private static async Task<Dictionary<string, IamManagedPolicy>> ManagedPoliciesAsync(Core.Storage.IStore store, CancellationToken ct) =>
+        (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+
+    private static void AddManaged(List<NamedPolicy> policies, Dictionary<string, IamManagedPolicy> managed, IEnumerable<string> arns, string via)
+    {
+        foreach (var arn in arns)
+        {
+            if (managed.TryGetValue(arn, out var policy))
+            {
+                policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId}){via}", PolicyDocument.Parse(policy.DefaultDocument)));
+            }
+        }
+    }
+
+    /// <summary>Evaluates <paramref name="request"/> (with the caller's extra context keys) against the identity policies and the secret's resource policy.</summary>
+    private static async Task<Explanation> DecideAsync(Core.Storage.IStore store, RequestContext request, string principal, List<NamedPolicy> policies, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    {
+        var (action, resource) = (request.Action, request.Resource);
         foreach (var (key, values) in context)
         {
             request.With(key, values);
@@ -122,6 +163,6 @@ public static class ExplainTool
             _ => "DENY (implicit)",
         };
         return new Explanation(result.Allowed, result.Decision.ToString(), result.Policy?.Name, result.Statement?.Sid, result.Statement?.Index,
-            $"{verdict}: {user.Arn} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+            $"{verdict}: {principal} → {action} on {resource}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
     }
 }
