@@ -93,8 +93,7 @@ public sealed class SecretCache : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(secretId);
         var stage = versionId is null ? versionStage ?? CurrentStage : versionStage;
-        var key = (versionId is null ? "S\n" : "V\n") + secretId + "\n" + (versionId ?? stage);
-        var entry = EntryFor(key, secretId, versionId, stage);
+        var entry = EntryFor(Key(secretId, versionId, stage), secretId, versionId, stage);
         Volatile.Write(ref entry.LastUsed, _time.GetTimestamp());
         var now = _time.GetUtcNow();
         SecretValue? held;
@@ -120,6 +119,35 @@ public sealed class SecretCache : IAsyncDisposable
             return new CachedSecretValue(held, true);
         }
     }
+
+    /// <summary>
+    /// The held value at once, when it is fresh: within its TTL (or a pinned version) and the server not known to be
+    /// unreachable. No task, no fetch, no wait: the read path of a hot cache (the agent's). False: call
+    /// <see cref="GetAsync"/>, which fetches, waits for a fetch under way, or serves stale.
+    /// </summary>
+    public bool TryGetFresh(string secretId, string? versionId, string? versionStage, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SecretValue? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(secretId);
+        var stage = versionId is null ? versionStage ?? CurrentStage : versionStage;
+        if (Interlocked.Read(ref _unreachableSinceTicks) == 0 && _entries.TryGetValue(Key(secretId, versionId, stage), out var entry))
+        {
+            var now = _time.GetUtcNow();
+            lock (entry.Gate)
+            {
+                if (entry.Value is { } held && (entry.VersionId is not null || now < entry.RefreshAt))
+                {
+                    Volatile.Write(ref entry.LastUsed, _time.GetTimestamp());
+                    value = held;
+                    return true;
+                }
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    private static string Key(string secretId, string? versionId, string? stage) => (versionId is null ? "S\n" : "V\n") + secretId + "\n" + (versionId ?? stage);
 
     /// <summary>A value within its TTL. With the stream, it is known fresh only while the server answers.</summary>
     private CachedSecretValue Held(SecretValue value, DateTimeOffset now)

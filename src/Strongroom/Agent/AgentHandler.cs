@@ -193,6 +193,13 @@ internal sealed class AgentHandler
 
         var versionId = query["versionId"].ToString();
         var versionStage = query["versionStage"].ToString();
+        if (!refreshNow && _cache.TryGetFresh(secretId, versionId.Length > 0 ? versionId : null, versionStage.Length > 0 ? versionStage : null, out var fresh))
+        {
+            // The hot path: a fresh cached version, its answer rendered once per version.
+            await WriteAsync(context, 200, "application/json", _bodies.GetValue(fresh, Body));
+            return;
+        }
+
         try
         {
             var result = await _cache.GetAsync(secretId, versionId.Length > 0 ? versionId : null, versionStage.Length > 0 ? versionStage : null, refreshNow, context.RequestAborted);
