@@ -13,17 +13,31 @@ public sealed class AwsJsonClient
     private static readonly JsonSerializerOptions Serializer = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
+    private readonly WebIdentityCredentials? _webIdentity;
 
     public AwsJsonClient(HttpClient http, Uri endpoint, string region, AwsCredentials credentials, TimeProvider? time = null)
+        : this(http, endpoint, region, time)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        Credentials = credentials;
+    }
+
+    /// <summary>Signs with temporary credentials from AssumeRoleWithWebIdentity, renewed before they expire.</summary>
+    public AwsJsonClient(HttpClient http, Uri endpoint, string region, WebIdentityCredentials webIdentity, TimeProvider? time = null)
+        : this(http, endpoint, region, time)
+    {
+        ArgumentNullException.ThrowIfNull(webIdentity);
+        _webIdentity = webIdentity;
+    }
+
+    private AwsJsonClient(HttpClient http, Uri endpoint, string region, TimeProvider? time)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrEmpty(region);
-        ArgumentNullException.ThrowIfNull(credentials);
         _http = http;
         Endpoint = endpoint;
         Region = region;
-        Credentials = credentials;
         _time = time ?? TimeProvider.System;
     }
 
@@ -31,7 +45,8 @@ public sealed class AwsJsonClient
 
     public string Region { get; }
 
-    public AwsCredentials Credentials { get; }
+    /// <summary>The fixed credentials; null when they come from web identity (they change at each renewal).</summary>
+    public AwsCredentials? Credentials { get; }
 
     /// <summary>Calls <paramref name="target"/> (e.g. "secretsmanager.GetSecretValue") with <paramref name="body"/> serialised as JSON (null members left out).</summary>
     public Task<JsonElement> CallAsync(string signingService, string target, object? body, CancellationToken ct = default) =>
@@ -48,7 +63,8 @@ public sealed class AwsJsonClient
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
         request.Content = content;
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        SigV4Signer.Sign(request, body.Span, signingService, Region, Credentials, _time.GetUtcNow());
+        var credentials = Credentials ?? await _webIdentity!.GetAsync(ct).ConfigureAwait(false);
+        SigV4Signer.Sign(request, body.Span, signingService, Region, credentials, _time.GetUtcNow());
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;

@@ -6,7 +6,9 @@ namespace Strongroom.Client;
 /// "default") in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials) and then in
 /// the config file (AWS_CONFIG_FILE, default ~/.aws/config, sections "[profile NAME]" or "[default]"). Region:
 /// explicit, AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the config file. Endpoint: explicit, then
-/// AWS_ENDPOINT_URL. The environment is read through a lookup function so tests need not change the process's.
+/// AWS_ENDPOINT_URL. Web identity (<see cref="WebIdentity"/>) comes after the environment's keys and before the
+/// shared files, as in the AWS SDKs' chain. The environment is read through a lookup function so tests need not
+/// change the process's.
 /// </summary>
 public sealed class ClientSettingsResolver
 {
@@ -68,6 +70,34 @@ public sealed class ClientSettingsResolver
         throw new ClientConfigurationException($"Unable to locate credentials for profile '{name}'. You can configure credentials by running \"aws configure\", setting AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_SHARED_CREDENTIALS_FILE.");
     }
 
+    /// <summary>
+    /// The web identity role when configured: the profile's role_arn and web_identity_token_file (role_session_name)
+    /// in the config file, else — unless a profile was named explicitly — AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE
+    /// (AWS_ROLE_SESSION_NAME). Null when neither is set. Only one of the pair set is a configuration error.
+    /// </summary>
+    public WebIdentitySettings? WebIdentity(string? profile = null)
+    {
+        if (ConfigSection(Profile(profile)) is { } section && section.TryGetValue("web_identity_token_file", out var file) && file.Length > 0)
+        {
+            return section.TryGetValue("role_arn", out var arn) && arn.Length > 0
+                ? new WebIdentitySettings(arn, file, section.TryGetValue("role_session_name", out var name) && name.Length > 0 ? name : null)
+                : throw new ClientConfigurationException($"Profile '{Profile(profile)}' has web_identity_token_file but no role_arn.");
+        }
+
+        if (profile is { Length: > 0 })
+        {
+            return null;
+        }
+
+        return (Env("AWS_ROLE_ARN"), Env("AWS_WEB_IDENTITY_TOKEN_FILE")) switch
+        {
+            ({ } roleArn, { } tokenFile) => new WebIdentitySettings(roleArn, tokenFile, Env("AWS_ROLE_SESSION_NAME")),
+            (null, null) => null,
+            (null, _) => throw new ClientConfigurationException("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: web identity needs both."),
+            _ => throw new ClientConfigurationException("AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not: web identity needs both."),
+        };
+    }
+
     /// <summary>Throws <see cref="ClientConfigurationException"/> when no region is found.</summary>
     public string Region(string? region = null, string? profile = null)
     {
@@ -106,7 +136,14 @@ public sealed class ClientSettingsResolver
         return uri;
     }
 
-    /// <summary>All three at once.</summary>
-    public ClientSettings Resolve(string? endpointUrl = null, string? region = null, string? profile = null) =>
-        new(Endpoint(endpointUrl), Region(region, profile), Credentials(profile: profile));
+    /// <summary>All three at once; credentials in the SDKs' order: environment keys, web identity, the shared files.</summary>
+    public ClientSettings Resolve(string? endpointUrl = null, string? region = null, string? profile = null)
+    {
+        var endpoint = Endpoint(endpointUrl);
+        var inRegion = Region(region, profile);
+        var environmentKeys = profile is not { Length: > 0 } && Env("AWS_ACCESS_KEY_ID") is not null && Env("AWS_SECRET_ACCESS_KEY") is not null;
+        return !environmentKeys && WebIdentity(profile) is { } role
+            ? new ClientSettings(endpoint, inRegion, null, role)
+            : new ClientSettings(endpoint, inRegion, Credentials(profile: profile));
+    }
 }

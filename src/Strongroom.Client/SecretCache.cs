@@ -93,8 +93,7 @@ public sealed class SecretCache : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(secretId);
         var stage = versionId is null ? versionStage ?? CurrentStage : versionStage;
-        var key = (versionId is null ? "S\n" : "V\n") + secretId + "\n" + (versionId ?? stage);
-        var entry = EntryFor(key, secretId, versionId, stage);
+        var entry = EntryFor(Key(secretId, versionId, stage), secretId, versionId, stage);
         Volatile.Write(ref entry.LastUsed, _time.GetTimestamp());
         var now = _time.GetUtcNow();
         SecretValue? held;
@@ -120,6 +119,35 @@ public sealed class SecretCache : IAsyncDisposable
             return new CachedSecretValue(held, true);
         }
     }
+
+    /// <summary>
+    /// The held value at once, when it is fresh: within its TTL (or a pinned version) and the server not known to be
+    /// unreachable. No task, no fetch, no wait: the read path of a hot cache (the agent's). False: call
+    /// <see cref="GetAsync"/>, which fetches, waits for a fetch under way, or serves stale.
+    /// </summary>
+    public bool TryGetFresh(string secretId, string? versionId, string? versionStage, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SecretValue? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(secretId);
+        var stage = versionId is null ? versionStage ?? CurrentStage : versionStage;
+        if (Interlocked.Read(ref _unreachableSinceTicks) == 0 && _entries.TryGetValue(Key(secretId, versionId, stage), out var entry))
+        {
+            var now = _time.GetUtcNow();
+            lock (entry.Gate)
+            {
+                if (entry.Value is { } held && (entry.VersionId is not null || now < entry.RefreshAt))
+                {
+                    Volatile.Write(ref entry.LastUsed, _time.GetTimestamp());
+                    value = held;
+                    return true;
+                }
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    private static string Key(string secretId, string? versionId, string? stage) => (versionId is null ? "S\n" : "V\n") + secretId + "\n" + (versionId ?? stage);
 
     /// <summary>A value within its TTL. With the stream, it is known fresh only while the server answers.</summary>
     private CachedSecretValue Held(SecretValue value, DateTimeOffset now)
@@ -318,7 +346,21 @@ public sealed class SecretCache : IAsyncDisposable
             {
                 return;
             }
-            catch (AwsServiceException e) when (e.HttpStatus is >= 400 and < 500 && e.Code is not ("ThrottlingException" or "AccessDeniedException"))
+            catch (AwsServiceException e) when (e.Code == "ThrottlingException")
+            {
+                // The server answers but has as many watches waiting as it allows (max-watches): not unreachable, so
+                // nothing turns stale; back off with jitter so refused caches do not all return at once. TTL applies meanwhile.
+                failures++;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * failures) + Random.Shared.Next(500)), _time, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (AwsServiceException e) when (e.HttpStatus is >= 400 and < 500 && e.Code is not "AccessDeniedException")
             {
                 // Not Strongroom (AWS answers an unknown target or the foreign signing service with a 4xx): TTL only.
                 _watchSupported = false;

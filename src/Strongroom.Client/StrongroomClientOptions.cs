@@ -27,11 +27,13 @@ public class StrongroomClientOptions
     public SecretCache CreateCache(TimeProvider? time = null)
     {
         var resolver = new ClientSettingsResolver();
-        var credentials = Credentials ?? resolver.Credentials(profile: Profile);
+        var settings = Credentials is not null
+            ? new ClientSettings(resolver.Endpoint(EndpointUrl), resolver.Region(Region, Profile), Credentials)
+            : resolver.Resolve(EndpointUrl, Region, Profile);
         var http = Handler is null ? new HttpClient() : new HttpClient(Handler, disposeHandler: false);
         // The long poll of the change stream lasts up to WatchWait; the client's own timeout must outlast it.
         http.Timeout = Cache.WatchWait + TimeSpan.FromSeconds(30);
-        var client = new SecretsManagerClient(new AwsJsonClient(http, resolver.Endpoint(EndpointUrl), resolver.Region(Region, Profile), credentials, time));
+        var client = new SecretsManagerClient(settings.CreateJsonClient(http, time));
         return new SecretCache(client, Cache, time, http);
     }
 }

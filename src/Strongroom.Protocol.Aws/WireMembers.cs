@@ -19,7 +19,7 @@ public static partial class WireMembers
         ["strongroom:ListRotationFunctions"] = "MaxResults NextToken",
         ["strongroom:ListRotationRuns"] = "SecretId MaxResults NextToken",
         ["strongroom:ListRotationStatus"] = "SecretId",
-        ["strongroom:ExplainAccess"] = "UserName Action Resource Context",
+        ["strongroom:ExplainAccess"] = "UserName RoleName Action Resource Context",
         ["strongroom:WatchSecrets"] = "Secrets WaitTimeSeconds",
     };
 

@@ -153,6 +153,58 @@ public static class ExplainTool
             }
         }
 
+        var keys = new List<KeyValuePair<string, string>> { new("aws:username", userName), new("aws:userid", user.UserId), new("aws:PrincipalArn", user.Arn) };
+        keys.AddRange(user.Tags.Select(tag => new KeyValuePair<string, string>("aws:PrincipalTag/" + tag.Key, tag.Value)));
+        return await DecideAsync(store, account, new Principal(user.Arn, user.Arn, keys), policies, action, resource, context, region, ct);
+    }
+
+    /// <summary>
+    /// The decision for a session of an IAM role (as an AssumeRole or AssumeRoleWithWebIdentity session without session
+    /// policies is decided): the role's inline and attached policies, the role's tags as principal tags, aws:PrincipalArn
+    /// the role's ARN, and the resource policy matched against the session's principal as the server matches it.
+    /// </summary>
+    public static async Task<Explanation> ExplainRoleAsync(Core.Storage.IStore store, string roleName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(resource);
+        if (CheckAction(action) is { } wrongAction)
+        {
+            return new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given.");
+        }
+
+        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
+        var json = (await store.FindIamEntityAsync(IamService.Role, roleName, ct))?.Json;
+        if (json is null)
+        {
+            return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no role {roleName}.");
+        }
+
+        var role = JsonSerializer.Deserialize<IamRole>(json)!;
+        var policies = role.InlinePolicies.Select(p => new NamedPolicy($"role/{roleName} inline policy {p.Key}", PolicyDocument.Parse(p.Value))).ToList();
+        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        foreach (var arn in role.AttachedPolicies)
+        {
+            if (managed.TryGetValue(arn, out var policy))
+            {
+                policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId})", PolicyDocument.Parse(policy.DefaultDocument)));
+            }
+        }
+
+        const string session = "explain";
+        var sessionArn = $"arn:aws:sts::{account}:assumed-role/{role.Name}/{session}";
+        var keys = new List<KeyValuePair<string, string>> { new("aws:userid", role.RoleId + ":" + session), new("aws:PrincipalArn", role.Arn), new("aws:PrincipalType", "AssumedRole") };
+        keys.AddRange(role.Tags.Select(tag => new KeyValuePair<string, string>("aws:PrincipalTag/" + tag.Key, tag.Value)));
+        return await DecideAsync(store, account, new Principal(sessionArn, role.Arn, keys), policies, action, resource, context, region, ct);
+    }
+
+    /// <summary>Who is asking: the request's principal ARN, the ARN the answer names, and its global condition keys.</summary>
+    private sealed record Principal(string Arn, string Shown, IReadOnlyList<KeyValuePair<string, string>> Keys);
+
+    /// <summary>Resolves the resource as the operation does, then evaluates the request (with the caller's extra context keys) against the identity policies and the secret's resource policy.</summary>
+    private static async Task<Explanation> DecideAsync(Core.Storage.IStore store, string account, Principal principal, List<NamedPolicy> policies, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, string? region, CancellationToken ct)
+    {
         // The resource as the operation resolves it: a secret's name, partial or full ARN becomes the secret's ARN with
         // its condition keys and resource policy (AccessChecks.SecretAsync, what the authorizer asks), so the answer is
         // the server's. The call's region is the ARN's, else the one given.
@@ -177,11 +229,11 @@ public static class ExplainTool
             resource = "*";
         }
 
-        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = user.Arn, AccountId = account, AccountPrincipalDelegates = true }
-            .With("aws:username", userName).With("aws:userid", user.UserId).With("aws:PrincipalArn", user.Arn);
-        foreach (var tag in user.Tags)
+
+        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = principal.Arn, AccountId = account, AccountPrincipalDelegates = true };
+        foreach (var (key, value) in principal.Keys)
         {
-            request.With("aws:PrincipalTag/" + tag.Key, tag.Value);
+            request.With(key, value);
         }
 
         foreach (var (key, values) in resourceKeys)
@@ -204,7 +256,7 @@ public static class ExplainTool
         };
         var resolved = requested == resource ? resource : $"{resource} (as the call resolves '{requested}')";
         var text = new System.Text.StringBuilder(
-            $"{verdict}: {user.Arn} → {action} on {resolved}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+            $"{verdict}: {principal.Shown} → {action} on {resolved}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
         if (result.Decision == PolicyDecision.ImplicitDeny)
         {
             var closest = PolicyNearMiss.Closest(request, resourcePolicy is null ? policies : [.. policies, resourcePolicy]);

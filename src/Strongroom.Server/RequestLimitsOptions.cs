@@ -70,6 +70,12 @@ public sealed class RequestLimitsOptions
     /// <summary>Most addresses and access keys tracked at once by the throttles and the failure counters (memory bound).</summary>
     public int MaxTracked { get; set; } = 100_000;
 
+    /// <summary>
+    /// Strongroom.WatchSecrets calls parked on this server at once (each holds a request and reads the store every
+    /// 200 ms while it waits); one more is answered ThrottlingException at once instead of waiting.
+    /// </summary>
+    public int MaxWatches { get; set; } = 1_000;
+
     private static readonly Dictionary<string, Action<RequestLimitsOptions, string>> Setters = new(StringComparer.Ordinal)
     {
         ["max-body-bytes"] = (o, v) => o.MaxBodyBytes = Int(v),
@@ -92,6 +98,7 @@ public sealed class RequestLimitsOptions
         ["lockout"] = (o, v) => o.Lockout = Seconds(v),
         ["max-slowdown"] = (o, v) => o.MaxSlowdown = Seconds(v),
         ["max-tracked"] = (o, v) => o.MaxTracked = Int(v),
+        ["max-watches"] = (o, v) => o.MaxWatches = Int(v),
     };
 
     /// <summary>The names <see cref="Set"/> knows.</summary>
@@ -149,6 +156,7 @@ public sealed class RequestLimitsOptions
         Check(Lockout >= TimeSpan.FromSeconds(1) && Lockout <= TimeSpan.FromDays(1), "lockout must be 1 second to 1 day (it always ends)");
         Check(MaxSlowdown >= TimeSpan.Zero && MaxSlowdown <= TimeSpan.FromSeconds(30), "max-slowdown must be 0 to 30 seconds");
         Check(MaxTracked is >= 100 and <= 10_000_000, "max-tracked must be 100 to 10000000");
+        Check(MaxWatches is >= 1 and <= 1_000_000, "max-watches must be 1 to 1000000");
         return problems;
     }
 

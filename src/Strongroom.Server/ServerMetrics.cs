@@ -28,7 +28,7 @@ public static class ServerMetrics
         "strongroom_audit_failures_total", "Calls refused because their audit record could not be written.");
 
     public static readonly Counter Throttled = Metrics.CreateCounter(
-        "strongroom_throttled_total", "Calls refused or slowed by the request limits: key (over its access key's rate), address (a flooding or locked-out address), slowdown (a slowed authentication failure).",
+        "strongroom_throttled_total", "Calls refused or slowed by the request limits: key (over its access key's rate), address (a flooding or locked-out address), slowdown (a slowed authentication failure), watch (a WatchSecrets call past max-watches).",
         new CounterConfiguration { LabelNames = ["reason"] });
 
     public static readonly Counter AuthFailures = Metrics.CreateCounter(

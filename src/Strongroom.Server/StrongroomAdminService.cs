@@ -18,9 +18,15 @@ public sealed class StrongroomAdminService : IJsonService
     private readonly AuditAdminApi _auditAdmin;
     private readonly SealSwitch _seal;
     private readonly Core.Storage.IStore _store;
+    private readonly int _maxWatches;
 
-    public StrongroomAdminService(RotationAdminApi rotationAdmin, WatchSecretsApi watchSecrets, AuditAdminApi auditAdmin, SealSwitch seal, Core.Storage.IStore store)
+    /// <summary>Strongroom.WatchSecrets calls running now (bounded by <see cref="RequestLimitsOptions.MaxWatches"/>).</summary>
+    private int _watching;
+
+    public StrongroomAdminService(RotationAdminApi rotationAdmin, WatchSecretsApi watchSecrets, AuditAdminApi auditAdmin, SealSwitch seal, Core.Storage.IStore store, ServerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        _maxWatches = options.Limits.MaxWatches;
         _rotationAdmin = rotationAdmin;
         _watchSecrets = watchSecrets;
         _auditAdmin = auditAdmin;
@@ -48,7 +54,23 @@ public sealed class StrongroomAdminService : IJsonService
         if (operation == WatchSecretsApi.Operation)
         {
             // Open to every caller; each secret is authorised as secretsmanager:DescribeSecret inside (Core.Secrets.SecretWatch).
-            await _watchSecrets.InvokeAsync(call.Region, call.Access, call.Input, call.Output, call.Ct);
+            // Each call may hold its request for up to 20 s: past the bound one more is refused at once, not parked, so
+            // waiting callers cannot pile up without limit (the client backs off and retries, as after any throttling).
+            try
+            {
+                if (Interlocked.Increment(ref _watching) > _maxWatches)
+                {
+                    ServerMetrics.Throttled.WithLabels("watch").Inc();
+                    throw new AwsError("ThrottlingException", $"Rate exceeded: {_maxWatches} WatchSecrets calls are already waiting on this server (limit max-watches); retry after a short delay.");
+                }
+
+                await _watchSecrets.InvokeAsync(call.Region, call.Access, call.Input, call.Output, call.Ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _watching);
+            }
+
             return;
         }
 
@@ -93,7 +115,16 @@ public sealed class StrongroomAdminService : IJsonService
             }
         }
 
-        var explanation = await ExplainTool.ExplainAsync(_store, call.Input.RequiredString("UserName"), call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct, call.Region);
+        // For an IAM user (UserName) or a session of an IAM role (RoleName): exactly one of the two.
+        var (userName, roleName) = (call.Input.String("UserName"), call.Input.String("RoleName"));
+        if ((userName is null) == (roleName is null))
+        {
+            throw new AwsError("ValidationException", "Give exactly one of UserName and RoleName.");
+        }
+
+        var explanation = userName is not null
+            ? await ExplainTool.ExplainAsync(_store, userName, call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct, call.Region)
+            : await ExplainTool.ExplainRoleAsync(_store, roleName!, call.Input.RequiredString("Action"), call.Input.RequiredString("Resource"), context, call.Ct, call.Region);
         call.Output.WriteStartObject();
         call.Output.WriteString("Decision", explanation.Decision);
         call.Output.WriteBoolean("Allowed", explanation.Allowed);

@@ -238,7 +238,7 @@ internal static class FunctionCommands
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var admin = new StrongroomAdminClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials));
+        var admin = new StrongroomAdminClient(settings.CreateJsonClient(http));
         try
         {
             var answer = await admin.CallAsync(operation, body, ct);

@@ -210,7 +210,7 @@ public static partial class Program
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             try
             {
-                var answer = await new StrongroomAdminClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials)).CallAsync(SealSwitch.Operation, new { }, ct);
+                var answer = await new StrongroomAdminClient(settings.CreateJsonClient(http)).CallAsync(SealSwitch.Operation, new { }, ct);
                 await Console.Out.WriteLineAsync(answer.TryGetProperty("Message", out var m) ? "Sealed: " + m.GetString() : "Sealed.");
                 return 0;
             }

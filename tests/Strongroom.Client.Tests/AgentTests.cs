@@ -128,6 +128,47 @@ public sealed class AgentTests : IAsyncLifetime
         Assert.Equal("ParameterNotFound", JsonDocument.Parse(missing.Body).RootElement.GetProperty("__type").GetString());
     }
 
+    /// <summary>
+    /// The Parameter Store path is cached like secrets: a second read within the TTL is served from the agent (an
+    /// overwrite on the server is not seen), an expired entry is fetched again, and at --max-entries the oldest goes.
+    /// </summary>
+    [Fact]
+    public async Task Parameters_CachedForTheTtl_BoundedByMaxEntries()
+    {
+        await using var agent = await AgentProcess.StartAsync(_server.Endpoint, "--ttl", "5s", "--max-entries", "2");
+        var header = "X-Aws-Parameters-Secrets-Token: " + agent.Token;
+        var names = Enumerable.Range(0, 3).Select(i => "/" + Unique("agent/cached") + i).ToArray();
+        async Task PutAsync(string name, string value, bool overwrite) =>
+            await _server.Client(_http).CallAsync("ssm", "AmazonSSM.PutParameter", new { Name = name, Value = value, Type = "SecureString", Overwrite = overwrite });
+        async Task<string> ReadAsync(string name)
+        {
+            var (status, body, _) = await AgentProcess.CurlAsync($"http://localhost:{agent.Port}/systemsmanager/parameters/get?name={Uri.EscapeDataString(name)}&withDecryption=true", header);
+            Assert.True(status == 200, body);
+            return JsonDocument.Parse(body).RootElement.GetProperty("Parameter").GetProperty("Value").GetString()!;
+        }
+
+        foreach (var name in names)
+        {
+            await PutAsync(name, "v1", false);
+        }
+
+        Assert.Equal(["v1", "v1"], [await ReadAsync(names[0]), await ReadAsync(names[1])]);
+        var clock = Stopwatch.StartNew();
+        await PutAsync(names[0], "v2", true);
+        await PutAsync(names[1], "v2", true);
+        Assert.Equal(["v1", "v1"], [await ReadAsync(names[0]), await ReadAsync(names[1])]); // from the cache
+
+        // A third parameter at the bound of 2 pushes out the oldest (names[0]), which is then fetched afresh.
+        Assert.Equal("v1", await ReadAsync(names[2]));
+        Assert.Equal("v2", await ReadAsync(names[0]));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4.5), $"too slow ({clock.Elapsed}) to tell the cache from the TTL");
+
+        // Past the TTL every entry is fetched again.
+        await PutAsync(names[2], "v2", true);
+        await Task.Delay(TimeSpan.FromSeconds(5.2));
+        Assert.Equal("v2", await ReadAsync(names[2]));
+    }
+
     [Fact]
     public async Task Get_AfterRotation_NewValueWithinASecond()
     {

@@ -109,4 +109,29 @@ public sealed class ClientSettingsResolverTests : IDisposable
         Assert.Contains("AWS_ENDPOINT_URL", missing.Message, StringComparison.Ordinal);
         Assert.Throws<ClientConfigurationException>(() => Resolver([]).Endpoint("ftp://x"));
     }
+
+    [Fact]
+    public void Resolve_WebIdentityEnvironment_ComesBeforeTheSharedFiles_AfterEnvironmentKeys()
+    {
+        Write(".aws/credentials", "[default]\naws_access_key_id = HOMEKEY\naws_secret_access_key = homesecret\n");
+        var env = new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1", ["AWS_REGION"] = "us-east-1", ["AWS_ROLE_ARN"] = "arn:aws:iam::111122223333:role/pods", ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "/var/run/token", ["AWS_ROLE_SESSION_NAME"] = "api" };
+        var settings = Resolver(env).Resolve();
+        Assert.Null(settings.Credentials);
+        Assert.Equal(new WebIdentitySettings("arn:aws:iam::111122223333:role/pods", "/var/run/token", "api"), settings.WebIdentity);
+
+        env["AWS_ACCESS_KEY_ID"] = "ENVKEY";
+        env["AWS_SECRET_ACCESS_KEY"] = "envsecret";
+        Assert.Equal(("ENVKEY", null), (Resolver(env).Resolve().Credentials?.AccessKeyId, Resolver(env).Resolve().WebIdentity));
+    }
+
+    [Fact]
+    public void Resolve_WebIdentityInTheProfile_AndHalfAPairIsAnError()
+    {
+        Write(".aws/config", "[profile pods]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/p\nweb_identity_token_file = /t\n\n[profile broken]\nweb_identity_token_file = /t\n");
+        var settings = Resolver(new() { ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1" }).Resolve(profile: "pods");
+        Assert.Equal(new WebIdentitySettings("arn:aws:iam::111122223333:role/p", "/t"), settings.WebIdentity);
+        Assert.Equal("eu-west-1", settings.Region);
+        Assert.Contains("no role_arn", Assert.Throws<ClientConfigurationException>(() => Resolver([]).WebIdentity("broken")).Message, StringComparison.Ordinal);
+        Assert.Contains("AWS_ROLE_ARN is not", Assert.Throws<ClientConfigurationException>(() => Resolver(new() { ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "/t" }).WebIdentity()).Message, StringComparison.Ordinal);
+    }
 }

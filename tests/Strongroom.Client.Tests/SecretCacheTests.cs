@@ -55,6 +55,23 @@ public sealed class SecretCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task TryGetFresh_OnlyAHeldValueWithinItsTtl_NeverFetches()
+    {
+        var name = await CreateAsync("v1");
+        await using var cache = Cache();
+        Assert.False(cache.TryGetFresh(name, null, null, out _));
+        Assert.Equal("v1", await cache.GetSecretStringAsync(name));
+        Assert.True(cache.TryGetFresh(name, null, null, out var held));
+        Assert.Equal("v1", held.SecretString);
+        Assert.True(cache.TryGetFresh(name, null, "AWSCURRENT", out _));
+        Assert.False(cache.TryGetFresh(name, null, "AWSPREVIOUS", out _));
+        _clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.False(cache.TryGetFresh(name, null, null, out _));
+        Assert.Equal(1, _counter["GetSecretValue"]);
+        Assert.Equal(0, _counter["DescribeSecret"]);
+    }
+
+    [Fact]
     public async Task Get_TtlExpired_UnchangedVersionOnlyDescribes()
     {
         var name = await CreateAsync("v1");

@@ -111,6 +111,33 @@ public sealed class WatchSecretsTests : IDisposable
         Assert.Equal(code, e.Code);
     }
 
+    /// <summary>
+    /// WaitTimeSeconds out of its range or of its type: the AWS error with its message, answered at once (never clamped
+    /// to a wait, never a 5xx). A value in range but past int is a SerializationException, never a message naming a
+    /// clamped value the caller did not send.
+    /// </summary>
+    [Theory]
+    [InlineData("-5", "ValidationException", "1 validation error detected: Value '-5' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value greater than or equal to 0")]
+    [InlineData("21", "ValidationException", "1 validation error detected: Value '21' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value less than or equal to 20")]
+    [InlineData("2147483648", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("99999999999999999999", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("-99999999999999999999", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("1.5", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("1e1", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("\"x\"", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("\"5\"", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("true", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    [InlineData("[5]", "SerializationException", "Unexpected value type for member 'WaitTimeSeconds': expected integer.")]
+    public async Task Watch_WaitTimeSecondsOutOfRangeOrType_AwsErrorAtOnce(string wait, string code, string message)
+    {
+        var (name, v1) = await CreateAsync("v1");
+        var body = $"{{\"Secrets\":[{{\"SecretId\":\"{name}\",\"VersionId\":\"{v1}\"}}],\"WaitTimeSeconds\":{wait}}}";
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() => _server.Client(_http).CallAsync("strongroom", "Strongroom.WatchSecrets", System.Text.Encoding.UTF8.GetBytes(body)));
+        Assert.Equal((400, code, message), (e.HttpStatus, e.Code, e.Message));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"answered after {clock.Elapsed}: it waited instead of refusing");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

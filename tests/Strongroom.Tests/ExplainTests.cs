@@ -36,6 +36,29 @@ public sealed class ExplainTests : IDisposable
             var (aliceStatus, aliceAnswer) = await alice.CallAsync("strongroom", "ExplainAccess", new { UserName = "alice", Action = "a:b", Resource = "*" }, CancellationToken.None);
             Assert.Equal(400, aliceStatus);
             Assert.Equal("AccessDeniedException", aliceAnswer.GetProperty("__type").GetString());
+            var (aliceRoleStatus, _) = await alice.CallAsync("strongroom", "ExplainAccess", new { RoleName = "reader", Action = "a:b", Resource = "*" }, CancellationToken.None);
+            Assert.Equal(400, aliceRoleStatus);
+
+            // A role: its own policy allows, the secret's resource policy denies the role's sessions by the role's ARN.
+            var trust = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"sts:AssumeRole\"}]}";
+            Assert.Equal(200, (await admin.QueryAsync("iam", new Dictionary<string, string> { ["Action"] = "CreateRole", ["Version"] = "2010-05-08", ["RoleName"] = "reader", ["AssumeRolePolicyDocument"] = trust })).Status);
+            Assert.Equal(200, (await admin.QueryAsync("iam", new Dictionary<string, string> { ["Action"] = "PutRolePolicy", ["Version"] = "2010-05-08", ["RoleName"] = "reader", ["PolicyName"] = "read", ["PolicyDocument"] = policy })).Status);
+            var (_, created) = await admin.CallAsync("secretsmanager", "CreateSecret", new { Name = "prod/db", SecretString = "v", ClientRequestToken = Guid.NewGuid().ToString() }, CancellationToken.None);
+            var secretArn = created.GetProperty("ARN").GetString()!;
+            var account = secretArn.Split(':')[4];
+            var (roleStatus, roleAnswer) = await admin.CallAsync("strongroom", "ExplainAccess", new { RoleName = "reader", Action = "secretsmanager:GetSecretValue", Resource = secretArn }, CancellationToken.None);
+            Assert.Equal(200, roleStatus);
+            Assert.True(roleAnswer.GetProperty("Allowed").GetBoolean(), roleAnswer.ToString());
+            Assert.Equal("ReadProd", roleAnswer.GetProperty("StatementSid").GetString());
+            Assert.Contains("role/reader inline policy read", roleAnswer.GetProperty("Explanation").GetString(), StringComparison.Ordinal);
+            var deny = $"{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Sid\":\"NoReader\",\"Effect\":\"Deny\",\"Principal\":{{\"AWS\":\"arn:aws:iam::{account}:role/reader\"}},\"Action\":\"secretsmanager:*\",\"Resource\":\"*\"}}]}}";
+            Assert.Equal(200, (await admin.CallAsync("secretsmanager", "PutResourcePolicy", new { SecretId = "prod/db", ResourcePolicy = deny }, CancellationToken.None)).Status);
+            var (_, deniedRole) = await admin.CallAsync("strongroom", "ExplainAccess", new { RoleName = "reader", Action = "secretsmanager:GetSecretValue", Resource = secretArn }, CancellationToken.None);
+            Assert.Equal(("ExplicitDeny", "NoReader"), (deniedRole.GetProperty("Decision").GetString(), deniedRole.GetProperty("StatementSid").GetString()));
+            var (_, noRole) = await admin.CallAsync("strongroom", "ExplainAccess", new { RoleName = "ghost", Action = "secretsmanager:GetSecretValue", Resource = secretArn }, CancellationToken.None);
+            Assert.False(noRole.GetProperty("Allowed").GetBoolean());
+            var (bothStatus, both) = await admin.CallAsync("strongroom", "ExplainAccess", new { UserName = "alice", RoleName = "reader", Action = "a:b", Resource = "*" }, CancellationToken.None);
+            Assert.Equal((400, "ValidationException"), (bothStatus, both.GetProperty("__type").GetString()));
             await server.TerminateAsync();
         }
 

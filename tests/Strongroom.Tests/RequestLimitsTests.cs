@@ -72,6 +72,40 @@ public sealed class RequestLimitsTests
     }
 
     [Fact]
+    public async Task WatchSecrets_PastMaxWatches_ThrottlingAtOnce_AuditedAndServedAgainOnceOneEnds()
+    {
+        await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "max-watches=2"]);
+        using var client = new RawSigner(server.Endpoint);
+        var created = await client.JsonAsync("secretsmanager", "CreateSecret", $"{{\"Name\":\"watched\",\"SecretString\":\"v1\",\"ClientRequestToken\":\"{Guid.NewGuid()}\"}}");
+        using var createdDocument = System.Text.Json.JsonDocument.Parse(created.Body);
+        var version = createdDocument.RootElement.GetProperty("VersionId").GetString();
+        string Watch(int seconds) => $"{{\"Secrets\":[{{\"SecretId\":\"watched\",\"VersionId\":\"{version}\"}}],\"WaitTimeSeconds\":{seconds}}}";
+
+        // Two calls know the current version, so both park (3 s and 8 s); the server then holds its two.
+        var parkedShort = client.JsonAsync("strongroom", "WatchSecrets", Watch(3));
+        var parkedLong = client.JsonAsync("strongroom", "WatchSecrets", Watch(8));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(parkedShort.IsCompleted || parkedLong.IsCompleted, "the watches did not park: the test proves nothing");
+
+        var clock = Stopwatch.StartNew();
+        var refused = await client.JsonAsync("strongroom", "WatchSecrets", Watch(8));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the third watch was parked ({clock.Elapsed}), not refused at once");
+        Assert.Equal((400, "ThrottlingException"), (refused.Status, refused.Code));
+        Assert.Contains("max-watches", refused.Body, StringComparison.Ordinal);
+        Assert.True(await MetricAsync(server.Endpoint, "strongroom_throttled_total{reason=\"watch\"}") >= 1);
+
+        // Everything else is served meanwhile, and once the short watch ends its place is free again.
+        Assert.Equal(200, (await client.JsonAsync("secretsmanager", "DescribeSecret", "{\"SecretId\":\"watched\"}")).Status);
+        Assert.Equal(200, (await parkedShort).Status);
+        var again = await client.JsonAsync("strongroom", "WatchSecrets", Watch(0));
+        Assert.Equal(200, again.Status);
+        Assert.Equal(200, (await parkedLong).Status);
+
+        var trail = await client.JsonAsync("cloudtrail", "LookupEvents", "{\"LookupAttributes\":[{\"AttributeKey\":\"EventName\",\"AttributeValue\":\"WatchSecrets\"}]}");
+        Assert.Contains("ThrottlingException", trail.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignatureFailures_AreSlowedThenLockedOut_ForThatAddressOnly_AndTheLockoutEnds()
     {
         await using var server = await ServerProcess.StartAsync(null, dev: true, extra: ["--limit", "failures-before-slowdown=3", "--limit", "failures-before-lockout=6", "--limit", "lockout=4", "--limit", "max-slowdown=0.3"]);

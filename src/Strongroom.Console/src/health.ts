@@ -26,6 +26,8 @@ export interface RotationHealth {
   readonly lastSuccess: Date | undefined;
   readonly nextDue: Date | undefined;
   readonly lastError: string | undefined;
+  /** Finished runs that failed since the last success (newest first, running ones skipped); 0 when the newest succeeded. */
+  readonly consecutiveFailures: number;
 }
 
 export interface RotationFacts {
@@ -52,27 +54,31 @@ export function rotationHealth(facts: RotationFacts, runs: readonly RotationRun[
   const nextDue = seconds(facts.NextRotationDate);
   const newest = ordered[0];
   const lastError = ordered.find(failed)?.Error;
+  const finished = ordered.filter((r) => !running(r) && r.Trigger !== 'TestRotation');
+  const streak = finished.findIndex((r) => !failed(r));
+  const consecutiveFailures = streak < 0 ? finished.length : streak;
   if (!facts.RotationEnabled) {
-    return { state: 'disabled', summary: 'Rotation is not turned on.', lastSuccess, nextDue: undefined, lastError };
+    return { state: 'disabled', summary: 'Rotation is not turned on.', lastSuccess, nextDue: undefined, lastError, consecutiveFailures };
   }
   if (newest && running(newest)) {
-    return { state: 'running', summary: `A rotation is running (attempt ${newest.Attempt}${newest.StepReached ? `, at ${newest.StepReached}` : ''}).`, lastSuccess, nextDue, lastError };
+    return { state: 'running', summary: `A rotation is running (attempt ${newest.Attempt}${newest.StepReached ? `, at ${newest.StepReached}` : ''}).`, lastSuccess, nextDue, lastError, consecutiveFailures };
   }
   if (newest && failed(newest)) {
     const retry = seconds(newest.RetryAt);
     return {
       state: 'failing',
-      summary: `The last rotation ${newest.Outcome.toLowerCase()}${newest.StepReached ? ` at ${newest.StepReached}` : ''}${retry ? '; a retry is scheduled' : ''}.`,
+      summary: `The last rotation ${newest.Outcome.toLowerCase()}${newest.StepReached ? ` at ${newest.StepReached}` : ''}${consecutiveFailures > 1 ? ` (${consecutiveFailures} failed runs in a row)` : ''}${retry ? '; a retry is scheduled' : ''}.`,
       lastSuccess,
       nextDue,
       lastError: newest.Error ?? lastError,
+      consecutiveFailures,
     };
   }
   if (nextDue && now.getTime() - nextDue.getTime() > graceMs) {
-    return { state: 'overdue', summary: 'The next rotation is overdue.', lastSuccess, nextDue, lastError };
+    return { state: 'overdue', summary: 'The next rotation is overdue.', lastSuccess, nextDue, lastError, consecutiveFailures };
   }
   if (lastSuccess) {
-    return { state: 'healthy', summary: 'The last rotation succeeded.', lastSuccess, nextDue, lastError };
+    return { state: 'healthy', summary: 'The last rotation succeeded.', lastSuccess, nextDue, lastError, consecutiveFailures };
   }
-  return { state: 'scheduled', summary: 'Rotation is on; it has not run yet.', lastSuccess, nextDue, lastError };
+  return { state: 'scheduled', summary: 'Rotation is on; it has not run yet.', lastSuccess, nextDue, lastError, consecutiveFailures };
 }

@@ -55,7 +55,14 @@ test('health: failing when the newest run failed, even with an older success; th
   assert.equal(h.state, 'failing');
   assert.equal(h.lastError, 'createSecret: boom');
   assert.equal(h.lastSuccess?.getTime(), 1_010_000);
-  assert.equal(h.summary, 'The last rotation abandoned at createSecret.');
+  assert.equal(h.summary, 'The last rotation abandoned at createSecret (2 failed runs in a row).');
+  assert.equal(h.consecutiveFailures, 2);
+  // A success newer than the failures ends the streak; a running run and a test rotation do not count.
+  const recovered = rotationHealth({ RotationEnabled: true, NextRotationDate: 2_000_100 }, [...runs, run({ RunId: 4, StartedDate: 4000 }), run({ RunId: 5, StartedDate: 5000, Outcome: 'Running' })], now);
+  assert.equal(recovered.state, 'running');
+  assert.equal(recovered.consecutiveFailures, 0);
+  const once = rotationHealth({ RotationEnabled: true }, [run({ RunId: 1, StartedDate: 1000 }), run({ RunId: 2, StartedDate: 2000, Outcome: 'Failed', Error: 'e' }), run({ RunId: 3, StartedDate: 3000, Trigger: 'TestRotation', Outcome: 'Failed' })], now);
+  assert.equal(once.consecutiveFailures, 1);
 });
 
 test('health: overdue only past the grace period; a succeeded test rotation is not a rotation', () => {

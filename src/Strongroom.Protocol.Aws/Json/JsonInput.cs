@@ -182,16 +182,24 @@ public sealed class JsonInput : IDisposable
         return number;
     }
 
+    /// <summary>
+    /// An Integer member. A number that is not a 32-bit integer (a fraction, an exponent, one past int's range) is the
+    /// SerializationException AWS answers for a value its Integer shape cannot hold: never clamped, so no validation
+    /// message ever names a value the caller did not send.
+    /// </summary>
     public int? Int(string name)
     {
-        var value = Long(name);
-        if (value is null)
+        if (!TryGet(Root, name, out var value))
         {
             return null;
         }
 
-        // Out-of-int range values still get the range error from validation, not an overflow.
-        return (int)Math.Clamp(value.Value, int.MinValue, int.MaxValue);
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+        {
+            throw WrongType(name, "integer");
+        }
+
+        return number;
     }
 
     public byte[]? Blob(string name)

@@ -48,4 +48,30 @@ public static class JsonOutput
 
         writer.WriteEndArray();
     }
+
+    /// <summary>An array of objects: <paramref name="members"/> writes each item's members between its braces.</summary>
+    public static void ObjectArray<T>(Utf8JsonWriter writer, string name, IEnumerable<T> items, Action<Utf8JsonWriter, T> members)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(members);
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            writer.WriteStartObject();
+            members(writer, item);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The "Errors" member of a batch answer (BatchGetSecretValue, Strongroom.WatchSecrets): SecretId, ErrorCode, Message.</summary>
+    public static void BatchErrors(Utf8JsonWriter writer, IEnumerable<Core.Secrets.BatchError> errors) =>
+        ObjectArray(writer, "Errors", errors, static (w, error) =>
+        {
+            w.WriteString("SecretId", error.SecretId);
+            w.WriteString("ErrorCode", error.ErrorCode);
+            w.WriteString("Message", error.Message);
+        });
 }

@@ -285,17 +285,7 @@ public sealed class SecretsManagerApi : IJsonService
             }
 
             w.WriteEndArray();
-            w.WriteStartArray("Errors");
-            foreach (var error in result.Errors)
-            {
-                w.WriteStartObject();
-                w.WriteString("SecretId", error.SecretId);
-                w.WriteString("ErrorCode", error.ErrorCode);
-                w.WriteString("Message", error.Message);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            JsonOutput.BatchErrors(w, result.Errors);
             JsonOutput.String(w, "NextToken", result.NextToken);
         }
         finally

@@ -24,42 +24,20 @@ public sealed class WatchSecretsApi
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        var secrets = input.Array("Secrets") ?? throw JsonInput.Missing("Secrets");
-        var known = new List<SecretWatch.Known>(secrets.Count);
-        foreach (var item in secrets)
-        {
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                throw DomainException.WithCode("SerializationException", "Secrets members must be structures.");
-            }
-
-            known.Add(new SecretWatch.Known(JsonInput.String(item, "SecretId") ?? throw JsonInput.Missing("SecretId"), JsonInput.String(item, "VersionId")));
-        }
-
+        var known = (input.Array("Secrets") ?? throw JsonInput.Missing("Secrets")).Select(Known).ToList();
         var result = await _watch.WatchAsync(region, known, input.Int("WaitTimeSeconds"), access, ct);
         output.WriteStartObject();
-        output.WriteStartArray("Changed");
-        foreach (var change in result.Changed)
+        JsonOutput.ObjectArray(output, "Changed", result.Changed, static (w, change) =>
         {
-            output.WriteStartObject();
-            output.WriteString("SecretId", change.SecretId);
-            output.WriteString("ARN", change.Arn);
-            output.WriteString("VersionId", change.VersionId);
-            output.WriteEndObject();
-        }
-
-        output.WriteEndArray();
-        output.WriteStartArray("Errors");
-        foreach (var error in result.Errors)
-        {
-            output.WriteStartObject();
-            output.WriteString("SecretId", error.SecretId);
-            output.WriteString("ErrorCode", error.ErrorCode);
-            output.WriteString("Message", error.Message);
-            output.WriteEndObject();
-        }
-
-        output.WriteEndArray();
+            w.WriteString("SecretId", change.SecretId);
+            w.WriteString("ARN", change.Arn);
+            w.WriteString("VersionId", change.VersionId);
+        });
+        JsonOutput.BatchErrors(output, result.Errors);
         output.WriteEndObject();
     }
+
+    private static SecretWatch.Known Known(JsonElement item) => item.ValueKind == JsonValueKind.Object
+        ? new SecretWatch.Known(JsonInput.String(item, "SecretId") ?? throw JsonInput.Missing("SecretId"), JsonInput.String(item, "VersionId"))
+        : throw DomainException.WithCode("SerializationException", "Secrets members must be structures.");
 }

@@ -74,7 +74,7 @@ internal static class AgentCommand
     {
         var cacheOptions = new SecretCacheOptions { Ttl = options.Ttl, MaxEntries = options.MaxEntries, MaxStale = options.MaxStale, WatchChanges = options.Watch, WatchWait = TimeSpan.FromSeconds(10) };
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1), ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = TimeSpan.FromSeconds(30) };
-        var json = new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials);
+        var json = settings.CreateJsonClient(http);
         await using var cache = new SecretCache(new SecretsManagerClient(json), cacheOptions);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(k =>

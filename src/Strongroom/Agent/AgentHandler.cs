@@ -113,8 +113,7 @@ internal sealed class AgentHandler
     {
         foreach (var name in TokenHeaders)
         {
-            if (headers.TryGetValue(name, out var values) && values.Count == 1
-                && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(values[0] ?? string.Empty), _token))
+            if (headers.TryGetValue(name, out var values) && values.Count == 1 && Equal(values[0] ?? string.Empty, _token))
             {
                 return true;
             }
@@ -123,7 +122,43 @@ internal sealed class AgentHandler
         return false;
     }
 
-    private static string? Unknown(IQueryCollection query, HashSet<string> known) => query.Keys.FirstOrDefault(k => !known.Contains(k));
+    /// <summary>Constant-time comparison of a header's UTF-8 bytes with the token, without allocating on the read path.</summary>
+    private static bool Equal(string presented, byte[] token)
+    {
+        var count = Encoding.UTF8.GetByteCount(presented);
+        if (count != token.Length)
+        {
+            return false; // as FixedTimeEquals answers any length mismatch: the length is not the secret
+        }
+
+        var rented = count > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(count) : null;
+        var bytes = rented is null ? stackalloc byte[count] : rented.AsSpan(0, count);
+        try
+        {
+            Encoding.UTF8.GetBytes(presented, bytes);
+            return CryptographicOperations.FixedTimeEquals(bytes, token);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
+
+    private static string? Unknown(IQueryCollection query, HashSet<string> known)
+    {
+        foreach (var key in query.Keys)
+        {
+            if (!known.Contains(key))
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
 
     private async Task RefuseAsync(HttpContext context, string reason)
     {
@@ -142,24 +177,29 @@ internal sealed class AgentHandler
 
         var refresh = query["refreshNow"].ToString();
         bool refreshNow;
-        switch (refresh.ToLowerInvariant())
+        if (refresh.Length == 0 || refresh == "0" || refresh.Equals("false", StringComparison.OrdinalIgnoreCase))
         {
-            case "":
-            case "false":
-            case "0":
-                refreshNow = false;
-                break;
-            case "true":
-            case "1":
-                refreshNow = true;
-                break;
-            default:
-                await ErrorAsync(context, 400, "InvalidParameter", "invalid refreshNow value");
-                return;
+            refreshNow = false;
+        }
+        else if (refresh == "1" || refresh.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            refreshNow = true;
+        }
+        else
+        {
+            await ErrorAsync(context, 400, "InvalidParameter", "invalid refreshNow value");
+            return;
         }
 
         var versionId = query["versionId"].ToString();
         var versionStage = query["versionStage"].ToString();
+        if (!refreshNow && _cache.TryGetFresh(secretId, versionId.Length > 0 ? versionId : null, versionStage.Length > 0 ? versionStage : null, out var fresh))
+        {
+            // The hot path: a fresh cached version, its answer rendered once per version.
+            await WriteAsync(context, 200, "application/json", _bodies.GetValue(fresh, Body));
+            return;
+        }
+
         try
         {
             var result = await _cache.GetAsync(secretId, versionId.Length > 0 ? versionId : null, versionStage.Length > 0 ? versionStage : null, refreshNow, context.RequestAborted);
@@ -251,9 +291,9 @@ internal sealed class AgentHandler
         {
             var answer = await _ssm.CallAsync("ssm", "AmazonSSM.GetParameter", new { Name = name + selector, WithDecryption = decrypt }, context.RequestAborted);
             var body = JsonSerializer.SerializeToUtf8Bytes(answer);
-            if (_parameters.Count >= _maxEntries)
+            if (_parameters.Count >= _maxEntries && !_parameters.ContainsKey(key))
             {
-                _parameters.Clear(); // a simple bound: parameters are refetched after a wipe
+                EvictParameters(now);
             }
 
             _parameters[key] = (now + _ttl, body);
@@ -268,6 +308,27 @@ internal sealed class AgentHandler
         {
             AgentLog.Unreachable(_logger, name, e.GetType().Name);
             await ErrorAsync(context, 502, "ServiceUnavailable", $"The parameter service at {_ssm.Endpoint} cannot be reached.");
+        }
+    }
+
+    /// <summary>
+    /// Keeps the parameter cache under --max-entries: drops what has expired, and when nothing has, the entry that
+    /// expires soonest (the oldest fetched). A scan of at most max-entries, only when a new parameter arrives at the bound.
+    /// </summary>
+    private void EvictParameters(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in _parameters)
+        {
+            if (entry.Expires <= now)
+            {
+                _parameters.TryRemove(key, out _);
+            }
+        }
+
+        while (_parameters.Count >= _maxEntries && !_parameters.IsEmpty)
+        {
+            var oldest = _parameters.MinBy(p => p.Value.Expires).Key;
+            _parameters.TryRemove(oldest, out _);
         }
     }
 

@@ -56,7 +56,7 @@ internal static class RunCommand
             }
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            await using var cache = new SecretCache(new SecretsManagerClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials)), new SecretCacheOptions { Ttl = TimeSpan.FromMinutes(5), WatchWait = TimeSpan.FromSeconds(10) });
+            await using var cache = new SecretCache(new SecretsManagerClient(settings.CreateJsonClient(http)), new SecretCacheOptions { Ttl = TimeSpan.FromMinutes(5), WatchWait = TimeSpan.FromSeconds(10) });
             return await new Supervisor(cache, mappings, result.GetValue(command)!, rotate, rotateSignal).RunAsync(ct);
         });
         return run;

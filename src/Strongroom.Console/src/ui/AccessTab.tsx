@@ -105,12 +105,28 @@ function ResourcePolicy({ id }: { id: string }) {
 }
 
 interface Row {
-  user: string;
+  kind: 'User' | 'Role';
+  name: string;
   result?: Explanation;
   error?: unknown;
 }
 
-/** For each IAM user (and the admin), the explain operation's answer to "may they read this secret's value?". */
+/** Every name of one IAM listing (ListUsers, ListRoles), following its Marker; at most 1,000. */
+async function listAll(client: ReturnType<typeof useSession>['client'], action: 'ListUsers' | 'ListRoles', member: 'UserName' | 'RoleName'): Promise<string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await client.query('iam', action, { MaxItems: '100', ...(marker ? { Marker: marker } : {}) });
+    names.push(...texts(page, member));
+    marker = texts(page, 'IsTruncated')[0] === 'true' ? texts(page, 'Marker')[0] : undefined;
+  } while (marker && names.length < 1000);
+  return names;
+}
+
+/**
+ * For each IAM user (the admin first) and each IAM role (a session of it, as AssumeRole or web identity gives one),
+ * the explain operation's answer to "may they read this secret's value?".
+ */
 function WhoCanRead({ arn }: { arn: string | undefined }) {
   const { client } = useSession();
   const [rows, setRows] = useState<Row[] | null>(null);
@@ -118,21 +134,23 @@ function WhoCanRead({ arn }: { arn: string | undefined }) {
   const check = () =>
     action.run(async () => {
       if (!arn) throw new Error('The secret’s ARN is not known (DescribeSecret failed).');
-      const users = ['admin'];
-      let marker: string | undefined;
-      do {
-        const page = await client.query('iam', 'ListUsers', { MaxItems: '100', ...(marker ? { Marker: marker } : {}) });
-        users.push(...texts(page, 'UserName').filter((u) => u !== 'admin'));
-        marker = texts(page, 'IsTruncated')[0] === 'true' ? texts(page, 'Marker')[0] : undefined;
-      } while (marker && users.length < 1000);
-      const found: Row[] = users.map((user) => ({ user }));
+      const [users, roles] = await Promise.all([listAll(client, 'ListUsers', 'UserName'), listAll(client, 'ListRoles', 'RoleName')]);
+      const found: Row[] = [
+        { kind: 'User', name: 'admin' },
+        ...users.filter((u) => u !== 'admin').map((name): Row => ({ kind: 'User', name })),
+        ...roles.map((name): Row => ({ kind: 'Role', name })),
+      ];
       setRows([...found]);
       let next = 0;
       const worker = async () => {
         while (next < found.length) {
           const row = found[next++]!;
           try {
-            row.result = await client.json<Explanation>('strongroom', 'ExplainAccess', { UserName: row.user, Action: 'secretsmanager:GetSecretValue', Resource: arn });
+            row.result = await client.json<Explanation>('strongroom', 'ExplainAccess', {
+              ...(row.kind === 'User' ? { UserName: row.name } : { RoleName: row.name }),
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: arn,
+            });
           } catch (e) {
             row.error = e;
             if (e instanceof AwsError && e.code === 'AccessDeniedException') throw e;
@@ -146,8 +164,8 @@ function WhoCanRead({ arn }: { arn: string | undefined }) {
     <>
       <h2>Who can read this?</h2>
       <p class="muted">
-        Asks the server's policy engine (Strongroom.ExplainAccess, for the admin) whether each IAM user may call secretsmanager:GetSecretValue on this secret, and which statement decides. Roles
-        and a customer-managed KMS key's own policy are not part of this answer.
+        Asks the server's policy engine (Strongroom.ExplainAccess, for the admin) whether each IAM user, and a session of each IAM role, may call secretsmanager:GetSecretValue on this secret, and
+        which statement decides. Session policies passed when a role is assumed and a customer-managed KMS key's own policy are not part of this answer.
       </p>
       <div class="actions">
         <button type="button" onClick={check} disabled={action.busy}>
@@ -159,18 +177,20 @@ function WhoCanRead({ arn }: { arn: string | undefined }) {
       {rows ? (
         <TableWrap label="Who can read this secret">
           <table data-testid="who-can-read">
-            <caption>{`${rows.filter((r) => r.result?.Allowed).length} of ${rows.length} users may read the value.`}</caption>
+            <caption>{`${rows.filter((r) => r.result?.Allowed).length} of ${rows.length} users and roles may read the value.`}</caption>
             <thead>
               <tr>
-                <th scope="col">User</th>
+                <th scope="col">Principal</th>
+                <th scope="col">Kind</th>
                 <th scope="col">Decision</th>
                 <th scope="col">Why</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={r.user}>
-                  <td>{r.user}</td>
+                <tr key={`${r.kind}/${r.name}`}>
+                  <td>{r.name}</td>
+                  <td>{r.kind}</td>
                   <td>{r.result ? <Badge kind={r.result.Allowed ? 'ok' : r.result.Decision === 'ExplicitDeny' ? 'bad' : 'off'}>{r.result.Allowed ? 'Can read' : r.result.Decision === 'ExplicitDeny' ? 'Denied' : 'Cannot read'}</Badge> : r.error ? <Badge kind="warn">Unknown</Badge> : '…'}</td>
                   <td class="wrap">{r.result ? r.result.Explanation : r.error ? <ErrorBox error={r.error} /> : null}</td>
                 </tr>

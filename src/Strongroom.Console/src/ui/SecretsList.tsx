@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
 import { date } from '../aws.ts';
+import { rotationHealth, type RotationRun } from '../health.ts';
 import { href, secretHref, type Route } from '../router.ts';
 import type { ListSecretsResponse, SecretListEntry } from '../types.ts';
 import { Badge, ErrorBox, Field, Loading, Pager, TableWrap, Time, useAsync, useFocusHeading, usePager, useSession } from './common.tsx';
+import { HealthBadge } from './RotationTab.tsx';
 
 const filterKeys: [string, string][] = [
   ['all', 'Name, description and tags'],
@@ -17,6 +19,29 @@ export function RotationBadge({ secret }: { secret: SecretListEntry }) {
   const next = date(secret.NextRotationDate);
   if (next && Date.now() - next.getTime() > 60 * 60 * 1000) return <Badge kind="warn">Overdue</Badge>;
   return <Badge kind="info">On</Badge>;
+}
+
+/**
+ * The list's rotation column: off, or the secret's health from its newest runs (Strongroom.ListRotationRuns, only for
+ * secrets with rotation on, after the page has shown): failing (the newest finished run failed; how many in a row),
+ * overdue, running, healthy or scheduled. Without permission to list runs, the dates alone decide (on / overdue).
+ */
+function RotationHealthCell({ secret }: { secret: SecretListEntry }) {
+  const { client } = useSession();
+  const rotating = !!secret.RotationEnabled;
+  const runs = useAsync(
+    async () => (rotating ? (await client.json<{ Runs: RotationRun[] }>('strongroom', 'ListRotationRuns', { SecretId: secret.ARN, MaxResults: 20 })).Runs : []),
+    [secret.ARN, rotating, secret.LastRotatedDate, secret.NextRotationDate],
+  );
+  if (!rotating) return <RotationBadge secret={secret} />;
+  if (runs.error || !runs.data) return runs.loading ? <span aria-busy="true">…</span> : <RotationBadge secret={secret} />;
+  const health = rotationHealth(secret, runs.data, new Date());
+  return (
+    <span title={health.lastError ? `${health.summary} ${health.lastError}` : health.summary}>
+      <HealthBadge health={health} />
+      {health.state === 'failing' ? <span class="muted"> {health.consecutiveFailures > 1 ? `${health.consecutiveFailures} failures in a row` : 'last run failed'}</span> : null}
+    </span>
+  );
 }
 
 export function SecretsList({ route }: { route: Extract<Route, { page: 'secrets' }> }) {
@@ -122,7 +147,7 @@ export function SecretsList({ route }: { route: Extract<Route, { page: 'secrets'
                       <Time value={date(s.LastChangedDate ?? s.CreatedDate)} />
                     </td>
                     <td>
-                      <RotationBadge secret={s} />
+                      <RotationHealthCell secret={s} />
                     </td>
                   </tr>
                 ))}

@@ -157,6 +157,10 @@ describe('the console as the admin', () => {
   it('validates and saves a resource policy, and tells who can read the secret', async () => {
     await createUser(admin, 'app-reader', { Version: '2012-10-17', Statement: [{ Sid: 'ReadApp', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:app/*' }] });
     await createUser(admin, 'outsider', null);
+    // Roles too: one whose policy allows reading app/*, one with no policy at all.
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] });
+    for (const role of ['app-role', 'idle-role']) await admin.query('iam', 'CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust });
+    await admin.query('iam', 'PutRolePolicy', { RoleName: 'app-role', PolicyName: 'read-app', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'RoleReadsApp', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:app/*' }] }) });
     await page.goto(`${server.consoleUrl}#/secret/app%2Fdb/access`);
     await page.getByText('This secret has no resource policy.').waitFor();
     const policyBox = page.getByLabel('Policy document (JSON)');
@@ -174,12 +178,14 @@ describe('the console as the admin', () => {
 
     await page.getByRole('button', { name: 'Check who can read this secret' }).click();
     const table = page.getByTestId('who-can-read');
-    await table.getByText('users may read the value').waitFor();
+    await table.getByText('users and roles may read the value').waitFor();
     await page.waitForFunction(() => !document.querySelector('[data-testid="who-can-read"]')?.textContent?.includes('…'));
     const rowText = async (user) => (await table.locator('tr', { has: page.getByRole('cell', { name: user, exact: true }) }).textContent()) ?? '';
     assert.match(await rowText('admin'), /Can read/);
-    assert.match(await rowText('app-reader'), /Can read.*ReadApp/);
+    assert.match(await rowText('app-reader'), /User.*Can read.*ReadApp/);
     assert.match(await rowText('outsider'), /Denied.*DENY \(explicit\).*"DenyOutsider" of resource policy/);
+    assert.match(await rowText('app-role'), /Role.*Can read.*:role\/app-role → .*"RoleReadsApp" of role\/app-role inline policy read-app/);
+    assert.match(await rowText('idle-role'), /Role.*Cannot read.*DENY \(implicit\)/);
     assert.deepEqual(await axe(page), []);
     await screenshot(page, 'access', { at: page.getByRole('heading', { name: 'Who can read this?' }) });
   });

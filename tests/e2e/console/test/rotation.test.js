@@ -110,4 +110,18 @@ describe('rotation in the console', () => {
     assert.deepEqual(await axe(page), []);
     await screenshot(page, 'rotation-overview');
   });
+
+  it('the secrets list shows each secret’s rotation health, failing ones with their streak', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Secrets' }).click();
+    const table = page.getByTestId('secrets-table');
+    await table.waitFor();
+    const row = (name) => table.locator('tr', { has: page.getByRole('link', { name, exact: true }) });
+    await row('rot/failing').getByText('Failing', { exact: true }).waitFor();
+    // Two attempts, both failed (the second abandoned): the column says so, and its title carries the error.
+    assert.match(await row('rot/failing').textContent(), /Failing\s*2 failures in a row/);
+    assert.match(await row('rot/failing').locator('[title]').getAttribute('title'), /exited with status 3/);
+    await row('rot/app').getByText('Healthy', { exact: true }).waitFor();
+    assert.doesNotMatch(await row('rot/app').textContent(), /fail/i);
+    assert.deepEqual(await axe(page), []);
+  });
 });
