@@ -6,7 +6,8 @@ namespace Strongroom.Tests;
 /// <summary>
 /// Several nodes on one PostgreSQL database under the same custody: the root key in one PKCS#11 token (SoftHSM2, the
 /// token directory shared by the nodes as an HSM is shared by hosts), each node with a copy of root.key.pkcs11. Both
-/// nodes serve the same secrets; a node with another key, or without the token, stays out and says why.
+/// nodes serve the same secrets; a node with another key or without the token is refused, one whose KMS is unreachable
+/// starts sealed, and each says why.
 /// </summary>
 [Collection("processes")]
 public sealed class PostgresCustodyTests : IClassFixture<PostgresServer>, IDisposable
@@ -98,6 +99,26 @@ public sealed class PostgresCustodyTests : IClassFixture<PostgresServer>, IDispo
         (code, output) = await ServerProcess.RunWithEnvironmentAsync(ServerProcess.PostgresEnvironment(cs), "server", "--data-dir", dirD, "--listen", $"127.0.0.1:{ServerProcess.FreePort()}");
         Assert.Equal(1, code);
         Assert.Contains("is not the key this database is under", output, StringComparison.Ordinal);
+
+        // A node whose custody is a KMS it cannot reach starts sealed on the same database, says why, serves nothing.
+        var dirE = Path.Combine(_dir, "e");
+        Directory.CreateDirectory(dirE);
+        File.SetUnixFileMode(dirE, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var unreachable = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        await File.WriteAllTextAsync(Path.Combine(dirE, "root.key.kms"), $$"""{"v":1,"mode":"kms","fingerprint":"0011223344556677","keyId":"arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000","endpointUrl":"{{unreachable}}","region":"us-east-1","deployment":"node-e","ciphertext":"AAAA"}""");
+        var kmsEnvironment = With(new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE", ["AWS_SECRET_ACCESS_KEY"] = "not-a-real-secret", ["AWS_CONFIG_FILE"] = "/dev/null" }, cs);
+        await using (var e = await ServerProcess.StartSealedAsync(dirE, environment: kmsEnvironment))
+        {
+            using var http = new HttpClient();
+            using var ready = await http.GetAsync(new Uri(e.Endpoint, "/health/ready"));
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains($"sealed: the KMS at {unreachable}", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var viaE = TestSigner.FromCredentialsFile(e.Endpoint, credentials);
+            var (sealedStatus, error) = await viaE.CallAsync("GetSecretValue", new { SecretId = "hsm/shared" });
+            Assert.Equal(503, sealedStatus);
+            Assert.Equal("ServiceUnavailable", error.GetProperty("__type").GetString());
+            Assert.Equal(0, await e.TerminateAsync());
+        }
 
         // The two nodes still serve, each the other's writes.
         Assert.Equal(200, (await viaB.CallAsync("PutSecretValue", new { SecretId = "hsm/shared", SecretString = "from-b", ClientRequestToken = Guid.NewGuid().ToString() })).Status);

@@ -142,6 +142,24 @@ public sealed class ShamirUnsealTests : IDisposable
             Assert.Equal(0, await server.TerminateAsync());
         }
 
+        // The wrong and the throttled attempts of that run (stopped sealed) reach the trail at the next unseal.
+        await using (var server = await ServerProcess.StartSealedAsync(DataDir))
+        {
+            foreach (var number in new[] { 1, 2, 3 })
+            {
+                Assert.Equal(0, (await UnsealAsync(server, Share(number))).ExitCode);
+            }
+
+            await server.WaitUntilAsync("/health/ready");
+            (code, output) = await AwsAsync(server, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=UnsealAttempt", "--output", "json");
+            Assert.True(code == 0, output);
+            var outcomes = JsonDocument.Parse(output).RootElement.GetProperty("Events").EnumerateArray()
+                .Select(e => JsonDocument.Parse(e.GetProperty("CloudTrailEvent").GetString()!).RootElement.GetProperty("serviceEventDetails").GetProperty("outcome").GetString()!).ToList();
+            Assert.Single(outcomes, o => o.StartsWith("too many wrong shares", StringComparison.Ordinal));
+            Assert.True(outcomes.Count(o => o.Contains("share 3 is wrong or corrupted", StringComparison.Ordinal)) >= 6, string.Join("\n", outcomes));
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+
         // Every unseal attempt that led to an unseal is in the audit trail, and so are the seal call and the seal.
         var (_, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
         Assert.Contains("\"eventName\":\"UnsealAttempt\"", trail, StringComparison.Ordinal);
