@@ -15,6 +15,8 @@ namespace Strongroom.Crypto;
 /// AAD = header (4 bytes) followed by the UTF-8 binding string the caller names (for a KMS key version
 /// "&lt;key ARN&gt;#&lt;version&gt;", for an access key "access-key:&lt;id&gt;"), so a wrapped value moved to
 /// another row fails to unwrap. The payload may be any length (key material is 32 bytes).
+/// When the root key is held by a device (<see cref="RootKey.IsDeviceHeld"/>), the device runs the same AES-256-GCM
+/// (random nonce, same AAD) and the bytes have the same layout: its ciphertext-then-tag output is stored tag first.
 /// </summary>
 public static class WrappedKey
 {
@@ -27,6 +29,21 @@ public static class WrappedKey
         var output = new byte[4 + AesGcmSeal.Overhead + keyMaterial.Length];
         Magic.CopyTo(output);
         output[3] = FormatVersion;
+        if (rootKey.Device is { } device)
+        {
+            var nonce = output.AsSpan(4, AesGcmSeal.NonceSize);
+            System.Security.Cryptography.RandomNumberGenerator.Fill(nonce);
+            var sealedData = device.Seal(nonce, keyMaterial, Aad(binding));
+            if (sealedData.Length != keyMaterial.Length + AesGcmSeal.TagSize)
+            {
+                throw new CryptoFailureException();
+            }
+
+            sealedData.AsSpan(keyMaterial.Length).CopyTo(output.AsSpan(4 + AesGcmSeal.NonceSize));
+            sealedData.AsSpan(0, keyMaterial.Length).CopyTo(output.AsSpan(4 + AesGcmSeal.Overhead));
+            return output;
+        }
+
         AesGcmSeal.Seal(rootKey.Bytes, keyMaterial, Aad(binding), output.AsSpan(4));
         return output;
     }
@@ -37,6 +54,15 @@ public static class WrappedKey
         if (wrapped.Length < 4 + AesGcmSeal.Overhead || !wrapped[..3].SequenceEqual(Magic) || wrapped[3] != FormatVersion)
         {
             throw new CryptoFailureException();
+        }
+
+        if (rootKey.Device is { } device)
+        {
+            var body = wrapped[4..];
+            var ciphertextAndTag = new byte[body.Length - AesGcmSeal.NonceSize];
+            body[AesGcmSeal.Overhead..].CopyTo(ciphertextAndTag);
+            body.Slice(AesGcmSeal.NonceSize, AesGcmSeal.TagSize).CopyTo(ciphertextAndTag.AsSpan(ciphertextAndTag.Length - AesGcmSeal.TagSize));
+            return device.Open(body[..AesGcmSeal.NonceSize], ciphertextAndTag, Aad(binding));
         }
 
         return AesGcmSeal.Open(rootKey.Bytes, wrapped[4..], Aad(binding));

@@ -26,12 +26,15 @@ public sealed class CustodyState
 
     public string? KeyLabel { get; set; }
 
-    /// <summary>pkcs11: CKM_AES_GCM or CKM_AES_KEY_WRAP_PAD.</summary>
+    /// <summary>pkcs11: CKM_AES_GCM, the mechanism the token seals key versions and the record key with.</summary>
     public string? Mechanism { get; set; }
+
+    /// <summary>pkcs11: what <see cref="Wrapped"/> holds: "record-key" (the key of the rows' integrity tags; the root key stays in the token).</summary>
+    public string? Holds { get; set; }
 
     public string? Iv { get; set; }
 
-    /// <summary>pkcs11: the root key wrapped by the token's key (base64).</summary>
+    /// <summary>pkcs11: the record key sealed by the token's key (base64 of ciphertext and tag).</summary>
     public string? Wrapped { get; set; }
 
     public int? Shares { get; set; }

@@ -31,7 +31,7 @@ public sealed class RootKeyOptions
     /// <summary>For pkcs11: a file whose first line is the user PIN; else STRONGROOM_PKCS11_PIN.</summary>
     public string? Pkcs11PinFile { get; set; }
 
-    /// <summary>For pkcs11: aes-gcm or aes-key-wrap-pad; default: AES-GCM when the token offers it.</summary>
+    /// <summary>For pkcs11: aes-gcm (the only mechanism; the flag is kept to say so).</summary>
     public string? Pkcs11Mechanism { get; set; }
 
     /// <summary>For shamir at initialisation or rotation: how many shares are made.</summary>
@@ -42,6 +42,12 @@ public sealed class RootKeyOptions
 
     /// <summary>For shamir at initialisation or rotation: the directory the shares are written to (share-1 … share-N, mode 0600).</summary>
     public string? SharesOut { get; set; }
+
+    /// <summary>
+    /// For shamir at initialisation without <see cref="SharesOut"/>: the shares are collected here, to be printed once to
+    /// the terminal by the command and written nowhere. Null: --shares-out is required.
+    /// </summary>
+    public IList<string>? PrintedShares { get; set; }
 
     /// <summary>For shamir, in offline commands (rotate-root-key, import-access-key): files holding K of the shares.</summary>
     public IReadOnlyList<string> ShareFiles { get; set; } = [];

@@ -114,16 +114,24 @@ public sealed class RootKeySource
             case "passphrase":
                 WriteKdfParameters(path!);
                 return Load(path);
-            case "pkcs11" or "shamir" or "kms":
+            case "pkcs11":
+                var (tokenState, tokenKey) = Pkcs11Custody.Create(_options);
+                try
+                {
+                    tokenState.Write(path!);
+                    return tokenKey;
+                }
+                catch
+                {
+                    tokenKey.Dispose();
+                    throw;
+                }
+
+            case "shamir" or "kms":
                 var key = RootKey.Generate();
                 try
                 {
-                    var state = Provider switch
-                    {
-                        "pkcs11" => Pkcs11Custody.Wrap(_options, key),
-                        "shamir" => ShamirCustody.Split(_options, key),
-                        _ => KmsCustody.Wrap(_options, key),
-                    };
+                    var state = Provider == "shamir" ? ShamirCustody.Split(_options, key) : KmsCustody.Wrap(_options, key);
                     state.Write(path!);
                     return key;
                 }
@@ -144,7 +152,7 @@ public sealed class RootKeySource
     {
         "env" => FromEnvironment(_options.EnvName),
         "passphrase" => Derive(ReadPassphrase(), stateFile ?? StateFile!),
-        "pkcs11" => Pkcs11Custody.Unwrap(_options, CustodyState.Read(stateFile ?? StateFile!)),
+        "pkcs11" => Pkcs11Custody.Open(_options, CustodyState.Read(stateFile ?? StateFile!)),
         "kms" => KmsCustody.Unwrap(CustodyState.Read(stateFile ?? StateFile!)),
         "shamir" => Unsealed(CustodyState.Read(stateFile ?? StateFile!)),
         _ => new FileRootKeyProvider(stateFile ?? StateFile!).Load(),

@@ -17,7 +17,7 @@ namespace Strongroom.Server;
 /// </summary>
 public static partial class SealedServer
 {
-    /// <summary>An unseal attempt, recorded in the audit trail once the server is unsealed (and logged at once).</summary>
+    /// <summary>An unseal attempt: logged and journalled (<see cref="UnsealJournal"/>) at once, recorded in the audit trail at the next unseal.</summary>
     public sealed record Attempt(DateTimeOffset Time, string SourceAddress, bool Accepted, string Message);
 
     /// <summary>Key: the rebuilt key (Shamir), or null when the source can be loaded again (KMS) or the server was stopped.</summary>
@@ -32,6 +32,7 @@ public static partial class SealedServer
         var state = source.Provider == "shamir" ? source.Custody : null;
         var unsealer = state is null ? null : new Unsealer(state, TimeProvider.System);
         var attempts = new List<Attempt>();
+        var journal = new UnsealJournal(Path.GetFullPath(options.DataDir));
         var done = new TaskCompletionSource<RootKey?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var app = Build(options);
         var logger = app.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("Strongroom") : throw new InvalidOperationException("no logger");
@@ -104,12 +105,18 @@ public static partial class SealedServer
 
                 var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
                 var outcome = unsealer.Submit(share);
+                var attempt = new Attempt(DateTimeOffset.UtcNow, address, outcome.Accepted, outcome.Message);
                 lock (attempts)
                 {
-                    attempts.Add(new Attempt(DateTimeOffset.UtcNow, address, outcome.Accepted, outcome.Message));
+                    attempts.Add(attempt);
                 }
 
                 LogUnsealAttempt(logger, address, outcome.Accepted, outcome.Message);
+                if (!journal.Append(attempt))
+                {
+                    LogJournalFailed(logger, Path.Combine(options.DataDir, UnsealJournal.FileName));
+                }
+
                 await WriteStatusAsync(context, outcome.Throttled ? 429 : outcome.Accepted ? 200 : 400, Volatile.Read(ref reason), unsealer, outcome.Message, outcome.Key is not null);
                 if (outcome.Key is { } key)
                 {
@@ -309,6 +316,9 @@ public static partial class SealedServer
 
     [LoggerMessage(EventId = 7901, Level = LogLevel.Warning, Message = "Still sealed: {Reason}")]
     private static partial void LogStillSealed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 8100, Level = LogLevel.Error, Message = "Cannot append to the unseal journal {Path}: this attempt is in the log only, not in the audit trail")]
+    private static partial void LogJournalFailed(ILogger logger, string path);
 
     [LoggerMessage(EventId = 7902, Level = LogLevel.Warning, Message = "Unseal attempt from {SourceAddress}: accepted {Accepted}: {Outcome}")]
     private static partial void LogUnsealAttempt(ILogger logger, string sourceAddress, bool accepted, string outcome);

@@ -16,21 +16,27 @@ public static class ShamirCustody
 {
     private const string Prefix = "strongroom-share-v1";
 
-    /// <summary>Splits <paramref name="key"/>, writes DIR/share-1 … share-N (mode 0600, new files) and returns the custody state.</summary>
+    /// <summary>
+    /// Splits <paramref name="key"/>, writes DIR/share-1 … share-N (mode 0600, new files) — or, without --shares-out, hands
+    /// them to <see cref="RootKeyOptions.PrintedShares"/> to be printed once — and returns the custody state.
+    /// </summary>
     public static CustodyState Split(RootKeyOptions options, RootKey key)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(key);
-        var directory = options.SharesOut ?? throw new RootKeyUnavailableException("--root-key shamir needs --shares-out DIR (where share-1 … share-N are written, one per key holder); a Shamir data directory is made by 'strongroom admin init' or 'strongroom admin rotate-root-key --to shamir'");
+        var directory = options.SharesOut ?? (options.PrintedShares is not null ? null : throw new RootKeyUnavailableException("--root-key shamir needs --shares-out DIR (where share-1 … share-N are written, one per key holder); a Shamir data directory is made by 'strongroom admin init' or 'strongroom admin rotate-root-key --to shamir'"));
         if (options.KeyThreshold < 2 || options.KeyThreshold > options.KeyShares || options.KeyShares > 255)
         {
             throw new RootKeyUnavailableException($"--key-shares {options.KeyShares} --key-threshold {options.KeyThreshold}: need 2 <= threshold <= shares <= 255");
         }
 
-        Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
+        if (directory is not null)
         {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
 
         var fingerprint = key.Fingerprint();
@@ -41,6 +47,12 @@ public static class ShamirCustody
             for (var i = 0; i < shares.Length; i++)
             {
                 hashes.Add(Hash(i + 1, shares[i]));
+                if (directory is null)
+                {
+                    options.PrintedShares!.Add(Format(fingerprint, i + 1, shares[i]));
+                    continue;
+                }
+
                 var text = Encoding.ASCII.GetBytes(Format(fingerprint, i + 1, shares[i]) + "\n");
                 var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
                 if (!OperatingSystem.IsWindows())

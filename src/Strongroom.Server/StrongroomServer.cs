@@ -43,7 +43,7 @@ public static partial class StrongroomServer
 
         // A Shamir or KMS server whose key is not available serves sealed until it is, then opens; sealed again by
         // Strongroom.Seal, it goes round once more.
-        IReadOnlyList<SealedServer.Attempt> attempts = [];
+        var unsealed = false;
         while (true)
         {
             DataDirectory? data = null;
@@ -65,7 +65,7 @@ public static partial class StrongroomServer
                 }
 
                 var sealedRun = await SealedServer.RunAsync(options, source, e, ct);
-                attempts = [.. attempts, .. sealedRun.Attempts];
+                unsealed = true;
                 if (sealedRun.Stopped)
                 {
                     return 0;
@@ -83,16 +83,16 @@ public static partial class StrongroomServer
             finally
             {
                 // The open copied the rebuilt key into its holder (or failed); this copy is released at once.
-                if (data is not null && options.RootKey.Unsealed is { } unsealed)
+                if (data is not null && options.RootKey.Unsealed is { } rebuilt)
                 {
-                    unsealed.Dispose();
+                    rebuilt.Dispose();
                     options.RootKey.Unsealed = null;
                 }
             }
 
             using var seal = new SealSwitch(data.RootSource.Provider == "shamir");
-            var code = await RunOpenAsync(options, data, seal, attempts, tempDir, console, ct);
-            attempts = [];
+            var code = await RunOpenAsync(options, data, seal, unsealed, tempDir, console, ct);
+            unsealed = false;
             if (!seal.Requested || ct.IsCancellationRequested)
             {
                 return code;
@@ -100,7 +100,7 @@ public static partial class StrongroomServer
         }
     }
 
-    private static async Task<int> RunOpenAsync(ServerOptions options, DataDirectory data, SealSwitch seal, IReadOnlyList<SealedServer.Attempt> attempts, string? tempDir, TextWriter console, CancellationToken ct)
+    private static async Task<int> RunOpenAsync(ServerOptions options, DataDirectory data, SealSwitch seal, bool unsealed, string? tempDir, TextWriter console, CancellationToken ct)
     {
         try
         {
@@ -176,6 +176,8 @@ public static partial class StrongroomServer
 
             await RecordRootKeyRotationAsync(data, events, ct);
             data.RootKeys.Reloaded += () => _ = RecordRootKeyRotationAsync(data, events, CancellationToken.None);
+            // Unseal attempts journalled while sealed — in this run or in runs stopped before any unseal (ADR 0029).
+            var attempts = UnsealJournal.Read(data.Path);
             foreach (var attempt in attempts)
             {
                 await events.RecordAsync("UnsealAttempt", "strongroom", null, null, new Dictionary<string, string>
@@ -187,9 +189,14 @@ public static partial class StrongroomServer
                 });
             }
 
-            if (attempts.Count > 0)
+            if (unsealed)
             {
                 await events.RecordAsync("Unsealed", "strongroom", null, null, new Dictionary<string, string> { ["rootKeyFingerprint"] = data.Root.Fingerprint });
+            }
+
+            if (attempts.Count > 0)
+            {
+                UnsealJournal.Delete(data.Path);
             }
 
             using (var running = CancellationTokenSource.CreateLinkedTokenSource(ct, seal.Token))

@@ -22,7 +22,7 @@ public static partial class Program
 
         public Option<string?> PinFile { get; } = new("--pkcs11-pin-file") { Description = "For pkcs11: a file whose first line is the user PIN (else STRONGROOM_PKCS11_PIN). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-pin-file", null) };
 
-        public Option<string?> Mechanism { get; } = new("--pkcs11-mechanism") { Description = "For pkcs11: aes-gcm or aes-key-wrap-pad (default: AES-GCM when the token offers it)." };
+        public Option<string?> Mechanism { get; } = new("--pkcs11-mechanism") { Description = "For pkcs11: aes-gcm, the mechanism the token seals every key version with (AES key wrap cannot bind a version to its row). Default: aes-gcm." };
 
         public Option<int> Shares { get; } = new("--key-shares") { Description = "For shamir: how many key shares to make (N). Default: none.", DefaultValueFactory = _ => 5 };
 
@@ -74,7 +74,7 @@ public static partial class Program
     {
         var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty). Default: none.", Required = true };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id (default: chosen at random)." };
-        var command = new Command("init", "Initialise a new data directory (store, root key in the chosen custody, admin credentials) without starting the server. With --root-key shamir the shares go to --shares-out and nothing of the key stays in the directory.") { dataDir, account };
+        var command = new Command("init", "Initialise a new data directory (store, root key in the chosen custody, admin credentials) without starting the server. With --root-key shamir the shares go to --shares-out (or, without it, are printed once to standard output) and nothing of the key stays in the directory.") { dataDir, account };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         var storage = new StorageFlags();
@@ -82,6 +82,12 @@ public static partial class Program
         command.SetAction(async (result, ct) =>
         {
             var options = rootKey.Read(result);
+            if (options.Provider == "shamir" && options.SharesOut is null)
+            {
+                // No --shares-out: the shares are printed once below, and written nowhere.
+                options.PrintedShares = [];
+            }
+
             var path = result.GetValue(dataDir)!;
             if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
             {
@@ -94,7 +100,17 @@ public static partial class Program
                 await using var data = await DataDirectory.OpenAsync(path, "us-east-1", result.GetValue(account), create: true, ct, options, postgres: storage.Read(result));
                 await data.EnsureAdminCredentialsAsync(ct);
                 await Console.Out.WriteLineAsync($"Initialised {data.Path}: account {data.Identity.AccountId}, root key fingerprint {data.Root.Fingerprint} ({data.RootSource.Describe()}); admin credentials in {data.CredentialsFile}.");
-                if (data.RootSource.Provider == "shamir")
+                if (data.RootSource.Provider == "shamir" && options.PrintedShares is { } printed)
+                {
+                    await Console.Out.WriteLineAsync($"The {printed.Count} key shares, printed this once and written nowhere; any {options.KeyThreshold} unseal. Give each to its key holder now: with fewer than {options.KeyThreshold} the data is lost.");
+                    for (var i = 0; i < printed.Count; i++)
+                    {
+                        await Console.Out.WriteLineAsync($"share {i + 1}: {printed[i]}");
+                    }
+
+                    printed.Clear();
+                }
+                else if (data.RootSource.Provider == "shamir")
                 {
                     await Console.Out.WriteLineAsync($"Wrote {options.KeyShares} key shares to {Path.GetFullPath(options.SharesOut!)} (share-1 … share-{options.KeyShares}); any {options.KeyThreshold} unseal. Hand one to each key holder and delete them there: they are shown nowhere else, and with fewer than {options.KeyThreshold} the data is lost.");
                 }

@@ -142,6 +142,24 @@ public sealed class ShamirUnsealTests : IDisposable
             Assert.Equal(0, await server.TerminateAsync());
         }
 
+        // The wrong and the throttled attempts of that run (stopped sealed) reach the trail at the next unseal.
+        await using (var server = await ServerProcess.StartSealedAsync(DataDir))
+        {
+            foreach (var number in new[] { 1, 2, 3 })
+            {
+                Assert.Equal(0, (await UnsealAsync(server, Share(number))).ExitCode);
+            }
+
+            await server.WaitUntilAsync("/health/ready");
+            (code, output) = await AwsAsync(server, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=UnsealAttempt", "--output", "json");
+            Assert.True(code == 0, output);
+            var outcomes = JsonDocument.Parse(output).RootElement.GetProperty("Events").EnumerateArray()
+                .Select(e => JsonDocument.Parse(e.GetProperty("CloudTrailEvent").GetString()!).RootElement.GetProperty("serviceEventDetails").GetProperty("outcome").GetString()!).ToList();
+            Assert.Single(outcomes, o => o.StartsWith("too many wrong shares", StringComparison.Ordinal));
+            Assert.True(outcomes.Count(o => o.Contains("share 3 is wrong or corrupted", StringComparison.Ordinal)) >= 6, string.Join("\n", outcomes));
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+
         // Every unseal attempt that led to an unseal is in the audit trail, and so are the seal call and the seal.
         var (_, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);
         Assert.Contains("\"eventName\":\"UnsealAttempt\"", trail, StringComparison.Ordinal);
@@ -149,6 +167,76 @@ public sealed class ShamirUnsealTests : IDisposable
         Assert.Contains("\"eventName\":\"Seal\"", trail, StringComparison.Ordinal);
         Assert.Contains("\"eventName\":\"Sealed\"", trail, StringComparison.Ordinal);
         Assert.DoesNotContain(File.ReadAllText(Share(1)).Trim().Split(':')[3], trail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InitWithoutSharesOut_PrintsTheSharesOnce_AttemptsOnANeverUnsealedRun_ReachTheTrailAtTheNextUnseal()
+    {
+        var (code, output) = await ServerProcess.RunAsync("admin", "init", "--data-dir", DataDir, "--root-key", "shamir", "--key-shares", "5", "--key-threshold", "3");
+        Assert.True(code == 0, output);
+        var printed = output.Split('\n').Where(l => l.StartsWith("share ", StringComparison.Ordinal)).Select(l => l.Split(": ", 2)[1].Trim()).ToList();
+        Assert.Equal(5, printed.Count);
+        Assert.All(printed, (share, i) => Assert.StartsWith($"strongroom-share-v1:", share, StringComparison.Ordinal));
+        Assert.Contains("printed this once and written nowhere", output, StringComparison.Ordinal);
+
+        // Written nowhere: no share file, and no share (nor the key) in the data directory.
+        Assert.Empty(Directory.GetFiles(_dir, "share-*", SearchOption.AllDirectories));
+        var fingerprint = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(DataDir, "root.key.shamir"))).RootElement.GetProperty("fingerprint").GetString()!;
+        Assert.Empty(KeyMaterialScan.FilesHolding(DataDir, fingerprint));
+        AssertNoShareIn(DataDir, printed);
+        var files = new List<string>();
+        for (var i = 0; i < printed.Count; i++)
+        {
+            files.Add(Path.Combine(_dir, "holder-" + (i + 1)));
+            await File.WriteAllTextAsync(files[i], printed[i] + "\n");
+        }
+
+        var corrupted = Path.Combine(_dir, "corrupted");
+        await File.WriteAllTextAsync(corrupted, printed[2][..^1] + (printed[2][^1] == '0' ? '1' : '0'));
+
+        // A run that is never unsealed: a wrong share and a good one, then the server stops.
+        await using (var server = await ServerProcess.StartSealedAsync(DataDir))
+        {
+            Assert.Equal(1, (await UnsealAsync(server, corrupted)).ExitCode);
+            Assert.Contains("1 of 3", (await UnsealAsync(server, files[0])).Output, StringComparison.Ordinal);
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+
+        Assert.True(File.Exists(Path.Combine(DataDir, "unseal-attempts.jsonl")));
+        AssertNoShareIn(DataDir, printed);
+
+        // The next run is unsealed by three printed shares; every attempt of both runs is in the trail.
+        await using (var server = await ServerProcess.StartSealedAsync(DataDir))
+        {
+            foreach (var number in new[] { 2, 4, 5 })
+            {
+                Assert.Equal(0, (await UnsealAsync(server, files[number - 1])).ExitCode);
+            }
+
+            await server.WaitUntilAsync("/health/ready");
+            (code, output) = await AwsAsync(server, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=UnsealAttempt", "--output", "json");
+            Assert.True(code == 0, output);
+            var details = JsonDocument.Parse(output).RootElement.GetProperty("Events").EnumerateArray()
+                .Select(e => JsonDocument.Parse(e.GetProperty("CloudTrailEvent").GetString()!).RootElement.GetProperty("serviceEventDetails"))
+                .OrderBy(d => d.GetProperty("attemptTime").GetString(), StringComparer.Ordinal).ToList();
+            Assert.Equal(["false", "true", "true", "true", "true"], details.Select(d => d.GetProperty("accepted").GetString()));
+            Assert.Contains("share 3 is wrong or corrupted", details[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
+            Assert.Equal("unsealed", details[4].GetProperty("outcome").GetString());
+            Assert.All(printed, share => Assert.DoesNotContain(share.Split(':')[3], output, StringComparison.Ordinal));
+            (code, output) = await AwsAsync(server, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=Unsealed", "--output", "json");
+            Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("Events").EnumerateArray());
+            Assert.False(File.Exists(Path.Combine(DataDir, "unseal-attempts.jsonl")));
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+    }
+
+    private static void AssertNoShareIn(string directory, IReadOnlyList<string> shares)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            var text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
+            Assert.All(shares, share => Assert.DoesNotContain(share.Split(':')[3], text, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     private static async Task WaitSealedAsync(ServerProcess server)
