@@ -4,11 +4,7 @@
 #   dist/strongroom-linux-arm64/strongroom   the same for 64-bit ARM
 #   dist/strongroom_VERSION_amd64.deb        Debian package (and strongroom_VERSION_arm64.deb), checked with lintian
 #
-#   packaging/build.sh [--arch x64|arm64|all] [--version VERSION] [--no-deb] [--no-lintian] [--reuse-build]
-#
-# --reuse-build: compile only the executable's own assembly again (it alone carries the version) and bundle it with the
-# libraries and ReadyToRun images of the last build of this commit and --arch; for a second package of the same
-# commit with another version (tests/packaging/deb_install.sh's upgrade). It refuses when there is no such build.
+#   packaging/build.sh [--arch x64|arm64|all] [--version VERSION] [--no-deb] [--no-lintian]
 #
 # Defaults: --arch all, --version from src/Strongroom/Strongroom.csproj; MAINTAINER="Name <address>" sets the
 # package's maintainer. Needs the .NET SDK and Node.js with npm
@@ -23,7 +19,6 @@ arches=(x64 arm64)
 version=""
 make_deb=1
 run_lintian=1
-reuse_build=""
 maintainer=${MAINTAINER:-Strongroom maintainers <strongroom@example.org>}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,9 +34,8 @@ while [ $# -gt 0 ]; do
       version=$2; shift 2 ;;
     --no-deb) make_deb=""; shift ;;
     --no-lintian) run_lintian=""; shift ;;
-    --reuse-build) reuse_build=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "build.sh: unknown flag '$1' (flags: --arch x64|arm64|all, --version VERSION, --no-deb, --no-lintian, --reuse-build, --help)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build.sh: unknown flag '$1' (flags: --arch x64|arm64|all, --version VERSION, --no-deb, --no-lintian, --help)" >&2; exit 2 ;;
   esac
 done
 [ -n "$version" ] || version=$(grep -m1 -o "<Version>[0-9.]*</Version>" src/Strongroom/Strongroom.csproj | sed "s:</\?Version>::g")
@@ -65,37 +59,18 @@ if [ -n "$make_deb" ]; then
   fi
 fi
 
-# What a build was made from: the commit and the state of every file under src/ that git sees (edits included).
-source_state() { echo "$(git rev-parse HEAD 2>/dev/null || echo none) $(git status --porcelain --untracked-files=all -- src 2>/dev/null | sha256sum | cut -c1-64) $(git diff HEAD -- src 2>/dev/null | sha256sum | cut -c1-64)"; }
-
 mkdir -p dist
 for arch in "${arches[@]}"; do
   out=dist/strongroom-linux-$arch
   rm -rf "$out"
-  publish_flags=(-c Release -r "linux-$arch" --self-contained -nologo -v q -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true
-    -p:PublishReadyToRun=true -p:DebugType=none -p:StrongroomVersion="$version")
-  if [ -n "$reuse_build" ]; then
-    # The libraries are those of the last full build, made from these very sources (dist/.build-linux-ARCH records
-    # the commit and the state of src/); only Strongroom.dll is compiled again, then published without building:
-    # ReadyToRun is incremental per assembly, so only it is compiled to native code again before the bundle is written.
-    [ "$(cat "dist/.build-linux-$arch" 2>/dev/null)" = "$(source_state)" ] \
-      || { echo "build.sh: --reuse-build: no earlier build of these sources for linux-$arch (dist/.build-linux-$arch); build without --reuse-build" >&2; exit 1; }
-    echo "== dotnet build src/Strongroom only, publish --no-build linux-$arch ($version) -> $out/strongroom"
-    dotnet build src/Strongroom/Strongroom.csproj --no-dependencies "${publish_flags[@]}" | { grep -E "error|warning [A-Z]+[0-9]+" | grep -v NU1603 || true; }
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build.sh: dotnet build src/Strongroom linux-$arch failed" >&2; exit 1; }
-    dotnet publish src/Strongroom/Strongroom.csproj --no-build "${publish_flags[@]}" -o "$out" | { grep -E "error|warning [A-Z]+[0-9]+" | grep -v NU1603 || true; }
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build.sh: dotnet publish --no-build linux-$arch failed" >&2; exit 1; }
-    ls -l "$out/strongroom"
-    continue
-  fi
-  rm -f "dist/.build-linux-$arch"
   echo "== dotnet publish linux-$arch ($version) -> $out/strongroom"
   # Self-contained single file; the SQLite native library inside it is unpacked at start
   # (DOTNET_BUNDLE_EXTRACT_BASE_DIR, else ~/.net). ReadyToRun: measured in docs/adr/0025 (about 0.2 s faster, 20 MB more RSS). StrongroomVersion sets
   # the executable's version only, so a build with another version does not recompile the libraries.
-  dotnet publish src/Strongroom/Strongroom.csproj "${publish_flags[@]}" -o "$out" | { grep -E "error|warning [A-Z]+[0-9]+" | grep -v NU1603 || true; }
+  dotnet publish src/Strongroom/Strongroom.csproj -c Release -r "linux-$arch" --self-contained -nologo -v q \
+    -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:PublishReadyToRun=true \
+    -p:DebugType=none -p:StrongroomVersion="$version" -o "$out" | { grep -E "error|warning [A-Z]+[0-9]+" | grep -v NU1603 || true; }
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build.sh: dotnet publish linux-$arch failed" >&2; exit 1; }
-  source_state > "dist/.build-linux-$arch"
   extra=$(find "$out" -mindepth 1 ! -name strongroom)
   [ -z "$extra" ] || { echo "build.sh: $out holds more than the executable: $extra" >&2; exit 1; }
   ls -l "$out/strongroom"
