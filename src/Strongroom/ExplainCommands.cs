@@ -64,7 +64,7 @@ internal static class ExplainCommands
                 ["UserName"] = result.GetValue(user)!, ["Action"] = result.GetValue(action)!, ["Resource"] = result.GetValue(resource)!, ["Context"] = keys,
             };
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            var admin = new StrongroomAdminClient(new AwsJsonClient(http, settings.Endpoint, settings.Region, settings.Credentials));
+            var admin = new StrongroomAdminClient(settings.CreateJsonClient(http));
             try
             {
                 var answer = await admin.CallAsync("ExplainAccess", body, ct);
