@@ -97,20 +97,10 @@ public static class ExplainTool
     /// <param name="region">The region of the call being explained: a secret name or partial ARN is looked up there (default us-east-1).</param>
     public static async Task<Explanation> ExplainAsync(Core.Storage.IStore store, string userName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(resource);
-        if (CheckAction(action) is { } wrongAction)
+        var (refusal, account, json) = await BeginAsync(store, IamService.User, "user", userName, action, resource, context, ct);
+        if (refusal is not null)
         {
-            return new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given.");
-        }
-
-        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
-        var json = (await store.FindIamEntityAsync(IamService.User, userName, ct))?.Json;
-        if (json is null)
-        {
-            return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no user {userName}.");
+            return refusal;
         }
 
         var user = JsonSerializer.Deserialize<IamUser>(json)!;
@@ -165,20 +155,10 @@ public static class ExplainTool
     /// </summary>
     public static async Task<Explanation> ExplainRoleAsync(Core.Storage.IStore store, string roleName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(resource);
-        if (CheckAction(action) is { } wrongAction)
+        var (refusal, account, json) = await BeginAsync(store, IamService.Role, "role", roleName, action, resource, context, ct);
+        if (refusal is not null)
         {
-            return new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given.");
-        }
-
-        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
-        var json = (await store.FindIamEntityAsync(IamService.Role, roleName, ct))?.Json;
-        if (json is null)
-        {
-            return new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no role {roleName}.");
+            return refusal;
         }
 
         var role = JsonSerializer.Deserialize<IamRole>(json)!;
@@ -197,6 +177,25 @@ public static class ExplainTool
         var keys = new List<KeyValuePair<string, string>> { new("aws:userid", role.RoleId + ":" + session), new("aws:PrincipalArn", role.Arn), new("aws:PrincipalType", "AssumedRole") };
         keys.AddRange(role.Tags.Select(tag => new KeyValuePair<string, string>("aws:PrincipalTag/" + tag.Key, tag.Value)));
         return await DecideAsync(store, account, new Principal(sessionArn, role.Arn, keys), policies, action, resource, context, region, ct);
+    }
+
+    /// <summary>What both questions start with: the arguments, a known action, the account, the user's or role's stored document.</summary>
+    private static async Task<(Explanation? Refusal, string Account, string Json)> BeginAsync(Core.Storage.IStore store, string kind, string noun, string name, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(resource);
+        if (CheckAction(action) is { } wrongAction)
+        {
+            return (new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given."), string.Empty, string.Empty);
+        }
+
+        var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
+        var json = (await store.FindIamEntityAsync(kind, name, ct))?.Json;
+        return json is null
+            ? (new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no {noun} {name}."), account, string.Empty)
+            : (null, account, json);
     }
 
     /// <summary>Who is asking: the request's principal ARN, the ARN the answer names, and its global condition keys.</summary>
