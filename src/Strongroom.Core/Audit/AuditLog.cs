@@ -30,8 +30,10 @@ public sealed class AuditLog : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Calls waiting for their record to be written.</summary>
-    public int Backlog => _queue.Reader.Count;
+    /// <summary>Calls waiting for their record to be written (counted here: a single-reader channel cannot count itself).</summary>
+    public int Backlog => Volatile.Read(ref _backlog);
+
+    private int _backlog;
 
     /// <summary>
     /// False while the last batch the writer tried could not be stored (until one is): the host then refuses writes
@@ -76,8 +78,10 @@ public sealed class AuditLog : IAsyncDisposable
             return done.Task;
         }
 
+        Interlocked.Increment(ref _backlog);
         if (!_queue.Writer.TryWrite(new Pending(entry, done)))
         {
+            Interlocked.Decrement(ref _backlog);
             done.SetException(new AuditUnavailableException("The audit trail is shut down."));
         }
 
@@ -92,6 +96,7 @@ public sealed class AuditLog : IAsyncDisposable
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
             {
+                Interlocked.Decrement(ref _backlog);
                 batch.Add(pending);
             }
 
