@@ -797,6 +797,14 @@ public sealed class PolicyEvaluationTests
     }
 
     [Fact]
+    public void Decision_NeverSet_IsAnImplicitDeny()
+    {
+        // The safe default is the zero value (#17): a decision nobody set must not read as an allow.
+        Assert.Equal(ImplicitDeny, default(PolicyDecision));
+        Assert.False(new AuthorizationResult(default, null, null).Allowed);
+    }
+
+    [Fact]
     public void Parse_StatementAsSingleObject_SameAsOneElementList()
     {
         var single = PolicyDocument.Parse(Doc(AllowGet).Replace("[", string.Empty, StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal));

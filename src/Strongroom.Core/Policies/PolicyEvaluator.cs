@@ -4,11 +4,15 @@ using System.Text;
 
 namespace Strongroom.Core.Policies;
 
+/// <summary>
+/// What IAM's evaluation decides. The safe default is the zero value: a decision never set (a default struct field, an
+/// uninitialised variable) is an implicit deny, never an allow.
+/// </summary>
 public enum PolicyDecision
 {
-    Allow,
-    ExplicitDeny,
-    ImplicitDeny,
+    ImplicitDeny = 0,
+    ExplicitDeny = 1,
+    Allow = 2,
 }
 
 /// <summary>A policy with the name it is shown by (e.g. "user/alice inline read-prod", "resource policy").</summary>
