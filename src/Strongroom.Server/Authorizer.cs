@@ -68,7 +68,7 @@ public sealed class Authorizer
     {
         ArgumentNullException.ThrowIfNull(caller);
         // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
-        if (service == "iam" && caller.Temporary && !caller.UserName.StartsWith("session:", StringComparison.Ordinal))
+        if (service == "iam" && caller.Temporary && !SessionNames.IsSession(caller.UserName))
         {
             throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
         }
@@ -131,7 +131,7 @@ public sealed class Authorizer
         IamSession? session = null;
         // The policies are those of the principal the caller's key was issued to: a user or role re-created under the
         // same name since (another unique id) lends it none.
-        if (caller.UserName.StartsWith("session:", StringComparison.Ordinal))
+        if (SessionNames.IsSession(caller.UserName))
         {
             if (await _iam.Principals.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found
                 && (caller.PrincipalId is null || caller.PrincipalId == found.Role.RoleId + ":" + found.Session.SessionName))
@@ -275,7 +275,7 @@ public sealed class Authorizer
                     break;
                 }
 
-                foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.UserName.StartsWith("session:", StringComparison.Ordinal)), ct))
+                foreach (var request in await _iamAccess.RequestsAsync(service, operation, IamParameters(query), new IamAccess.Caller(caller.PrincipalArn, caller.UserName, SessionNames.IsSession(caller.UserName)), ct))
                 {
                     checks.Add(new Check(request.Action, request.Resource, null, false, new Dictionary<string, IReadOnlyList<string>>(request.Keys, StringComparer.OrdinalIgnoreCase), Forbidden: request.Forbidden));
                 }

@@ -48,7 +48,7 @@ public sealed class IamPrincipals
             var userName = key.UserName;
             string? tokenHash = null;
             DateTimeOffset? expiration = null;
-            var session = key.UserName.StartsWith("session:", StringComparison.Ordinal) ? await _sts.FindSessionAsync(accessKeyId, ct) : null;
+            var session = SessionNames.IsSession(key.UserName) ? await _sts.FindSessionAsync(accessKeyId, ct) : null;
             if (session is { IsUserSession: true, UserName: { } owner })
             {
                 // A user's own session (GetSessionToken) acts as that user: its policies, its GetCallerIdentity.
@@ -60,7 +60,7 @@ public sealed class IamPrincipals
 
                 (principalId, userName, tokenHash, expiration) = (user.UserId, owner, session.TokenHash, session.Expiration);
             }
-            else if (key.UserName.StartsWith("session:", StringComparison.Ordinal))
+            else if (SessionNames.IsSession(key.UserName))
             {
                 var role = session is null ? null : Load<IamRole>(await _records.FindAsync(_store, Role, session.RoleName, ct));
                 if (session is null || role is null || role.RoleId != key.PrincipalId || key.PrincipalArn != _sts.SessionArn(role.Name, session.SessionName))

@@ -171,7 +171,7 @@ public sealed class SecurityTokenService
         var bytes = Encoding.UTF8.GetBytes(secret);
         try
         {
-            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, principalId, principalArn, "session:" + session.AccessKeyId, Now, ct);
+            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, principalId, principalArn, SessionNames.For(session.AccessKeyId), Now, ct);
         }
         finally
         {

@@ -186,9 +186,9 @@ public sealed class IamApi
 
             // The caller's unique id: a user's UserId (the administrator's too: it is a stored user), a session's RoleId:SessionName.
             string userId;
-            if (callerUser.StartsWith("session:", StringComparison.Ordinal))
+            if (SessionNames.IsSession(callerUser))
             {
-                var session = await _iam.Sts.FindSessionAsync(callerUser["session:".Length..], ct);
+                var session = await _iam.Sts.FindSessionAsync(SessionNames.AccessKeyIdOf(callerUser), ct);
                 userId = session is null ? callerUser : (await _iam.Roles.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
             }
             else
@@ -216,7 +216,7 @@ public sealed class IamApi
     /// the caller's own user). An assumed-role session has no user: AWS's ValidationError.
     /// </summary>
     private static string UserOrCaller(Call c) =>
-        c.Q.Get("UserName") ?? (c.CallerUser.StartsWith("session:", StringComparison.Ordinal)
+        c.Q.Get("UserName") ?? (SessionNames.IsSession(c.CallerUser)
             ? throw new AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
             : c.CallerUser);
 
