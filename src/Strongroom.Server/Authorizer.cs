@@ -187,20 +187,29 @@ public sealed class Authorizer
         {
             // AWS KMS (and a role's trust policy): the resource policy must allow, itself or by delegating to the
             // account's IAM policies.
-            var keyAccess = KeyPolicyEvaluator.Evaluate(context, identityPolicies, sessionPolicies, new NamedPolicy(ResourcePolicyName, check.ResourcePolicy));
+            var keyPolicy = new NamedPolicy(ResourcePolicyName, check.ResourcePolicy);
+            var keyAccess = KeyPolicyEvaluator.Evaluate(context, identityPolicies, sessionPolicies, keyPolicy);
             return keyAccess.Result.Allowed ? null
-                : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny
-                    ? keyAccess.Result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+                : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(keyAccess.Result, keyPolicy)
                 : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
                 : $"because no identity-based policy allows the {check.Action} action";
         }
 
-        var result = PolicyEvaluator.Evaluate(context, identityPolicies, check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy), sessionPolicies);
+        var resourcePolicy = check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy);
+        var result = PolicyEvaluator.Evaluate(context, identityPolicies, resourcePolicy, sessionPolicies);
         return result.Allowed ? null
-            : result.Decision == PolicyDecision.ExplicitDeny
-                ? result.Policy?.Name == ResourcePolicyName ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy"
+            : result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(result, resourcePolicy)
             : $"because no identity-based policy allows the {check.Action} action";
     }
+
+    /// <summary>
+    /// Where an explicit deny came from, as AWS words it, told by the policy object itself rather than by comparing
+    /// display names (#17: no stringly-typed kinds).
+    /// </summary>
+    private static string ExplicitDenyText(AuthorizationResult result, NamedPolicy? resourcePolicy) =>
+        resourcePolicy is not null && ReferenceEquals(result.Policy, resourcePolicy)
+            ? "with an explicit deny in a resource-based policy"
+            : "with an explicit deny in an identity-based policy";
 
     private const string ResourcePolicyName = "resource policy";
 
