@@ -276,8 +276,10 @@ class RotationRunsAndEnvironmentTests(RotationAccessTestCase):
     def test_rotation_status_is_shown_per_secret(self):
         dev = self.create("dev/db", SecretString="d")
         prod = self.create("prod/db", SecretString="p")
+        # A function that fails at once (RotateSecret refuses a function it cannot invoke, so it must exist).
+        self.define(self.fname("fails"), Command="false")
         for secret in (dev, prod):
-            self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=self.function_arn(self.fname("missing")),
+            self.client.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=self.function_arn(self.fname("fails")),
                                       RotationRules={"AutomaticallyAfterDays": 30})
             self.addCleanup(self.client.cancel_rotate_secret, SecretId=secret["ARN"])
             wait_for(lambda: [r for r in self.runs(secret["ARN"]) if r["Outcome"] != "Running"], "a run to end")
@@ -285,7 +287,7 @@ class RotationRunsAndEnvironmentTests(RotationAccessTestCase):
         (entry,) = self.ok(user, "ListRotationStatus", {"SecretId": dev["ARN"]})["Secrets"]
         self.assertEqual(entry["SecretArn"], dev["ARN"])
         self.assertGreaterEqual(entry["ConsecutiveFailures"], 1)
-        self.assertIn("No rotation function", entry["LastError"])
+        self.assertIn("createSecret: the command exited with status 1", entry["LastError"])
         for secret_id in (prod["ARN"], self.name("prod/db"), self.name("prod/missing")):
             with self.subTest(secret_id=secret_id):
                 self.denied(user, "ListRotationStatus", {"SecretId": secret_id})

@@ -115,7 +115,7 @@ class RotationOutputTests(unittest.TestCase):
 
         # The operator command shows the same.
         env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=os.path.join(self.data, "admin.credentials"), AWS_REGION=REGION)
-        shown = subprocess.run(["dotnet", DLL, "rotation", "runs", "--endpoint-url", self.url, "--secret-id", arn],
+        shown = subprocess.run(["dotnet", DLL, "rotation", "runs", "--endpoint-url", self.url, "--secret-id", arn, "--output", "json"],
                                capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(shown.returncode, 0, shown.stderr)
         self.assertIn(f"the new password is {MASK}", json.loads(shown.stdout)["Runs"][0]["Output"])
