@@ -162,6 +162,7 @@ internal static class FunctionCommands
         statusConnection.AddTo(status);
         var statusSecretId = new Option<string?>("--secret-id") { Description = "Only this secret (name or ARN). Default: none." };
         status.Options.Add(statusSecretId);
+        var statusOutput = OutputOption(status);
         status.SetAction((result, ct) => RunAsync(result, statusConnection, "ListRotationStatus", () =>
         {
             var body = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -171,7 +172,7 @@ internal static class FunctionCommands
             }
 
             return (body, null);
-        }, ct));
+        }, ct, (ListingOutput.RotationStatus, result.GetValue(statusOutput) ?? ListingOutput.Table)));
         return new Command("rotation", "Secret rotation, over the admin API.") { runs, status };
     }
 

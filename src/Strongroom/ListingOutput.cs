@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Strongroom;
 
 /// <summary>
-/// How `strongroom` prints a listing answer of its own commands (`rotation runs`, `function list`): a table for a
+/// How `strongroom` prints a listing answer of its own commands (`rotation runs`, `rotation status`, `function list`): a table for a
 /// person by default, or with `--output json` the answer as JSON. Either way a time is ISO-8601 in UTC
 /// (2026-12-07T14:03:22.517Z), not the wire's epoch seconds, as the AWS CLI v2 prints timestamps. Stateless.
 /// </summary>
@@ -37,6 +37,19 @@ internal static class ListingOutput
         new("FINISHED", r => Time(r, "FinishedDate")),
         new("RETRY AT", r => Time(r, "RetryAt")),
         new("ERROR", r => Text(r, "Error")),
+    ]);
+
+    /// <summary>`strongroom rotation status`.</summary>
+    public static readonly Listing RotationStatus = new("Secrets",
+    [
+        new("SECRET", r => SecretName(Text(r, "SecretArn"))),
+        new("LAST OUTCOME", r => Text(r, "LastOutcome")),
+        new("LAST SUCCESS", r => Time(r, "LastSuccessDate")),
+        new("NEXT DUE", r => Time(r, "NextDueDate")),
+        new("OVERDUE", r => Text(r, "Overdue") == "true" ? "yes (" + Text(r, "OverdueSeconds") + " s)" : "no"),
+        new("FAILURES IN A ROW", r => Text(r, "ConsecutiveFailures")),
+        new("NEVER RAN", r => Text(r, "NeverRan") == "true" ? "yes" : "no"),
+        new("LAST ERROR", r => Text(r, "LastError")),
     ]);
 
     /// <summary>`strongroom function list`.</summary>

@@ -82,10 +82,19 @@ class RotationHealthTests(unittest.TestCase):
 
     def status(self, arn):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION=REGION)
-        shown = subprocess.run(["dotnet", DLL, "rotation", "status", "--endpoint-url", self.url, "--secret-id", arn],
+        shown = subprocess.run(["dotnet", DLL, "rotation", "status", "--endpoint-url", self.url, "--secret-id", arn, "--output", "json"],
                                capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(shown.returncode, 0, shown.stderr)
         (entry,) = json.loads(shown.stdout)["Secrets"]
+        # By default a person gets a table: one header, one row naming the secret, ISO-8601 times.
+        table = subprocess.run(["dotnet", DLL, "rotation", "status", "--endpoint-url", self.url, "--secret-id", arn],
+                               capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(table.returncode, 0, table.stderr)
+        header, row = table.stdout.splitlines()[:2]
+        self.assertTrue(header.startswith("SECRET") and "FAILURES IN A ROW" in header, table.stdout)
+        self.assertIn(arn.split(":")[-1][:-7], row)
+        if entry.get("LastSuccessDate") is not None:
+            self.assertRegex(row, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
         return entry
 
     def test_a_failing_rotation_is_in_status_metrics_and_fires_its_alert(self):
