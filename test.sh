@@ -15,7 +15,7 @@ logs=$(mktemp -d)
 ci_logs=$logs
 ci_skips_file=$root/tests/skips.allowed
 ci_reset
-ci_expect ci-selftest fuzz deb-install console-unit console-browser zero-downtime guides dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
+ci_expect ci-selftest alerts fuzz deb-install console-unit console-browser zero-downtime guides dotnet python-sqlite js-sqlite leak-sqlite dotnet-e2e-postgres python-postgres js-postgres leak-postgres
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
