@@ -60,6 +60,8 @@ public sealed class MutationTests : IClassFixture<HostileServer>
         new("cloudtrail", "LookupEvents", "{\"StartTime\":1700000000,\"EndTime\":\"2030-01-01T00:00:00Z\",\"MaxResults\":2,\"LookupAttributes\":[{\"AttributeKey\":\"EventName\",\"AttributeValue\":\"CreateSecret\"}]}"),
         new("strongroom", "CreateRotationFunction", $"{{\"Name\":\"mutfn{suffix}\",\"Kind\":\"Http\",\"Url\":\"https://127.0.0.1:9/rotate\",\"TimeoutSeconds\":30}}"),
         new("strongroom", "ListRotationFunctions", "{\"MaxResults\":5}"),
+        new("strongroom", "ListRotationStatus", "{\"SecretId\":\"mut/s\"}"),
+        new("strongroom", "ListRotationRuns", "{\"SecretId\":\"mut/s\",\"MaxResults\":5}"),
         // No VersionId: the secret's current version differs from "none", so even a mutation that drops WaitTimeSeconds answers at once.
         new("strongroom", "WatchSecrets", "{\"Secrets\":[{\"SecretId\":\"mut/s\"},{\"SecretId\":\"mut/none\",\"VersionId\":\"00000000-0000-0000-0000-000000000000\"}],\"WaitTimeSeconds\":0}"),
         new("strongroom", "ExplainAccess", "{\"UserName\":\"mutuser\",\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\",\"Context\":{\"aws:SourceIp\":\"127.0.0.1\"}}"),
