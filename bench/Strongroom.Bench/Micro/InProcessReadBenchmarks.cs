@@ -78,7 +78,7 @@ public class InProcessReadBenchmarks
     public async Task<SecretVersionRecord?> StoreFindSecretAndCurrentVersion()
     {
         var secret = await _fixture.Store.FindSecretByNameAsync(InProcessFixture.Region, NextName(), CancellationToken.None);
-        return await _fixture.Store.FindVersionByStageAsync(secret!.Id, SecretsService.Current, CancellationToken.None);
+        return await _fixture.Store.FindVersionByStageAsync(secret!.Id, StagingLabels.Current, CancellationToken.None);
     }
 
     [Benchmark]

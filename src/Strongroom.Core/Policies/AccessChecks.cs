@@ -80,7 +80,7 @@ public sealed class AccessChecks
         var target = await SecretAsync(region, secretId, ct);
         var keys = new Dictionary<string, IReadOnlyList<string>>(target.Keys, StringComparer.OrdinalIgnoreCase)
         {
-            ["secretsmanager:VersionStage"] = [versionStage ?? (versionId is null ? SecretsService.Current : string.Empty)],
+            ["secretsmanager:VersionStage"] = [versionStage ?? (versionId is null ? StagingLabels.Current : string.Empty)],
         };
         if (versionId is not null)
         {
@@ -94,7 +94,7 @@ public sealed class AccessChecks
             // change left behind stays under the old one); else the secret's key.
             var version = versionId is not null
                 ? await _store.FindVersionByIdAsync(secret.Id, versionId, ct)
-                : await _store.FindVersionByStageAsync(secret.Id, versionStage ?? SecretsService.Current, ct);
+                : await _store.FindVersionByStageAsync(secret.Id, versionStage ?? StagingLabels.Current, ct);
             if (await KeyOfSecretAsync(secret, version?.KmsKeyArn, ct) is { } key)
             {
                 checks.Add(KeyUse(key, "kms:Decrypt", $"secretsmanager.{region}.amazonaws.com", SecretContext(secret)));
@@ -126,7 +126,7 @@ public sealed class AccessChecks
         if (secret is not null && requestedKeyId is not null)
         {
             var arns = (await _store.ListVersionsAsync(secret.Id, ct))
-                .Where(v => v.Envelope is not null && v.Stages.Any(s => s is SecretsService.Current or "AWSPREVIOUS" or "AWSPENDING") && v.KmsKeyArn != newKey?.Arn)
+                .Where(v => v.Envelope is not null && v.Stages.Any(s => s is StagingLabels.Current or "AWSPREVIOUS" or "AWSPENDING") && v.KmsKeyArn != newKey?.Arn)
                 .Select(v => v.KmsKeyArn)
                 .Distinct(StringComparer.Ordinal);
             foreach (var arn in arns)

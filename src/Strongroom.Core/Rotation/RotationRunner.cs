@@ -120,7 +120,7 @@ public sealed class RotationRunner
 
             if (run.Outcome == RotationOutcome.Running && !run.IsTest)
             {
-                var current = await _store.FindVersionByStageAsync(secret.Id, SecretsService.Current, ct);
+                var current = await _store.FindVersionByStageAsync(secret.Id, StagingLabels.Current, ct);
                 if (current?.VersionId != request.VersionId)
                 {
                     throw new RotationFailedException($"finishSecret completed but AWSCURRENT is not on version {request.VersionId}.");
@@ -259,7 +259,7 @@ public sealed class RotationRunner
         string? named;
         try
         {
-            using var value = await _secrets.Reads.GetSecretValueAsync(secret.Region, secret.Arn, null, SecretsService.Current, ct);
+            using var value = await _secrets.Reads.GetSecretValueAsync(secret.Region, secret.Arn, null, StagingLabels.Current, ct);
             if (value.Value.Text is not { } text || !text.TrimStart().StartsWith('{'))
             {
                 return null;

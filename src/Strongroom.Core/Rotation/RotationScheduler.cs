@@ -197,7 +197,7 @@ public sealed class RotationScheduler : IRotationStarter
             }
 
             var version = await _store.FindVersionByIdAsync(secret.Id, failed.VersionId, ct);
-            if (version is null || !version.Stages.Contains(SecretsService.Pending) || version.Stages.Contains(SecretsService.Current))
+            if (version is null || !version.Stages.Contains(StagingLabels.Pending) || version.Stages.Contains(StagingLabels.Current))
             {
                 // Someone finished or cleaned up the rotation by hand; nothing to retry.
                 continue;

@@ -73,7 +73,7 @@ public sealed class SecretWatch
                 try
                 {
                     var view = await _secrets.Reads.DescribeSecretAsync(region, k.SecretId, ct);
-                    var current = view.VersionStages.FirstOrDefault(p => p.Value.Contains(SecretsService.Current)).Key;
+                    var current = view.VersionStages.FirstOrDefault(p => p.Value.Contains(StagingLabels.Current)).Key;
                     if (current is not null && current != k.VersionId)
                     {
                         changed.Add(new Change(k.SecretId, view.Secret.Arn, current));

@@ -12,10 +12,6 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed class SecretsService
 {
-    public const string Current = StagingLabels.Current;
-    public const string Previous = StagingLabels.Previous;
-    public const string Pending = StagingLabels.Pending;
-
     /// <param name="regions">Where replicas may go (default: AWS's public regions).</param>
     public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null, KnownRegions? regions = null)
     {
