@@ -90,7 +90,7 @@ internal static class AuditCostSuite
     private static string Name(long i) => $"bench/audit/{i:D5}";
 
     /// <summary>The strongroom-host subcommand: a Strongroom server with the given audit mode, until SIGTERM.</summary>
-    public static Task<int> HostAsync(string dataDir, int port, string mode)
+    public static Task<int> HostAsync(string dataDir, int port, string mode, string? postgres = null)
     {
         var found = Modes.Where(m => m.Name == mode).Select(m => (AuditTrailMode?)m.Mode).FirstOrDefault()
             ?? throw new ArgumentException($"--audit must be one of {string.Join(", ", Modes.Select(m => m.Name))}");
@@ -100,6 +100,8 @@ internal static class AuditCostSuite
             Listen = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             Region = Servers.Region,
             AuditTrail = found,
+            Storage = postgres is null ? "sqlite" : "postgres",
+            Postgres = postgres,
         };
         return StrongroomServer.RunAsync(options, Console.Out, CancellationToken.None);
     }

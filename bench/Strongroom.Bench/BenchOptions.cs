@@ -31,7 +31,9 @@ internal sealed class BenchOptions
 
         other: selftest (checks the SigV4 signer against shared/api/sigv4.md),
                ceiling-server --port N (the bare Kestrel endpoint, started by load),
-               strongroom-host --data-dir DIR --port N --audit durable|not-awaited|off (started by audit)
+               strongroom-host --data-dir DIR --port N --audit durable|not-awaited|off [--postgres CONN] (started by audit
+                 and bench/presigned.py),
+               audit-append [--duration S --warmup S --connections N] (the audit writer alone, in process)
         """;
 
     public string Command { get; private set; } = string.Empty;
@@ -70,6 +72,9 @@ internal sealed class BenchOptions
 
     public string Audit { get; private set; } = "durable";
 
+    /// <summary>strongroom-host: a PostgreSQL connection string (the node stores on PostgreSQL instead of SQLite).</summary>
+    public string? Postgres { get; private set; }
+
     public string RepoRoot { get; private set; } = string.Empty;
 
     public string CommandLine { get; private set; } = string.Empty;
@@ -106,6 +111,7 @@ internal sealed class BenchOptions
                 case "--port": options.Port = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--data-dir": options.DataDir = Path.GetFullPath(Value()); break;
                 case "--audit": options.Audit = Value(); break;
+                case "--postgres": options.Postgres = Value(); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

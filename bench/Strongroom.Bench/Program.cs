@@ -25,7 +25,9 @@ switch (options.Command)
     case "ceiling-server":
         return await CeilingServer.RunAsync(options.Port);
     case "strongroom-host":
-        return await AuditCostSuite.HostAsync(options.DataDir ?? throw new ArgumentException("strongroom-host needs --data-dir"), options.Port, options.Audit);
+        return await AuditCostSuite.HostAsync(options.DataDir ?? throw new ArgumentException("strongroom-host needs --data-dir"), options.Port, options.Audit, options.Postgres);
+    case "audit-append":
+        return await AuditAppendLoad.RunAsync(options);
     case "selftest":
         var failure = SigV4Signer.SelfTest();
         Console.WriteLine(failure ?? "signer matches shared/api/sigv4.md §6.2");
