@@ -14,12 +14,23 @@ public static class AuditChain
 
     public static byte[] Link(ReadOnlySpan<byte> previous, long seq, string record)
     {
-        var recordBytes = Encoding.UTF8.GetBytes(record);
-        var input = new byte[32 + 8 + recordBytes.Length];
-        previous.CopyTo(input);
-        BinaryPrimitives.WriteInt64BigEndian(input.AsSpan(32, 8), seq);
-        recordBytes.CopyTo(input, 40);
-        return SHA256.HashData(input);
+        ArgumentNullException.ThrowIfNull(record);
+
+        // One pass: the record is encoded straight into a pooled buffer behind the previous hash and the sequence
+        // number, and hashed there (no intermediate copies; a call costs one 32-byte array).
+        var length = 40 + Encoding.UTF8.GetMaxByteCount(record.Length);
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            previous.CopyTo(rented);
+            BinaryPrimitives.WriteInt64BigEndian(rented.AsSpan(32, 8), seq);
+            var written = Encoding.UTF8.GetBytes(record, rented.AsSpan(40));
+            return SHA256.HashData(rented.AsSpan(0, 40 + written));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>

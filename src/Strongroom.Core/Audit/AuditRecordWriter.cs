@@ -1,15 +1,27 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Strongroom.Core.Audit;
 
-/// <summary>Serialises an <see cref="AuditEvent"/> into a CloudTrail record (eventVersion 1.09). Pure.</summary>
+/// <summary>Serialises an <see cref="AuditEvent"/> into a CloudTrail record (eventVersion 1.09). Pure; thread-safe.</summary>
 public static class AuditRecordWriter
 {
+    // Every call renders into its thread's buffer and writer (reset, never shared across threads): a record costs
+    // its string and nothing else.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static string Write(AuditEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        using var stream = new MemoryStream(512);
-        using (var w = new Utf8JsonWriter(stream))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        try
         {
             w.WriteStartObject();
             w.WriteString("eventVersion", "1.09");
@@ -104,9 +116,19 @@ public static class AuditRecordWriter
             w.WriteString("recipientAccountId", e.AccountId);
             w.WriteString("eventCategory", "Management");
             w.WriteEndObject();
+            w.Flush();
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
-
-        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+        finally
+        {
+            // A record holds identities and resource names: nothing of it stays behind in the thread's buffer.
+            buffer.Clear();
+            if (buffer.Capacity > 64 * 1024)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     private static void WriteRaw(Utf8JsonWriter w, string name, string? json)
