@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace Strongroom.Core.Policies;
@@ -31,37 +29,8 @@ public sealed record AuthorizationResult(PolicyDecision Decision, NamedPolicy? P
 /// </summary>
 public static class PolicyEvaluator
 {
-    private static readonly HashSet<string> BaseOperators = new(StringComparer.Ordinal)
-    {
-        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
-        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
-        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
-        "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
-    };
-
-    public static bool IsKnownOperator(string op)
-    {
-        var (_, _, baseOp) = Split(op);
-        return BaseOperators.Contains(baseOp) && !(baseOp == "Null" && op != "Null");
-    }
-
-    private static (string? SetOperator, bool IfExists, string Base) Split(string op)
-    {
-        string? set = null;
-        if (op.StartsWith("ForAllValues:", StringComparison.Ordinal))
-        {
-            set = "ForAllValues";
-            op = op["ForAllValues:".Length..];
-        }
-        else if (op.StartsWith("ForAnyValue:", StringComparison.Ordinal))
-        {
-            set = "ForAnyValue";
-            op = op["ForAnyValue:".Length..];
-        }
-
-        var ifExists = op.EndsWith("IfExists", StringComparison.Ordinal) && op != "IfExists";
-        return (set, ifExists, ifExists ? op[..^"IfExists".Length] : op);
-    }
+    /// <summary>Whether <paramref name="op"/> is a condition operator IAM knows (with its set and IfExists forms).</summary>
+    public static bool IsKnownOperator(string op) => PolicyConditions.IsKnownOperator(op);
 
     public static AuthorizationResult Evaluate(RequestContext request, IReadOnlyList<NamedPolicy> identityPolicies, NamedPolicy? resourcePolicy = null, IReadOnlyList<NamedPolicy>? sessionPolicies = null)
     {
@@ -177,7 +146,7 @@ public static class PolicyEvaluator
 
         foreach (var condition in s.Conditions)
         {
-            if (!ConditionHolds(condition, variables, request))
+            if (!PolicyConditions.Holds(condition, variables, request))
             {
                 return false;
             }
@@ -321,8 +290,8 @@ public static class PolicyEvaluator
     }
 
     // Private-use characters stand for literal * and ? inside a pattern after substitution.
-    private const string LiteralStar = "\uE000";
-    private const string LiteralQuestion = "\uE001";
+    internal const string LiteralStar = "\uE000";
+    internal const string LiteralQuestion = "\uE001";
 
     private static string LiteralWildcards(string value) =>
         value.Replace("${*}", LiteralStar, StringComparison.Ordinal).Replace("${?}", LiteralQuestion, StringComparison.Ordinal);
@@ -373,174 +342,5 @@ public static class PolicyEvaluator
             _ => patternChar,
         };
         return ignoreCase ? char.ToLowerInvariant(patternChar) == char.ToLowerInvariant(valueChar) : patternChar == valueChar;
-    }
-
-    private static bool ConditionHolds(PolicyCondition condition, bool variables, RequestContext request)
-    {
-        var (set, ifExists, op) = Split(condition.Operator);
-        var actual = request.Get(condition.Key);
-        var present = actual is { Count: > 0 };
-        if (op == "Null")
-        {
-            return condition.Values.Any(v => string.Equals(v, "true", StringComparison.OrdinalIgnoreCase)) ? !present : present;
-        }
-
-        var negated = op is "StringNotEquals" or "StringNotEqualsIgnoreCase" or "StringNotLike" or "NumericNotEquals" or "DateNotEquals" or "NotIpAddress" or "ArnNotEquals" or "ArnNotLike";
-        if (!present)
-        {
-            return set switch
-            {
-                "ForAllValues" => true,
-                "ForAnyValue" => false,
-                _ => ifExists || negated,
-            };
-        }
-
-        var policyValues = op.StartsWith("String", StringComparison.Ordinal) || op.StartsWith("Arn", StringComparison.Ordinal)
-            ? condition.Values.Select(v => Substitute(v, variables, request)).Where(v => v is not null).Select(v => v!).ToList()
-            : condition.Values.ToList();
-        var positive = negated ? op switch
-        {
-            "StringNotEquals" => "StringEquals",
-            "StringNotEqualsIgnoreCase" => "StringEqualsIgnoreCase",
-            "StringNotLike" => "StringLike",
-            "NumericNotEquals" => "NumericEquals",
-            "DateNotEquals" => "DateEquals",
-            "NotIpAddress" => "IpAddress",
-            "ArnNotEquals" => "ArnEquals",
-            _ => "ArnLike",
-        } : op;
-
-        // One request value against the policy values: a positive operator matches any of them, a negated one none.
-        bool MatchOne(string value) => negated ? !policyValues.Any(p => Compare(positive, value, p)) : policyValues.Any(p => Compare(positive, value, p));
-
-        return set switch
-        {
-            "ForAllValues" => actual!.All(MatchOne),
-            "ForAnyValue" => actual!.Any(MatchOne),
-            _ => actual!.Any(MatchOne),
-        };
-    }
-
-    private static bool Compare(string op, string actual, string expected)
-    {
-        switch (op)
-        {
-            case "StringEquals":
-                return actual == Unliteral(expected);
-            case "StringEqualsIgnoreCase":
-                return string.Equals(actual, Unliteral(expected), StringComparison.OrdinalIgnoreCase);
-            case "StringLike":
-                return Glob(expected, actual, ignoreCase: false);
-            case "ArnEquals":
-            case "ArnLike":
-                return ArnMatches(expected, actual);
-            case "Bool":
-                return string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
-            case "BinaryEquals":
-                return actual == expected;
-            case "IpAddress":
-                return IpMatches(expected, actual);
-            default:
-                if (op.StartsWith("Numeric", StringComparison.Ordinal))
-                {
-                    return double.TryParse(actual, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)
-                        && double.TryParse(expected, NumberStyles.Float, CultureInfo.InvariantCulture, out var e)
-                        && Ordered(op["Numeric".Length..], a.CompareTo(e));
-                }
-
-                if (op.StartsWith("Date", StringComparison.Ordinal))
-                {
-                    return ParseDate(actual) is { } ad && ParseDate(expected) is { } ed && Ordered(op["Date".Length..], ad.CompareTo(ed));
-                }
-
-                return false;
-        }
-    }
-
-    private static string Unliteral(string value) => value.Replace(LiteralStar, "*", StringComparison.Ordinal).Replace(LiteralQuestion, "?", StringComparison.Ordinal);
-
-    private static bool Ordered(string relation, int comparison) => relation switch
-    {
-        "Equals" => comparison == 0,
-        "LessThan" => comparison < 0,
-        "LessThanEquals" => comparison <= 0,
-        "GreaterThan" => comparison > 0,
-        "GreaterThanEquals" => comparison >= 0,
-        _ => false,
-    };
-
-    private static DateTimeOffset? ParseDate(string value)
-    {
-        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
-        {
-            return DateTimeOffset.FromUnixTimeSeconds(epoch);
-        }
-
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-    }
-
-    /// <summary>ARN matching segment by segment (six colon-separated parts), wildcards within each.</summary>
-    private static bool ArnMatches(string pattern, string arn)
-    {
-        var p = pattern.Split(':', 6);
-        var a = arn.Split(':', 6);
-        if (p.Length != 6 || a.Length != 6)
-        {
-            return Glob(pattern, arn, ignoreCase: false);
-        }
-
-        for (var i = 0; i < 6; i++)
-        {
-            if (!Glob(p[i], a[i], ignoreCase: false))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IpMatches(string cidr, string address)
-    {
-        if (!IPAddress.TryParse(address, out var ip))
-        {
-            return false;
-        }
-
-        if (!cidr.Contains('/', StringComparison.Ordinal))
-        {
-            return IPAddress.TryParse(cidr, out var single) && single.Equals(ip);
-        }
-
-        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
-        if (!IPAddress.TryParse(cidr[..slash], out var network) || !int.TryParse(cidr.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
-        {
-            return false;
-        }
-
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
-
-        var a = ip.GetAddressBytes();
-        var n = network.GetAddressBytes();
-        if (a.Length != n.Length || prefix < 0 || prefix > a.Length * 8)
-        {
-            return false;
-        }
-
-        // Compare the first `prefix` bits; host bits in the policy's address are ignored, as AWS does.
-        for (var bit = 0; bit < prefix; bit++)
-        {
-            var mask = (byte)(0x80 >> (bit % 8));
-            if ((a[bit / 8] & mask) != (n[bit / 8] & mask))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
