@@ -106,8 +106,11 @@ def timed(pid, url, seconds, connections, script):
     return result
 
 
+EXTRA_ENV = {}
+
+
 def start(args, log):
-    return subprocess.Popen(["dotnet", BENCH] + args, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(["dotnet", BENCH] + args, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, **EXTRA_ENV))
 
 
 def stop(process):
@@ -147,7 +150,9 @@ def main():
     parser.add_argument("--modes", default="ceiling,durable,not-awaited,off")
     parser.add_argument("--postgres", action="store_true", help="also one node on PostgreSQL (durable)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="runtime setting for the Strongroom hosts (A/B of e.g. DOTNET_gcServer=1)")
     args = parser.parse_args()
+    EXTRA_ENV.update(e.split("=", 1) for e in args.env)
     if not os.path.exists(BENCH):
         raise SystemExit(f"{BENCH} is missing: dotnet build bench/Strongroom.Bench -c Release")
     work = tempfile.mkdtemp(prefix="strongroom-presigned-")
