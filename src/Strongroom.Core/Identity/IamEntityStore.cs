@@ -35,7 +35,7 @@ internal sealed class IamEntityStore
     public IamRecords Records { get; }
 
     /// <summary>The compiled policies of users by name, dropped on every IAM change.</summary>
-    public ConcurrentDictionary<string, IReadOnlyList<NamedPolicy>> Compiled { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, (IamUser User, IReadOnlyList<NamedPolicy> Policies)> Compiled { get; } = new(StringComparer.Ordinal);
 
     private static readonly JsonSerializerOptions Json = new();
 

@@ -100,16 +100,19 @@ public sealed class IamPrincipals
         {
             // Policies read before a concurrent change must not be cached after it.
             var generation = _entities.Generation;
+
+            // The hot path of every signed call: the user and its compiled policies, both dropped by any IAM change
+            // (on this node at once, from other nodes within the change poll), so a hit reads nothing.
+            if (_entities.Compiled.TryGetValue(userName, out var cached))
+            {
+                return cached;
+            }
+
             var json = await _records.FindAsync(_store, User, userName, ct);
             var user = Load<IamUser>(json);
             if (user is null)
             {
                 return null;
-            }
-
-            if (_entities.Compiled.TryGetValue(userName, out var cached))
-            {
-                return (user, cached);
             }
 
             var read = new List<(string Kind, string Name, string Json)> { (User, userName, json!) };
@@ -118,7 +121,7 @@ public sealed class IamPrincipals
                 var policies = await CompileAsync(user, read, ct);
                 if (_entities.Generation == generation)
                 {
-                    _entities.Compiled[userName] = policies;
+                    _entities.Compiled[userName] = (user, policies);
                     if (_entities.Generation != generation)
                     {
                         _entities.Compiled.TryRemove(userName, out _);
