@@ -231,7 +231,7 @@ class Redis:
     superuser = "default"
     binary = "/usr/bin/redis-server"
 
-    def __init__(self):
+    def __init__(self, tls=False):
         if not os.path.exists(self.binary):
             raise AssertionError("Redis's redis-server is not installed (apt-get install redis-server)")
         self.dir = tempfile.mkdtemp(prefix="strongroom-redis-")
@@ -239,13 +239,45 @@ class Redis:
         self.aclfile = os.path.join(self.dir, "users.acl")
         open(self.aclfile, "w").close()
         self.process = None
+        self.tls = tls
+        if tls:
+            self._make_certificates()
         self.start()
         self.command("ACL", "SETUSER", "default", "on", "resetpass", ">" + SUPERUSER_PASSWORD, auth=None)
         self.admin("ACL", "SAVE")
 
+    def _make_certificates(self):
+        """A test CA (ca.pem, for clients to trust) and a server certificate for the name localhost only."""
+        def openssl(*args):
+            done = subprocess.run(["openssl", *args], capture_output=True, text=True, cwd=self.dir)
+            if done.returncode != 0:
+                raise AssertionError(f"openssl {' '.join(args)} failed: {done.stderr}")
+
+        with open(os.path.join(self.dir, "server.ext"), "w") as f:
+            f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=Strongroom test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+                "-days", "2", "-extfile", "server.ext")
+        self.ca_file = os.path.join(self.dir, "ca.pem")
+
+    def _socket(self, timeout):
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        if not self.tls:
+            return raw
+        import ssl
+
+        context = ssl.create_default_context(cafile=self.ca_file)
+        return context.wrap_socket(raw, server_hostname="localhost")
+
     def start(self):
         self.log = open(os.path.join(self.dir, "log"), "a")
-        self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", os.path.join(self.dir, "server.pem"),
+                      "--tls-key-file", os.path.join(self.dir, "server.key"), "--tls-ca-cert-file", self.ca_file, "--tls-auth-clients", "no"]
+        self.process = subprocess.Popen([self.binary, *listen, "--bind", "127.0.0.1 -::1", "--dir", self.dir,
                                          "--aclfile", self.aclfile, "--save", "", "--appendonly", "no", "--daemonize", "no",
                                          "--protected-mode", "no"],
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -254,7 +286,7 @@ class Redis:
             if self.process.poll() is not None:
                 return True
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                with self._socket(timeout=1) as s:
                     s.sendall(_resp_encode(["PING"]))
                     return s.recv(64) != b""
             except OSError:
@@ -277,7 +309,7 @@ class Redis:
 
     def command(self, *args, auth=("default", SUPERUSER_PASSWORD)):
         """Runs one command (after AUTH user password when auth is given); returns its answer, raises RespError."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+        with self._socket(timeout=5) as s:
             f = s.makefile("rb")
             if auth is not None:
                 s.sendall(_resp_encode(["AUTH", *auth]))

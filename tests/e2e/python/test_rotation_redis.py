@@ -31,6 +31,44 @@ MULTI = "strongroom-redis-multi-user"
 MASK = "********"
 
 
+def start_own_server(cls, env=None):
+    """A Strongroom server of the class's own, on a data directory, with its log in a file; admin clients on cls."""
+    cls.data = tempfile.mkdtemp(prefix="strongroom-redis-own-")
+    cls.log_path = os.path.join(tempfile.mkdtemp(prefix="strongroom-redis-own-log-"), "server.log")
+    cls.port = databases.free_port()
+    cls.url = f"http://127.0.0.1:{cls.port}"
+    cls.log = open(cls.log_path, "wb")
+    cls.server = subprocess.Popen(["dotnet", STRONGROOM_DLL, "server", "--data-dir", cls.data, "--listen", f"127.0.0.1:{cls.port}",
+                                   "--rotation-interval", "1s", "--rotation-retry-base", "60s"],
+                                  stdout=cls.log, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
+
+    def ready():
+        try:
+            with urllib.request.urlopen(cls.url + "/health/ready", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return cls.server.poll() is not None
+
+    wait_for(ready, "the server to become ready", timeout=90)
+    assert cls.server.poll() is None, open(cls.log_path).read()[-3000:]
+    credentials = configparser.ConfigParser()
+    credentials.read(os.path.join(cls.data, "admin.credentials"))
+    cls.key = credentials["default"]["aws_access_key_id"]
+    cls.secret = credentials["default"]["aws_secret_access_key"]
+    cls.sm = boto3.client("secretsmanager", endpoint_url=cls.url, region_name=REGION, aws_access_key_id=cls.key, aws_secret_access_key=cls.secret)
+    cls.account = boto3.client("sts", endpoint_url=cls.url, region_name=REGION, aws_access_key_id=cls.key,
+                               aws_secret_access_key=cls.secret).get_caller_identity()["Account"]
+
+
+def stop_own_server(cls):
+    if cls.server.poll() is None:
+        cls.server.terminate()
+        cls.server.wait(30)
+    cls.log.close()
+    shutil.rmtree(cls.data, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(cls.log_path), ignore_errors=True)
+
+
 class RedisRotationHarness(RotationHarness):
     server_class = databases.Redis
 
@@ -185,41 +223,12 @@ class RedisRotationLeakTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.redis = databases.Redis()
-        cls.data = tempfile.mkdtemp(prefix="strongroom-redis-leak-")
-        cls.log_path = os.path.join(tempfile.mkdtemp(prefix="strongroom-redis-leak-log-"), "server.log")
-        cls.port = databases.free_port()
-        cls.url = f"http://127.0.0.1:{cls.port}"
-        cls.log = open(cls.log_path, "wb")
-        cls.server = subprocess.Popen(["dotnet", STRONGROOM_DLL, "server", "--data-dir", cls.data, "--listen", f"127.0.0.1:{cls.port}",
-                                       "--rotation-interval", "1s", "--rotation-retry-base", "60s"],
-                                      stdout=cls.log, stderr=subprocess.STDOUT)
-
-        def ready():
-            try:
-                with urllib.request.urlopen(cls.url + "/health/ready", timeout=2) as answer:
-                    return answer.status == 200
-            except OSError:
-                return cls.server.poll() is not None
-
-        wait_for(ready, "the server to become ready", timeout=90)
-        assert cls.server.poll() is None, open(cls.log_path).read()[-3000:]
-        credentials = configparser.ConfigParser()
-        credentials.read(os.path.join(cls.data, "admin.credentials"))
-        cls.key = credentials["default"]["aws_access_key_id"]
-        cls.secret = credentials["default"]["aws_secret_access_key"]
-        cls.sm = boto3.client("secretsmanager", endpoint_url=cls.url, region_name=REGION, aws_access_key_id=cls.key, aws_secret_access_key=cls.secret)
-        cls.account = boto3.client("sts", endpoint_url=cls.url, region_name=REGION, aws_access_key_id=cls.key,
-                                   aws_secret_access_key=cls.secret).get_caller_identity()["Account"]
+        start_own_server(cls)
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server.poll() is None:
-            cls.server.terminate()
-            cls.server.wait(30)
-        cls.log.close()
+        stop_own_server(cls)
         cls.redis.destroy()
-        shutil.rmtree(cls.data, ignore_errors=True)
-        shutil.rmtree(os.path.dirname(cls.log_path), ignore_errors=True)
 
     def rotate(self, function, value):
         arn = self.sm.create_secret(Name=f"leak/{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value))["ARN"]
@@ -271,6 +280,57 @@ class RedisRotationLeakTests(unittest.TestCase):
             for needle in needles:
                 self.assertNotIn(needle, text)
         self.assert_nowhere(needles)
+
+
+class RedisTlsTests(unittest.TestCase):
+    """"ssl": true: the rotator talks TLS and checks the certificate against the secret's host. The server of its own
+    trusts the test CA through SSL_CERT_FILE (which .NET on Linux honours), as an operator would add a CA."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = databases.Redis(tls=True)
+        start_own_server(cls, {"SSL_CERT_FILE": cls.redis.ca_file})
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_own_server(cls)
+        cls.redis.destroy()
+
+    rotate = RedisRotationLeakTests.rotate
+
+    def redis_secret(self, **changes):
+        master = dict(self.redis.master_secret(), host="localhost", ssl=True)
+        master_arn = self.sm.create_secret(Name=f"tls/master-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(master))["ARN"]
+        user, password = "tls" + uuid.uuid4().hex[:6], "Init-" + uuid.uuid4().hex
+        self.redis.create_user(user, password)
+        value = {"engine": "redis", "host": "localhost", "port": self.redis.port, "username": user, "password": password, "ssl": True, "masterarn": master_arn}
+        value.update(changes)
+        return value
+
+    def test_ssl_true_rotates_over_tls_with_the_certificate_checked(self):
+        before = self.redis_secret()
+        arn, version, run = self.rotate(SINGLE, before)
+        self.assertEqual(run["Outcome"], "Succeeded", run)
+        after = json.loads(self.sm.get_secret_value(SecretId=arn)["SecretString"])
+        self.assertIs(after["ssl"], True)
+        self.assertTrue(self.redis.login(after["username"], after["password"])[0])
+        self.assertFalse(self.redis.login(before["username"], before["password"])[0])
+
+    def test_a_name_the_certificate_does_not_hold_or_no_tls_fails_the_run(self):
+        # A host the certificate does not name fails the admin's login in setSecret. A user secret without TLS (the
+        # admin's has it) gets its new password set, and then cannot log in: testSecret fails, AWSCURRENT stays.
+        for changes, step in (({"host": "127.0.0.1"}, "setSecret"), ({"ssl": False}, "testSecret"), ({"ssl": None}, "testSecret")):
+            with self.subTest(changes=changes):
+                before = self.redis_secret(**changes)
+                if changes.get("host"):
+                    master = dict(self.redis.master_secret(), host="127.0.0.1", ssl=True)
+                    before["masterarn"] = self.sm.create_secret(Name=f"tls/master-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(master))["ARN"]
+                arn, version, run = self.rotate(SINGLE, {k: v for k, v in before.items() if v is not None})
+                self.assertEqual((run["Outcome"], run["StepReached"]), ("Failed", step), run)
+                self.assertIn("could not log in to Redis" if step == "testSecret" else "Unable to log into Redis", run["Error"])
+                self.assertEqual(json.loads(self.sm.get_secret_value(SecretId=arn)["SecretString"])["password"], before["password"])
+                self.assertTrue(self.redis.login(before["username"], before["password"])[0])
+                self.sm.cancel_rotate_secret(SecretId=arn)
 
 
 if __name__ == "__main__":
