@@ -79,10 +79,10 @@ public sealed class RotationStepException : Exception
     }
 }
 
-/// <summary>An in-process rotator (the built-in PostgreSQL and MySQL/MariaDB ones).</summary>
+/// <summary>An in-process rotator (the built-in PostgreSQL, MySQL/MariaDB and Redis ones).</summary>
 public interface IBuiltinRotator
 {
-    /// <summary>postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user.</summary>
+    /// <summary>postgresql-single-user, postgresql-multi-user, mysql-single-user, mysql-multi-user, redis-single-user or redis-multi-user.</summary>
     string Kind { get; }
 
     /// <summary>

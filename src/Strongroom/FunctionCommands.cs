@@ -51,7 +51,7 @@ internal static class FunctionCommands
 
         public Option<string?> Url { get; } = new("--url") { Description = "Kind http: the URL the event is POSTed to (HMAC-signed). Default: none." };
 
-        public Option<string?> Builtin { get; } = new("--builtin") { Description = "Kind builtin: postgresql-single-user, postgresql-multi-user, mysql-single-user or mysql-multi-user. Default: none." };
+        public Option<string?> Builtin { get; } = new("--builtin") { Description = "Kind builtin: postgresql-single-user, postgresql-multi-user, mysql-single-user, mysql-multi-user, redis-single-user or redis-multi-user. Default: none." };
 
         public Option<string[]> Env { get; } = new("--env") { Description = "Environment variable KEY=VALUE (repeatable; update replaces the whole set). Default: none.", AllowMultipleArgumentsPerToken = false };
 

@@ -9,9 +9,9 @@ public sealed class DispatcherTests
     private const string Secret = """{"engine":"postgres","host":"127.0.0.1","port":"5432","username":"app","password":"OldPw-1$;","dbname":"appdb","extra":"kept"}""";
 
     [Fact]
-    public void BuiltinRotators_HasTheFourKinds()
+    public void BuiltinRotators_HasTheSixKinds()
     {
-        Assert.Equal(["mysql-multi-user", "mysql-single-user", "postgresql-multi-user", "postgresql-single-user"], BuiltinRotators.ByKind.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["mysql-multi-user", "mysql-single-user", "postgresql-multi-user", "postgresql-single-user", "redis-multi-user", "redis-single-user"], BuiltinRotators.ByKind.Keys.Order(StringComparer.Ordinal));
         foreach ((string kind, IBuiltinRotator r) in BuiltinRotators.ByKind)
         {
             Assert.Equal(kind, r.Kind);
@@ -74,9 +74,12 @@ public sealed class DispatcherTests
     [InlineData("mysql-single-user", "app")]
     [InlineData("postgresql-multi-user", "app_clone")]
     [InlineData("mysql-multi-user", "app_clone")]
+    [InlineData("redis-multi-user", "app_clone")] // redis-single-user's finishSecret also removes the old password: RedisRotatorTests
     public async Task CreateSecret_PutsPendingOnce_AndFinishMovesLabels(string kind, string expectedUser)
     {
-        string secret = kind.StartsWith("mysql", StringComparison.Ordinal) ? Secret.Replace("postgres", "mysql", StringComparison.Ordinal) : Secret;
+        string secret = kind.StartsWith("mysql", StringComparison.Ordinal) ? Secret.Replace("postgres", "mysql", StringComparison.Ordinal)
+            : kind.StartsWith("redis", StringComparison.Ordinal) ? Secret.Replace("postgres", "redis", StringComparison.Ordinal)
+            : Secret;
         var sm = new InMemorySecretsManager();
         string arn = sm.CreateSecret("s", secret);
         string oldVersion = (await sm.DescribeSecretAsync(arn, CancellationToken.None)).VersionIdsToStages.Single().Key;

@@ -9,7 +9,7 @@ public enum RotationFunctionKind
     /// <summary>An HTTP endpoint: the event POSTed as JSON, signed with an HMAC; 2xx is success.</summary>
     Http,
 
-    /// <summary>An in-process rotator (PostgreSQL, MySQL/MariaDB; single-user or alternating-users).</summary>
+    /// <summary>An in-process rotator (PostgreSQL, MySQL/MariaDB, Redis ACL users; single-user or alternating-users).</summary>
     Builtin,
 }
 
@@ -33,6 +33,8 @@ public sealed class RotationFunction
         ["strongroom-postgresql-multi-user"] = "postgresql-multi-user",
         ["strongroom-mysql-single-user"] = "mysql-single-user",
         ["strongroom-mysql-multi-user"] = "mysql-multi-user",
+        ["strongroom-redis-single-user"] = "redis-single-user",
+        ["strongroom-redis-multi-user"] = "redis-multi-user",
     };
 
     /// <summary>

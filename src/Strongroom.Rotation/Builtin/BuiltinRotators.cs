@@ -9,6 +9,8 @@ public static class BuiltinRotators
         new PostgreSqlMultiUserRotator(),
         new MySqlSingleUserRotator(),
         new MySqlMultiUserRotator(),
+        new RedisSingleUserRotator(),
+        new RedisMultiUserRotator(),
     }.ToDictionary(r => r.Kind, StringComparer.Ordinal);
 
     /// <summary>The rotator of that kind, or null.</summary>

@@ -183,3 +183,161 @@ class MariaDB:
     def master_secret(self):
         return {"engine": self.engine, "host": "127.0.0.1", "port": self.port, "username": self.superuser,
                 "password": SUPERUSER_PASSWORD, "dbname": "app"}
+
+
+class RespError(Exception):
+    """An error answer from Redis (its text, e.g. 'WRONGPASS …' or 'NOPERM …')."""
+
+
+def _resp_encode(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(out)
+
+
+def _resp_read(f):
+    line = f.readline()
+    if not line:
+        raise ConnectionError("Redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        return RespError(rest.decode())
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)[:-2]
+        return data.decode(errors="replace")
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [_resp_read(f) for _ in range(n)]
+    raise ConnectionError(f"unexpected Redis answer {line!r}")
+
+
+class Redis:
+    """A redis-server (Debian's /usr/bin/redis-server); the admin is the `default` user with SUPERUSER_PASSWORD.
+
+    ACL users live in an ACL file in the server's directory, so they survive a restart once saved (ACL SAVE).
+    Commands are sent over a plain socket in RESP, so the tests need no Redis client library.
+    """
+
+    engine = "redis"
+    superuser = "default"
+    binary = "/usr/bin/redis-server"
+
+    def __init__(self, tls=False):
+        if not os.path.exists(self.binary):
+            raise AssertionError("Redis's redis-server is not installed (apt-get install redis-server)")
+        self.dir = tempfile.mkdtemp(prefix="strongroom-redis-")
+        self.port = free_port()
+        self.aclfile = os.path.join(self.dir, "users.acl")
+        open(self.aclfile, "w").close()
+        self.process = None
+        self.tls = tls
+        if tls:
+            self._make_certificates()
+        self.start()
+        self.command("ACL", "SETUSER", "default", "on", "resetpass", ">" + SUPERUSER_PASSWORD, auth=None)
+        self.admin("ACL", "SAVE")
+
+    def _make_certificates(self):
+        """A test CA (ca.pem, for clients to trust) and a server certificate for the name localhost only."""
+        def openssl(*args):
+            done = subprocess.run(["openssl", *args], capture_output=True, text=True, cwd=self.dir)
+            if done.returncode != 0:
+                raise AssertionError(f"openssl {' '.join(args)} failed: {done.stderr}")
+
+        with open(os.path.join(self.dir, "server.ext"), "w") as f:
+            f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=Strongroom test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+                "-days", "2", "-extfile", "server.ext")
+        self.ca_file = os.path.join(self.dir, "ca.pem")
+
+    def _socket(self, timeout):
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        if not self.tls:
+            return raw
+        import ssl
+
+        context = ssl.create_default_context(cafile=self.ca_file)
+        return context.wrap_socket(raw, server_hostname="localhost")
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "log"), "a")
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", os.path.join(self.dir, "server.pem"),
+                      "--tls-key-file", os.path.join(self.dir, "server.key"), "--tls-ca-cert-file", self.ca_file, "--tls-auth-clients", "no"]
+        self.process = subprocess.Popen([self.binary, *listen, "--bind", "127.0.0.1 -::1", "--dir", self.dir,
+                                         "--aclfile", self.aclfile, "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                         "--protected-mode", "no"],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+
+        def up():
+            if self.process.poll() is not None:
+                return True
+            try:
+                with self._socket(timeout=1) as s:
+                    s.sendall(_resp_encode(["PING"]))
+                    return s.recv(64) != b""
+            except OSError:
+                return False
+
+        _wait(up, "Redis to start")
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited: {open(os.path.join(self.dir, 'log')).read()[-2000:]}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+        self.process = None
+        self.log.close()
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def command(self, *args, auth=("default", SUPERUSER_PASSWORD)):
+        """Runs one command (after AUTH user password when auth is given); returns its answer, raises RespError."""
+        with self._socket(timeout=5) as s:
+            f = s.makefile("rb")
+            if auth is not None:
+                s.sendall(_resp_encode(["AUTH", *auth]))
+                answer = _resp_read(f)
+                if isinstance(answer, RespError):
+                    raise answer
+            s.sendall(_resp_encode(args))
+            answer = _resp_read(f)
+            if isinstance(answer, RespError):
+                raise answer
+            return answer
+
+    def admin(self, *args):
+        return self.command(*args)
+
+    def login(self, user, password, *command):
+        """AUTH user password (then the command, if any); returns (ok, answer or error text)."""
+        try:
+            return True, self.command(*(command or ("ACL", "WHOAMI")), auth=(user, password))
+        except RespError as e:
+            if command or not str(e).startswith("NOPERM"):
+                return False, str(e)
+            return True, str(e)  # logged in; the user may just not run ACL WHOAMI
+
+    def create_user(self, user, password, rules=("~*", "&*", "+@all")):
+        self.admin("ACL", "SETUSER", user, "on", ">" + password, *rules)
+        self.admin("ACL", "SAVE")
+
+    def master_secret(self):
+        return {"engine": self.engine, "host": "127.0.0.1", "port": self.port, "username": self.superuser,
+                "password": SUPERUSER_PASSWORD}

@@ -197,7 +197,7 @@ function Functions() {
         ) : (
           <Field id="function-builtin" label="Built-in rotator">
             <select id="function-builtin" value={builtin} onChange={(e) => setBuiltin(e.currentTarget.value)}>
-              {['postgresql-single-user', 'postgresql-multi-user', 'mysql-single-user', 'mysql-multi-user'].map((b) => (
+              {['postgresql-single-user', 'postgresql-multi-user', 'mysql-single-user', 'mysql-multi-user', 'redis-single-user', 'redis-multi-user'].map((b) => (
                 <option key={b} value={b}>
                   {b}
                 </option>

@@ -4,7 +4,7 @@ import { rotationHealth, type RotationHealth, type RotationRun } from '../health
 import type { DescribeSecretResponse, RotationFunction } from '../types.ts';
 import { Badge, Done, ErrorBox, Field, Loading, Pager, TableWrap, Time, useAction, useAsync, usePager, useSession, type AsyncState } from './common.tsx';
 
-export const builtinFunctions = ['strongroom-postgresql-single-user', 'strongroom-postgresql-multi-user', 'strongroom-mysql-single-user', 'strongroom-mysql-multi-user'];
+export const builtinFunctions = ['strongroom-postgresql-single-user', 'strongroom-postgresql-multi-user', 'strongroom-mysql-single-user', 'strongroom-mysql-multi-user', 'strongroom-redis-single-user', 'strongroom-redis-multi-user'];
 
 const healthBadge: Record<RotationHealth['state'], ['ok' | 'bad' | 'warn' | 'info' | 'off', string]> = {
   healthy: ['ok', 'Healthy'],
