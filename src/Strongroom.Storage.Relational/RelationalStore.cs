@@ -21,6 +21,15 @@ public abstract class RelationalStore : IStore
     /// <summary>Where this process's last audit resource-index pass left the index (the setting is read only when a pass may be due).</summary>
     private long _auditResourcesIndexedTo;
 
+    /// <summary>The hot path's rows in memory, for a store this process alone writes (null otherwise).</summary>
+    private readonly SecretReadCache? _cache;
+
+    /// <param name="soleWriter">
+    /// True when no other process writes the database (SQLite: one server per data directory): secrets and versions
+    /// are then served from memory until the next write (<see cref="SecretReadCache"/>).
+    /// </param>
+    protected RelationalStore(bool soleWriter = false) => _cache = soleWriter ? new SecretReadCache() : null;
+
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
     public abstract Task BackupAsync(string path, CancellationToken cancellationToken);
@@ -86,11 +95,18 @@ public abstract class RelationalStore : IStore
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return WriteTransactionAsync(work, cancellationToken);
+        return ChangingAsync(work, cancellationToken);
     }
 
+    /// <summary>
+    /// A write that may change secrets or versions: every write but the audit trail's own (appends, digests), which
+    /// touch no row the read cache holds and run with every call.
+    /// </summary>
+    private Task<T> ChangingAsync<T>(Func<RelationalAccess, Task<T>> work, CancellationToken cancellationToken) =>
+        _cache is null ? WriteTransactionAsync(work, cancellationToken) : _cache.AroundWriteAsync(() => WriteTransactionAsync(work, cancellationToken));
+
     private Task WriteStatementsAsync(Func<RelationalAccess, CancellationToken, ValueTask> work, CancellationToken cancellationToken) =>
-        WriteTransactionAsync(
+        ChangingAsync(
             async a =>
             {
                 await work(a, cancellationToken);
@@ -103,20 +119,32 @@ public abstract class RelationalStore : IStore
     public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken) =>
         ReadAsync(static (a, key, ct) => SettingsSql.GetAsync(a, key, ct), key, cancellationToken).AsTask();
 
-    public Task<SecretRecord?> FindSecretByNameAsync(string region, string name, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, s, ct) => SecretsSql.FindByNameAsync(a, s.region, s.name, ct), (region, name), cancellationToken).AsTask();
+    public Task<SecretRecord?> FindSecretByNameAsync(string region, string name, CancellationToken cancellationToken)
+    {
+        Task<SecretRecord?> Read() => ReadAsync(static (a, s, ct) => SecretsSql.FindByNameAsync(a, s.region, s.name, ct), (region, name), cancellationToken).AsTask();
+        return _cache is null ? Read() : _cache.SecretAsync('n', region + ":" + name, Read);
+    }
 
-    public Task<SecretRecord?> FindSecretByArnAsync(string arn, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, arn, ct) => SecretsSql.FindByArnAsync(a, arn, ct), arn, cancellationToken).AsTask();
+    public Task<SecretRecord?> FindSecretByArnAsync(string arn, CancellationToken cancellationToken)
+    {
+        Task<SecretRecord?> Read() => ReadAsync(static (a, arn, ct) => SecretsSql.FindByArnAsync(a, arn, ct), arn, cancellationToken).AsTask();
+        return _cache is null ? Read() : _cache.SecretAsync('a', arn, Read);
+    }
 
     public Task<IReadOnlyList<SecretRecord>> FindSecretsByPartialArnAsync(string partialArn, CancellationToken cancellationToken) =>
         ReadAsync(static (a, partialArn, ct) => SecretsSql.FindByPartialArnAsync(a, partialArn, ct), partialArn, cancellationToken).AsTask();
 
-    public Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, s, ct) => VersionsSql.FindByIdAsync(a, s.secretId, s.versionId, ct), (secretId, versionId), cancellationToken).AsTask();
+    public Task<SecretVersionRecord?> FindVersionByIdAsync(long secretId, string versionId, CancellationToken cancellationToken)
+    {
+        Task<SecretVersionRecord?> Read() => ReadAsync(static (a, s, ct) => VersionsSql.FindByIdAsync(a, s.secretId, s.versionId, ct), (secretId, versionId), cancellationToken).AsTask();
+        return _cache is null ? Read() : _cache.VersionAsync('v', versionId, secretId, Read);
+    }
 
-    public Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, s, ct) => VersionsSql.FindByStageAsync(a, s.secretId, s.stage, ct), (secretId, stage), cancellationToken).AsTask();
+    public Task<SecretVersionRecord?> FindVersionByStageAsync(long secretId, string stage, CancellationToken cancellationToken)
+    {
+        Task<SecretVersionRecord?> Read() => ReadAsync(static (a, s, ct) => VersionsSql.FindByStageAsync(a, s.secretId, s.stage, ct), (secretId, stage), cancellationToken).AsTask();
+        return _cache is null ? Read() : _cache.VersionAsync('s', stage, secretId, Read);
+    }
 
     public Task<IReadOnlyList<SecretVersionRecord>> ListVersionsAsync(long secretId, CancellationToken cancellationToken) =>
         ReadAsync(static (a, secretId, ct) => VersionsSql.ListAsync(a, secretId, ct), secretId, cancellationToken).AsTask();
@@ -223,7 +251,7 @@ public abstract class RelationalStore : IStore
             : WriteStatementsAsync((a, ct) => SecretsSql.RecordAccessAsync(a, secretId, versionId, day, ct), cancellationToken);
 
     public Task<bool> InsertRotationRunAsync(RotationRun run, CancellationToken cancellationToken) =>
-        WriteTransactionAsync(a => RotationRunsSql.InsertAsync(a, run, cancellationToken).AsTask(), cancellationToken);
+        ChangingAsync(a => RotationRunsSql.InsertAsync(a, run, cancellationToken).AsTask(), cancellationToken);
 
     public Task UpdateRotationRunAsync(RotationRun run, CancellationToken cancellationToken) =>
         WriteStatementsAsync((a, ct) => RotationRunsSql.UpdateAsync(a, run, ct), cancellationToken);

@@ -40,7 +40,11 @@ public sealed class SqliteStore : RelationalStore
     private int _pooledReaders;
     private volatile bool _disposed;
 
+    /// <param name="databasePath">The main database file (the audit file lives beside it).</param>
+    /// <remarks>One server process writes a data directory (as the documentation says), so this store serves the hot
+    /// path's secret and version rows from memory between writes (see SecretReadCache).</remarks>
     public SqliteStore(string databasePath)
+        : base(soleWriter: true)
     {
         _databasePath = databasePath;
         _connectionString = new SqliteConnectionStringBuilder

@@ -123,6 +123,100 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HotPathReads_AfterEachWrite_SeeIt_AndHandOutCopies()
+    {
+        // The rows GetSecretValue reads (a secret by name or ARN, a version by label or id) may be served from memory
+        // (SQLite): whatever the store does, a read after a write that returned sees that write, and a caller changing
+        // what it got changes nothing for the next caller.
+        Assert.Null(await Store.FindSecretByNameAsync(Region, "hot", Ct));
+        var secret = await InsertSecret(NewSecret("hot"));
+        var v1 = NewVersion("00000000-0000-0000-0000-000000000001", T0, [1, 2, 3]);
+        await Write(async tx =>
+        {
+            await tx.InsertVersionAsync(secret.Id, v1, Ct);
+            await tx.ReplaceStagesAsync(secret.Id, [new("AWSCURRENT", v1.VersionId)], Ct);
+        });
+
+        for (var i = 0; i < 2; i++)
+        {
+            var byName = await Store.FindSecretByNameAsync(Region, "hot", Ct);
+            var byArn = await Store.FindSecretByArnAsync(secret.Arn, Ct);
+            var current = await Store.FindVersionByStageAsync(secret.Id, "AWSCURRENT", Ct);
+            var byId = await Store.FindVersionByIdAsync(secret.Id, v1.VersionId, Ct);
+            Assert.Equal(secret.Id, byName!.Id);
+            Assert.Equal(secret.Id, byArn!.Id);
+            Assert.Equal([1, 2, 3], current!.Envelope);
+            Assert.Equal(["AWSCURRENT"], byId!.Stages);
+
+            // What a use case does to a loaded record stays its own.
+            byName.Description = "changed by a caller";
+            byName.Tags.Add(new SecretTag("k", "v"));
+            byArn.LastAccessedDate = T0;
+            current.Envelope![0] = 9;
+            current.Stages.Add("AWSPREVIOUS");
+            byId.Stages.Clear();
+        }
+
+        var v2 = NewVersion("00000000-0000-0000-0000-000000000002", T0.AddDays(1), [4, 5, 6]);
+        await Write(async tx =>
+        {
+            var loaded = (await tx.FindSecretByNameAsync(Region, "hot", Ct))!;
+            loaded.Description = "second";
+            await tx.UpdateSecretAsync(loaded, Ct);
+            await tx.InsertVersionAsync(secret.Id, v2, Ct);
+            await tx.ReplaceStagesAsync(secret.Id, [new("AWSCURRENT", v2.VersionId), new("AWSPREVIOUS", v1.VersionId)], Ct);
+        });
+        Assert.Equal("second", (await Store.FindSecretByNameAsync(Region, "hot", Ct))!.Description);
+        Assert.Equal("second", (await Store.FindSecretByArnAsync(secret.Arn, Ct))!.Description);
+        Assert.Empty((await Store.FindSecretByArnAsync(secret.Arn, Ct))!.Tags);
+        Assert.Equal([4, 5, 6], (await Store.FindVersionByStageAsync(secret.Id, "AWSCURRENT", Ct))!.Envelope);
+        Assert.Equal(["AWSPREVIOUS"], (await Store.FindVersionByIdAsync(secret.Id, v1.VersionId, Ct))!.Stages);
+
+        await Write(tx => tx.DeleteSecretAsync(secret.Id, Ct));
+        Assert.Null(await Store.FindSecretByNameAsync(Region, "hot", Ct));
+        Assert.Null(await Store.FindSecretByArnAsync(secret.Arn, Ct));
+        Assert.Null(await Store.FindVersionByStageAsync(secret.Id, "AWSCURRENT", Ct));
+    }
+
+    [Fact]
+    public async Task HotPathReads_RacingWrites_NeverServeAValueOlderThanTheLastWriteThatReturned()
+    {
+        var secret = await InsertSecret(NewSecret("raced"));
+        using var stop = new CancellationTokenSource();
+
+        // Readers keep loading (and so caching) the row at every moment of every write.
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Store.FindSecretByNameAsync(Region, "raced", Ct);
+            }
+        })).ToList();
+        try
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var description = "d" + i.ToString(CultureInfo.InvariantCulture);
+                await Write(async tx =>
+                {
+                    var loaded = (await tx.FindSecretByNameAsync(Region, "raced", Ct))!;
+                    loaded.Description = description;
+                    await tx.UpdateSecretAsync(loaded, Ct);
+
+                    // A read outside the transaction while it is open sees the row as it was (and may keep it).
+                    Assert.NotEqual(description, (await Store.FindSecretByNameAsync(Region, "raced", Ct))!.Description);
+                });
+                Assert.Equal(description, (await Store.FindSecretByNameAsync(Region, "raced", Ct))!.Description);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(readers);
+        }
+    }
+
+    [Fact]
     public async Task Reads_OnManyConnectionsAtOnce_SeeEveryWriteThatReturned()
     {
         // Enough concurrent readers that the store keeps several connections (and their prepared statements); a

@@ -12,4 +12,6 @@ public sealed class ReplicaStatus
     public string? StatusMessage { get; set; }
 
     public DateTimeOffset? LastAccessedDate { get; set; }
+
+    public ReplicaStatus Copy() => (ReplicaStatus)MemberwiseClone();
 }

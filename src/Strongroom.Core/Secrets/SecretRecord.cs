@@ -62,4 +62,13 @@ public sealed class SecretRecord
     public string? Type { get; set; }
 
     public bool IsReplica => PrimaryRegion is not null && PrimaryRegion != Region;
+
+    /// <summary>A copy sharing nothing mutable with this one (every field, so a field added later is copied too).</summary>
+    public SecretRecord Copy()
+    {
+        var copy = (SecretRecord)MemberwiseClone();
+        copy.Tags = [.. Tags];
+        copy.Replicas = [.. Replicas.Select(r => r.Copy())];
+        return copy;
+    }
 }

@@ -16,4 +16,13 @@ public sealed class SecretVersionRecord
     public string? KmsKeyArn { get; set; }
 
     public List<string> Stages { get; set; } = [];
+
+    /// <summary>A copy sharing nothing mutable with this one (every field, so a field added later is copied too).</summary>
+    public SecretVersionRecord Copy()
+    {
+        var copy = (SecretVersionRecord)MemberwiseClone();
+        copy.Envelope = Envelope is null ? null : [.. Envelope];
+        copy.Stages = [.. Stages];
+        return copy;
+    }
 }
