@@ -182,7 +182,7 @@ internal static class FunctionCommands
         var list = new Command("list", "List the event outbox, newest first: each event and endpoint with its state (pending, delivered, dead), attempts and last error.");
         var connection = new Connection();
         connection.AddTo(list);
-        var dead = new Option<bool>("--dead") { Description = "Only dead-lettered events (retried until their deadline without an acknowledgement)." };
+        var dead = new Option<bool>("--dead") { Description = "Only dead-lettered events (retried until their deadline without an acknowledgement). Default: off (every state)." };
         list.Options.Add(dead);
         var max = new Option<int?>("--max-results") { Description = "At most this many entries (1-1000, default 100)." };
         list.Options.Add(max);
