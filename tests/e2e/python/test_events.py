@@ -1,7 +1,7 @@
 """Signed, reliable event webhooks (docs/operations/events.md, ADR 0028), against servers of their own.
 
-Each test starts its own server process (SQLite, or a throw-away PostgreSQL for the *Postgres classes) with webhook
-endpoints pointing at HTTP receivers the test runs, and drives it with boto3 and the `strongroom` CLI. Delivery is
+Each test starts its own server process (SQLite; a throw-away PostgreSQL when STRONGROOM_STORAGE=postgres, as in
+test.sh's PostgreSQL run) with webhook endpoints pointing at HTTP receivers the test runs, and drives it with boto3 and the `strongroom` CLI. Delivery is
 asynchronous, so the tests wait for receivers with a deadline.
 """
 import json
@@ -248,6 +248,30 @@ class EventsBase:
             for plaintext in (first_value, second_value):
                 self.assertNotIn(plaintext.encode(), content, f"{plaintext} found in {path}")
 
+    def test_a_failing_rotation_sends_started_and_failed_to_the_endpoint_filtering_for_them(self):
+        rotations, values = Receiver(self), Receiver(self)
+        types = ["Secrets Manager Rotation Started", "Secrets Manager Rotation Succeeded", "Secrets Manager Rotation Failed"]
+        self.start([{"name": "rotations", "url": rotations.url, "secret": "rotation-endpoint-secret-1", "detail-types": types},
+                    {"name": "values", "url": values.url, "secret": "values-endpoint-secret-001", "detail-types": ["Secrets Manager Secret Value Changed"]}],
+                   extra=["--rotation-retry-base", "1h"])
+        function = self.cli("function", "create", "--name", "fails", "--command", "cat > /dev/null; exit 3")["Function"]["Arn"]
+        arn = self.sm.create_secret(Name="rotated", SecretString="rotation-plaintext-5150")["ARN"]
+        pending = self.sm.rotate_secret(SecretId=arn, RotationLambdaARN=function, RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
+        wait_for(lambda: len(rotations.requests) >= 2, "the rotation's start and failure")
+        started, failed = rotations.events()[:2]
+        self.assertEqual([started["detail-type"], failed["detail-type"]], ["Secrets Manager Rotation Started", "Secrets Manager Rotation Failed"])
+        for event in (started, failed):
+            self.assertEqual((event["source"], event["resources"], event["detail"]["versionId"], event["detail"]["secretArn"]),
+                             ("strongroom.secretsmanager", [arn], pending, arn))
+        self.assertEqual((started["detail"]["outcome"], failed["detail"]["outcome"], failed["detail"]["step"]), ("Running", "Failed", "createSecret"))
+        self.assertIn("retryAt", failed["detail"])
+        # The value endpoint heard the first value only: a failed rotation leaves AWSCURRENT where it was.
+        wait_for(lambda: values.requests, "the value-changed event")
+        time.sleep(1.5)
+        self.assertEqual([e["detail-type"] for e in values.events()], ["Secrets Manager Secret Value Changed"])
+        bodies = b"".join(body for r in (rotations, values) for _, body in r.requests)
+        self.assertNotIn(b"rotation-plaintext-5150", bodies)
+
     def test_an_endpoint_answering_500_then_200_gets_the_event_again_until_acknowledged(self):
         receiver = Receiver(self, statuses=[500, 503])
         self.start([{"name": "flaky", "url": receiver.url, "secret": "flaky-endpoint-secret-0001"}], extra=["--event-retry-base", "1s"])
@@ -325,11 +349,8 @@ class EventsBase:
         self.assertEqual(receiver.events()[-1]["detail"]["versionId"], version)
 
 
-class EventsSqliteTests(EventsBase, unittest.TestCase):
-    storage = "sqlite"
+class EventsTests(EventsBase, unittest.TestCase):
+    """On SQLite, or — in test.sh's PostgreSQL run (STRONGROOM_STORAGE=postgres) — on a throw-away PostgreSQL of the
+    test's own, where the outbox and its delivery owner live in the shared database."""
 
-
-class EventsPostgresTests(EventsBase, unittest.TestCase):
-    """The same on a throw-away PostgreSQL: the outbox and its delivery owner live in the shared database."""
-
-    storage = "postgres"
+    storage = "postgres" if os.environ.get("STRONGROOM_STORAGE") == "postgres" else "sqlite"
