@@ -25,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 DLL = os.path.join(ROOT, "src", "Strongroom", "bin", "Release", "net10.0", "strongroom.dll")
 DOC = os.path.join(ROOT, "docs", "operations", "events.md")
+RULES = os.path.join(ROOT, "docs", "operations", "alerts.yml")
 DEADLINE = 60
 
 
@@ -174,6 +175,23 @@ class EventsBase:
         self.assertIsNotNone(found, f"{name} missing from /metrics")
         return float(found.group(1))
 
+    def assert_dead_letter_rule(self, dead):
+        """StrongroomEventsDeadLettered's expression (docs/operations/alerts.yml) over this server's real scrape, with
+        promtool: it selects the gauge with `dead` entries, or nothing when there are none."""
+        rules = dict(re.findall(r"- alert: (\S+)\n\s+expr: (.+)\n", read(RULES)))
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=10) as answer:
+            scraped = re.findall(r"^(strongroom_events_\w+)(?:\{[^}]*\})? (\S+)$", answer.read().decode(), re.M)
+        series = [{"series": f'{name}{{instance="real"}}', "values": f"{float(value):g}x5"} for name, value in scraped if "{" not in name]
+        expected = [{"labels": 'strongroom_events_dead_lettered{instance="real"}', "value": dead}] if dead else []
+        test = {"rule_files": [RULES], "evaluation_interval": "1m", "tests": [{
+            "interval": "1m", "input_series": series,
+            "promql_expr_test": [{"expr": rules["StrongroomEventsDeadLettered"], "eval_time": "3m", "exp_samples": expected}]}]}
+        path = os.path.join(self.dir, "scraped.test.yml")
+        with open(path, "w") as f:
+            json.dump(test, f)  # JSON is YAML
+        result = subprocess.run(["promtool", "test", "rules", path], capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
     # ------------------------------------------------------------------ tests
 
     def test_endpoints_receive_only_their_filtered_events_signed_and_without_values(self):
@@ -297,6 +315,7 @@ class EventsBase:
         event_id = dead[0]["EventId"]
         self.assertGreaterEqual(dead[0]["Attempts"], 2)
         self.assertEqual(self.metric("strongroom_events_dead_lettered"), 1)
+        self.assert_dead_letter_rule(1)
         self.assertIn(event_id, self.log())
         attempts = len(receiver.requests)
         time.sleep(2.5)
@@ -313,6 +332,7 @@ class EventsBase:
         wait_for(lambda: [e["State"] for e in self.cli("events", "list")["Events"]] == ["delivered"], "the entry to be delivered")
         self.assertEqual(self.cli("events", "list", "--dead")["Events"], [])
         self.assertEqual(self.metric("strongroom_events_dead_lettered"), 0)
+        self.assert_dead_letter_rule(0)
 
     def test_a_server_killed_while_a_delivery_is_in_flight_delivers_it_after_restart(self):
         receiver = Receiver(self, hang_first=True)
