@@ -290,6 +290,48 @@ class EventsBase:
         bodies = b"".join(body for r in (rotations, values) for _, body in r.requests)
         self.assertNotIn(b"rotation-plaintext-5150", bodies)
 
+    def admin_api(self, operation, body, key, secret):
+        """A signed call to Strongroom.<operation>; returns (HTTP status, answer)."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import urllib.error
+
+        request = botocore.awsrequest.AWSRequest(method="POST", url=self.url + "/", data=json.dumps(body).encode(),
+                                                 headers={"X-Amz-Target": "Strongroom." + operation, "Content-Type": "application/x-amz-json-1.1"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "strongroom", REGION).add_auth(request)
+        prepared = request.prepare()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers), method="POST"), timeout=30) as answer:
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def test_the_outbox_admin_operations_are_for_the_administrator_only(self):
+        receiver = Receiver(self, statuses=[500] * 1000)
+        self.start([{"name": "down", "url": receiver.url, "secret": "down-endpoint-secret-00002"}], extra=["--event-retry-window", "2s", "--event-retry-base", "1s"])
+        self.sm.create_secret(Name="guarded", SecretString="guarded-plaintext-0007")
+        event_id = wait_for(lambda: self.cli("events", "list", "--dead")["Events"], "the event to be dead-lettered")[0]["EventId"]
+
+        # A user allowed everything by IAM policy (strongroom:* and *) is still not the administrator.
+        iam = boto3.client("iam", endpoint_url=self.url, region_name=REGION, aws_access_key_id=self.key, aws_secret_access_key=self.secret)
+        iam.create_user(UserName="almighty")
+        iam.put_user_policy(UserName="almighty", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["strongroom:*", "*"], "Resource": "*"}]}))
+        user = iam.create_access_key(UserName="almighty")["AccessKey"]
+        time.sleep(1.5)  # IAM changes reach the request path's caches within the change poll
+        for operation, body in (("ListEvents", {"Dead": True}), ("RedeliverEvent", {"EventId": event_id}), ("ListEvents", {})):
+            status, answer = self.admin_api(operation, body, user["AccessKeyId"], user["SecretAccessKey"])
+            self.assertEqual((status, answer.get("__type")), (400, "AccessDeniedException"), f"{operation}: {answer}")
+            self.assertNotIn(event_id, json.dumps(answer))
+        # The dead event stayed dead: the refused redelivery changed nothing.
+        self.assertEqual([e["State"] for e in self.cli("events", "list")["Events"]], ["dead"])
+        # Bad input gets a clear error, not a 5xx.
+        status, answer = self.admin_api("ListEvents", {"MaxResults": 0}, self.key, self.secret)
+        self.assertEqual((status, answer.get("__type")), (400, "ValidationException"))
+        status, answer = self.admin_api("RedeliverEvent", {}, self.key, self.secret)
+        self.assertEqual(status, 400, answer)
+
     def test_an_endpoint_answering_500_then_200_gets_the_event_again_until_acknowledged(self):
         receiver = Receiver(self, statuses=[500, 503])
         self.start([{"name": "flaky", "url": receiver.url, "secret": "flaky-endpoint-secret-0001"}], extra=["--event-retry-base", "1s"])
