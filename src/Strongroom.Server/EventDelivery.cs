@@ -55,6 +55,13 @@ public sealed partial class EventDelivery : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_endpoints.Count == 0)
+        {
+            // No endpoints: nothing is stored, and this node could deliver nothing another node stored (nodes share
+            // their endpoint list). Not polling keeps servers without webhooks from reading the outbox every second.
+            return;
+        }
+
         using var timer = new PeriodicTimer(_options.EventPoll, _time);
         do
         {
