@@ -21,6 +21,8 @@ public static partial class WireMembers
         ["strongroom:ListRotationStatus"] = "SecretId",
         ["strongroom:ExplainAccess"] = "UserName RoleName Action Resource Context",
         ["strongroom:WatchSecrets"] = "Secrets WaitTimeSeconds",
+        ["strongroom:ListEvents"] = "Dead MaxResults",
+        ["strongroom:RedeliverEvent"] = "EventId",
     };
 
     /// <summary>Every "service:Operation" the models and the admin API name (the actions IAM policies can name for them).</summary>

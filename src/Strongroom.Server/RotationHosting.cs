@@ -15,23 +15,45 @@ namespace Strongroom.Server;
 public sealed partial class RotationObserver : IRotationObserver
 {
     private readonly ServiceEvents _events;
-    private readonly EventWebhook _webhook;
+    private readonly Core.Events.IEventOutbox _outbox;
     private readonly ILogger<RotationObserver> _logger;
 
-    public RotationObserver(ServiceEvents events, EventWebhook webhook, ILogger<RotationObserver> logger)
+    public RotationObserver(ServiceEvents events, Core.Events.IEventOutbox outbox, ILogger<RotationObserver> logger)
     {
         _events = events;
-        _webhook = webhook;
+        _outbox = outbox;
         _logger = logger;
     }
 
-    public Task RunStartedAsync(RotationRun run)
+    public async Task RunStartedAsync(RotationRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
         ServerMetrics.Rotations.WithLabels("started").Inc();
         LogStarted(_logger, run.SecretArn, run.RunId, run.Trigger, run.Attempt);
-        return _events.RecordAsync(run.IsTest ? "TestRotationStarted" : "RotationStarted", "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), Details(run));
+        await _events.RecordAsync(run.IsTest ? "TestRotationStarted" : "RotationStarted", "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), Details(run));
+        await PublishAsync(run, finished: false);
     }
+
+    /// <summary>The run's event, stored right after the run's row committed (ADR 0028); test runs are not announced.</summary>
+    private async Task PublishAsync(RotationRun run, bool finished)
+    {
+        if (run.IsTest)
+        {
+            return;
+        }
+
+        try
+        {
+            await _outbox.PublishAsync(Core.Events.EventCatalog.Rotation(run, finished), CancellationToken.None);
+        }
+        catch (Exception e) when (e is Core.Storage.StoreUnavailableException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            LogEventLost(_logger, run.SecretArn, run.RunId, e.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 8226, Level = LogLevel.Error, Message = "The event of rotation run {RunId} of {SecretArn} could not be stored in the outbox ({ExceptionType}); it is not delivered")]
+    private static partial void LogEventLost(ILogger logger, string secretArn, long runId, string exceptionType);
 
     public async Task RunFinishedAsync(RotationRun run)
     {
@@ -56,7 +78,7 @@ public sealed partial class RotationObserver : IRotationObserver
 
         var details = Details(run);
         await _events.RecordAsync(name, "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), details);
-        await _webhook.SendAsync("Secrets Manager Rotation " + run.Outcome, run.SecretArn, details, CancellationToken.None);
+        await PublishAsync(run, finished: true);
     }
 
     private static Dictionary<string, string> Details(RotationRun run)

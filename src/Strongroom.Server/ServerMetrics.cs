@@ -48,4 +48,14 @@ public static class ServerMetrics
 
     public static readonly Counter SecretsPurged = Metrics.CreateCounter(
         "strongroom_secrets_purged_total", "Secrets deleted at the end of their recovery window.");
+
+    public static readonly Counter EventDeliveries = Metrics.CreateCounter(
+        "strongroom_event_deliveries_total", "Event delivery attempts by this node, by outcome: delivered, failed (retried later), dead_lettered.",
+        new CounterConfiguration { LabelNames = ["outcome"] });
+
+    public static readonly Gauge EventsPending = Metrics.CreateGauge(
+        "strongroom_events_pending", "Events waiting in the outbox for delivery (one per event and endpoint), on every node sharing the store.");
+
+    public static readonly Gauge EventsDeadLettered = Metrics.CreateGauge(
+        "strongroom_events_dead_lettered", "Events dead-lettered in the outbox (retried until their deadline without an acknowledgement), until redelivered.");
 }

@@ -75,8 +75,26 @@ public sealed class ServerOptions
     /// <summary>Where archived audit records go (default DATA_DIR/audit-archive).</summary>
     public string? AuditArchiveDir { get; set; }
 
-    /// <summary>When set, service events (parameter policy actions) are POSTed here as JSON.</summary>
-    public string? EventWebhook { get; set; }
+    /// <summary>
+    /// --event-webhook (repeatable): URLs that receive every event, unsigned unless the same URL is also described in
+    /// <see cref="EventEndpointsConfig"/>.
+    /// </summary>
+    public IReadOnlyList<string> EventWebhooks { get; set; } = [];
+
+    /// <summary>The config file's <c>event-webhooks</c>: endpoints with their signing secret and filters.</summary>
+    public IReadOnlyList<EventEndpointOptions> EventEndpointsConfig { get; set; } = [];
+
+    /// <summary>Every endpoint events go to: the config file's, then each --event-webhook URL it does not describe (set by <see cref="Validate"/>).</summary>
+    public IReadOnlyList<EventEndpointOptions> EventEndpoints { get; private set; } = [];
+
+    /// <summary>How long an event is retried before it is dead-lettered (--event-retry-window, default 24 h).</summary>
+    public TimeSpan EventRetryWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The first retry's longest wait; each retry doubles it, up to an hour, and waits a random part of it (--event-retry-base, default 5 s).</summary>
+    public TimeSpan EventRetryBase { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the delivery owner looks for due events.</summary>
+    public TimeSpan EventPoll { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often background work (deletion purge, parameter policies) runs.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(60);
@@ -202,10 +220,30 @@ public sealed class ServerOptions
             problems.Add($"--console: '{Console}' is not on or off");
         }
 
-        if (EventWebhook is not null && (!Uri.TryCreate(EventWebhook, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https")))
+        var endpoints = new List<EventEndpointOptions>(EventEndpointsConfig);
+        foreach (var url in EventWebhooks)
         {
-            problems.Add($"--event-webhook: '{EventWebhook}' is not an http(s) URL");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var hook) || hook.Scheme is not ("http" or "https"))
+            {
+                problems.Add($"--event-webhook: '{url}' is not an http(s) URL");
+            }
+            else if (!endpoints.Any(e => e.Url == hook))
+            {
+                endpoints.Add(new EventEndpointOptions { Name = url, Url = hook });
+            }
         }
+
+        if (endpoints.GroupBy(e => e.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            problems.Add($"event-webhooks: two endpoints are named '{twice.Key}'; give each a distinct 'name'");
+        }
+
+        if (EventRetryWindow <= TimeSpan.Zero || EventRetryBase <= TimeSpan.Zero)
+        {
+            problems.Add("--event-retry-window and --event-retry-base must be positive durations");
+        }
+
+        EventEndpoints = endpoints;
 
         if (Dev && (Storage != "sqlite" || !string.IsNullOrEmpty(Postgres)))
         {

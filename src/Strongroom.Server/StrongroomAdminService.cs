@@ -17,14 +17,16 @@ public sealed class StrongroomAdminService : IJsonService
     private readonly WatchSecretsApi _watchSecrets;
     private readonly AuditAdminApi _auditAdmin;
     private readonly SealSwitch _seal;
+    private readonly EventsAdminApi _events;
     private readonly Core.Storage.IStore _store;
     private readonly int _maxWatches;
 
     /// <summary>Strongroom.WatchSecrets calls running now (bounded by <see cref="RequestLimitsOptions.MaxWatches"/>).</summary>
     private int _watching;
 
-    public StrongroomAdminService(RotationAdminApi rotationAdmin, WatchSecretsApi watchSecrets, AuditAdminApi auditAdmin, SealSwitch seal, Core.Storage.IStore store, ServerOptions options)
+    public StrongroomAdminService(RotationAdminApi rotationAdmin, WatchSecretsApi watchSecrets, AuditAdminApi auditAdmin, SealSwitch seal, Core.Storage.IStore store, ServerOptions options, EventsAdminApi events)
     {
+        _events = events;
         ArgumentNullException.ThrowIfNull(options);
         _maxWatches = options.Limits.MaxWatches;
         _rotationAdmin = rotationAdmin;
@@ -39,7 +41,7 @@ public sealed class StrongroomAdminService : IJsonService
     public string TargetPrefix => RotationAdminApi.TargetPrefix;
 
     public bool Serves(string operation) =>
-        operation is "ExplainAccess" or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation or SealSwitch.Operation || _rotationAdmin.Handles(operation);
+        operation is "ExplainAccess" or EventsAdminApi.ListOperation or EventsAdminApi.RedeliverOperation or AuditAdminApi.VerifyOperation or WatchSecretsApi.Operation or SealSwitch.Operation || _rotationAdmin.Handles(operation);
 
     public async Task InvokeAsync(string operation, JsonCall call)
     {
@@ -84,6 +86,12 @@ public sealed class StrongroomAdminService : IJsonService
         if (operation != "ExplainAccess" && !call.IsAdmin)
         {
             throw new AwsError("AccessDeniedException", $"User: {call.PrincipalArn} is not authorized to perform: strongroom:{operation}: Strongroom's admin API is for the administrator only.");
+        }
+
+        if (operation is EventsAdminApi.ListOperation or EventsAdminApi.RedeliverOperation)
+        {
+            await _events.InvokeAsync(operation, call);
+            return;
         }
 
         if (operation == SealSwitch.Operation)

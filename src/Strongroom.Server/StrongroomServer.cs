@@ -366,7 +366,9 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(sp => new AuditAdminApi(data.Store, options.AuditArchiveDir ?? Path.Combine(data.Path, "audit-archive"), sp.GetRequiredService<ILogger<AuditAdminApi>>()));
         builder.Services.AddSingleton(data.Root);
         builder.Services.AddSingleton<Readiness>();
-        builder.Services.AddSingleton<EventWebhook>();
+        builder.Services.AddSingleton<Core.Events.IEventOutbox, EventOutbox>();
+        builder.Services.AddHostedService<EventDelivery>();
+        builder.Services.AddSingleton<EventsAdminApi>();
         builder.Services.AddHostedService<PurgeService>();
         builder.Services.AddHostedService<KmsMaintenanceService>();
 
@@ -494,6 +496,9 @@ public static partial class StrongroomServer
             KmsKeyVersions.Set(stats.KmsKeyVersions);
             AuditRecords.Set(stats.AuditRecords);
             AuditUnsigned.Set(stats.AuditRecords - stats.LastDigestSeq);
+            var outbox = await store.CountOutboxAsync(ct);
+            ServerMetrics.EventsPending.Set(outbox.Pending);
+            ServerMetrics.EventsDeadLettered.Set(outbox.Dead);
         });
     }
 

@@ -179,4 +179,6 @@ public sealed class RelationalAccess : IStoreTransaction
     public Task<byte[]?> GetRootWrappedAsync(string name, CancellationToken cancellationToken) => RootWrappedSql.GetAsync(this, name, cancellationToken).AsTask();
 
     public Task PutRootWrappedAsync(string name, byte[] wrapped, CancellationToken cancellationToken) => RootWrappedSql.PutAsync(this, name, wrapped, cancellationToken).AsTask();
+
+    public Task InsertOutboxEntryAsync(Core.Events.OutboxEntry entry, CancellationToken cancellationToken) => OutboxSql.InsertAsync(this, entry, cancellationToken).AsTask();
 }

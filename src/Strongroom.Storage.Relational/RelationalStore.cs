@@ -256,6 +256,24 @@ public abstract class RelationalStore : IStore
     public Task UpdateRotationRunAsync(RotationRun run, CancellationToken cancellationToken) =>
         WriteStatementsAsync((a, ct) => RotationRunsSql.UpdateAsync(a, run, ct), cancellationToken);
 
+    public Task<IReadOnlyList<Core.Events.OutboxEntry>> FindOutboxDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(static (a, s, ct) => OutboxSql.DueAsync(a, s.now, s.limit, ct), (now, limit), cancellationToken).AsTask();
+
+    public Task<IReadOnlyList<Core.Events.OutboxEntry>> ListOutboxAsync(string? state, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(static (a, s, ct) => OutboxSql.ListAsync(a, s.state, s.limit, ct), (state, limit), cancellationToken).AsTask();
+
+    public Task<Core.Events.OutboxCounts> CountOutboxAsync(CancellationToken cancellationToken) =>
+        ReadAsync(static (a, _, ct) => OutboxSql.CountAsync(a, ct), 0, cancellationToken).AsTask();
+
+    public Task UpdateOutboxEntryAsync(Core.Events.OutboxEntry entry, CancellationToken cancellationToken) =>
+        WriteStatementsAsync((a, ct) => OutboxSql.UpdateAsync(a, entry, ct), cancellationToken);
+
+    public Task<int> RedeliverOutboxAsync(string eventId, DateTimeOffset now, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        WriteTransactionAsync(a => OutboxSql.RedeliverAsync(a, eventId, now, deadline, cancellationToken).AsTask(), cancellationToken);
+
+    public Task PruneOutboxAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        WriteStatementsAsync((a, ct) => OutboxSql.PruneAsync(a, before, ct), cancellationToken);
+
     public Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
         WriteTransactionAsync(
             async a =>

@@ -48,6 +48,24 @@ public static class SchemaMigrations
         """
         ALTER TABLE rotation_runs ADD COLUMN output {text};
         """,
+
+        // SQLite 11, PostgreSQL 6: the event outbox, one row per event and webhook endpoint (ADR 0028).
+        """
+        CREATE TABLE event_outbox (
+            event_id {key} NOT NULL,
+            endpoint {key} NOT NULL,
+            detail_type {text} NOT NULL,
+            body {text} NOT NULL,
+            created_ms {int} NOT NULL,
+            deadline_ms {int} NOT NULL,
+            attempts {int} NOT NULL,
+            next_ms {int} NOT NULL,
+            state {key} NOT NULL,
+            last_error {text},
+            delivered_ms {int},
+            PRIMARY KEY (event_id, endpoint)){clustered};
+        CREATE INDEX event_outbox_due ON event_outbox (state, next_ms);
+        """,
     ];
 
     /// <summary>A store's complete list: its own <paramref name="history"/>, then <paramref name="shared"/> (by default <see cref="Shared"/>) in its dialect.</summary>

@@ -176,6 +176,41 @@ internal static class FunctionCommands
         return new Command("rotation", "Secret rotation, over the admin API.") { runs, status };
     }
 
+    /// <summary>`strongroom events list [--dead]` and `strongroom events redeliver EVENT_ID`: the event outbox (ADR 0028), admin only.</summary>
+    public static Command EventsCommand()
+    {
+        var list = new Command("list", "List the event outbox, newest first: each event and endpoint with its state (pending, delivered, dead), attempts and last error.");
+        var connection = new Connection();
+        connection.AddTo(list);
+        var dead = new Option<bool>("--dead") { Description = "Only dead-lettered events (retried until their deadline without an acknowledgement). Default: off (every state)." };
+        list.Options.Add(dead);
+        var max = new Option<int?>("--max-results") { Description = "At most this many entries (1-1000, default 100)." };
+        list.Options.Add(max);
+        list.SetAction((result, ct) => RunAsync(result, connection, "ListEvents", () =>
+        {
+            var body = new Dictionary<string, object>(StringComparer.Ordinal);
+            if (result.GetValue(dead))
+            {
+                body["Dead"] = true;
+            }
+
+            if (result.GetValue(max) is { } n)
+            {
+                body["MaxResults"] = n;
+            }
+
+            return (body, null);
+        }, ct));
+        var redeliver = new Command("redeliver", "Send an event again to every endpoint it was for (dead-lettered or not), with a new retry window.");
+        var redeliverConnection = new Connection();
+        redeliverConnection.AddTo(redeliver);
+        var eventId = new Argument<string>("EVENT_ID") { Description = "The event's id (its 'id', and the Strongroom-Event-Id header)." };
+        redeliver.Arguments.Add(eventId);
+        redeliver.SetAction((result, ct) => RunAsync(result, redeliverConnection, "RedeliverEvent", () =>
+            (new Dictionary<string, object>(StringComparer.Ordinal) { ["EventId"] = result.GetValue(eventId)! }, null), ct));
+        return new Command("events", "The event outbox of the webhook endpoints, over the admin API (admin only).") { list, redeliver };
+    }
+
     /// <summary>`--output table|json` of a listing command (default table).</summary>
     private static Option<string> OutputOption(Command command)
     {

@@ -12,7 +12,7 @@ public static partial class Program
     private static readonly string[] ConfigKeys =
     [
         "data-dir", "storage", "postgres", "listen", "region", "account-id", "tls-cert", "tls-key", "log-format", "metrics-access",
-        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "pkcs11-module", "pkcs11-token-label", "pkcs11-key-label", "pkcs11-pin-file", "root-key-kms-key-id", "root-key-kms-endpoint-url", "root-key-kms-region", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "maintenance-interval",
+        "root-key-provider", "root-key-env", "passphrase-file", "passphrase-env", "pkcs11-module", "pkcs11-token-label", "pkcs11-key-label", "pkcs11-pin-file", "root-key-kms-key-id", "root-key-kms-endpoint-url", "root-key-kms-region", "audit-file", "audit-retention", "audit-archive-dir", "audit-digest-interval", "event-webhook", "event-webhooks", "event-retry-window", "event-retry-base", "maintenance-interval",
         "rotation-interval", "rotation-retry-base", "rotation-attempts", "rotation-allowed-hosts", "node-id", "limits", "extra-regions", "oidc-jwks-file", "console",
     ];
 
@@ -68,6 +68,13 @@ public static partial class Program
                     return $"config file '{path}': unknown setting '{property.Name}' (known: {string.Join(", ", ConfigKeys)})";
                 }
 
+                if (property.Name == "event-webhooks")
+                {
+                    // The one structured setting: endpoint objects (EventEndpointOptions.ParseList), kept as JSON text.
+                    _config[property.Name] = property.Value.GetRawText();
+                    continue;
+                }
+
                 if (property.Value.ValueKind != System.Text.Json.JsonValueKind.String)
                 {
                     return $"config file '{path}': setting '{property.Name}' must be a string";
@@ -112,6 +119,7 @@ public static partial class Program
         root.Subcommands.Add(DoctorCommand());
         root.Subcommands.Add(FunctionCommands.FunctionCommand());
         root.Subcommands.Add(FunctionCommands.RotationCommand());
+        root.Subcommands.Add(FunctionCommands.EventsCommand());
         root.Subcommands.Add(ExplainCommands.ExplainCommand());
         root.Subcommands.Add(Agent.AgentCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());
@@ -253,7 +261,13 @@ public static partial class Program
         var retention = new Option<string?>("--audit-retention") { Description = "Move audit records older than this (e.g. 90d, 12h) to JSON-lines archive files, digest range by digest range. Default: none.", DefaultValueFactory = _ => Setting("audit-retention", null) };
         var archiveDir = new Option<string?>("--audit-archive-dir") { Description = "Where archived audit records go (default DATA_DIR/audit-archive).", DefaultValueFactory = _ => Setting("audit-archive-dir", null) };
         var digestInterval = new Option<string?>("--audit-digest-interval") { Description = "How often a digest is signed (default 60s; e.g. 5s, 10m).", DefaultValueFactory = _ => Setting("audit-digest-interval", null) };
-        var webhook = new Option<string?>("--event-webhook") { Description = "POST service events (parameter policy actions) to this URL as JSON. Default: none.", DefaultValueFactory = _ => Setting("event-webhook", null) };
+        var webhook = new Option<string[]>("--event-webhook")
+        {
+            Description = "POST events (secret value changed, rotation started/succeeded/failed, secret deleted/restored, KMS key disabled/pending deletion, parameter policy actions) to this URL, reliably, from the store's outbox; repeatable. Signing secrets and filters per endpoint: the config file's \"event-webhooks\" (docs/operations/events.md). Env STRONGROOM_EVENT_WEBHOOK (';'-separated). Default: none.",
+            DefaultValueFactory = _ => (Setting("event-webhook", null) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        var eventRetryWindow = new Option<string?>("--event-retry-window") { Description = "How long an undelivered event is retried before it is dead-lettered (default 24h; e.g. 30m, 2d).", DefaultValueFactory = _ => Setting("event-retry-window", null) };
+        var eventRetryBase = new Option<string?>("--event-retry-base") { Description = "The first retry's longest wait; doubles per retry up to 1h, with full jitter (default 5s).", DefaultValueFactory = _ => Setting("event-retry-base", null) };
         var maintenance = new Option<string?>("--maintenance-interval") { Description = "How often background work runs: deletion purge, parameter policies (default 60s).", DefaultValueFactory = _ => Setting("maintenance-interval", null) };
         var rotationInterval = new Option<string?>("--rotation-interval") { Description = "How often the rotation scheduler looks for due rotations and retries (default 30s).", DefaultValueFactory = _ => Setting("rotation-interval", null) };
         var rotationRetry = new Option<string?>("--rotation-retry-base") { Description = "Wait before retrying a failed rotation; doubles per retry (default 1m).", DefaultValueFactory = _ => Setting("rotation-retry-base", null) };
@@ -273,7 +287,7 @@ public static partial class Program
         var webConsole = new Option<string>("--console") { Description = "Serve the web console at /console/ on the same listener: on (default) or off. Env STRONGROOM_CONSOLE.", DefaultValueFactory = _ => Setting("console", "on")! };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (e.g. {\"listen\": \"127.0.0.1:4566\"}; // comments allowed); flags and STRONGROOM_* variables win. Default: STRONGROOM_CONFIG, else none. The Debian package uses /etc/strongroom/strongroom.json." };
         var limits = new Option<string[]>("--limit") { Description = "A request limit as NAME=VALUE (repeatable; durations in seconds), e.g. --limit key-rate=500. Env STRONGROOM_LIMITS and config \"limits\" take comma-separated pairs. Names and defaults: docs/operations/limits.md.", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, webConsole, config, limits };
+        var command = new Command("server", "Run the Strongroom server.") { dataDir, storage, postgres, listen, region, account, dev, tlsCert, tlsKey, logFormat, metricsAccess, auditFile, retention, archiveDir, digestInterval, webhook, eventRetryWindow, eventRetryBase, maintenance, rotationInterval, rotationRetry, rotationAttempts, rotationAllowedHosts, nodeId, extraRegions, oidcJwksFile, webConsole, config, limits };
         var rootKey = new RootKeyFlags();
         rootKey.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -333,7 +347,10 @@ public static partial class Program
                 AuditRetention = Duration(result.GetValue(retention)),
                 AuditArchiveDir = result.GetValue(archiveDir),
                 DigestInterval = Duration(result.GetValue(digestInterval)) ?? TimeSpan.FromSeconds(60),
-                EventWebhook = result.GetValue(webhook),
+                EventWebhooks = result.GetValue(webhook) ?? [],
+                EventEndpointsConfig = Setting("event-webhooks", null) is { } endpoints ? EventEndpointOptions.ParseList(endpoints) : [],
+                EventRetryWindow = Duration(result.GetValue(eventRetryWindow)) ?? TimeSpan.FromHours(24),
+                EventRetryBase = Duration(result.GetValue(eventRetryBase)) ?? TimeSpan.FromSeconds(5),
                 MaintenanceInterval = Duration(result.GetValue(maintenance)) ?? TimeSpan.FromSeconds(60),
                 RotationAllowedHosts = result.GetValue(rotationAllowedHosts),
                 Rotation = new Core.Rotation.RotationOptions

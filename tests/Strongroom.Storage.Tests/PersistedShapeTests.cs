@@ -294,6 +294,30 @@ public abstract class PersistedShapeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OutboxEntry_IsStoredAsTheFrozenColumns()
+    {
+        var entry = new Core.Events.OutboxEntry
+        {
+            EventId = "0b5c3f0e-0000-4000-8000-000000000001", Endpoint = "pager", DetailType = "KMS Key Disabled", Body = "{\"version\":\"0\"}",
+            CreatedDate = T0, Deadline = T0.AddHours(24), NextAttempt = T0,
+        };
+        await Write(tx => tx.InsertOutboxEntryAsync(entry, Ct));
+        await AssertRows(
+            "SELECT event_id, endpoint, detail_type, body, created_ms, deadline_ms, attempts, next_ms, state, last_error, delivered_ms FROM event_outbox",
+            "0b5c3f0e-0000-4000-8000-000000000001|pager|KMS Key Disabled|{\"version\":\"0\"}|1767225600000|1767312000000|0|1767225600000|pending|<null>|<null>");
+
+        entry.Attempts = 3;
+        entry.NextAttempt = T0.AddMinutes(1);
+        entry.State = Core.Events.OutboxStates.Dead;
+        entry.LastError = "HTTP 500";
+        entry.DeliveredDate = T0.AddSeconds(1);
+        await Store.UpdateOutboxEntryAsync(entry, Ct);
+        await AssertRows(
+            "SELECT event_id, endpoint, detail_type, body, created_ms, deadline_ms, attempts, next_ms, state, last_error, delivered_ms FROM event_outbox",
+            "0b5c3f0e-0000-4000-8000-000000000001|pager|KMS Key Disabled|{\"version\":\"0\"}|1767225600000|1767312000000|3|1767225660000|dead|HTTP 500|1767225601000");
+    }
+
+    [Fact]
     public async Task AuditTrail_SettingsAndRootWrapped_AreStoredAsTheFrozenColumns()
     {
         var rows = await Store.AppendAuditAsync(

@@ -138,7 +138,9 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
         // A fresh data directory gets the same schema text as one created before the migrations were shared (7 and 8
         // released at c618223; 9, the integrity tags, as main wrote it on the separate stores).
         var sqlite = SchemaMigrations.For(Storage.Sqlite.SqliteDialect.Instance, Storage.Sqlite.Schema.History);
-        Assert.Equal(10, sqlite.Count);
+        Assert.Equal(11, sqlite.Count);
+        Assert.StartsWith("CREATE TABLE event_outbox (", sqlite[10], StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (event_id, endpoint)) WITHOUT ROWID;", sqlite[10], StringComparison.Ordinal);
         Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN output TEXT;", sqlite[9]);
         Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN node TEXT;", sqlite[6]);
         Assert.Equal(
@@ -165,7 +167,8 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
 
         // PostgreSQL's version 4 is likewise the text of the separate store's version 4 (its 2 and 3 differ only in spelling).
         var postgres = SchemaMigrations.For(Storage.PostgreSql.PostgresDialect.Instance, Storage.PostgreSql.Schema.History);
-        Assert.Equal(5, postgres.Count);
+        Assert.Equal(6, postgres.Count);
+        Assert.StartsWith("CREATE TABLE event_outbox (", postgres[5], StringComparison.Ordinal);
         Assert.Equal("ALTER TABLE rotation_runs ADD COLUMN output TEXT;", postgres[4]);
         Assert.Equal(
             """
@@ -201,18 +204,18 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
             await tx.CommitAsync(Ct);
         }
 
-        Assert.Equal(["11"], SqliteRows("SELECT MAX(version) FROM schema_version"));
-        Assert.Equal(["6"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["12"], SqliteRows("SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(["7"], await PostgresRows("SELECT MAX(version) FROM schema_version"));
         Assert.Equal(["extra|BLOB"], SqliteRows("SELECT name, type FROM pragma_table_info('iam_entities') WHERE name = 'extra'"));
         Assert.Equal(["extra|bytea"], await PostgresRows("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'iam_entities' AND column_name = 'extra'"));
         await Schema_TablesColumnsAndIndexes_MatchTheSqliteStore();
 
-        // This build's stores know 10 and 5 versions: they refuse a schema a newer build wrote, naming the versions.
+        // This build's stores know 11 and 6 versions: they refuse a schema a newer build wrote, naming the versions.
         await using var older = new SqliteStore(SqlitePath);
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => older.InitializeAsync(Ct));
-        Assert.Equal("The data directory's schema is version 11, newer than this build (10). Upgrade Strongroom.", refused.Message);
+        Assert.Equal("The data directory's schema is version 12, newer than this build (11). Upgrade Strongroom.", refused.Message);
         await using var olderNode = new PostgresStore(_pgConnectionString);
         refused = await Assert.ThrowsAsync<InvalidOperationException>(() => olderNode.InitializeAsync(Ct));
-        Assert.Equal("The database's schema is version 6, newer than this build (5). Upgrade Strongroom.", refused.Message);
+        Assert.Equal("The database's schema is version 7, newer than this build (6). Upgrade Strongroom.", refused.Message);
     }
 }

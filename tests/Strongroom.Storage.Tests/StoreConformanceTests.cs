@@ -1228,6 +1228,74 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(stored.Node);
     }
 
+    // ------------------------------------------------------------ event outbox
+
+    private static Core.Events.OutboxEntry Outbox(string id, string endpoint, DateTimeOffset created) => new()
+    {
+        EventId = id, Endpoint = endpoint, DetailType = "Secrets Manager Secret Deleted", Body = "{}", CreatedDate = created,
+        Deadline = created.AddHours(1), NextAttempt = created,
+    };
+
+    [Fact]
+    public async Task Outbox_DueListRedeliverPruneCount_AndOneRowPerEventAndEndpoint()
+    {
+        await Store.WriteAsync(
+            async tx =>
+            {
+                await tx.InsertOutboxEntryAsync(Outbox("e1", "a", T0), Ct);
+                await tx.InsertOutboxEntryAsync(Outbox("e1", "b", T0), Ct);
+                await tx.InsertOutboxEntryAsync(Outbox("e2", "a", T0.AddMinutes(1)), Ct);
+                return true;
+            },
+            Ct);
+
+        // The same event and endpoint twice is refused, and the failed transaction leaves nothing behind.
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.WriteAsync(
+            async tx =>
+            {
+                await tx.InsertOutboxEntryAsync(Outbox("e3", "a", T0), Ct);
+                await tx.InsertOutboxEntryAsync(Outbox("e1", "a", T0), Ct);
+                return true;
+            },
+            Ct));
+        Assert.Equal(new Core.Events.OutboxCounts(3, 0), await Store.CountOutboxAsync(Ct));
+
+        Assert.Equal(["e1/a", "e1/b"], (await Store.FindOutboxDueAsync(T0, 10, Ct)).Select(e => e.EventId + "/" + e.Endpoint));
+        Assert.Equal(3, (await Store.FindOutboxDueAsync(T0.AddMinutes(1), 10, Ct)).Count);
+
+        var dead = (await Store.FindOutboxDueAsync(T0, 10, Ct))[0];
+        dead.State = Core.Events.OutboxStates.Dead;
+        dead.Attempts = 4;
+        dead.LastError = "HTTP 500";
+        await Store.UpdateOutboxEntryAsync(dead, Ct);
+        var delivered = (await Store.FindOutboxDueAsync(T0, 10, Ct)).Single();
+        delivered.State = Core.Events.OutboxStates.Delivered;
+        delivered.DeliveredDate = T0.AddSeconds(2);
+        await Store.UpdateOutboxEntryAsync(delivered, Ct);
+
+        Assert.Equal(new Core.Events.OutboxCounts(1, 1), await Store.CountOutboxAsync(Ct));
+        var listedDead = Assert.Single(await Store.ListOutboxAsync(Core.Events.OutboxStates.Dead, 10, Ct));
+        Assert.Equal(("e1", "a", 4, "HTTP 500"), (listedDead.EventId, listedDead.Endpoint, listedDead.Attempts, listedDead.LastError));
+        Assert.Equal(["e2", "e1", "e1"], (await Store.ListOutboxAsync(null, 10, Ct)).Select(e => e.EventId));
+
+        // Redelivery makes every entry of the event pending again with a new deadline; an unknown id changes nothing.
+        Assert.Equal(0, await Store.RedeliverOutboxAsync("nope", T0.AddMinutes(5), T0.AddHours(5), Ct));
+        Assert.Equal(2, await Store.RedeliverOutboxAsync("e1", T0.AddMinutes(5), T0.AddHours(5), Ct));
+        var again = await Store.FindOutboxDueAsync(T0.AddMinutes(5), 10, Ct);
+        Assert.Equal(3, again.Count);
+        Assert.All(again.Where(e => e.EventId == "e1"), e => Assert.Equal((0, T0.AddHours(5), (DateTimeOffset?)null), (e.Attempts, e.Deadline, e.DeliveredDate)));
+
+        // Pruning removes only delivered entries delivered before the cut.
+        var done = again[0];
+        done.State = Core.Events.OutboxStates.Delivered;
+        done.DeliveredDate = T0.AddMinutes(6);
+        await Store.UpdateOutboxEntryAsync(done, Ct);
+        await Store.PruneOutboxAsync(T0.AddMinutes(6), Ct);
+        Assert.Equal(3, (await Store.ListOutboxAsync(null, 10, Ct)).Count);
+        await Store.PruneOutboxAsync(T0.AddMinutes(7), Ct);
+        Assert.Equal(2, (await Store.ListOutboxAsync(null, 10, Ct)).Count);
+    }
+
     // ------------------------------------------------------------ root-wrapped values
 
     [Fact]

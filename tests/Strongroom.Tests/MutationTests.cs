@@ -61,6 +61,8 @@ public sealed class MutationTests : IClassFixture<HostileServer>
         new("strongroom", "CreateRotationFunction", $"{{\"Name\":\"mutfn{suffix}\",\"Kind\":\"Http\",\"Url\":\"https://127.0.0.1:9/rotate\",\"TimeoutSeconds\":30}}"),
         new("strongroom", "ListRotationFunctions", "{\"MaxResults\":5}"),
         new("strongroom", "ListRotationStatus", "{\"SecretId\":\"mut/s\"}"),
+        new("strongroom", "ListEvents", "{\"Dead\":true,\"MaxResults\":5}"),
+        new("strongroom", "RedeliverEvent", "{\"EventId\":\"00000000-0000-0000-0000-000000000000\"}"),
         new("strongroom", "ListRotationRuns", "{\"SecretId\":\"mut/s\",\"MaxResults\":5}"),
         // No VersionId: the secret's current version differs from "none", so even a mutation that drops WaitTimeSeconds answers at once.
         new("strongroom", "WatchSecrets", "{\"Secrets\":[{\"SecretId\":\"mut/s\"},{\"SecretId\":\"mut/none\",\"VersionId\":\"00000000-0000-0000-0000-000000000000\"}],\"WaitTimeSeconds\":0}"),

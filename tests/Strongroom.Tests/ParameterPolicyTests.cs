@@ -69,16 +69,32 @@ public sealed class ParameterPolicyTests : IDisposable
             }
             while (gone == 200 && DateTime.UtcNow < deadline);
             Assert.Equal(400, gone);
+
+            // Both policy actions reach the webhook from the outbox: the notification and the expiration's deletion.
+            while (DateTime.UtcNow < deadline && Count() < 2)
+            {
+                await Task.Delay(250);
+            }
+
             await server.TerminateAsync();
         }
 
         listener.Stop();
         await receiving;
+
+        int Count()
+        {
+            lock (received)
+            {
+                return received.Count;
+            }
+        }
         lock (received)
         {
-            Assert.Single(received);
-            Assert.Contains("\"detail-type\":\"Parameter Store Policy Action\"", received[0], StringComparison.Ordinal);
-            Assert.Contains("ExpirationNotification", received[0], StringComparison.Ordinal);
+            Assert.Equal(2, received.Count);
+            Assert.All(received, r => Assert.Contains("\"detail-type\":\"Parameter Store Policy Action\",\"source\":\"strongroom.ssm\"", r, StringComparison.Ordinal));
+            Assert.Contains("\"policyType\":\"ExpirationNotification\"", received[0], StringComparison.Ordinal);
+            Assert.Contains("\"policyType\":\"Expiration\",\"action\":\"DeleteParameter\"", received[1], StringComparison.Ordinal);
         }
 
         var (_, trail) = await ServerProcess.RunAsync("audit", "export", "--data-dir", DataDir);

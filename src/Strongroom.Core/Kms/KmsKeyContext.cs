@@ -14,8 +14,9 @@ internal sealed class KmsKeyContext
 {
     private readonly TimeProvider _time;
 
-    public KmsKeyContext(IStore store, KeyRing keys, TimeProvider time)
+    public KmsKeyContext(IStore store, KeyRing keys, TimeProvider time, Events.IEventOutbox events)
     {
+        Events = events;
         Store = store;
         Keys = keys;
         _time = time;
@@ -24,6 +25,9 @@ internal sealed class KmsKeyContext
     public IStore Store { get; }
 
     public KeyRing Keys { get; }
+
+    /// <summary>Where key state changes are announced, in their transaction.</summary>
+    public Events.IEventOutbox Events { get; }
 
     public DateTimeOffset Now => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 

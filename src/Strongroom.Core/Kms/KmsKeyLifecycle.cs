@@ -139,8 +139,14 @@ public sealed class KmsKeyLifecycle
         {
             RequireCustomerManaged(key, enabled ? "EnableKey" : "DisableKey");
             RequireNotPendingDeletion(key);
+            var was = key.State;
             key.State = enabled ? "Enabled" : "Disabled";
             await tx.UpdateKmsKeyAsync(key, ct);
+            if (!enabled && was != "Disabled")
+            {
+                await _context.Events.AddAsync(tx, Events.EventCatalog.Disabled(key), ct);
+            }
+
             return true;
         }, ct);
 
@@ -156,6 +162,7 @@ public sealed class KmsKeyLifecycle
             key.PendingWindowInDays = window;
             key.DeletionDate = _context.Now.AddDays(window);
             await tx.UpdateKmsKeyAsync(key, ct);
+            await _context.Events.AddAsync(tx, Events.EventCatalog.PendingDeletion(key), ct);
             return key;
         }, ct);
     }

@@ -10,11 +10,11 @@ namespace Strongroom.Core.Kms;
 /// </summary>
 public sealed class KmsService
 {
-    public KmsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time)
+    public KmsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, Events.IEventOutbox? events = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         AccountId = identity.AccountId;
-        var context = new KmsKeyContext(store, keys, time);
+        var context = new KmsKeyContext(store, keys, time, events ?? Events.NoEventOutbox.Instance);
         Keys = new KmsKeyLifecycle(context);
         Aliases = new KmsAliases(context);
         Crypto = new KmsCryptography(context);

@@ -12,9 +12,11 @@ public sealed class SecretDeletion
     private readonly IStore _store;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly Events.IEventOutbox _events;
 
-    internal SecretDeletion(IStore store, ServerIdentity identity, TimeProvider time)
+    internal SecretDeletion(IStore store, ServerIdentity identity, TimeProvider time, Events.IEventOutbox events)
     {
+        _events = events;
         _store = store;
         _identity = identity;
         _time = time;
@@ -62,6 +64,7 @@ public sealed class SecretDeletion
             if (force)
             {
                 await DeleteNowAsync(tx, secret, ct);
+                await _events.AddAsync(tx, Events.EventCatalog.Deleted(secret, now, force: true), ct);
                 return new DeleteResult(secret.Arn, secret.Name, now);
             }
 
@@ -73,6 +76,7 @@ public sealed class SecretDeletion
             secret.DeletedDate = now.AddDays(recoveryWindowInDays ?? 30);
             secret.LastChangedDate = now;
             await tx.UpdateSecretAsync(secret, ct);
+            await _events.AddAsync(tx, Events.EventCatalog.Deleted(secret, secret.DeletedDate.Value, force: false), ct);
             return new DeleteResult(secret.Arn, secret.Name, secret.DeletedDate.Value);
         }, ct);
     }
@@ -105,6 +109,7 @@ public sealed class SecretDeletion
                 secret.DeletedDate = null;
                 secret.LastChangedDate = _time.NowMillis();
                 await tx.UpdateSecretAsync(secret, ct);
+                await _events.AddAsync(tx, Events.EventCatalog.Restored(secret), ct);
             }
 
             return secret;

@@ -13,9 +13,11 @@ public sealed class SecretStaging
     private readonly IStore _store;
     private readonly SecretReplication _replication;
     private readonly TimeProvider _time;
+    private readonly Events.IEventOutbox _events;
 
-    internal SecretStaging(IStore store, SecretReplication replication, TimeProvider time)
+    internal SecretStaging(IStore store, SecretReplication replication, TimeProvider time, Events.IEventOutbox events)
     {
+        _events = events;
         _store = store;
         _replication = replication;
         _time = time;
@@ -31,6 +33,7 @@ public sealed class SecretStaging
             var secret = await SecretLookup.RequireWritableAsync(tx, region, secretId, ct);
             var versions = (await tx.ListVersionsAsync(secret.Id, ct)).ToList();
             var holder = versions.Find(v => v.Stages.Contains(versionStage));
+            var previousCurrent = versions.Find(v => v.Stages.Contains(Current))?.VersionId;
             SecretVersionRecord? target = null;
             if (moveToVersionId is not null)
             {
@@ -104,6 +107,7 @@ public sealed class SecretStaging
 
             await tx.UpdateSecretAsync(secret, ct);
             await _replication.SyncReplicasAsync(tx, secret, force: false, ct);
+            await SecretVersionWriter.AnnounceCurrentAsync(_events, tx, secret, versions, previousCurrent, ct);
             return secret;
         }, ct);
     }

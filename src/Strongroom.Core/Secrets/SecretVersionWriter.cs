@@ -16,9 +16,11 @@ internal sealed class SecretVersionWriter
     private readonly SecretSealer _sealer;
     private readonly SecretReplication _replication;
     private readonly TimeProvider _time;
+    private readonly Events.IEventOutbox _events;
 
-    internal SecretVersionWriter(SecretSealer sealer, SecretReplication replication, TimeProvider time)
+    internal SecretVersionWriter(SecretSealer sealer, SecretReplication replication, TimeProvider time, Events.IEventOutbox events)
     {
+        _events = events;
         _sealer = sealer;
         _replication = replication;
         _time = time;
@@ -29,6 +31,7 @@ internal sealed class SecretVersionWriter
         var versions = (await tx.ListVersionsAsync(secret.Id, ct)).ToList();
         var existing = versions.Find(v => v.VersionId == token);
         var now = _time.NowMillis();
+        var previousCurrent = versions.Find(v => v.Stages.Contains(Current))?.VersionId;
         if (existing is not null)
         {
             if (existing.Envelope is null)
@@ -46,6 +49,7 @@ internal sealed class SecretVersionWriter
                 secret.LastChangedDate = now;
                 await tx.UpdateSecretAsync(secret, ct);
                 await _replication.SyncReplicasAsync(tx, secret, force: false, ct);
+                await AnnounceCurrentAsync(tx, secret, versions, previousCurrent, ct);
                 return new WriteResult(secret, existing.VersionId, existing.Stages);
             }
 
@@ -112,7 +116,21 @@ internal sealed class SecretVersionWriter
 
         await tx.UpdateSecretAsync(secret, ct);
         await _replication.SyncReplicasAsync(tx, secret, force: false, ct);
+        await AnnounceCurrentAsync(tx, secret, versions, previousCurrent, ct);
         return new WriteResult(secret, version.VersionId, version.Stages);
     }
+
+    /// <summary>Records a value-changed event in <paramref name="tx"/> when AWSCURRENT now names another version than <paramref name="previousCurrent"/>.</summary>
+    internal static async Task AnnounceCurrentAsync(Events.IEventOutbox events, IStoreTransaction tx, SecretRecord secret, List<SecretVersionRecord> versions, string? previousCurrent, CancellationToken ct)
+    {
+        var current = versions.Find(v => v.Stages.Contains(Current))?.VersionId;
+        if (current is not null && current != previousCurrent && !secret.IsReplica)
+        {
+            await events.AddAsync(tx, Events.EventCatalog.ValueChanged(secret, current, previousCurrent), ct);
+        }
+    }
+
+    private Task AnnounceCurrentAsync(IStoreTransaction tx, SecretRecord secret, List<SecretVersionRecord> versions, string? previousCurrent, CancellationToken ct) =>
+        AnnounceCurrentAsync(_events, tx, secret, versions, previousCurrent, ct);
 
 }

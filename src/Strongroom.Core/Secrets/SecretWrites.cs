@@ -19,9 +19,11 @@ public sealed class SecretWrites
     private readonly SecretVersionWriter _versions;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
+    private readonly Events.IEventOutbox _events;
 
-    internal SecretWrites(IStore store, SecretSealer sealer, SecretReplication replication, SecretVersionWriter versions, ServerIdentity identity, TimeProvider time)
+    internal SecretWrites(IStore store, SecretSealer sealer, SecretReplication replication, SecretVersionWriter versions, ServerIdentity identity, TimeProvider time, Events.IEventOutbox events)
     {
+        _events = events;
         _store = store;
         _sealer = sealer;
         _replication = replication;
@@ -106,6 +108,7 @@ public sealed class SecretWrites
                 await _sealer.SealIntoAsync(tx, secret, version, key, request.SecretString, request.SecretBinary, ct);
                 await tx.InsertVersionAsync(secret.Id, version, ct);
                 await tx.ReplaceStagesAsync(secret.Id, [new(Current, versionId)], ct);
+                await _events.AddAsync(tx, Events.EventCatalog.ValueChanged(secret, versionId, null), ct);
             }
 
             foreach (var replica in replicaRegions)

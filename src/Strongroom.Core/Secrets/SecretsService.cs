@@ -13,17 +13,19 @@ namespace Strongroom.Core.Secrets;
 public sealed class SecretsService
 {
     /// <param name="regions">Where replicas may go (default: AWS's public regions).</param>
-    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null, KnownRegions? regions = null)
+    /// <param name="events">Where committed changes are announced (default: nowhere), in the same transaction.</param>
+    public SecretsService(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, IRotationStarter? rotations = null, KnownRegions? regions = null, Events.IEventOutbox? events = null)
     {
+        events ??= Events.NoEventOutbox.Instance;
         var sealer = new SecretSealer(keys);
         var replication = new SecretReplication(store, keys, sealer, time, regions ?? KnownRegions.Default);
-        var versions = new SecretVersionWriter(sealer, replication, time);
+        var versions = new SecretVersionWriter(sealer, replication, time, events);
         Replication = replication;
-        Writes = new SecretWrites(store, sealer, replication, versions, identity, time);
+        Writes = new SecretWrites(store, sealer, replication, versions, identity, time, events);
         Reads = new SecretReads(store, sealer, time);
         Listing = new SecretListing(store, Reads);
-        Deletion = new SecretDeletion(store, identity, time);
-        Staging = new SecretStaging(store, replication, time);
+        Deletion = new SecretDeletion(store, identity, time, events);
+        Staging = new SecretStaging(store, replication, time, events);
         Tagging = new SecretTagging(store, replication, time);
         Policies = new SecretPolicies(store, replication, identity, time);
         Rotation = new SecretRotationSettings(store, time, rotations);

@@ -80,4 +80,7 @@ public interface IStoreTransaction : IStoreReader
     Task<byte[]?> GetRootWrappedAsync(string name, CancellationToken cancellationToken);
 
     Task PutRootWrappedAsync(string name, byte[] wrapped, CancellationToken cancellationToken);
+
+    /// <summary>Adds an event to the outbox (one row per event and endpoint); the pair is unique.</summary>
+    Task InsertOutboxEntryAsync(Events.OutboxEntry entry, CancellationToken cancellationToken);
 }

@@ -137,7 +137,7 @@ class RotationHealthTests(unittest.TestCase):
         rules = dict(re.findall(r"- alert: (\S+)\n\s+expr: (.+)\n", open(RULES).read()))
         self.assertEqual(sorted(rules), sorted(["StrongroomRotationFailing", "StrongroomRotationOverdue", "StrongroomRotationNeverRan",
                                                 "StrongroomRotationUnhealthyUnlisted", "StrongroomAuditWriterFailing", "StrongroomStoreUnavailable",
-                                                "StrongroomSealed"]))
+                                                "StrongroomSealed", "StrongroomEventsDeadLettered"]))
         series = []
         for name, labels, value in scraped:
             if name.startswith("strongroom_") and not name.endswith(("_bucket", "_sum", "_count")):

@@ -1,0 +1,23 @@
+using Strongroom.Core.Storage;
+
+namespace Strongroom.Core.Events;
+
+/// <summary>
+/// The port through which use cases hand <see cref="ServiceEvent"/>s to the event outbox (implemented by the host,
+/// which knows the webhook endpoints and their filters; Core knows nothing of HTTP). Delivery happens later, from the
+/// store, at least once.
+/// </summary>
+public interface IEventOutbox
+{
+    /// <summary>
+    /// Records <paramref name="serviceEvent"/> inside <paramref name="tx"/>, the transaction of the change it describes:
+    /// the event is stored if and only if the change commits.
+    /// </summary>
+    Task AddAsync(IStoreTransaction tx, ServiceEvent serviceEvent, CancellationToken ct);
+
+    /// <summary>
+    /// Records <paramref name="serviceEvent"/> in a transaction of its own, for changes committed where no transaction
+    /// is at hand (a rotation run's start and end, parameter policy actions): called right after the change commits.
+    /// </summary>
+    Task PublishAsync(ServiceEvent serviceEvent, CancellationToken ct);
+}
