@@ -150,9 +150,13 @@ def main():
     parser.add_argument("--modes", default="ceiling,durable,not-awaited,off")
     parser.add_argument("--postgres", action="store_true", help="also one node on PostgreSQL (durable)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--bench-dll", help="another build's Strongroom.Bench.dll (A/B of two commits: copy one build's bin aside first)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="runtime setting for the Strongroom hosts (A/B of e.g. DOTNET_gcServer=1)")
     args = parser.parse_args()
     EXTRA_ENV.update(e.split("=", 1) for e in args.env)
+    if args.bench_dll:
+        global BENCH
+        BENCH = os.path.abspath(args.bench_dll)
     if not os.path.exists(BENCH):
         raise SystemExit(f"{BENCH} is missing: dotnet build bench/Strongroom.Bench -c Release")
     work = tempfile.mkdtemp(prefix="strongroom-presigned-")
