@@ -34,6 +34,19 @@ internal sealed class AwsClient : IDisposable
         return document.RootElement.Clone();
     }
 
+    /// <summary>Calls IAM or STS (<paramref name="service"/>) over the Query protocol and returns the XML answer; throws on a non-200 status.</summary>
+    public async Task<string> QueryAsync(string service, IReadOnlyDictionary<string, string> parameters, CancellationToken ct)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(string.Join('&', parameters.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value))));
+        var result = await _connection.QueryAsync(_signer, service, body, ct);
+        if (result.Status != 200)
+        {
+            throw new InvalidOperationException($"{service} {parameters.GetValueOrDefault("Action")} answered HTTP {result.Status}: {result.BodyText}");
+        }
+
+        return result.BodyText;
+    }
+
     public void Dispose() => _connection.Dispose();
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Xml.Linq;
 
 namespace Strongroom.Bench;
 
@@ -150,7 +152,41 @@ internal static class LoadSuite
             report.Save();
         }
 
+        // The same reads by an IAM user, whom the access decision evaluates (the admin's calls build no checks): an
+        // identity policy allowing GetSecretValue on the read secrets, kms:Decrypt through the AWS managed key's policy.
+        if (Selected(options, IamUserCase))
+        {
+            var reader = await IamReaderAsync(server, signer, ct);
+            foreach (var connections in options.Connections)
+            {
+                await MeasureAsync(options, report, server, reader, "strongroom", IamUserCase, connections, (_, _) => Sm("GetSecretValue", Pick(byName)), ct);
+            }
+
+            report.Save();
+        }
+
         report.Notes.Add($"Strongroom RSS after the load section: {server.RssBytes() / 1024.0 / 1024.0:0} MiB; data directory {Servers.DirectoryBytes(dataDir) / 1024.0 / 1024.0:0.0} MiB.");
+    }
+
+    private const string IamUserCase = "GetSecretValue (IAM user)";
+
+    /// <summary>Creates the IAM user bench-reader, allowed secretsmanager:GetSecretValue on bench/read/*, and signs as it.</summary>
+    private static async Task<SigV4Signer> IamReaderAsync(ServerProcess server, SigV4Signer admin, CancellationToken ct)
+    {
+        const string user = "bench-reader";
+        using var client = new AwsClient(server.EndPoint, admin);
+        Task<string> Iam(params (string Key, string Value)[] parameters) =>
+            client.QueryAsync("iam", parameters.Append((Key: "Version", Value: "2010-05-08")).ToDictionary(p => p.Key, p => p.Value), ct);
+        await Iam(("Action", "CreateUser"), ("UserName", user));
+        var policy = Encoding.UTF8.GetString(Json(new
+        {
+            Version = "2012-10-17",
+            Statement = new[] { new { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = $"arn:aws:secretsmanager:{Servers.Region}:*:secret:{ReadPrefix}*" } },
+        }));
+        await Iam(("Action", "PutUserPolicy"), ("UserName", user), ("PolicyName", "read"), ("PolicyDocument", policy));
+        var key = XDocument.Parse(await Iam(("Action", "CreateAccessKey"), ("UserName", user)));
+        string Element(string name) => key.Descendants().First(e => e.Name.LocalName == name).Value;
+        return new SigV4Signer(Element("AccessKeyId"), Element("SecretAccessKey"), Servers.Region);
     }
 
     private static async Task RunMotoAsync(BenchOptions options, Report report, string workDir, CancellationToken ct)

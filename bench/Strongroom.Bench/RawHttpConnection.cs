@@ -60,6 +60,19 @@ internal sealed class RawHttpConnection : IDisposable
         return SendAsync(_request.AsMemory(0, length), captureBody, ct);
     }
 
+    /// <summary>Builds and sends a signed Query-protocol POST / (IAM, STS; setup only) and reads the whole response.</summary>
+    public ValueTask<HttpResult> QueryAsync(SigV4Signer signer, string service, byte[] body, CancellationToken ct)
+    {
+        var host = HostHeader;
+        var amzDate = signer.AmzDateNow();
+        var authorization = signer.QueryAuthorization(host, service, amzDate, body);
+        var head = $"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: {SigV4Signer.QueryContentType}\r\nX-Amz-Date: {amzDate}\r\nAuthorization: {authorization}\r\nContent-Length: {body.Length}\r\n\r\n";
+        var request = new byte[Encoding.ASCII.GetByteCount(head) + body.Length];
+        var written = Encoding.ASCII.GetBytes(head, request);
+        body.CopyTo(request.AsSpan(written));
+        return SendAsync(request, captureBody: true, ct);
+    }
+
     public ValueTask<HttpResult> GetAsync(string path, bool captureBody, CancellationToken ct)
     {
         var head = $"GET {path} HTTP/1.1\r\nHost: {HostHeader}\r\n\r\n";

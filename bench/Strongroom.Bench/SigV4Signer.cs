@@ -59,6 +59,24 @@ internal sealed class SigV4Signer
         return $"AWS4-HMAC-SHA256 Credential={AccessKeyId}/{date}/{Region}/{service}/aws4_request, SignedHeaders={SignedHeaders}, Signature={Convert.ToHexStringLower(hash)}";
     }
 
+    /// <summary>The Content-Type of a Query-protocol (IAM, STS) request.</summary>
+    public const string QueryContentType = "application/x-www-form-urlencoded; charset=utf-8";
+
+    /// <summary>The Authorization header value for one Query-protocol POST / (IAM, STS), signing content-type;host;x-amz-date as botocore does.</summary>
+    public string QueryAuthorization(string host, string service, string amzDate, ReadOnlySpan<byte> body)
+    {
+        const string signed = "content-type;host;x-amz-date";
+        var date = amzDate[..8];
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(body, hash);
+        var canonical = $"POST\n/\n\ncontent-type:{QueryContentType}\nhost:{host}\nx-amz-date:{amzDate}\n\n{signed}\n{Convert.ToHexStringLower(hash)}";
+        SHA256.HashData(Encoding.UTF8.GetBytes(canonical), hash);
+        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{date}/{Region}/{service}/aws4_request\n{Convert.ToHexStringLower(hash)}";
+        var key = _keys.GetOrAdd((date, service), k => Derive(_secret, k.Date, Region, k.Service));
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign), hash);
+        return $"AWS4-HMAC-SHA256 Credential={AccessKeyId}/{date}/{Region}/{service}/aws4_request, SignedHeaders={signed}, Signature={Convert.ToHexStringLower(hash)}";
+    }
+
     private static byte[] Derive(byte[] secret, string date, string region, string service)
     {
         var kDate = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(date));

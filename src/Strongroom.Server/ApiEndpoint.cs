@@ -177,7 +177,8 @@ public sealed partial class ApiEndpoint
                 // The record's parameters come from the validated input, before the effect, so nothing about the record can fail after it.
                 requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
                 RefuseWritesWhileTrailUnwritable(service, operation);
-                await _authorizer.AuthorizeAsync(caller, service, operation, input?.Root ?? default, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
+                // Access is decided in Core; a secret it resolved is handed to the operation, which reads it from there.
+                var resolved = await _authorizer.AuthorizeAsync(caller, service, operation, input, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
                 if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
                 {
                     // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
@@ -195,7 +196,7 @@ public sealed partial class ApiEndpoint
                 {
                     // What the call reaches only while it runs is checked with this request's own context.
                     var access = _authorizer.AccessOf(caller, sourceIp, context.Request.IsHttps);
-                    await InvokeJsonAsync(json!, operation, caller, access, input!, output, context.RequestAborted);
+                    await InvokeJsonAsync(json!, operation, caller, access, input!, resolved, output, context.RequestAborted);
                 }
             }
         }
@@ -360,10 +361,10 @@ public sealed partial class ApiEndpoint
         _ => new AwsError("SerializationException", "The request body could not be read: " + e.Message, e.StatusCode is >= 400 and < 500 ? e.StatusCode : 400),
     };
 
-    private async Task InvokeJsonAsync(IJsonService service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, ArrayBufferWriter<byte> output, CancellationToken ct)
+    private async Task InvokeJsonAsync(IJsonService service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Core.Secrets.SecretResolution? resolved, ArrayBufferWriter<byte> output, CancellationToken ct)
     {
         await using var writer = new Utf8JsonWriter(output);
-        await service.InvokeAsync(operation, new JsonCall(caller.Region, caller.PrincipalArn, _authorizer.IsAdmin(caller), access, input, writer, ct));
+        await service.InvokeAsync(operation, new JsonCall(caller.Region, caller.PrincipalArn, _authorizer.IsAdmin(caller), access, input, writer, ct, resolved));
     }
 
     /// <summary>

@@ -342,6 +342,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Rotation.RotationRunner>();
         builder.Services.AddHostedService<RotationService>();
         builder.Services.AddSingleton<Core.Policies.AccessChecks>();
+        builder.Services.AddSingleton<Core.Policies.CallAuthorization>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton(new RequestLimiter(limits, time));
         builder.Services.AddSingleton<ICredentialSource>(sp => new StoreCredentialSource(sp.GetRequiredService<Core.Identity.IamService>(), data.Identity, time, options.Dev));

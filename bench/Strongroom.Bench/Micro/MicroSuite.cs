@@ -14,7 +14,7 @@ namespace Strongroom.Bench.Micro;
 /// <summary>Runs the BenchmarkDotNet classes in this process and copies their numbers into the report.</summary>
 internal static class MicroSuite
 {
-    private static readonly Type[] Benchmarks = [typeof(SigV4Benchmarks), typeof(EnvelopeBenchmarks), typeof(JsonBenchmarks), typeof(InProcessReadBenchmarks), typeof(AuditBenchmarks)];
+    private static readonly Type[] Benchmarks = [typeof(SigV4Benchmarks), typeof(EnvelopeBenchmarks), typeof(JsonBenchmarks), typeof(InProcessReadBenchmarks), typeof(AccessDecisionBenchmarks), typeof(AuditBenchmarks)];
 
     public static void Run(BenchOptions options, Report report)
     {

@@ -63,7 +63,8 @@ public sealed class IamAccess
     /// <param name="Get">A parameter's value, or null.</param>
     /// <param name="Tags">The Tags.member.N pairs (for aws:RequestTag/… and aws:TagKeys).</param>
     /// <param name="TagKeys">The TagKeys.member.N values (UntagUser, UntagRole).</param>
-    public sealed record Parameters(Func<string, string?> Get, IReadOnlyList<KeyValuePair<string, string>> Tags, IReadOnlyList<string> TagKeys);
+    /// <param name="List">Any NAME.member.N list by NAME (AssumeRole's TransitiveTagKeys); null reads every list as empty.</param>
+    public sealed record Parameters(Func<string, string?> Get, IReadOnlyList<KeyValuePair<string, string>> Tags, IReadOnlyList<string> TagKeys, Func<string, IReadOnlyList<string>>? List = null);
 
     private string Arn(string type, string? path, string name) => $"arn:aws:iam::{_identity.AccountId}:{type}{(string.IsNullOrEmpty(path) ? "/" : path)}{name}";
 

@@ -31,17 +31,20 @@ public sealed class AccessChecks
     /// of it carries: secretsmanager:SecretId, secretsmanager:Name, the tags as secretsmanager:ResourceTag/… and
     /// aws:ResourceTag/…, and secretsmanager:KmsKeyId. <see cref="SecretTarget.Shown"/> is what a denial names.
     /// </summary>
-    public Task<SecretTarget> SecretAsync(string region, string secretId, CancellationToken ct) => SecretAsync(_store, _identity.AccountId, region, secretId, ct);
+    /// <param name="resolution">The call's resolution of its SecretId (<see cref="SecretResolution"/>), used — and filled — when it is of this SecretId.</param>
+    public Task<SecretTarget> SecretAsync(string region, string secretId, CancellationToken ct, SecretResolution? resolution = null) =>
+        SecretAsync(_store, _identity.AccountId, region, secretId, ct, resolution);
 
     /// <summary>
-    /// <see cref="SecretAsync(string, string, CancellationToken)"/> over any store reader: what `strongroom explain` uses,
+    /// <see cref="SecretAsync(string, string, CancellationToken, SecretResolution?)"/> over any store reader: what `strongroom explain` uses,
     /// so that it resolves a SecretId exactly as the operation does.
     /// </summary>
-    public static async Task<SecretTarget> SecretAsync(IStoreReader store, string accountId, string region, string secretId, CancellationToken ct)
+    public static async Task<SecretTarget> SecretAsync(IStoreReader store, string accountId, string region, string secretId, CancellationToken ct, SecretResolution? resolution = null)
     {
         ArgumentNullException.ThrowIfNull(secretId);
         var shown = secretId.StartsWith("arn:", StringComparison.Ordinal) ? secretId : $"arn:aws:secretsmanager:{region}:{accountId}:secret:{secretId}";
-        var secret = secretId.Length == 0 ? null : await SecretLookup.FindAsync(store, region, secretId, ct);
+        var secret = resolution is not null && resolution.IsFor(region, secretId) ? await resolution.FindAsync(store, ct)
+            : secretId.Length == 0 ? null : await SecretLookup.FindAsync(store, region, secretId, ct);
         var arn = secret?.Arn ?? shown;
         var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase) { ["secretsmanager:SecretId"] = [arn] };
         if (secret is not null)
@@ -75,9 +78,16 @@ public sealed class AccessChecks
     /// Manager — a customer key by its key policy and IAM, the AWS managed key by its own policy (which lets the
     /// account's principals use it through Secrets Manager), an explicit Deny counting in both.
     /// </summary>
-    public async Task<IReadOnlyList<AccessCheck>> ReadSecretAsync(string region, string secretId, string? versionId, string? versionStage, CancellationToken ct)
+    /// <param name="resolution">The call's resolution of its SecretId: the secret and the version read are looked up
+    /// through it, so that GetSecretValue then opens them without asking the store again.</param>
+    public async Task<IReadOnlyList<AccessCheck>> ReadSecretAsync(string region, string secretId, string? versionId, string? versionStage, CancellationToken ct, SecretResolution? resolution = null)
     {
-        var target = await SecretAsync(region, secretId, ct);
+        if (resolution is not null && !resolution.IsFor(region, secretId))
+        {
+            resolution = null;
+        }
+
+        var target = await SecretAsync(region, secretId, ct, resolution);
         var keys = new Dictionary<string, IReadOnlyList<string>>(target.Keys, StringComparer.OrdinalIgnoreCase)
         {
             ["secretsmanager:VersionStage"] = [versionStage ?? (versionId is null ? StagingLabels.Current : string.Empty)],
@@ -92,8 +102,8 @@ public sealed class AccessChecks
         {
             // The key that wrapped the version read, which need not be the secret's key now (a version the last key
             // change left behind stays under the old one); else the secret's key.
-            var version = versionId is not null
-                ? await _store.FindVersionByIdAsync(secret.Id, versionId, ct)
+            var version = resolution is not null ? await resolution.FindVersionAsync(_store, secret, versionId, versionStage, ct)
+                : versionId is not null ? await _store.FindVersionByIdAsync(secret.Id, versionId, ct)
                 : await _store.FindVersionByStageAsync(secret.Id, versionStage ?? StagingLabels.Current, ct);
             if (await KeyOfSecretAsync(secret, version?.KmsKeyArn, ct) is { } key)
             {

@@ -34,10 +34,13 @@ public static class SecretLookup
         return partial.Count == 1 ? partial[0] : null;
     }
 
-    internal static async Task<SecretRecord> RequireAsync(IStoreReader reader, string region, string secretId, CancellationToken ct)
+    /// <param name="resolution">The call's resolution (<see cref="SecretResolution"/>): when it is of this SecretId, the
+    /// secret the access decision resolved is used instead of a second lookup.</param>
+    internal static async Task<SecretRecord> RequireAsync(IStoreReader reader, string region, string secretId, CancellationToken ct, SecretResolution? resolution = null)
     {
         Validate.SecretId(secretId);
-        return await FindAsync(reader, region, secretId, ct) ?? throw DomainException.SecretNotFound();
+        var secret = resolution is not null && resolution.IsFor(region, secretId) ? await resolution.FindAsync(reader, ct) : await FindAsync(reader, region, secretId, ct);
+        return secret ?? throw DomainException.SecretNotFound();
     }
 
     internal static async Task<SecretRecord> RequireWritableAsync(IStoreReader reader, string region, string secretId, CancellationToken ct)

@@ -55,15 +55,17 @@ public sealed class SecretReads
         return values;
     }
 
-    public async Task<SecretValueResult> GetSecretValueAsync(string region, string secretId, string? versionId, string? versionStage, CancellationToken ct)
+    /// <param name="resolution">The call's <see cref="SecretResolution"/>: the secret, and the version, the access decision
+    /// already looked up are read from it (the hot path asks the store once for each, not twice).</param>
+    public async Task<SecretValueResult> GetSecretValueAsync(string region, string secretId, string? versionId, string? versionStage, CancellationToken ct, SecretResolution? resolution = null)
     {
         Validate.VersionId(versionId, "versionId");
         Validate.Length(versionStage, "versionStage", 1, 256);
-        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct);
-        return await ReadValueAsync(secret, versionId, versionStage, ct);
+        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct, resolution);
+        return await ReadValueAsync(secret, versionId, versionStage, ct, resolution is not null && resolution.IsFor(region, secretId) ? resolution : null);
     }
 
-    internal async Task<SecretValueResult> ReadValueAsync(SecretRecord secret, string? versionId, string? versionStage, CancellationToken ct)
+    internal async Task<SecretValueResult> ReadValueAsync(SecretRecord secret, string? versionId, string? versionStage, CancellationToken ct, SecretResolution? resolution = null)
     {
         if (secret.DeletedDate is not null)
         {
@@ -73,7 +75,7 @@ public sealed class SecretReads
         SecretVersionRecord? version;
         if (versionId is not null)
         {
-            version = await _store.FindVersionByIdAsync(secret.Id, versionId, ct);
+            version = resolution is not null ? await resolution.FindVersionAsync(_store, secret, versionId, versionStage, ct) : await _store.FindVersionByIdAsync(secret.Id, versionId, ct);
             if (version is null)
             {
                 throw new DomainException(ErrorKind.ResourceNotFound, $"Secrets Manager can't find the specified secret value for VersionId: {versionId}");
@@ -87,7 +89,7 @@ public sealed class SecretReads
         else
         {
             var stage = versionStage ?? Current;
-            version = await _store.FindVersionByStageAsync(secret.Id, stage, ct)
+            version = (resolution is not null ? await resolution.FindVersionAsync(_store, secret, null, stage, ct) : await _store.FindVersionByStageAsync(secret.Id, stage, ct))
                 ?? throw new DomainException(ErrorKind.ResourceNotFound, $"Secrets Manager can't find the specified secret value for staging label: {stage}");
         }
 
@@ -109,18 +111,18 @@ public sealed class SecretReads
         return new SecretValueResult(secret, version, value);
     }
 
-    public async Task<SecretView> DescribeSecretAsync(string region, string secretId, CancellationToken ct)
+    public async Task<SecretView> DescribeSecretAsync(string region, string secretId, CancellationToken ct, SecretResolution? resolution = null)
     {
-        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct);
+        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct, resolution);
         var versions = await _store.ListVersionsAsync(secret.Id, ct);
         return new SecretView(secret, LabelMap(versions));
     }
 
-    public async Task<VersionListResult> ListSecretVersionIdsAsync(string region, string secretId, int? maxResults, string? nextToken, bool includeDeprecated, CancellationToken ct)
+    public async Task<VersionListResult> ListSecretVersionIdsAsync(string region, string secretId, int? maxResults, string? nextToken, bool includeDeprecated, CancellationToken ct, SecretResolution? resolution = null)
     {
         Validate.Range(maxResults, "maxResults", 1, 100);
         Validate.Length(nextToken, "nextToken", 1, 4096);
-        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct);
+        var secret = await SecretLookup.RequireAsync(_store, region, secretId, ct, resolution);
         var versions = (await _store.ListVersionsAsync(secret.Id, ct))
             .Where(v => includeDeprecated || v.Stages.Count > 0)
             .OrderByDescending(v => v.CreatedDate).ThenBy(v => v.VersionId, StringComparer.Ordinal)

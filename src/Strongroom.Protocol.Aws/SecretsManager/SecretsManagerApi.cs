@@ -50,7 +50,7 @@ public sealed class SecretsManagerApi : IJsonService
     public IReadOnlyCollection<string> Operations => _operations.Keys;
 
     /// <summary>One call's context.</summary>
-    private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct);
+    private sealed record Call(string Region, Core.Policies.ICallerAccess Access, JsonInput Input, Utf8JsonWriter Output, CancellationToken Ct, SecretResolution? Secret);
 
     public bool Handles(string operation) => _operations.ContainsKey(operation);
 
@@ -61,13 +61,14 @@ public sealed class SecretsManagerApi : IJsonService
     bool IJsonService.Serves(string operation) => Handles(operation);
 
     Task IJsonService.InvokeAsync(string operation, JsonCall call) =>
-        InvokeAsync(operation, call.Region, call.Access, call.Input, call.Output, call.Ct);
+        InvokeAsync(operation, call.Region, call.Access, call.Input, call.Output, call.Ct, call.Secret);
 
     /// <summary>
     /// Runs <paramref name="operation"/>; <paramref name="access"/> answers for what a call reads beyond what the host
-    /// authorised before it ran (each secret of a BatchGetSecretValue). Domain errors propagate as <see cref="DomainException"/>.
+    /// authorised before it ran (each secret of a BatchGetSecretValue); <paramref name="secret"/> is the SecretId the
+    /// access decision resolved, which the reads reuse. Domain errors propagate as <see cref="DomainException"/>.
     /// </summary>
-    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct)
+    public async Task InvokeAsync(string operation, string region, Core.Policies.ICallerAccess access, JsonInput input, Utf8JsonWriter output, CancellationToken ct, SecretResolution? secret = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(access);
@@ -78,7 +79,7 @@ public sealed class SecretsManagerApi : IJsonService
         }
 
         output.WriteStartObject();
-        await handler(new Call(region, access, input, output, ct));
+        await handler(new Call(region, access, input, output, ct, secret));
         output.WriteEndObject();
     }
 
@@ -263,7 +264,7 @@ public sealed class SecretsManagerApi : IJsonService
 
     private async Task GetSecretValueAsync(Call c)
     {
-        using var result = await _secrets.Reads.GetSecretValueAsync(c.Region, SecretId(c), c.Input.String("VersionId"), c.Input.String("VersionStage"), c.Ct);
+        using var result = await _secrets.Reads.GetSecretValueAsync(c.Region, SecretId(c), c.Input.String("VersionId"), c.Input.String("VersionStage"), c.Ct, c.Secret);
         WriteValue(c.Output, result);
     }
 
@@ -299,7 +300,7 @@ public sealed class SecretsManagerApi : IJsonService
 
     private async Task DescribeSecretAsync(Call c)
     {
-        var view = await _secrets.Reads.DescribeSecretAsync(c.Region, SecretId(c), c.Ct);
+        var view = await _secrets.Reads.DescribeSecretAsync(c.Region, SecretId(c), c.Ct, c.Secret);
         WriteSecretMetadata(c.Output, view, "VersionIdsToStages");
         WriteReplicationStatus(c.Output, view.Secret);
     }
@@ -325,7 +326,7 @@ public sealed class SecretsManagerApi : IJsonService
     private async Task ListSecretVersionIdsAsync(Call c)
     {
         var i = c.Input;
-        var result = await _secrets.Reads.ListSecretVersionIdsAsync(c.Region, SecretId(c), i.Int("MaxResults"), i.String("NextToken"), i.Bool("IncludeDeprecated") ?? false, c.Ct);
+        var result = await _secrets.Reads.ListSecretVersionIdsAsync(c.Region, SecretId(c), i.Int("MaxResults"), i.String("NextToken"), i.Bool("IncludeDeprecated") ?? false, c.Ct, c.Secret);
         var w = c.Output;
         w.WriteStartArray("Versions");
         foreach (var v in result.Versions)

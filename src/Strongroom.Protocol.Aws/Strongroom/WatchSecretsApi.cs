@@ -12,7 +12,8 @@ namespace Strongroom.Protocol.Aws.Strongroom;
 /// </summary>
 public sealed class WatchSecretsApi
 {
-    public const string Operation = "WatchSecrets";
+    /// <summary>The operation's name; its access (none at the door: per secret, in <see cref="SecretWatch"/>) is <see cref="Core.Rotation.RotationAccess"/>'s.</summary>
+    public const string Operation = Core.Rotation.RotationAccess.WatchSecrets;
     private readonly SecretWatch _watch;
 
     public WatchSecretsApi(SecretWatch watch)
