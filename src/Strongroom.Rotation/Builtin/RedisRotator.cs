@@ -32,26 +32,11 @@ internal abstract class RedisRotator : IBuiltinRotator
 
     public async Task RunStepAsync(RotationEvent rotationEvent, ISecretsManagerCalls secretsManager, OutboundPolicy outbound, Action<string> log, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(log);
-        ArgumentNullException.ThrowIfNull(rotationEvent);
-        ArgumentNullException.ThrowIfNull(secretsManager);
-        ArgumentNullException.ThrowIfNull(outbound);
+        var (metadata, alreadyCurrent) = await RotationStepCheck.RunAsync(rotationEvent, secretsManager, outbound, log, ct).ConfigureAwait(false);
         string arn = rotationEvent.SecretId;
         string token = rotationEvent.ClientRequestToken;
-
-        SecretDescription metadata = await secretsManager.DescribeSecretAsync(arn, ct).ConfigureAwait(false);
-        if (!metadata.RotationEnabled)
-        {
-            throw new RotationStepException($"Secret {arn} is not enabled for rotation");
-        }
-
-        if (!metadata.VersionIdsToStages.TryGetValue(token, out IReadOnlyList<string>? stages))
-        {
-            throw new RotationStepException($"Secret version {token} has no stage for rotation of secret {arn}.");
-        }
-
         var step = new DatabaseRotator.StepContext(rotationEvent.Step, arn, token, secretsManager, outbound, ct) { Log = log };
-        if (stages.Contains(DatabaseRotator.Current))
+        if (alreadyCurrent)
         {
             log($"{rotationEvent.Step}: Version {token} is already AWSCURRENT for secret {arn}.");
             if (rotationEvent.Step == RotationEvent.FinishSecret)
@@ -61,11 +46,6 @@ internal abstract class RedisRotator : IBuiltinRotator
             }
 
             return;
-        }
-
-        if (!stages.Contains(DatabaseRotator.Pending))
-        {
-            throw new RotationStepException($"Secret version {token} not set as AWSPENDING for rotation of secret {arn}.");
         }
 
         switch (rotationEvent.Step)
