@@ -17,7 +17,7 @@ public sealed class SecretCache : IAsyncDisposable
     private readonly SecretsManagerClient _client;
     private readonly SecretCacheOptions _options;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SecretCacheKey, Entry> _entries = new();
     private readonly Lock _evictionGate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _watchGate = new();
@@ -147,7 +147,7 @@ public sealed class SecretCache : IAsyncDisposable
         return false;
     }
 
-    private static string Key(string secretId, string? versionId, string? stage) => (versionId is null ? "S\n" : "V\n") + secretId + "\n" + (versionId ?? stage);
+    private static SecretCacheKey Key(string secretId, string? versionId, string? stage) => SecretCacheKey.For(secretId, versionId, stage);
 
     /// <summary>A value within its TTL. With the stream, it is known fresh only while the server answers.</summary>
     private CachedSecretValue Held(SecretValue value, DateTimeOffset now)
@@ -169,7 +169,7 @@ public sealed class SecretCache : IAsyncDisposable
     private static bool IsTransient(Exception e, CancellationToken ct) =>
         e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested) || e is AwsServiceException { HttpStatus: >= 500 };
 
-    private Entry EntryFor(string key, string secretId, string? versionId, string? stage)
+    private Entry EntryFor(SecretCacheKey key, string secretId, string? versionId, string? stage)
     {
         if (_entries.TryGetValue(key, out var found))
         {
@@ -332,7 +332,7 @@ public sealed class SecretCache : IAsyncDisposable
 
                 foreach (var change in result.Changed)
                 {
-                    if (_entries.TryGetValue("S\n" + change.SecretId + "\n" + CurrentStage, out var entry))
+                    if (_entries.TryGetValue(new SecretCacheKey(false, change.SecretId, CurrentStage), out var entry))
                     {
                         _ = FetchChangedAsync(entry);
                     }

@@ -55,6 +55,14 @@ public sealed class AgentTests : IAsyncLifetime
         Assert.Equal(["AWSCURRENT"], json.RootElement.GetProperty("VersionStages").EnumerateArray().Select(s => s.GetString()));
         Assert.Equal(JsonValueKind.Number, json.RootElement.GetProperty("CreatedDate").ValueKind);
 
+        // Cached now: the plain "?secretId=ID" form (the agent's fast path) and the escaped form answer the same bytes;
+        // an unknown or malformed parameter next to a cached id is still refused, never answered from the cache.
+        Assert.Equal(body, (await AgentProcess.CurlAsync(Url("/secretsmanager/get?secretId=" + name), TokenHeader)).Body);
+        Assert.Equal(body, (await AgentProcess.CurlAsync(Url("/secretsmanager/get?secretId=" + Uri.EscapeDataString(name)), TokenHeader)).Body);
+        Assert.Equal(400, (await AgentProcess.CurlAsync(Url("/secretsmanager/get?secretId=" + name + "&abc=1"), TokenHeader)).Status);
+        Assert.Equal(400, (await AgentProcess.CurlAsync(Url("/secretsmanager/get?secretId=" + name + "&refreshNow=maybe"), TokenHeader)).Status);
+        Assert.Equal(403, (await AgentProcess.CurlAsync(Url("/secretsmanager/get?secretId=" + name), "X-Aws-Parameters-Secrets-Token: wrong")).Status);
+
         // The path forms, a stage, a version id and refreshNow.
         Assert.Equal(200, (await AgentProcess.CurlAsync(Url("/v1/" + name), TokenHeader)).Status);
         Assert.Equal(200, (await AgentProcess.CurlAsync(Url("/secretsmanager/" + name + "?versionStage=AWSCURRENT"), TokenHeader)).Status);

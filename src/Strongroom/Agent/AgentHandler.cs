@@ -22,6 +22,7 @@ internal sealed class AgentHandler
     private static readonly string[] TokenHeaders = ["X-Aws-Parameters-Secrets-Token", "X-Vault-Token"];
     private static readonly HashSet<string> GetParameters = new(StringComparer.Ordinal) { "secretId", "versionId", "versionStage", "refreshNow" };
     private static readonly HashSet<string> PathParameters = new(StringComparer.Ordinal) { "versionId", "versionStage", "refreshNow" };
+    private static readonly System.Buffers.SearchValues<char> NeedsParsing = System.Buffers.SearchValues.Create("%+&=#");
     private static readonly HashSet<string> SsmParameters = new(StringComparer.Ordinal) { "name", "withDecryption", "version", "label" };
     private readonly SecretCache _cache;
     private readonly AwsJsonClient _ssm;
@@ -75,6 +76,13 @@ internal sealed class AgentHandler
 
         if (path == "/secretsmanager/get")
         {
+            // The hot path: "?secretId=ID" and nothing else, answered from the cache without building the query collection.
+            if (PlainSecretId(request.QueryString.Value) is { } plain && _cache.TryGetFresh(plain, null, null, out var cached))
+            {
+                await WriteAsync(context, 200, "application/json", _bodies.GetValue(cached, Body));
+                return;
+            }
+
             if (Unknown(request.Query, GetParameters) is { } unknown)
             {
                 await ErrorAsync(context, 400, "InvalidParameter", "unknown parameter: " + unknown);
@@ -145,6 +153,15 @@ internal sealed class AgentHandler
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
             }
         }
+    }
+
+    /// <summary>ID when the query string is exactly "?secretId=ID" with nothing to unescape; otherwise null (the general path reads it).</summary>
+    private static string? PlainSecretId(string? query)
+    {
+        const string Prefix = "?secretId=";
+        return query is not null && query.Length > Prefix.Length && query.StartsWith(Prefix, StringComparison.Ordinal) && query.AsSpan(Prefix.Length).IndexOfAny(NeedsParsing) < 0
+            ? query[Prefix.Length..]
+            : null;
     }
 
     private static string? Unknown(IQueryCollection query, HashSet<string> known)
