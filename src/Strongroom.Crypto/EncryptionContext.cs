@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -9,6 +10,9 @@ namespace Strongroom.Crypto;
 /// </summary>
 public static class EncryptionContext
 {
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
     public static byte[] Canonical(IReadOnlyDictionary<string, string>? context)
     {
         if (context is null || context.Count == 0)
@@ -31,20 +35,30 @@ public static class EncryptionContext
         return stream.ToArray();
     }
 
-    /// <summary>Canonical bytes for the two-member context Secrets Manager uses, without building a dictionary.</summary>
+    /// <summary>
+    /// Canonical bytes for the two-member context Secrets Manager uses, without building a dictionary; written through
+    /// this thread's reused writer (every secret read needs them), so only the returned array is allocated.
+    /// </summary>
     public static byte[] ForSecretVersion(string secretArn, string versionId)
     {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+
         // "SecretARN" sorts before "SecretVersionId" in ordinal order.
-        using var stream = new MemoryStream(secretArn.Length + versionId.Length + 48);
-        using (var writer = new Utf8JsonWriter(stream))
+        writer.WriteStartObject();
+        writer.WriteString("SecretARN"u8, secretArn);
+        writer.WriteString("SecretVersionId"u8, versionId);
+        writer.WriteEndObject();
+        writer.Flush();
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 4096)
         {
-            writer.WriteStartObject();
-            writer.WriteString("SecretARN"u8, secretArn);
-            writer.WriteString("SecretVersionId"u8, versionId);
-            writer.WriteEndObject();
+            (t_buffer, t_writer) = (null, null); // an unusually long name's buffer is not kept
         }
 
-        return stream.ToArray();
+        return bytes;
     }
 
     public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);

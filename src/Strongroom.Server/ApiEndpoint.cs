@@ -96,7 +96,7 @@ public sealed partial class ApiEndpoint
         var failureDelay = TimeSpan.Zero;
         var messageMember = json?.ErrorMessageMember ?? "Message";
         byte[]? rented = null;
-        var output = new ArrayBufferWriter<byte>(512);
+        var output = ResponseBuffers.Rent();
         CallerIdentity? caller = null;
         AwsError? error = null;
         var body = ReadOnlyMemory<byte>.Empty;
@@ -133,7 +133,7 @@ public sealed partial class ApiEndpoint
                 try
                 {
                     caller = await _verifier.VerifyAsync(
-                        new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => headers[name].Select(v => v ?? string.Empty).ToArray(), body),
+                        new SigV4Request(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, name => HeaderValues(headers[name]), body),
                         context.RequestAborted);
                 }
                 catch (AwsError e)
@@ -312,8 +312,25 @@ public sealed partial class ApiEndpoint
         }
         finally
         {
-            output.Clear();
+            ResponseBuffers.Return(output);
         }
+    }
+
+    /// <summary>A header's values for the signature check (an absent header has none).</summary>
+    private static string[] HeaderValues(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        if (values.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new string[values.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = values[i] ?? string.Empty;
+        }
+
+        return result;
     }
 
     /// <summary>Fail closed before the effect: while the trail cannot be written, no write runs (its record would be lost).</summary>

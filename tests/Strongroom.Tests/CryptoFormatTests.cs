@@ -33,6 +33,20 @@ public sealed class CryptoFormatTests
     }
 
     [Fact]
+    public void CanonicalContext_SecretVersion_ReusedWriterGivesEachCallItsOwnBytes()
+    {
+        // The writer is reused per thread: a long name, a short one, then the golden one again, each exact.
+        var longArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:" + new string('n', 5000) + "-AbCdEf";
+        foreach (var (arn, version) in new[] { (longArn, "v-long"), ("arn:aws:secretsmanager:us-east-1:1:secret:s-AbCdEf", "v\"é"), ("arn:aws:secretsmanager:us-east-1:111122223333:secret:golden-AbCdEf", "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1") })
+        {
+            var expected = EncryptionContext.Canonical(new Dictionary<string, string> { ["SecretVersionId"] = version, ["SecretARN"] = arn });
+            Assert.Equal(expected, EncryptionContext.ForSecretVersion(arn, version));
+        }
+
+        Assert.Equal(Context, Encoding.UTF8.GetString(EncryptionContext.ForSecretVersion("arn:aws:secretsmanager:us-east-1:111122223333:secret:golden-AbCdEf", "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1")));
+    }
+
+    [Fact]
     public void KmsCiphertextBlob_Golden_OpensAndNamesKey()
     {
         var blob = Convert.FromHexString(KmsBlobHex);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -17,6 +18,9 @@ public sealed class SigV4Verifier
     private readonly ICredentialSource _credentials;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string, string, string, string), (byte[] Secret, byte[] Key)> _signingKeys = new();
+    private static readonly ConcurrentDictionary<string, string[]> SignedHeaderLists = new(StringComparer.Ordinal);
+    [ThreadStatic] private static StringBuilder? t_canonical;
+    [ThreadStatic] private static Encoder? t_encoder;
 
     public SigV4Verifier(ICredentialSource credentials, TimeProvider time)
     {
@@ -91,7 +95,7 @@ public sealed class SigV4Verifier
         var credential = await _credentials.ResolveAsync(accessKeyId, cancellationToken)
             ?? throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
 
-        var signedHeaders = parsed.SignedHeaders.Split(';');
+        var signedHeaders = SignedHeaderList(parsed.SignedHeaders);
         if (credential.SessionTokenHash is not null)
         {
             var token = FirstHeader(request, "x-amz-security-token");
@@ -133,18 +137,34 @@ public sealed class SigV4Verifier
                 throw new AwsError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
             }
 
-            var canonical = CanonicalRequest(request, signedHeaders, parsed.SignedHeaders, payloadHash);
-            var stringToSign = $"{Algorithm}\n{requestTime}\n{scopeDate}/{region}/{service}/aws4_request\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
             var key = SigningKey(accessKeyId, credential.SecretAccessKey, scopeDate, region, service);
-            var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign))));
-            var given = Encoding.ASCII.GetBytes(parsed.Signature);
-            if (!CryptographicOperations.FixedTimeEquals(expected, given))
+            if (!SignatureMatches(request, signedHeaders, parsed, payloadHash, $"{Algorithm}\n{requestTime}\n{scopeDate}/{region}/{service}/aws4_request\n", key))
             {
                 throw new AwsError("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
             }
         }
 
         return new CallerIdentity(accessKeyId, credential.PrincipalArn, credential.UserName, region, service, credential.PrincipalId, credential.SessionTokenHash is not null);
+    }
+
+    /// <summary>
+    /// SignedHeaders split at ';'. A client signs the same list on every call, so short lists are kept (at most 1,024 of
+    /// them); the arrays are only read.
+    /// </summary>
+    private static string[] SignedHeaderList(string text)
+    {
+        if (SignedHeaderLists.TryGetValue(text, out var list))
+        {
+            return list;
+        }
+
+        list = text.Split(';');
+        if (text.Length <= 512 && SignedHeaderLists.Count < 1024)
+        {
+            SignedHeaderLists.TryAdd(text, list);
+        }
+
+        return list;
     }
 
     private static string? FirstHeader(SigV4Request request, string name)
@@ -171,28 +191,40 @@ public sealed class SigV4Verifier
         }
 
         string? credential = null, signedHeaders = null, signature = null;
-        foreach (var rawPart in authorization[(Algorithm.Length + 1)..].Split(','))
+        var rest = authorization.AsSpan(Algorithm.Length + 1);
+        foreach (var range in rest.Split(','))
         {
-            var part = rawPart.Trim();
-            if (part.Length == 0)
+            var part = rest[range].Trim();
+            if (part.IsEmpty)
             {
                 continue;
             }
 
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var eq = part.IndexOf('=');
             if (eq < 0)
             {
                 throw new AwsError("IncompleteSignatureException", $"'{part}' not a valid key=value pair (missing equal-sign) in Authorization header: '{authorization}'.");
             }
 
-            var (key, value) = (part[..eq], part[(eq + 1)..]);
-            switch (key)
+            // Only the three members are kept as strings; the rest of the header is read in place.
+            var key = part[..eq];
+            if (key.SequenceEqual("Credential"))
             {
-                case "Credential": credential = value; break;
-                case "SignedHeaders": signedHeaders = value; break;
-                case "Signature": signature = value; break;
-                default: break;
+                credential = part[(eq + 1)..].ToString();
             }
+            else if (key.SequenceEqual("SignedHeaders"))
+            {
+                signedHeaders = part[(eq + 1)..].ToString();
+            }
+            else if (key.SequenceEqual("Signature"))
+            {
+                signature = part[(eq + 1)..].ToString();
+            }
+        }
+
+        if (credential is not null && signature is not null && signedHeaders is not null)
+        {
+            return (credential, signedHeaders, signature);
         }
 
         var missing = new StringBuilder();
@@ -219,9 +251,92 @@ public sealed class SigV4Verifier
         return (credential!, signedHeaders!, signature!);
     }
 
-    internal static string CanonicalRequest(SigV4Request request, string[] signedHeaders, string signedHeadersText, string payloadHash)
+    /// <summary>
+    /// Whether <paramref name="parsed"/>'s signature is HMAC(key, string to sign) in lower-case hex, the string to sign
+    /// being <paramref name="stringToSignPrefix"/> followed by the hex SHA-256 of the canonical request. The canonical
+    /// request is built in this thread's reused builder and hashed from pooled bytes, so a call allocates no copy of it.
+    /// </summary>
+    private static bool SignatureMatches(SigV4Request request, string[] signedHeaders, (string Credential, string SignedHeaders, string Signature) parsed, string payloadHash, string stringToSignPrefix, byte[] key)
     {
-        var builder = new StringBuilder(256);
+        var builder = t_canonical ??= new StringBuilder(1024);
+        builder.Clear();
+        AppendCanonicalRequest(builder, request, signedHeaders, parsed.SignedHeaders, payloadHash);
+        Span<byte> canonicalHash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashUtf8(builder, canonicalHash);
+        if (builder.Capacity > 16 * 1024)
+        {
+            t_canonical = null; // an unusually large request's builder is not kept
+        }
+
+        // The string to sign ends with the canonical request's hash in hex: 64 ASCII bytes after the prefix.
+        var prefixBytes = Encoding.UTF8.GetByteCount(stringToSignPrefix);
+        var rented = ArrayPool<byte>.Shared.Rent(prefixBytes + (2 * SHA256.HashSizeInBytes));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(stringToSignPrefix, rented);
+            written += HexLower(canonicalHash, rented.AsSpan(written));
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(key, rented.AsSpan(0, written), mac);
+            Span<byte> expected = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
+            HexLower(mac, expected);
+            var signature = parsed.Signature;
+            if (signature.Length != expected.Length)
+            {
+                return false; // as FixedTimeEquals answers any length mismatch: the length is not the secret
+            }
+
+            Span<byte> given = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
+            for (var i = 0; i < given.Length; i++)
+            {
+                given[i] = signature[i] < 128 ? (byte)signature[i] : (byte)'?';
+            }
+
+            return CryptographicOperations.FixedTimeEquals(expected, given);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>SHA-256 of the builder's text in UTF-8 (a surrogate pair split across two chunks is encoded whole).</summary>
+    private static void HashUtf8(StringBuilder builder, Span<byte> hash)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(builder.Length));
+        try
+        {
+            var encoder = t_encoder ??= Encoding.UTF8.GetEncoder();
+            encoder.Reset();
+            var written = 0;
+            foreach (var chunk in builder.GetChunks())
+            {
+                written += encoder.GetBytes(chunk.Span, rented.AsSpan(written), flush: false);
+            }
+
+            written += encoder.GetBytes([], rented.AsSpan(written), flush: true);
+            SHA256.HashData(rented.AsSpan(0, written), hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
+    private static int HexLower(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    {
+        const string Digits = "0123456789abcdef";
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            destination[2 * i] = (byte)Digits[bytes[i] >> 4];
+            destination[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
+        }
+
+        return 2 * bytes.Length;
+    }
+
+    /// <summary>The canonical request (api/sigv4.md §2, step 1).</summary>
+    private static void AppendCanonicalRequest(StringBuilder builder, SigV4Request request, string[] signedHeaders, string signedHeadersText, string payloadHash)
+    {
         builder.Append(request.Method).Append('\n');
         builder.Append(CanonicalUri(request.Path)).Append('\n');
         builder.Append(CanonicalQuery(request.QueryString)).Append('\n');
@@ -241,14 +356,31 @@ public sealed class SigV4Verifier
                     builder.Append(',');
                 }
 
-                builder.Append(string.Join(' ', values[i].Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+                AppendHeaderValue(builder, values[i]);
             }
 
             builder.Append('\n');
         }
 
         builder.Append('\n').Append(signedHeadersText).Append('\n').Append(payloadHash);
-        return builder.ToString();
+    }
+
+    /// <summary>A header value as SigV4 canonicalises it: trimmed, each run of spaces one space (in place when it already is).</summary>
+    private static void AppendHeaderValue(StringBuilder builder, string value)
+    {
+        var plain = value.Length == 0 || (!char.IsWhiteSpace(value[0]) && !char.IsWhiteSpace(value[^1]) && !value.Contains("  ", StringComparison.Ordinal));
+        for (var i = 0; plain && i < value.Length; i++)
+        {
+            plain = value[i] == ' ' || !char.IsWhiteSpace(value[i]);
+        }
+
+        if (plain)
+        {
+            builder.Append(value);
+            return;
+        }
+
+        builder.Append(string.Join(' ', value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
     }
 
     private static string CanonicalUri(string path)
