@@ -13,14 +13,12 @@ namespace Strongroom.Server;
 /// </summary>
 public sealed class EventOutbox : IEventOutbox
 {
-    private readonly IStore _store;
     private readonly ServerOptions _options;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
 
-    public EventOutbox(IStore store, ServerOptions options, ServerIdentity identity, TimeProvider time)
+    public EventOutbox(ServerOptions options, ServerIdentity identity, TimeProvider time)
     {
-        _store = store;
         _options = options;
         _identity = identity;
         _time = time;
@@ -33,27 +31,6 @@ public sealed class EventOutbox : IEventOutbox
         {
             await tx.InsertOutboxEntryAsync(entry, ct);
         }
-    }
-
-    public async Task PublishAsync(ServiceEvent serviceEvent, CancellationToken ct)
-    {
-        var entries = Entries(serviceEvent);
-        if (entries.Count == 0)
-        {
-            return;
-        }
-
-        await _store.WriteAsync(
-            async tx =>
-            {
-                foreach (var entry in entries)
-                {
-                    await tx.InsertOutboxEntryAsync(entry, ct);
-                }
-
-                return true;
-            },
-            ct);
     }
 
     private List<OutboxEntry> Entries(ServiceEvent serviceEvent)

@@ -15,12 +15,10 @@ public sealed partial class PurgeService : BackgroundService
     private readonly Core.Cluster.IClusterView _cluster;
 
     private readonly Core.Parameters.ParameterService _parameters;
-    private readonly Core.Events.IEventOutbox _outbox;
 
-    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, Core.Events.IEventOutbox outbox, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger, Core.Cluster.IClusterView cluster)
+    public PurgeService(SecretsService secrets, Core.Parameters.ParameterService parameters, ServiceEvents events, ServerOptions options, TimeProvider time, ILogger<PurgeService> logger, Core.Cluster.IClusterView cluster)
     {
         _cluster = cluster;
-        _outbox = outbox;
         _parameters = parameters;
         _secrets = secrets;
         _events = events;
@@ -52,7 +50,6 @@ public sealed partial class PurgeService : BackgroundService
                 {
                     var expiredArn = _parameters.Arn(parameter.Region, parameter.Name);
                     await _events.RecordAsync("DeleteParameter", "ssm", parameter.Region, new Core.Audit.AuditResource(expiredArn, "AWS::SSM::Parameter"), new Dictionary<string, string> { ["reason"] = "Expiration policy" });
-                    await _outbox.PublishAsync(Core.Events.EventCatalog.ParameterPolicy(parameter.Region, expiredArn, new Dictionary<string, string> { ["policyType"] = "Expiration", ["action"] = "DeleteParameter", ["parameterName"] = parameter.Name }), stoppingToken);
                 }
 
                 foreach (var (parameter, type, message) in await _parameters.Policies.DueNotificationsAsync(stoppingToken))
@@ -60,7 +57,6 @@ public sealed partial class PurgeService : BackgroundService
                     var arn = _parameters.Arn(parameter.Region, parameter.Name);
                     var details = new Dictionary<string, string> { ["policyType"] = type, ["message"] = message, ["parameterName"] = parameter.Name };
                     await _events.RecordAsync(type, "ssm", parameter.Region, new Core.Audit.AuditResource(arn, "AWS::SSM::Parameter"), details);
-                    await _outbox.PublishAsync(Core.Events.EventCatalog.ParameterPolicy(parameter.Region, arn, details), stoppingToken);
                 }
 
                 if (purged.Count > 0)

@@ -10,54 +10,34 @@ namespace Strongroom.Server;
 /// <summary>
 /// Rotation outcomes where operators look: one audit record per start and end (AWS's event names
 /// RotationStarted, RotationSucceeded, RotationFailed, RotationAbandoned and TestRotation*), the
-/// strongroom_rotations_total counter by outcome, a structured log line, and the event webhook.
+/// strongroom_rotations_total counter by outcome and a structured log line. The run's webhook event is not sent from
+/// here: the runner stores it in the transaction that records the run (ADR 0028).
 /// </summary>
 public sealed partial class RotationObserver : IRotationObserver
 {
     private readonly ServiceEvents _events;
-    private readonly Core.Events.IEventOutbox _outbox;
     private readonly ILogger<RotationObserver> _logger;
 
-    public RotationObserver(ServiceEvents events, Core.Events.IEventOutbox outbox, ILogger<RotationObserver> logger)
+    public RotationObserver(ServiceEvents events, ILogger<RotationObserver> logger)
     {
         _events = events;
-        _outbox = outbox;
         _logger = logger;
     }
 
     public async Task RunStartedAsync(RotationRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        // Right after the run's row and its event committed: a test host may kill the process here (FaultPoints).
+        FaultPoints.Reach("rotation-run-started");
         ServerMetrics.Rotations.WithLabels("started").Inc();
         LogStarted(_logger, run.SecretArn, run.RunId, run.Trigger, run.Attempt);
         await _events.RecordAsync(run.IsTest ? "TestRotationStarted" : "RotationStarted", "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), Details(run));
-        await PublishAsync(run, finished: false);
     }
-
-    /// <summary>The run's event, stored right after the run's row committed (ADR 0028); test runs are not announced.</summary>
-    private async Task PublishAsync(RotationRun run, bool finished)
-    {
-        if (run.IsTest)
-        {
-            return;
-        }
-
-        try
-        {
-            await _outbox.PublishAsync(Core.Events.EventCatalog.Rotation(run, finished), CancellationToken.None);
-        }
-        catch (Exception e) when (e is Core.Storage.StoreUnavailableException or System.Data.Common.DbException or InvalidOperationException)
-        {
-            LogEventLost(_logger, run.SecretArn, run.RunId, e.GetType().Name);
-        }
-    }
-
-    [LoggerMessage(EventId = 8226, Level = LogLevel.Error, Message = "The event of rotation run {RunId} of {SecretArn} could not be stored in the outbox ({ExceptionType}); it is not delivered")]
-    private static partial void LogEventLost(ILogger logger, string secretArn, long runId, string exceptionType);
 
     public async Task RunFinishedAsync(RotationRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        FaultPoints.Reach("rotation-run-finished");
         var name = (run.IsTest, run.Outcome) switch
         {
             (true, RotationOutcome.Succeeded) => "TestRotationSucceeded",
@@ -78,7 +58,6 @@ public sealed partial class RotationObserver : IRotationObserver
 
         var details = Details(run);
         await _events.RecordAsync(name, "secretsmanager", run.Region, new AuditResource(run.SecretArn, "AWS::SecretsManager::Secret"), details);
-        await PublishAsync(run, finished: true);
     }
 
     private static Dictionary<string, string> Details(RotationRun run)

@@ -334,7 +334,7 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton<Core.Rotation.IRotationCredentialIssuer, RotationCredentialIssuer>();
         builder.Services.AddSingleton(sp => new Core.Rotation.RotationScheduler(
             data.Store, sp.GetRequiredService<SecretsService>, sp.GetRequiredService<Core.Rotation.RotationRunner>,
-            sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time, cluster));
+            sp.GetRequiredService<Core.Rotation.IRotationObserver>(), options.Rotation, time, cluster, sp.GetRequiredService<Core.Events.IEventOutbox>()));
         builder.Services.AddSingleton<Core.Rotation.IRotationStarter>(sp => sp.GetRequiredService<Core.Rotation.RotationScheduler>());
         builder.Services.AddSingleton<Core.Rotation.IRotationInvoker>(sp => new Rotation.Runners.RotationInvoker(
             rotationRuntime, sp.GetRequiredService<Core.Rotation.IRotationFunctions>(), sp.GetRequiredService<RotationHttp>().Functions, sp.GetRequiredService<RotationHttp>().Callback));

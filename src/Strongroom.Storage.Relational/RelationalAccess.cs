@@ -181,4 +181,8 @@ public sealed class RelationalAccess : IStoreTransaction
     public Task PutRootWrappedAsync(string name, byte[] wrapped, CancellationToken cancellationToken) => RootWrappedSql.PutAsync(this, name, wrapped, cancellationToken).AsTask();
 
     public Task InsertOutboxEntryAsync(Core.Events.OutboxEntry entry, CancellationToken cancellationToken) => OutboxSql.InsertAsync(this, entry, cancellationToken).AsTask();
+
+    public Task<bool> InsertRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) => RotationRunsSql.InsertAsync(this, run, cancellationToken).AsTask();
+
+    public Task UpdateRotationRunAsync(Core.Rotation.RotationRun run, CancellationToken cancellationToken) => RotationRunsSql.UpdateAsync(this, run, cancellationToken).AsTask();
 }

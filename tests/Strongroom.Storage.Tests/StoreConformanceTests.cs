@@ -1236,6 +1236,76 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Deadline = created.AddHours(1), NextAttempt = created,
     };
 
+    private sealed class InjectedFailure : Exception
+    {
+        public InjectedFailure()
+            : base("injected after the outbox insert")
+        {
+        }
+    }
+
+    /// <summary>
+    /// A rotation run's row and its event's outbox row (ADR 0028) are one transaction: a failure after both inserts
+    /// leaves neither, for the insert and for the update; without the failure both are stored.
+    /// </summary>
+    [Fact]
+    public async Task RotationRuns_InsertAndUpdate_CommitOrRollBackTogetherWithTheirOutboxRow()
+    {
+        // Insert, then a failure: no run, no event; the secret can start a run afterwards (no Running row was left).
+        var lost = Run("arn:tx", 1);
+        await Assert.ThrowsAsync<InjectedFailure>(() => Store.WriteAsync<bool>(
+            async tx =>
+            {
+                Assert.True(await tx.InsertRotationRunAsync(lost, Ct));
+                await tx.InsertOutboxEntryAsync(Outbox("started-lost", "hook", T0), Ct);
+                throw new InjectedFailure();
+            },
+            Ct));
+        Assert.Empty(await Store.ListRotationRunsAsync("arn:tx", null, 10, Ct));
+        Assert.Empty(await Store.ListOutboxAsync(null, 10, Ct));
+
+        // Insert with its event: both.
+        var run = Run("arn:tx", 2);
+        Assert.True(await Write(async tx =>
+        {
+            var inserted = await tx.InsertRotationRunAsync(run, Ct);
+            await tx.InsertOutboxEntryAsync(Outbox("started", "hook", T0), Ct);
+            return inserted;
+        }));
+        Assert.Equal([run.RunId], (await Store.ListRotationRunsAsync("arn:tx", null, 10, Ct)).Select(r => r.RunId));
+        Assert.Equal(["started"], (await Store.ListOutboxAsync(null, 10, Ct)).Select(e => e.EventId));
+
+        // The transaction's insert keeps the one-Running-run rule.
+        Assert.False(await Write(tx => tx.InsertRotationRunAsync(Run("arn:tx", 3), Ct)));
+
+        // Update, then a failure: the row keeps its Running state, no event.
+        run.Outcome = RotationOutcome.Succeeded;
+        run.StepReached = "finishSecret";
+        run.FinishedDate = T0.AddMinutes(4);
+        await Assert.ThrowsAsync<InjectedFailure>(() => Store.WriteAsync<bool>(
+            async tx =>
+            {
+                await tx.UpdateRotationRunAsync(run, Ct);
+                await tx.InsertOutboxEntryAsync(Outbox("ended-lost", "hook", T0.AddMinutes(4)), Ct);
+                throw new InjectedFailure();
+            },
+            Ct));
+        var stillRunning = Assert.Single(await Store.FindRunningRotationRunsAsync(Ct));
+        Assert.Equal((run.RunId, (string?)null, (DateTimeOffset?)null), (stillRunning.RunId, stillRunning.StepReached, stillRunning.FinishedDate));
+        Assert.Equal(["started"], (await Store.ListOutboxAsync(null, 10, Ct)).Select(e => e.EventId));
+
+        // Update with its event: both.
+        await Write(async tx =>
+        {
+            await tx.UpdateRotationRunAsync(run, Ct);
+            await tx.InsertOutboxEntryAsync(Outbox("ended", "hook", T0.AddMinutes(4)), Ct);
+        });
+        Assert.Empty(await Store.FindRunningRotationRunsAsync(Ct));
+        var ended = Assert.Single(await Store.ListRotationRunsAsync("arn:tx", null, 10, Ct));
+        Assert.Equal((RotationOutcome.Succeeded, "finishSecret"), (ended.Outcome, ended.StepReached));
+        Assert.Equal(["ended", "started"], (await Store.ListOutboxAsync(null, 10, Ct)).Select(e => e.EventId));
+    }
+
     [Fact]
     public async Task Outbox_DueListRedeliverPruneCount_AndOneRowPerEventAndEndpoint()
     {

@@ -25,7 +25,7 @@ public sealed class EventOutboxTests
         var options = new ServerOptions { EventEndpointsConfig = endpoints };
         Assert.Empty(options.Validate());
         var identity = new ServerIdentity("111122223333", Region);
-        var outbox = new EventOutbox(f.Store, options, identity, f.Time);
+        var outbox = new EventOutbox(options, identity, f.Time);
         return (new SecretsService(f.Store, f.Keys, identity, f.Time, events: outbox), new KmsService(f.Store, f.Keys, identity, f.Time, outbox));
     }
 
@@ -138,5 +138,53 @@ public sealed class EventOutboxTests
         var twice = new ServerOptions { EventEndpointsConfig = [.. parsed, .. parsed] };
         Assert.Contains("event-webhooks: two endpoints are named 'p'; give each a distinct 'name'", twice.Validate());
         Assert.Contains("--event-webhook: 'not a url' is not an http(s) URL", new ServerOptions { EventWebhooks = ["not a url"] }.Validate());
+    }
+    /// <summary>
+    /// Parameter policy events (ADR 0028): an Expiration's event is stored with the deletion; a notification's event
+    /// with the persisted "notified" marker, so it is stored once per parameter version, also after a restart (a new
+    /// service over the same store), and again for a new version.
+    /// </summary>
+    [Fact]
+    public async Task ParameterPolicyEvents_AreStoredWithTheirStateChange_NotificationsOncePerVersionAcrossRestarts()
+    {
+        await using var f = await ServiceFixture.CreateAsync();
+        var options = new ServerOptions { EventEndpointsConfig = [Endpoint("all")] };
+        Assert.Empty(options.Validate());
+        var identity = new ServerIdentity("111122223333", Region);
+        var outbox = new EventOutbox(options, identity, f.Time);
+        var secrets = new SecretsService(f.Store, f.Keys, identity, f.Time, events: outbox);
+        Core.Parameters.ParameterService Start() => new(f.Store, f.Keys, secrets, identity, f.Time, outbox);
+        var parameters = Start();
+        var expires = f.Time.GetUtcNow().AddDays(10).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var policies = $$$"""[{"Type":"Expiration","Attributes":{"Timestamp":"{{{expires}}}"}},{"Type":"ExpirationNotification","Attributes":{"Before":"5","Unit":"Days"}}]""";
+        Task Put(bool overwrite) => parameters.Writes.PutParameterAsync(Region, new Core.Parameters.PutParameterRequest("/app/expiring", null, "plaintext-param-4714", "String", null, overwrite, null, null, "Advanced", policies, null), null, Ct);
+        await Put(overwrite: false);
+
+        async Task<List<(string PolicyType, string Name)>> PolicyEvents() =>
+            [.. (await Bodies(f, "all")).Where(e => e.GetProperty("detail-type").GetString() == EventCatalog.ParameterPolicyAction)
+                .Select(e => (e.GetProperty("detail").GetProperty("policyType").GetString()!, e.GetProperty("detail").GetProperty("parameterName").GetString()!))];
+
+        Assert.Empty(await parameters.Policies.DueNotificationsAsync(Ct));
+        f.Time.Advance(TimeSpan.FromDays(6));
+        Assert.Equal("ExpirationNotification", Assert.Single(await parameters.Policies.DueNotificationsAsync(Ct)).PolicyType);
+        Assert.Empty(await parameters.Policies.DueNotificationsAsync(Ct));
+        parameters = Start(); // as after a restart: the marker is in the store, not in the process
+        Assert.Empty(await parameters.Policies.DueNotificationsAsync(Ct));
+        Assert.Equal([("ExpirationNotification", "/app/expiring")], await PolicyEvents());
+
+        // A new version is notified again, once.
+        f.Time.Advance(TimeSpan.FromSeconds(1));
+        await Put(overwrite: true);
+        Assert.Single(await parameters.Policies.DueNotificationsAsync(Ct));
+        Assert.Empty(await Start().Policies.DueNotificationsAsync(Ct));
+        Assert.Equal(2, (await PolicyEvents()).Count);
+
+        // Expiration: the deletion and its event, once.
+        f.Time.Advance(TimeSpan.FromDays(5));
+        Assert.Single(await parameters.Policies.ExpireDueAsync(Ct));
+        Assert.Empty(await parameters.Policies.ExpireDueAsync(Ct));
+        Assert.Equal(("Expiration", "/app/expiring"), (await PolicyEvents())[^1]);
+        Assert.Equal(3, (await PolicyEvents()).Count);
+        Assert.DoesNotContain("plaintext-param", string.Join("\n", (await f.Store.ListOutboxAsync(null, 100, Ct)).Select(e => e.Body)), StringComparison.Ordinal);
     }
 }

@@ -389,6 +389,89 @@ public sealed class RotationSchedulerTests : IAsyncLifetime
         Assert.NotEqual("old", await _fx.ReadAsync(arn));
     }
 
+    /// <summary>The host's outbox (ADR 0028) with one endpoint that takes every event.</summary>
+    private Strongroom.Server.EventOutbox NewOutbox()
+    {
+        var options = new Strongroom.Server.ServerOptions
+        {
+            EventEndpointsConfig = [new Strongroom.Server.EventEndpointOptions { Name = "hook", Url = new Uri("http://127.0.0.1:9/hook") }],
+        };
+        Assert.Empty(options.Validate());
+        return new Strongroom.Server.EventOutbox(options, new ServerIdentity("111122223333", Region), Time);
+    }
+
+    private async Task<List<(string Type, string RunId, string Outcome)>> RunEventsAsync() =>
+        [.. (await _fx.Store.ListOutboxAsync(null, 100, CancellationToken.None)).Reverse().Select(e => System.Text.Json.JsonDocument.Parse(e.Body).RootElement)
+            .Select(b => (b.GetProperty("detail-type").GetString()!, b.GetProperty("detail").GetProperty("runId").GetString()!, b.GetProperty("detail").GetProperty("outcome").GetString()!))
+            .OrderBy(e => long.Parse(e.Item2, System.Globalization.CultureInfo.InvariantCulture)).ThenBy(e => e.Item1 == Core.Events.EventCatalog.RotationStarted ? 0 : 1)]; // the fake clock stands still
+
+    [Fact]
+    public async Task RunEvents_AreStoredInTheTransactionsOfTheRunRow_AndAFailureToStoreOneLeavesTheRowUnchanged()
+    {
+        var arn = await CreateAsync("rot/events", "old");
+        await ConfigureAsync(arn, new RotationRules(30, null, null));
+        await TickAsync(); // the test run of RotateImmediately=false: not an event
+        var outbox = NewOutbox();
+        var failing = new FailingOutbox(outbox);
+        var runner = new RotationRunner(_fx.Store, _secrets, new OneFunction(), _function, _credentials, _observer, _options, Time, events: failing);
+        var scheduler = new RotationScheduler(_fx.Store, () => _secrets, () => runner, _observer, _options, Time, events: outbox);
+        var pending = await _secrets.Rotation.BeginScheduledRotationAsync(arn, CancellationToken.None);
+        Assert.NotNull(pending);
+        var request = new RotationStartRequest(Region, arn, pending, RotationTrigger.Schedule, 1);
+        var testRuns = (await RunsAsync(arn)).Count;
+
+        // The start's event cannot be stored: the run is not recorded either, and nothing was invoked.
+        _function.Calls.Clear();
+        failing.FailOn = Core.Events.EventCatalog.RotationStarted;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunAsync(request, CancellationToken.None));
+        Assert.Equal(testRuns, (await RunsAsync(arn)).Count);
+        Assert.Empty(await RunEventsAsync());
+        Assert.Empty(_function.Calls);
+
+        // The end's event (a failed setSecret) cannot be stored: the row stays Running at setSecret (as after a crash
+        // before that commit), with only the start's event; taking it up as interrupted stores the row's end and its
+        // event together.
+        failing.FailOn = Core.Events.EventCatalog.RotationFailed;
+        _function.FailStep = "setSecret";
+        _function.FailuresLeft = 1;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunAsync(request, CancellationToken.None));
+        var running = Assert.Single(await _fx.Store.FindRunningRotationRunsAsync(CancellationToken.None));
+        Assert.Equal("setSecret", running.StepReached);
+        Assert.Equal([(Core.Events.EventCatalog.RotationStarted, running.RunId.ToString(System.Globalization.CultureInfo.InvariantCulture), RotationOutcome.Running)], await RunEventsAsync());
+        await scheduler.RecoverOwnAsync(CancellationToken.None);
+        Assert.Equal(RotationOutcome.Interrupted, (await RunsAsync(arn))[0].Outcome);
+        Assert.Equal(
+            [(Core.Events.EventCatalog.RotationStarted, running.RunId.ToString(System.Globalization.CultureInfo.InvariantCulture), RotationOutcome.Running),
+             (Core.Events.EventCatalog.RotationFailed, running.RunId.ToString(System.Globalization.CultureInfo.InvariantCulture), RotationOutcome.Interrupted)],
+            await RunEventsAsync());
+
+        // Nothing failing: the retry's start and end each come with their event.
+        failing.FailOn = null;
+        var retried = await runner.RunAsync(request with { Trigger = RotationTrigger.Retry, Attempt = 2 }, CancellationToken.None);
+        Assert.NotNull(retried);
+        Assert.Equal(RotationOutcome.Succeeded, retried.Outcome);
+        var id = retried.RunId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(
+            [(Core.Events.EventCatalog.RotationStarted, id, RotationOutcome.Running), (Core.Events.EventCatalog.RotationSucceeded, id, RotationOutcome.Succeeded)],
+            (await RunEventsAsync()).Skip(2));
+        Assert.NotEqual("old", await _fx.ReadAsync(arn));
+    }
+
+    /// <summary>Stores the event through the real outbox, then fails (when asked to for that detail-type) inside the same transaction.</summary>
+    private sealed class FailingOutbox(Core.Events.IEventOutbox inner) : Core.Events.IEventOutbox
+    {
+        public string? FailOn { get; set; }
+
+        public async Task AddAsync(Core.Storage.IStoreTransaction tx, Core.Events.ServiceEvent serviceEvent, CancellationToken ct)
+        {
+            await inner.AddAsync(tx, serviceEvent, ct);
+            if (serviceEvent.DetailType == FailOn)
+            {
+                throw new InvalidOperationException("injected after the outbox insert");
+            }
+        }
+    }
+
     [Fact]
     public async Task RunOfAnotherNode_IsLeftWhileItLives_ThenTheLeaseHolderTakesItUpOnce()
     {

@@ -11,13 +11,8 @@ public interface IEventOutbox
 {
     /// <summary>
     /// Records <paramref name="serviceEvent"/> inside <paramref name="tx"/>, the transaction of the change it describes:
-    /// the event is stored if and only if the change commits.
+    /// the event is stored if and only if the change commits. Every event is stored this way, rotation runs' and
+    /// parameter policy actions' included (ADR 0028).
     /// </summary>
     Task AddAsync(IStoreTransaction tx, ServiceEvent serviceEvent, CancellationToken ct);
-
-    /// <summary>
-    /// Records <paramref name="serviceEvent"/> in a transaction of its own, for changes committed where no transaction
-    /// is at hand (a rotation run's start and end, parameter policy actions): called right after the change commits.
-    /// </summary>
-    Task PublishAsync(ServiceEvent serviceEvent, CancellationToken ct);
 }

@@ -8,6 +8,4 @@ public sealed class NoEventOutbox : IEventOutbox
     public static readonly NoEventOutbox Instance = new();
 
     public Task AddAsync(IStoreTransaction tx, ServiceEvent serviceEvent, CancellationToken ct) => Task.CompletedTask;
-
-    public Task PublishAsync(ServiceEvent serviceEvent, CancellationToken ct) => Task.CompletedTask;
 }

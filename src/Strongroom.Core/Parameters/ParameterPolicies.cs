@@ -8,11 +8,19 @@ namespace Strongroom.Core.Parameters;
 /// <summary>Parameter policies: their validation, the Expiration policy that deletes a parameter, and the ExpirationNotification and NoChangeNotification events.</summary>
 public sealed class ParameterPolicies
 {
+    /// <summary>
+    /// Prefix of the settings that remember, per parameter and notification policy, the parameter version last
+    /// notified: written in the transaction that stores the notification's event, so a notification is stored once.
+    /// </summary>
+    public const string NotifiedSettingPrefix = "ssm_policy_notified|";
+
     private readonly IStore _store;
     private readonly TimeProvider _time;
+    private readonly ParameterStoreContext _context;
 
     internal ParameterPolicies(ParameterStoreContext context)
     {
+        _context = context;
         _store = context.Store;
         _time = context.Time;
     }
@@ -102,7 +110,10 @@ public sealed class ParameterPolicies
         }
     }
 
-    /// <summary>Deletes parameters whose Expiration policy is due. Returns them.</summary>
+    /// <summary>
+    /// Deletes parameters whose Expiration policy is due, each with its "Parameter Store Policy Action" event in the
+    /// same transaction (ADR 0028). Returns them.
+    /// </summary>
     public async Task<IReadOnlyList<ParameterRecord>> ExpireDueAsync(CancellationToken ct)
     {
         var now = _time.GetUtcNow();
@@ -116,13 +127,8 @@ public sealed class ParameterPolicies
                 foreach (var parameter in batch)
                 {
                     after = parameter.Key;
-                    if (Expiration(parameter.Current.Policies) is { } when && when <= now)
+                    if (Expiration(parameter.Current.Policies) is { } when && when <= now && await ExpireAsync(parameter, now, ct))
                     {
-                        await _store.WriteAsync(async tx =>
-                        {
-                            await tx.DeleteParameterAsync(region, parameter.Key, ct);
-                            return true;
-                        }, ct);
                         expired.Add(parameter);
                     }
                 }
@@ -137,11 +143,31 @@ public sealed class ParameterPolicies
         return expired;
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _notified = new(StringComparer.Ordinal);
+    /// <summary>Deletes a parameter that is still there and still expired, with its event, in one transaction.</summary>
+    private Task<bool> ExpireAsync(ParameterRecord parameter, DateTimeOffset now, CancellationToken ct) =>
+        _store.WriteAsync(
+            async tx =>
+            {
+                var stored = await tx.FindParameterAsync(parameter.Region, parameter.Key, ct);
+                if (stored is null || Expiration(stored.Current.Policies) is not { } when || when > now)
+                {
+                    return false;
+                }
+
+                await tx.DeleteParameterAsync(parameter.Region, parameter.Key, ct);
+                await _context.Events.AddAsync(
+                    tx,
+                    Events.EventCatalog.ParameterPolicy(parameter.Region, _context.Arn(parameter.Region, parameter.Name), new Dictionary<string, string> { ["policyType"] = "Expiration", ["action"] = "DeleteParameter", ["parameterName"] = parameter.Name }),
+                    ct);
+                return true;
+            },
+            ct);
 
     /// <summary>
     /// ExpirationNotification (a set time before expiry) and NoChangeNotification (a set time after the last
-    /// change) that have come due, each reported once per parameter version while this process runs.
+    /// change) that have come due, each reported once per parameter version: the "notified" marker (a setting,
+    /// <see cref="NotifiedSettingPrefix"/>) and the notification's event are stored in one transaction (ADR 0028), so
+    /// a notification is neither lost nor stored twice, across restarts and nodes.
     /// </summary>
     public async Task<IReadOnlyList<(ParameterRecord Parameter, string PolicyType, string Message)>> DueNotificationsAsync(CancellationToken ct)
     {
@@ -176,12 +202,15 @@ public sealed class ParameterPolicies
                         DateTimeOffset? at = type == "ExpirationNotification"
                             ? Expiration(policies) - span
                             : parameter.Current.LastModifiedDate + span;
-                        var marker = $"{region}|{parameter.Key}|{parameter.Current.Version}|{type}";
-                        if (at is { } when && when <= now && _notified.TryAdd(marker, true))
+                        if (at is { } when && when <= now)
                         {
-                            due.Add((parameter, type!, type == "ExpirationNotification"
+                            var message = type == "ExpirationNotification"
                                 ? $"Parameter {parameter.Name} expires at {Expiration(policies):O}."
-                                : $"Parameter {parameter.Name} has not changed since {parameter.Current.LastModifiedDate:O}."));
+                                : $"Parameter {parameter.Name} has not changed since {parameter.Current.LastModifiedDate:O}.";
+                            if (await NotifyOnceAsync(parameter, type!, message, ct))
+                            {
+                                due.Add((parameter, type!, message));
+                            }
                         }
                     }
                 }
@@ -194,6 +223,38 @@ public sealed class ParameterPolicies
         }
 
         return due;
+    }
+
+    /// <summary>
+    /// Marks the notification of this parameter version as done and stores its event, in one transaction; false (and
+    /// nothing stored) when it was already done.
+    /// </summary>
+    private async Task<bool> NotifyOnceAsync(ParameterRecord parameter, string type, string message, CancellationToken ct)
+    {
+        var setting = $"{NotifiedSettingPrefix}{parameter.Region}|{parameter.Key}|{type}";
+        var version = parameter.Current.Version.ToString(CultureInfo.InvariantCulture);
+        if (await _store.GetSettingAsync(setting, ct) == version)
+        {
+            // The common case on every pass after the first: no write.
+            return false;
+        }
+
+        return await _store.WriteAsync(
+            async tx =>
+            {
+                if (await tx.GetSettingAsync(setting, ct) == version)
+                {
+                    return false;
+                }
+
+                await tx.SetSettingAsync(setting, version, ct);
+                await _context.Events.AddAsync(
+                    tx,
+                    Events.EventCatalog.ParameterPolicy(parameter.Region, _context.Arn(parameter.Region, parameter.Name), new Dictionary<string, string> { ["policyType"] = type, ["message"] = message, ["parameterName"] = parameter.Name }),
+                    ct);
+                return true;
+            },
+            ct);
     }
 
     public static DateTimeOffset? Expiration(string? policies)

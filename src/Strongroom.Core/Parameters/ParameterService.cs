@@ -16,9 +16,9 @@ public sealed class ParameterService
 {
     private readonly ParameterStoreContext _context;
 
-    public ParameterService(IStore store, KeyRing keys, SecretsService secrets, ServerIdentity identity, TimeProvider time)
+    public ParameterService(IStore store, KeyRing keys, SecretsService secrets, ServerIdentity identity, TimeProvider time, Events.IEventOutbox? events = null)
     {
-        _context = new ParameterStoreContext(store, keys, identity, time);
+        _context = new ParameterStoreContext(store, keys, identity, time, events);
         Writes = new ParameterWrites(_context);
         Reads = new ParameterReads(_context, new SecretsManagerReferences(secrets));
         Queries = new ParameterQueries(_context);

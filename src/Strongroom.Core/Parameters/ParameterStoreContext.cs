@@ -18,8 +18,9 @@ internal sealed class ParameterStoreContext
 {
     private readonly ServerIdentity _identity;
 
-    public ParameterStoreContext(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time)
+    public ParameterStoreContext(IStore store, KeyRing keys, ServerIdentity identity, TimeProvider time, Events.IEventOutbox? events = null)
     {
+        Events = events ?? Core.Events.NoEventOutbox.Instance;
         Store = store;
         Keys = keys;
         _identity = identity;
@@ -27,6 +28,9 @@ internal sealed class ParameterStoreContext
     }
 
     public IStore Store { get; }
+
+    /// <summary>Where parameter policy events go, inside the transaction of the change they describe.</summary>
+    public Events.IEventOutbox Events { get; }
 
     public KeyRing Keys { get; }
 

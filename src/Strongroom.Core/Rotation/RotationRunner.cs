@@ -22,10 +22,12 @@ public sealed class RotationRunner
     private readonly TimeProvider _time;
 
     private readonly Cluster.IClusterView _cluster;
+    private readonly Events.IEventOutbox _events;
 
-    public RotationRunner(IStore store, SecretsService secrets, IRotationFunctions functions, IRotationInvoker invoker, IRotationCredentialIssuer credentials, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null)
+    public RotationRunner(IStore store, SecretsService secrets, IRotationFunctions functions, IRotationInvoker invoker, IRotationCredentialIssuer credentials, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null, Events.IEventOutbox? events = null)
     {
         _cluster = cluster ?? new Cluster.SingleNode();
+        _events = events ?? Events.NoEventOutbox.Instance;
         _store = store;
         _secrets = secrets;
         _functions = functions;
@@ -60,7 +62,7 @@ public sealed class RotationRunner
             SecretArn = secret.Arn, Region = secret.Region, VersionId = request.VersionId, FunctionArn = secret.RotationLambdaArn,
             Trigger = request.Trigger, Attempt = request.Attempt, StartedDate = Now, Node = _cluster.NodeId,
         };
-        if (!await _store.InsertRotationRunAsync(run, ct))
+        if (!await RecordStartAsync(_store, _events, run, ct))
         {
             // A run of this secret is still going (started by another node, or left by a dead one and not
             // yet taken up): its outcome decides, as for a second request while one runs here.
@@ -180,10 +182,44 @@ public sealed class RotationRunner
         }
 
         run.FinishedDate = Now;
-        await _store.UpdateRotationRunAsync(run, CancellationToken.None);
+        await RecordEndAsync(_store, _events, run, CancellationToken.None);
         await _observer.RunFinishedAsync(run);
         return run;
     }
+
+    /// <summary>
+    /// Records a new run (see <see cref="IStore.InsertRotationRunAsync"/>) and, unless it is a test run, its
+    /// "Rotation Started" event in the same transaction (ADR 0028): both are stored or neither. False, with nothing
+    /// stored, when a run of the secret is still Running.
+    /// </summary>
+    internal static Task<bool> RecordStartAsync(IStore store, Events.IEventOutbox events, RotationRun run, CancellationToken ct) =>
+        store.WriteAsync(
+            async tx =>
+            {
+                if (!await tx.InsertRotationRunAsync(run, ct))
+                {
+                    return false;
+                }
+
+                await AnnounceAsync(events, tx, run, finished: false, ct);
+                return true;
+            },
+            ct);
+
+    /// <summary>Stores a run's end and, unless it is a test run, its "Rotation Succeeded/Failed" event in the same transaction (ADR 0028).</summary>
+    internal static Task RecordEndAsync(IStore store, Events.IEventOutbox events, RotationRun run, CancellationToken ct) =>
+        store.WriteAsync(
+            async tx =>
+            {
+                await tx.UpdateRotationRunAsync(run, ct);
+                await AnnounceAsync(events, tx, run, finished: true, ct);
+                return true;
+            },
+            ct);
+
+    /// <summary>Test runs are not announced.</summary>
+    private static Task AnnounceAsync(Events.IEventOutbox events, IStoreTransaction tx, RotationRun run, bool finished, CancellationToken ct) =>
+        run.IsTest ? Task.CompletedTask : events.AddAsync(tx, Events.EventCatalog.Rotation(run, finished), ct);
 
     /// <summary>
     /// Stores nothing the function said until every value the secret's versions hold (the pending password among

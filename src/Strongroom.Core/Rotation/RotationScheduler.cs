@@ -29,11 +29,13 @@ public sealed class RotationScheduler : IRotationStarter
     private readonly CancellationTokenSource _stopping = new();
 
     private readonly Cluster.IClusterView _cluster;
+    private readonly Events.IEventOutbox _events;
 
-    public RotationScheduler(IStore store, Func<SecretsService> secrets, Func<RotationRunner> runner, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null)
+    public RotationScheduler(IStore store, Func<SecretsService> secrets, Func<RotationRunner> runner, IRotationObserver observer, RotationOptions options, TimeProvider time, Cluster.IClusterView? cluster = null, Events.IEventOutbox? events = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _cluster = cluster ?? new Cluster.SingleNode();
+        _events = events ?? Events.NoEventOutbox.Instance;
         _store = store;
         _secrets = secrets;
         _runner = runner;
@@ -166,7 +168,7 @@ public sealed class RotationScheduler : IRotationStarter
         run.Error = run.StepReached is null ? $"{where} stopped before the first step." : $"{where} stopped during {run.StepReached}.";
         run.FinishedDate = now;
         run.RetryAt = run.IsTest ? null : now;
-        await _store.UpdateRotationRunAsync(run, ct);
+        await RotationRunner.RecordEndAsync(_store, _events, run, ct);
         await _observer.RunFinishedAsync(run);
     }
 

@@ -83,4 +83,13 @@ public interface IStoreTransaction : IStoreReader
 
     /// <summary>Adds an event to the outbox (one row per event and endpoint); the pair is unique.</summary>
     Task InsertOutboxEntryAsync(Events.OutboxEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="IStore.InsertRotationRunAsync"/> inside this transaction, so the run's event (ADR 0028) commits with
+    /// it: records the run and sets its RunId unless a run of the same secret is still Running (then returns false).
+    /// </summary>
+    Task<bool> InsertRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
+
+    /// <summary><see cref="IStore.UpdateRotationRunAsync"/> inside this transaction.</summary>
+    Task UpdateRotationRunAsync(Rotation.RotationRun run, CancellationToken cancellationToken);
 }

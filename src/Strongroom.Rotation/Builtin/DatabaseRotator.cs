@@ -68,26 +68,8 @@ internal abstract class DatabaseRotator : IBuiltinRotator
         }
     }
 
-    private async Task CreateSecretAsync(StepContext step)
-    {
-        DatabaseSecret current = await GetSecretAsync(step, step.Arn, Current, null).ConfigureAwait(false);
-        try
-        {
-            await GetSecretAsync(step, step.Arn, Pending, step.Token).ConfigureAwait(false);
-            step.Log($"createSecret: Successfully retrieved secret for {step.Arn}.");
-            return;
-        }
-        catch (SecretsManagerCallException e) when (e.Code == "ResourceNotFoundException")
-        {
-            // No value yet for this version: generate it below.
-        }
-
-        string username = MultiUser ? AlternateUsername(current.Username) : current.Username;
-        string password = await step.SecretsManager.GetRandomPasswordAsync(ExcludeCharacters, step.Ct).ConfigureAwait(false);
-        DatabaseSecret pending = current.With(username, password);
-        await step.SecretsManager.PutSecretValueAsync(step.Arn, step.Token, pending.ToJson(), [Pending], step.Ct).ConfigureAwait(false);
-        step.Log($"createSecret: Successfully put secret for ARN {step.Arn} and version {step.Token}.");
-    }
+    private Task CreateSecretAsync(StepContext step) =>
+        RotationCreateSecret.RunAsync(step, (stage, versionId) => GetSecretAsync(step, step.Arn, stage, versionId), username => MultiUser ? AlternateUsername(username) : username);
 
     private async Task TestSecretAsync(StepContext step)
     {

@@ -74,26 +74,8 @@ internal abstract class RedisRotator : IBuiltinRotator
     /// <summary>Runs after AWSCURRENT moved to the new version (and again when finishSecret is repeated).</summary>
     protected virtual Task AfterFinishAsync(DatabaseRotator.StepContext step) => Task.CompletedTask;
 
-    private async Task CreateSecretAsync(DatabaseRotator.StepContext step)
-    {
-        DatabaseSecret current = await GetSecretAsync(step, step.Arn, DatabaseRotator.Current, null).ConfigureAwait(false);
-        try
-        {
-            await GetSecretAsync(step, step.Arn, DatabaseRotator.Pending, step.Token).ConfigureAwait(false);
-            step.Log($"createSecret: Successfully retrieved secret for {step.Arn}.");
-            return;
-        }
-        catch (SecretsManagerCallException e) when (e.Code == "ResourceNotFoundException")
-        {
-            // No value yet for this version: generate it below.
-        }
-
-        string username = MultiUser ? AlternateUsername(current.Username) : current.Username;
-        string password = await step.SecretsManager.GetRandomPasswordAsync(DatabaseRotator.ExcludeCharacters, step.Ct).ConfigureAwait(false);
-        DatabaseSecret pending = current.With(username, password);
-        await step.SecretsManager.PutSecretValueAsync(step.Arn, step.Token, pending.ToJson(), [DatabaseRotator.Pending], step.Ct).ConfigureAwait(false);
-        step.Log($"createSecret: Successfully put secret for ARN {step.Arn} and version {step.Token}.");
-    }
+    private Task CreateSecretAsync(DatabaseRotator.StepContext step) =>
+        RotationCreateSecret.RunAsync(step, (stage, versionId) => GetSecretAsync(step, step.Arn, stage, versionId), username => MultiUser ? AlternateUsername(username) : username);
 
     private static async Task TestSecretAsync(DatabaseRotator.StepContext step)
     {

@@ -17,6 +17,7 @@ import unittest
 import urllib.request
 
 import boto3
+import botocore.exceptions
 
 import databases
 from helpers import REGION
@@ -24,6 +25,7 @@ from helpers import REGION
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 DLL = os.path.join(ROOT, "src", "Strongroom", "bin", "Release", "net10.0", "strongroom.dll")
+FAULT_HOST = os.path.join(ROOT, "tests", "Strongroom.FaultHost", "bin", "Release", "net10.0", "Strongroom.FaultHost.dll")
 DOC = os.path.join(ROOT, "docs", "operations", "events.md")
 RULES = os.path.join(ROOT, "docs", "operations", "alerts.yml")
 DEADLINE = 60
@@ -118,8 +120,10 @@ class EventsBase:
             self.postgres = databases.Postgres()
             self.addCleanup(self.postgres.destroy)
 
-    def start(self, endpoints, urls=(), extra=()):
-        """Starts the server with `endpoints` (the config file's event-webhooks) and `urls` (--event-webhook)."""
+    def start(self, endpoints, urls=(), extra=(), fault_at=None):
+        """Starts the server with `endpoints` (the config file's event-webhooks) and `urls` (--event-webhook); with
+        `fault_at`, on the test host Strongroom.FaultHost, which kills the process at that fault point
+        (self.server_argv is then the real server's command line, for the restart)."""
         config = os.path.join(self.dir, "strongroom.json")
         with open(config, "w") as f:
             json.dump({"event-webhooks": endpoints}, f)
@@ -127,6 +131,9 @@ class EventsBase:
                      "--rotation-interval", "1s", *extra]
         for url in urls:
             self.argv += ["--event-webhook", url]
+        self.server_argv = self.argv
+        if fault_at:
+            self.argv = ["dotnet", FAULT_HOST, "--fault-at", fault_at, *self.argv[2:]]
         # A server of its own: nothing from the environment of test.sh's shared server (its store, its config).
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
         if self.postgres:
@@ -409,6 +416,88 @@ class EventsBase:
         wait_for(lambda: [e["State"] for e in self.cli("events", "list")["Events"]] == ["delivered"], "the pending event to be delivered")
         self.assertEqual(len(set(receiver.acknowledged_ids())), 1)
         self.assertEqual(receiver.events()[-1]["detail"]["versionId"], version)
+
+    ROTATION_TYPES = ["Secrets Manager Rotation Started", "Secrets Manager Rotation Succeeded", "Secrets Manager Rotation Failed"]
+
+    def killed_right_after_the_run_commits(self, point):
+        """Runs a failing rotation on the test host Strongroom.FaultHost, which dies (SIGKILL) at `point`: right after
+        the run's row committed, before anything else. Restarts the real server; returns (arn, pending version,
+        receiver, the killed run as `strongroom rotation runs` shows it)."""
+        receiver = Receiver(self)
+        self.start([{"name": "rotations", "url": receiver.url, "secret": "rotation-kill-secret-00001", "detail-types": self.ROTATION_TYPES}],
+                   extra=["--rotation-retry-base", "1h"], fault_at=point)
+        function = self.cli("function", "create", "--name", "fails", "--command", "cat > /dev/null; exit 3")["Function"]["Arn"]
+        arn = self.sm.create_secret(Name="rotating", SecretString="rotation-kill-plaintext-4242")["ARN"]
+        try:
+            self.sm.rotate_secret(SecretId=arn, RotationLambdaARN=function, RotationRules={"AutomaticallyAfterDays": 30})
+        except botocore.exceptions.ConnectionError:
+            pass  # the run may start, and the process die, before the answer is sent
+        self.assertEqual(self.server.wait(60), -signal.SIGKILL, self.log()[-3000:])
+        self.assertIn(f"fault host: killed at {point}", self.log())
+        self.argv = self.server_argv
+        self.launch()
+        pending = next(v for v, stages in self.sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items() if "AWSPENDING" in stages)
+        run = self.cli("rotation", "runs", "--secret-id", arn, "--output", "json")["Runs"][-1]
+        return arn, pending, receiver, run
+
+    def assert_signed_without_values(self, receiver):
+        for headers, body in receiver.requests:
+            self.assertTrue(documented_snippet()["verify"]("rotation-kill-secret-00001", headers["Strongroom-Signature"], body))
+        self.assertNotIn(b"rotation-kill-plaintext-4242", b"".join(body for _, body in receiver.requests))
+
+    def events_of_run(self, receiver, run):
+        return {e["detail-type"]: e for e in receiver.events() if e["detail"]["runId"] == str(run["RunId"])}
+
+    def test_a_server_killed_right_after_a_run_started_delivers_its_started_event_after_restart(self):
+        arn, pending, receiver, run = self.killed_right_after_the_run_commits("rotation-run-started")
+        # The killed run's start (stored with its row), then its end as Interrupted when the restarted server takes it up.
+        wait_for(lambda: len(self.events_of_run(receiver, run)) == 2, "the killed run's started and failed events")
+        events = self.events_of_run(receiver, run)
+        started, failed = events["Secrets Manager Rotation Started"], events["Secrets Manager Rotation Failed"]
+        self.assertEqual((started["detail"]["outcome"], failed["detail"]["outcome"]), ("Running", "Interrupted"))
+        for event in (started, failed):
+            self.assertEqual((event["resources"], event["detail"]["versionId"], event["detail"]["trigger"]), ([arn], pending, "RotateSecret"))
+        self.assert_signed_without_values(receiver)
+
+    def test_a_server_killed_right_after_a_run_failed_delivers_its_failed_event_after_restart(self):
+        arn, pending, receiver, run = self.killed_right_after_the_run_commits("rotation-run-finished")
+        self.assertEqual((run["Outcome"], run["StepReached"]), ("Failed", "createSecret"))
+        wait_for(lambda: len(self.events_of_run(receiver, run)) == 2, "the killed run's started and failed events")
+        failed = self.events_of_run(receiver, run)["Secrets Manager Rotation Failed"]
+        self.assertEqual((failed["detail"]["outcome"], failed["detail"]["step"], failed["resources"]), ("Failed", "createSecret", [arn]))
+        self.assertIn("retryAt", failed["detail"])
+        self.assert_signed_without_values(receiver)
+
+    def test_a_parameter_notification_is_stored_once_with_its_marker_and_delivered_after_a_kill_and_restart(self):
+        # The endpoint refuses until the kill: the notification is only in the outbox when the server dies.
+        receiver = Receiver(self, statuses=[500] * 1000)
+        self.start([{"name": "ssm", "url": receiver.url, "secret": "parameter-kill-secret-0001", "sources": ["strongroom.ssm"]}],
+                   extra=["--maintenance-interval", "1s", "--event-retry-base", "1s"])
+        ssm = boto3.client("ssm", endpoint_url=self.url, region_name=REGION, aws_access_key_id=self.key, aws_secret_access_key=self.secret)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600 + 3))
+        policies = json.dumps([{"Type": "Expiration", "Attributes": {"Timestamp": expires}},
+                               {"Type": "ExpirationNotification", "Attributes": {"Before": "1", "Unit": "Hours"}}])
+        ssm.put_parameter(Name="/kill/notified", Value="parameter-plaintext-9090", Type="String", Tier="Advanced", Policies=policies)
+        wait_for(lambda: receiver.requests, "a first (refused) attempt of the notification")
+        outbox = self.cli("events", "list")["Events"]
+        self.assertEqual([(e["DetailType"], e["State"]) for e in outbox], [("Parameter Store Policy Action", "pending")])
+        self.server.send_signal(signal.SIGKILL)
+        self.server.wait(30)
+        receiver.statuses.clear()
+        self.launch()
+
+        wait_for(lambda: [e["State"] for e in self.cli("events", "list")["Events"]] == ["delivered"], "the notification to be delivered")
+        # Several maintenance passes later (and one restart) there is still one notification: its marker was stored
+        # with it, so neither the restart nor the next passes notify again.
+        time.sleep(4)
+        self.assertEqual(len(self.cli("events", "list")["Events"]), 1)
+        self.assertEqual({json.loads(body)["id"] for _, body in receiver.requests}, {outbox[0]["EventId"]})
+        event = receiver.events()[-1]
+        self.assertEqual((event["detail-type"], event["detail"]["policyType"], event["detail"]["parameterName"]),
+                         ("Parameter Store Policy Action", "ExpirationNotification", "/kill/notified"))
+        self.assertNotIn(b"parameter-plaintext-9090", b"".join(body for _, body in receiver.requests))
+
+
 
 
 class EventsTests(EventsBase, unittest.TestCase):
