@@ -53,7 +53,8 @@ public static partial class Program
     private static Command MigrateStoreCommand(StrongroomSettings settings)
     {
         var dataDir = new Option<string>("--data-dir") { Description = "The SQLite data directory to copy (its strongroom.db). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => settings.Get("data-dir", "strongroom-data")! };
-        var postgres = new Option<string?>("--postgres") { Description = "The target database's Npgsql connection string; it must be new and empty (or only initialised). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never shown. Default: none.", DefaultValueFactory = _ => settings.Get("postgres", null) };
+        // Its setting is read where it is used, not as a default: --help prints defaults, and a connection string may hold a password.
+        var postgres = new Option<string?>("--postgres") { Description = "The target database's Npgsql connection string; it must be new and empty (or only initialised). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never shown. Default: none." };
         var verifyOnly = new Option<bool>("--verify-only") { Description = "Copy nothing: compare the data directory with the database (row counts and SHA-256 digests per table, then the audit chain). Default: off." };
         var config = new Option<string?>("--config") { Description = "JSON file of settings named like the flags (data-dir, postgres). Default: none." };
         var command = new Command(
@@ -65,13 +66,14 @@ public static partial class Program
         { dataDir, postgres, verifyOnly, config };
         command.SetAction(async (result, ct) =>
         {
-            if (string.IsNullOrWhiteSpace(result.GetValue(postgres)))
+            var connectionString = result.GetValue(postgres) ?? settings.Get("postgres", null);
+            if (string.IsNullOrWhiteSpace(connectionString))
             {
                 await Console.Error.WriteLineAsync("strongroom: migrate-store needs --postgres \"<connection string>\" (or STRONGROOM_POSTGRES, or \"postgres\" in the config file)");
                 return 2;
             }
 
-            return await Guarded(() => StoreMigrationTool.MigrateAsync(result.GetValue(dataDir)!, result.GetValue(postgres)!, result.GetValue(verifyOnly), Console.Out, Console.Error, ct));
+            return await Guarded(() => StoreMigrationTool.MigrateAsync(result.GetValue(dataDir)!, connectionString, result.GetValue(verifyOnly), Console.Out, Console.Error, ct));
         });
         return command;
     }

@@ -11,7 +11,8 @@ public static partial class Program
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Data directory (created and initialised on first start). Env STRONGROOM_DATA_DIR.", DefaultValueFactory = _ => settings.Get("data-dir", "strongroom-data")! };
         var storage = new Option<string>("--storage") { Description = "Where the store is: sqlite (default, DATA_DIR/strongroom.db) or postgres (several nodes share the database given by --postgres). Env STRONGROOM_STORAGE.", DefaultValueFactory = _ => settings.Get("storage", "sqlite")! };
-        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged. Default: none (required with --storage postgres).", DefaultValueFactory = _ => settings.Get("postgres", null) };
+        // Its setting is read where it is used, not as a default: --help prints defaults, and a connection string may hold a password.
+        var postgres = new Option<string?>("--postgres") { Description = "For --storage postgres: the Npgsql connection string (e.g. \"Host=db;Database=strongroom;Username=strongroom;Password=...\"). Prefer STRONGROOM_POSTGRES or the config file: a flag is visible in the process list. Never logged. Default: none (required with --storage postgres)." };
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on. Plain HTTP only on loopback. Env STRONGROOM_LISTEN.", DefaultValueFactory = _ => settings.Get("listen", "127.0.0.1:4566")! };
         var region = new Option<string>("--region") { Description = "Default region shown to users; every region is served. Env STRONGROOM_REGION.", DefaultValueFactory = _ => settings.Get("region", "us-east-1")! };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id to initialise with (default: chosen at random at init).", DefaultValueFactory = _ => settings.Get("account-id", null) };
@@ -102,7 +103,7 @@ public static partial class Program
                 AccountId = result.GetValue(account),
                 Dev = result.GetValue(dev),
                 Storage = result.GetValue(storage)!,
-                Postgres = result.GetValue(postgres),
+                Postgres = result.GetValue(postgres) ?? settings.Get("postgres", null),
                 TlsCert = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
                 RootKey = rootKey.Read(result),

@@ -149,4 +149,27 @@ public sealed class ConfigurationSourcesTests : IDisposable
         Assert.Equal(2, envCode);
         Assert.Contains("event-webhooks[0]: unknown member 'colour'", envOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Postgres_FromEnvironmentOrFile_NeverShownByHelp_YetUsed()
+    {
+        const string Canary = "Host=127.0.0.1;Port=1;Username=u;Password=HELP-CANARY-PW";
+        var file = await ConfigFileAsync($"{{\"postgres\": \"{Canary}\"}}");
+        foreach (var environment in new[] { new Dictionary<string, string> { ["STRONGROOM_POSTGRES"] = Canary }, new() { ["STRONGROOM_CONFIG"] = file } })
+        {
+            foreach (var command in new[] { new[] { "server", "--help" }, ["doctor", "--help"], ["admin", "migrate-store", "--help"], ["audit", "export", "--help"] })
+            {
+                var (code, output) = await ServerProcess.RunWithEnvironmentAsync(environment, command);
+                Assert.Equal(0, code);
+                Assert.Contains("--postgres", output, StringComparison.Ordinal);
+                Assert.DoesNotContain("HELP-CANARY-PW", output, StringComparison.Ordinal);
+            }
+
+            // Still the setting: with sqlite storage a postgres connection string is refused, by name and without its value.
+            var (refused, refusedOutput) = await ServerProcess.RunWithEnvironmentAsync(environment, "server", "--data-dir", Dir("never-created"));
+            Assert.Equal(2, refused);
+            Assert.Contains("--postgres is set but --storage is sqlite", refusedOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("HELP-CANARY-PW", refusedOutput, StringComparison.Ordinal);
+        }
+    }
 }
