@@ -439,7 +439,6 @@ public static partial class StrongroomServer
         return app;
     }
 
-    /// <summary>Records a RootKeyRotated event when the store's root key differs from the one last recorded.</summary>
     /// <summary>A listen address as a URL functions can call: a wildcard host becomes loopback.</summary>
     internal static Uri SelfEndpoint(string address)
     {
@@ -448,6 +447,7 @@ public static partial class StrongroomServer
         return new UriBuilder(uri.Scheme, host, uri.Port).Uri;
     }
 
+    /// <summary>Records a RootKeyRotated event when the store's root key differs from the one last recorded.</summary>
     private static async Task RecordRootKeyRotationAsync(DataDirectory data, ServiceEvents events, CancellationToken ct)
     {
         const string setting = "audit_root_fingerprint";
@@ -469,70 +469,4 @@ public static partial class StrongroomServer
             return true;
         }, ct);
     }
-
-    private static readonly Prometheus.Gauge Secrets = Prometheus.Metrics.CreateGauge("strongroom_secrets", "Secrets stored (all regions, including replicas and those pending deletion).");
-    private static readonly Prometheus.Gauge Versions = Prometheus.Metrics.CreateGauge("strongroom_secret_versions", "Secret versions stored.");
-    private static readonly Prometheus.Gauge KmsKeys = Prometheus.Metrics.CreateGauge("strongroom_kms_keys", "KMS keys (the key ring).");
-    private static readonly Prometheus.Gauge KmsKeyVersions = Prometheus.Metrics.CreateGauge("strongroom_kms_key_material_versions", "KMS key material generations.");
-    private static readonly Prometheus.Gauge AuditRecords = Prometheus.Metrics.CreateGauge("strongroom_audit_records", "Records in the audit trail.");
-    private static readonly Prometheus.Gauge AuditUnsigned = Prometheus.Metrics.CreateGauge("strongroom_audit_unsigned_records", "Audit records not yet covered by a signed digest.");
-    private static readonly Prometheus.Gauge AuditBacklog = Prometheus.Metrics.CreateGauge("strongroom_audit_backlog", "Calls waiting for their audit record to be written.");
-
-    private static readonly Prometheus.Gauge AuditWriterUp = Prometheus.Metrics.CreateGauge("strongroom_audit_writer_up", "1 when the audit writer runs and its last batch was stored, else 0 (writes are refused while 0).");
-
-    /// <summary>0 on a serving server; a sealed server (<see cref="SealedServer"/>) answers 1.</summary>
-    private static readonly Prometheus.Gauge SealedGauge = Prometheus.Metrics.CreateGauge("strongroom_sealed", "1 while the server is sealed (its root key unavailable; every API call answers 503), else 0.");
-
-    private static void RegisterGauges(Core.Storage.IStore store, AuditLog audit)
-    {
-        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
-        {
-            SealedGauge.Set(0);
-            AuditWriterUp.Set(audit.IsWritable ? 1 : 0);
-            AuditBacklog.Set(audit.Backlog);
-            var stats = await store.GetStatisticsAsync(ct);
-            Secrets.Set(stats.Secrets);
-            Versions.Set(stats.Versions);
-            KmsKeys.Set(stats.KmsKeys);
-            KmsKeyVersions.Set(stats.KmsKeyVersions);
-            AuditRecords.Set(stats.AuditRecords);
-            AuditUnsigned.Set(stats.AuditRecords - stats.LastDigestSeq);
-            var outbox = await store.CountOutboxAsync(ct);
-            ServerMetrics.EventsPending.Set(outbox.Pending);
-            ServerMetrics.EventsDeadLettered.Set(outbox.Dead);
-        });
-    }
-
-    [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Rotation connects only to {AllowedHosts} (HTTP functions and the databases built-in rotators log in to; --rotation-allowed-hosts)")]
-    private static partial void LogRotationAllowedHosts(ILogger logger, string allowedHosts);
-
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "--rotation-allowed-hosts {AllowedHosts} lets rotation connect to link-local addresses (cloud metadata services): anyone allowed to write a secret value and start its rotation can make this server open connections there")]
-    private static partial void LogRotationReachesEverything(ILogger logger, string allowedHosts);
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DEV MODE: throw-away data in {DataDir}, removed at exit: its own temporary SQLite store and file root key only (STRONGROOM_* variables and config files are not read), listening on loopback only; ANY access key is accepted as the admin (test/test is checked). Never use --dev for real secrets.")]
-    private static partial void LogDevWarning(ILogger logger, string dataDir);
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Strongroom listening on {Listen}; data {DataDir}; account {AccountId}; default region {Region}; root key fingerprint {Fingerprint}")]
-    private static partial void LogStarting(ILogger logger, string listen, string dataDir, string accountId, string region, string fingerprint);
-
-    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Store: PostgreSQL {Database}; the data directory holds only this node's root key and admin.credentials")]
-    private static partial void LogPostgres(ILogger logger, string database);
-
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Root key: {Recovery}")]
-    private static partial void LogRecovery(ILogger logger, string recovery);
-
-    [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Signing keys of OIDC issuer {Issuer} are unavailable: {Reason}; AssumeRoleWithWebIdentity with its tokens fails until they can be fetched")]
-    private static partial void LogJwksUnavailable(ILogger logger, string issuer, string reason);
-
-    [LoggerMessage(EventId = 7500, Level = LogLevel.Information, Message = "Web console at {Url} (sign in with an access key; --console off turns it off)")]
-    private static partial void LogConsole(ILogger logger, string url);
-
-    [LoggerMessage(EventId = 7501, Level = LogLevel.Information, Message = "Web console turned off (--console off)")]
-    private static partial void LogConsoleOff(ILogger logger);
-
-    [LoggerMessage(EventId = 7903, Level = LogLevel.Warning, Message = "Sealed by the administrator (Strongroom.Seal): the root key is dropped from memory; unseal with the key shares")]
-    private static partial void LogSealedByOperator(ILogger logger);
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Initialised a new data directory; the admin's access key is in {CredentialsFile} (mode 0600)")]
-    private static partial void LogInitialised(ILogger logger, string credentialsFile);
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Strongroom.Client;
+using Strongroom.Configuration;
 using Strongroom.Server;
 
 namespace Strongroom;
@@ -11,73 +12,15 @@ namespace Strongroom;
 /// <summary>Root-key custody on the command line: the HSM, Shamir and KMS flags, `admin init` and `operator unseal|seal`.</summary>
 public static partial class Program
 {
-    /// <summary>The flags of the pkcs11, shamir and kms modes. The PKCS#11 PIN is never a flag: a file or STRONGROOM_PKCS11_PIN.</summary>
-    private sealed class CustodyFlags
-    {
-        public Option<string?> Module { get; } = new("--pkcs11-module") { Description = "For pkcs11: the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-module", null) };
-
-        public Option<string?> TokenLabel { get; } = new("--pkcs11-token-label") { Description = "For pkcs11: the label of the token. Default: none.", DefaultValueFactory = _ => Setting("pkcs11-token-label", null) };
-
-        public Option<string?> KeyLabel { get; } = new("--pkcs11-key-label") { Description = "For pkcs11: the label of the AES-256 key in the token (generated there, non-extractable, when missing). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-key-label", null) };
-
-        public Option<string?> PinFile { get; } = new("--pkcs11-pin-file") { Description = "For pkcs11: a file whose first line is the user PIN (else STRONGROOM_PKCS11_PIN). Default: none.", DefaultValueFactory = _ => Setting("pkcs11-pin-file", null) };
-
-        public Option<string?> Mechanism { get; } = new("--pkcs11-mechanism") { Description = "For pkcs11: aes-gcm, the mechanism the token seals every key version with (AES key wrap cannot bind a version to its row). Default: aes-gcm." };
-
-        public Option<int> Shares { get; } = new("--key-shares") { Description = "For shamir: how many key shares to make (N). Default: none.", DefaultValueFactory = _ => 5 };
-
-        public Option<int> Threshold { get; } = new("--key-threshold") { Description = "For shamir: how many shares unseal (K). Default: none.", DefaultValueFactory = _ => 3 };
-
-        public Option<string?> SharesOut { get; } = new("--shares-out") { Description = "For shamir: the directory share-1 … share-N are written to (mode 0600). Default: none." };
-
-        public Option<string[]> ShareFiles { get; } = new("--share-file") { Description = "For a Shamir data directory opened offline (rotate-root-key, import-access-key): a file holding one share (repeat K times). Default: none.", AllowMultipleArgumentsPerToken = false };
-
-        public Option<string?> KmsKeyId { get; } = new("--root-key-kms-key-id") { Description = "For kms: the KMS key (ARN, id or alias) that wraps the root key. Default: none.", DefaultValueFactory = _ => Setting("root-key-kms-key-id", null) };
-
-        public Option<string?> KmsEndpoint { get; } = new("--root-key-kms-endpoint-url") { Description = "For kms: the KMS endpoint (another Strongroom; default AWS KMS of the key's region). Credentials: the standard AWS chain.", DefaultValueFactory = _ => Setting("root-key-kms-endpoint-url", null) };
-
-        public Option<string?> KmsRegion { get; } = new("--root-key-kms-region") { Description = "For kms: the region to sign for (default: the key ARN's, else AWS_REGION).", DefaultValueFactory = _ => Setting("root-key-kms-region", null) };
-
-        public Option<string?> KmsRetry { get; } = new("--root-key-kms-retry") { Description = "For kms: how often a sealed server asks the KMS again (default 5s)." };
-
-        public IEnumerable<Option> All => [Module, TokenLabel, KeyLabel, PinFile, Mechanism, Shares, Threshold, SharesOut, ShareFiles, KmsKeyId, KmsEndpoint, KmsRegion, KmsRetry];
-
-        public void AddTo(Command command)
-        {
-            foreach (var option in All)
-            {
-                command.Options.Add(option);
-            }
-        }
-
-        public RootKeyOptions ReadInto(ParseResult result, RootKeyOptions options)
-        {
-            options.Pkcs11Module = result.GetValue(Module);
-            options.Pkcs11TokenLabel = result.GetValue(TokenLabel);
-            options.Pkcs11KeyLabel = result.GetValue(KeyLabel);
-            options.Pkcs11PinFile = result.GetValue(PinFile);
-            options.Pkcs11Mechanism = result.GetValue(Mechanism);
-            options.KeyShares = result.GetValue(Shares);
-            options.KeyThreshold = result.GetValue(Threshold);
-            options.SharesOut = result.GetValue(SharesOut);
-            options.ShareFiles = result.GetValue(ShareFiles) ?? [];
-            options.KmsKeyId = result.GetValue(KmsKeyId);
-            options.KmsEndpointUrl = result.GetValue(KmsEndpoint);
-            options.KmsRegion = result.GetValue(KmsRegion);
-            options.KmsRetryInterval = Duration(result.GetValue(KmsRetry)) ?? TimeSpan.FromSeconds(5);
-            return options;
-        }
-    }
-
     /// <summary>`strongroom admin init`: initialises a data directory in the chosen custody without serving it.</summary>
-    private static Command InitCommand()
+    private static Command InitCommand(StrongroomSettings settings)
     {
         var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty). Default: none.", Required = true };
         var account = new Option<string?>("--account-id") { Description = "12-digit account id (default: chosen at random)." };
         var command = new Command("init", "Initialise a new data directory (store, root key in the chosen custody, admin credentials) without starting the server. With --root-key shamir the shares go to --shares-out (or, without it, are printed once to standard output) and nothing of the key stays in the directory.") { dataDir, account };
-        var rootKey = new RootKeyFlags();
+        var rootKey = new RootKeyFlags(settings);
         rootKey.AddTo(command);
-        var storage = new StorageFlags();
+        var storage = new StorageFlags(settings);
         storage.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
@@ -280,5 +223,72 @@ public static partial class Program
             Console.Error.WriteLine("strongroom: " + e.Message);
             return null;
         }
+    }
+
+    private static Command RotateRootKeyCommand(StrongroomSettings settings)
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Data directory.", DefaultValueFactory = _ => "strongroom-data" };
+        var newEnv = new Option<string?>("--new-root-key-env") { Description = "For env: the variable holding the new base64 root key. Default: none." };
+        var newPassphraseFile = new Option<string?>("--new-passphrase-file") { Description = "For passphrase: a file holding the new passphrase (default: the current one, with a new salt)." };
+        var rollback = new Option<bool>("--rollback") { Description = "Abandon an interrupted rotation instead of resuming it. Default: off." };
+        var to = new Option<string?>("--to") { Description = "The custody to move the root key to: file, env, passphrase, pkcs11, shamir or kms, with that mode's flags (default: a new key in the current mode)." };
+        var command = new Command("rotate-root-key", "Re-wrap every KMS key and access key under a new root key; secret data is untouched. Works with the server stopped or running (file and passphrase-file providers are re-read by a running server).") { dataDir, newEnv, newPassphraseFile, rollback, to };
+        var rootKey = new RootKeyFlags(settings);
+        rootKey.AddTo(command);
+        var storage = new StorageFlags(settings);
+        storage.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            try
+            {
+                var keep = !result.GetValue(rollback);
+                await using var data = await DataDirectory.OpenAsync(result.GetValue(dataDir)!, "us-east-1", null, create: false, ct, rootKey.Read(result), keepPendingRotation: keep, postgres: storage.Read(result));
+                if (data.Recovery is not null)
+                {
+                    await Console.Out.WriteLineAsync("Root key: " + data.Recovery + ".");
+                }
+
+                if (!keep)
+                {
+                    return 0;
+                }
+
+                var resumed = data.RootSource.HasNext;
+                string? newPassphrase = null;
+                if (result.GetValue(newPassphraseFile) is { } file)
+                {
+                    newPassphrase = (await File.ReadAllLinesAsync(file, ct)).FirstOrDefault();
+                }
+
+                var before = data.Root.Fingerprint;
+                var options = rootKey.Read(result);
+                RootKeySource? target = null;
+                if (result.GetValue(to) is { } mode)
+                {
+                    options.Provider = mode;
+                    target = data.RootSource.ForMode(options, mode);
+                }
+
+                var (count, after) = await data.RotateRootKeyAsync(result.GetValue(newEnv), newPassphrase, ct, target);
+                await Console.Out.WriteLineAsync($"{(resumed ? "Resumed and completed" : "Completed")} the root-key rotation: re-wrapped or re-tagged {count} values; fingerprint {before} -> {after}.");
+                if (target?.Provider == "shamir")
+                {
+                    await Console.Out.WriteLineAsync($"The shares of the new root key are in {options.SharesOut}: hand one to each key holder and delete them there. A restarted server is sealed until {options.KeyThreshold} are given.");
+                }
+
+                if ((target ?? data.RootSource).Provider == "env")
+                {
+                    await Console.Out.WriteLineAsync($"Set {rootKey.Read(result).EnvName} to the new key before the next start.");
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is Crypto.RootKeyUnavailableException or RootKeySealedException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"strongroom: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
     }
 }
