@@ -45,7 +45,7 @@ public static class AuditChain
     /// <param name="entries">Records in the order they are to be chained.</param>
     /// <param name="ct">Cancellation.</param>
     /// <returns>The rows to insert, in order, each with its sequence number and hash.</returns>
-    public static async Task<IReadOnlyList<AuditRow>> LinkAfterHeadAsync(Storage.IStoreReader tx, AuditRow? last, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    public static async Task<IReadOnlyList<AuditRow>> LinkAfterHeadAsync(Storage.ISettingsReader tx, AuditRow? last, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(entries);

@@ -6,12 +6,12 @@ namespace Strongroom.Core.Audit;
 /// </summary>
 public sealed class AuditDigester
 {
-    private readonly Storage.IStore _store;
+    private readonly Storage.IAuditStore _store;
     private readonly AuditSigner _signer;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public AuditDigester(Storage.IStore store, AuditSigner signer, TimeProvider time)
+    public AuditDigester(Storage.IAuditStore store, AuditSigner signer, TimeProvider time)
     {
         _store = store;
         _signer = signer;

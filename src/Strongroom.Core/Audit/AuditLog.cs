@@ -12,7 +12,7 @@ namespace Strongroom.Core.Audit;
 public sealed class AuditLog : IAsyncDisposable
 {
     private const int MaxBatch = 512;
-    private readonly IStore _store;
+    private readonly IAuditStore _store;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _seq;
@@ -22,7 +22,7 @@ public sealed class AuditLog : IAsyncDisposable
 
     private readonly Action<IReadOnlyList<AuditRow>>? _afterCommit;
 
-    private AuditLog(IStore store, long seq, Action<IReadOnlyList<AuditRow>>? afterCommit)
+    private AuditLog(IAuditStore store, long seq, Action<IReadOnlyList<AuditRow>>? afterCommit)
     {
         _store = store;
         _afterCommit = afterCommit;

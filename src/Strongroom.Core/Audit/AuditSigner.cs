@@ -23,7 +23,7 @@ public sealed class AuditSigner : IDisposable
 
     public string PublicKeyPem { get; }
 
-    public static async Task<AuditSigner> LoadOrCreateAsync(IStore store, RootWrap root, CancellationToken ct)
+    public static async Task<AuditSigner> LoadOrCreateAsync(IUnitOfWork store, RootWrap root, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(root);

@@ -97,7 +97,7 @@ public sealed class ClusterCoordinator : IClusterView
     }
 
     /// <summary>Records, inside a write transaction, that <paramref name="domain"/> changed, for every node's caches.</summary>
-    public static Task MarkChangedAsync(IStoreTransaction tx, string domain, CancellationToken ct)
+    public static Task MarkChangedAsync(ISettingsWriter tx, string domain, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tx);
         return tx.SetSettingAsync(ChangedKeyPrefix + domain, Guid.NewGuid().ToString("N"), ct);

@@ -11,7 +11,7 @@ namespace Strongroom.Core.Identity;
 public sealed class IamAccessKeys
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamRecords _records;
     private readonly ServerIdentity _identity;
 
@@ -98,7 +98,7 @@ public sealed class IamAccessKeys
         return true;
     }, ct);
 
-    private async Task<AccessKeyRecord> RequireKeyOfAsync(IStoreTransaction tx, string userName, string accessKeyId, CancellationToken ct)
+    private async Task<AccessKeyRecord> RequireKeyOfAsync(IStoreReader tx, string userName, string accessKeyId, CancellationToken ct)
     {
         var key = await tx.FindAccessKeyAsync(accessKeyId, ct);
         if (key is null || key.UserName != userName)

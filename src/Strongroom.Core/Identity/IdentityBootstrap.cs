@@ -35,7 +35,7 @@ public static class IdentityBootstrap
     public static string AdminArn(string accountId) => $"arn:aws:iam::{accountId}:user/{IamService.AdminUserName}";
 
     /// <exception cref="InvalidOperationException">when the store was tampered with in a way that cannot be repaired (the message says what).</exception>
-    public static Task<Result> RunAsync(IStore store, RootWrap root, string accountId, TimeProvider time, CancellationToken ct)
+    public static Task<Result> RunAsync(IUnitOfWork store, RootWrap root, string accountId, TimeProvider time, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);

@@ -76,7 +76,7 @@ public sealed class KeyRing : IDisposable
     /// <paramref name="allowAlias"/> also an alias name or alias ARN. A predefined AWS alias with no key yet
     /// gets its AWS managed key when <paramref name="reader"/> is a write transaction. Null when nothing matches.
     /// </summary>
-    public async Task<KmsKeyRecord?> FindAsync(IStoreReader reader, string region, string identifier, bool allowAlias, CancellationToken ct)
+    public async Task<KmsKeyRecord?> FindAsync(IKmsKeyReader reader, string region, string identifier, bool allowAlias, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(identifier);
@@ -123,7 +123,7 @@ public sealed class KeyRing : IDisposable
         return IsManagedAlias(aliasName) && reader is IStoreTransaction tx ? await EnsureManagedKeyAsync(tx, region, aliasName, ct) : null;
     }
 
-    private static async Task<KmsKeyRecord?> FindKeyAsync(IStoreReader reader, Guid keyId, string region, CancellationToken ct)
+    private static async Task<KmsKeyRecord?> FindKeyAsync(IKmsKeyReader reader, Guid keyId, string region, CancellationToken ct)
     {
         var key = await reader.FindKmsKeyAsync(keyId, ct);
         return key is not null && key.Region == region ? key : null;
@@ -284,7 +284,7 @@ public sealed class KeyRing : IDisposable
         return await CachedKeyAsync(reader, keyId, ct);
     }
 
-    private async Task<KmsKeyRecord?> CachedKeyAsync(IStoreReader reader, Guid keyId, CancellationToken ct)
+    private async Task<KmsKeyRecord?> CachedKeyAsync(IKmsKeyReader reader, Guid keyId, CancellationToken ct)
     {
         if (_keys.TryGetValue(keyId, out var key))
         {

@@ -10,7 +10,7 @@ namespace Strongroom.Core.Kms;
 public sealed class KmsKeyRotations
 {
     private readonly KmsKeyContext _context;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly KeyRing _keys;
 
     internal KmsKeyRotations(KmsKeyContext context)

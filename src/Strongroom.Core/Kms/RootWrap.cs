@@ -29,7 +29,7 @@ public sealed class RootWrap
         return WrappedKey.Wrap(_holder.Current, plaintext, binding);
     }
 
-    public async Task<byte[]> UnwrapAsync(IStoreReader reader, byte[] wrapped, string binding, CancellationToken ct)
+    public async Task<byte[]> UnwrapAsync(ISettingsReader reader, byte[] wrapped, string binding, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         try
@@ -63,7 +63,7 @@ public sealed class RootWrap
     /// True when <paramref name="mac"/> is the tag of <paramref name="content"/> under the root key; after a rotation by
     /// another process the key is reloaded once, as for an unwrap. A missing tag never verifies.
     /// </summary>
-    public async Task<bool> VerifyAsync(IStoreReader reader, byte[] content, byte[]? mac, CancellationToken ct)
+    public async Task<bool> VerifyAsync(ISettingsReader reader, byte[] content, byte[]? mac, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         if (mac is null)
@@ -88,7 +88,7 @@ public sealed class RootWrap
 
     public void ReportIntegrityFailure(string table, string key) => IntegrityFailure?.Invoke(table, key);
 
-    private async Task EnsureCurrentAsync(IStoreTransaction tx, CancellationToken ct)
+    private async Task EnsureCurrentAsync(ISettingsWriter tx, CancellationToken ct)
     {
         var stored = await tx.GetSettingAsync(FingerprintSetting, ct);
         if (stored is null)

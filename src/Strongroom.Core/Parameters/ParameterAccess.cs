@@ -12,10 +12,10 @@ namespace Strongroom.Core.Parameters;
 /// </summary>
 public sealed class ParameterAccess
 {
-    private readonly IStore _store;
+    private readonly IParameterReader _store;
     private readonly ServerIdentity _identity;
 
-    public ParameterAccess(IStore store, ServerIdentity identity)
+    public ParameterAccess(IParameterReader store, ServerIdentity identity)
     {
         _store = store;
         _identity = identity;

@@ -8,7 +8,7 @@ namespace Strongroom.Core.Parameters;
 /// <summary>DeleteParameter and DeleteParameters.</summary>
 public sealed class ParameterDeletion
 {
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
 
     internal ParameterDeletion(ParameterStoreContext context)
     {

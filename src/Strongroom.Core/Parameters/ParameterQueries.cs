@@ -8,7 +8,7 @@ namespace Strongroom.Core.Parameters;
 /// <summary>DescribeParameters: parameter metadata, filtered and paged.</summary>
 public sealed class ParameterQueries
 {
-    private readonly IStore _store;
+    private readonly IParameterReader _store;
 
     internal ParameterQueries(ParameterStoreContext context)
     {

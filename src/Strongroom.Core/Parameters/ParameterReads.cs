@@ -12,7 +12,7 @@ namespace Strongroom.Core.Parameters;
 public sealed class ParameterReads
 {
     private readonly ParameterStoreContext _context;
-    private readonly IStore _store;
+    private readonly IParameterReader _store;
     private readonly SecretsManagerReferences _references;
 
     internal ParameterReads(ParameterStoreContext context, SecretsManagerReferences references)

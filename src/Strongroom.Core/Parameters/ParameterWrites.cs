@@ -17,7 +17,7 @@ public sealed class ParameterWrites
     private const int MaxVersions = 100;
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(200);
     private readonly ParameterStoreContext _context;
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
     private readonly TimeProvider _time;
 
     internal ParameterWrites(ParameterStoreContext context)

@@ -313,7 +313,7 @@ public sealed class RotationRunner
     }
 
     /// <summary>True when <paramref name="run"/> is, as stored now, still Running (no one ended or took it up meanwhile).</summary>
-    internal static async Task<bool> IsStillRunningAsync(IStore store, RotationRun run, CancellationToken ct)
+    internal static async Task<bool> IsStillRunningAsync(IRotationRunStore store, RotationRun run, CancellationToken ct)
     {
         var latest = await store.ListRotationRunsAsync(run.SecretArn, run.RunId + 1, 1, ct);
         return latest.Count == 1 && latest[0].RunId == run.RunId && latest[0].Outcome == RotationOutcome.Running;

@@ -17,10 +17,10 @@ public sealed class RotationStartCheck
     /// <summary>AWS's text when a previous rotation of the secret has not finished.</summary>
     public const string NotCompleteMessage = "A previous rotation isn't complete. That rotation will be reattempted.";
 
-    private readonly IStore _store;
+    private readonly IRotationRunStore _store;
     private readonly IRotationFunctions _functions;
 
-    public RotationStartCheck(IStore store, IRotationFunctions functions)
+    public RotationStartCheck(IRotationRunStore store, IRotationFunctions functions)
     {
         _store = store;
         _functions = functions;

@@ -81,7 +81,7 @@ public sealed class SecretDeletion
         }, ct);
     }
 
-    private static async Task DeleteNowAsync(IStoreTransaction tx, SecretRecord secret, CancellationToken ct)
+    private static async Task DeleteNowAsync(ISecretWriter tx, SecretRecord secret, CancellationToken ct)
     {
         await tx.DeleteSecretAsync(secret.Id, ct);
         if (secret.IsReplica)

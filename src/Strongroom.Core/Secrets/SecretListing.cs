@@ -9,10 +9,10 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed class SecretListing
 {
-    private readonly IStore _store;
+    private readonly ISecretQueries _store;
     private readonly SecretReads _reads;
 
-    internal SecretListing(IStore store, SecretReads reads)
+    internal SecretListing(ISecretQueries store, SecretReads reads)
     {
         _store = store;
         _reads = reads;

@@ -10,7 +10,7 @@ namespace Strongroom.Core.Secrets;
 public static class SecretLookup
 {
     /// <summary>Finds a secret by name, full ARN or partial ARN, in <paramref name="region"/>.</summary>
-    public static async Task<SecretRecord?> FindAsync(IStoreReader reader, string region, string secretId, CancellationToken ct)
+    public static async Task<SecretRecord?> FindAsync(ISecretReader reader, string region, string secretId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         if (!secretId.StartsWith("arn:", StringComparison.Ordinal))

@@ -12,13 +12,13 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed class SecretReplication
 {
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
     private readonly KeyRing _keys;
     private readonly SecretSealer _sealer;
     private readonly TimeProvider _time;
     private readonly KnownRegions _regions;
 
-    internal SecretReplication(IStore store, KeyRing keys, SecretSealer sealer, TimeProvider time, KnownRegions regions)
+    internal SecretReplication(IUnitOfWork store, KeyRing keys, SecretSealer sealer, TimeProvider time, KnownRegions regions)
     {
         _store = store;
         _keys = keys;

@@ -49,7 +49,7 @@ public sealed class SecretResolution
     /// The version of <paramref name="secret"/> a read of (<paramref name="versionId"/>, <paramref name="versionStage"/>)
     /// opens — by id when one is given, else by stage (AWSCURRENT when none) — or null; looked up once per pair.
     /// </summary>
-    public async ValueTask<SecretVersionRecord?> FindVersionAsync(IStoreReader store, SecretRecord secret, string? versionId, string? versionStage, CancellationToken ct)
+    public async ValueTask<SecretVersionRecord?> FindVersionAsync(ISecretReader store, SecretRecord secret, string? versionId, string? versionStage, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(secret);

@@ -10,12 +10,12 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed class SecretStaging
 {
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
     private readonly SecretReplication _replication;
     private readonly TimeProvider _time;
     private readonly Events.IEventOutbox _events;
 
-    internal SecretStaging(IStore store, SecretReplication replication, TimeProvider time, Events.IEventOutbox events)
+    internal SecretStaging(IUnitOfWork store, SecretReplication replication, TimeProvider time, Events.IEventOutbox events)
     {
         _events = events;
         _store = store;

@@ -9,11 +9,11 @@ namespace Strongroom.Core.Secrets;
 /// </summary>
 public sealed class SecretTagging
 {
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
     private readonly SecretReplication _replication;
     private readonly TimeProvider _time;
 
-    internal SecretTagging(IStore store, SecretReplication replication, TimeProvider time)
+    internal SecretTagging(IUnitOfWork store, SecretReplication replication, TimeProvider time)
     {
         _store = store;
         _replication = replication;

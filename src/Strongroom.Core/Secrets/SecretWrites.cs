@@ -13,7 +13,7 @@ public sealed class SecretWrites
 {
     private const string SuffixAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    private readonly IStore _store;
+    private readonly IUnitOfWork _store;
     private readonly SecretSealer _sealer;
     private readonly SecretReplication _replication;
     private readonly SecretVersionWriter _versions;
@@ -21,7 +21,7 @@ public sealed class SecretWrites
     private readonly TimeProvider _time;
     private readonly Events.IEventOutbox _events;
 
-    internal SecretWrites(IStore store, SecretSealer sealer, SecretReplication replication, SecretVersionWriter versions, ServerIdentity identity, TimeProvider time, Events.IEventOutbox events)
+    internal SecretWrites(IUnitOfWork store, SecretSealer sealer, SecretReplication replication, SecretVersionWriter versions, ServerIdentity identity, TimeProvider time, Events.IEventOutbox events)
     {
         _events = events;
         _store = store;
