@@ -89,7 +89,7 @@ public sealed partial class ApiEndpoint
         var (json, service, operation) = Route(context.Request.Headers["X-Amz-Target"].ToString());
         var isQuery = service is null && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var claimedKey = ClaimedAccessKey(context.Request.Headers.Authorization.ToString());
+        var claimedKey = RequestWire.ClaimedAccessKey(context.Request.Headers.Authorization.ToString());
         QueryRequest? query = null;
         JsonInput? input = null;
         string? requestParameters = null;
@@ -110,7 +110,7 @@ public sealed partial class ApiEndpoint
                 throw new AwsError("ThrottlingException", refusal);
             }
 
-            var (buffer, length) = await ReadBodyAsync(context.Request, _maxBody, context.RequestAborted);
+            var (buffer, length) = await RequestWire.ReadBodyAsync(context.Request, _maxBody, context.RequestAborted);
             rented = buffer;
             body = new ReadOnlyMemory<byte>(buffer, 0, length);
             var headers = context.Request.Headers;
@@ -119,7 +119,7 @@ public sealed partial class ApiEndpoint
             // The one unsigned path, as on AWS: an STS AssumeRoleWithWebIdentity (or AssumeRoleWithSAML, which answers
             // that SAML is not supported) Query request without any signature — the token is the proof. Everything
             // else, a mistyped action or version included, goes through SigV4 and is refused unsigned.
-            if (isQuery && UnsignedStsCall(context.Request, body) is { } unsignedQuery)
+            if (isQuery && RequestWire.UnsignedStsCall(context.Request, body) is { } unsignedQuery)
             {
                 (query, service, operation, webIdentity) = (unsignedQuery, "sts", unsignedQuery.Action, true);
                 requestParameters = AuditShape.RequestParameters(service, operation, query);
@@ -203,7 +203,7 @@ public sealed partial class ApiEndpoint
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             // A web identity call's own errors (ExpiredTokenException is a 400 there) keep their STS codes.
-            error = e is Microsoft.AspNetCore.Http.BadHttpRequestException transport ? TransportError(transport) : AwsErrorMapper.Map(e);
+            error = e is Microsoft.AspNetCore.Http.BadHttpRequestException transport ? RequestWire.TransportError(transport) : AwsErrorMapper.Map(e);
             if (isQuery && !webIdentity)
             {
                 // The Query services name authentication failures and throttling differently and answer 403 / 400.
@@ -370,14 +370,6 @@ public sealed partial class ApiEndpoint
         return delay;
     }
 
-    /// <summary>A request Kestrel could not read (too large, malformed chunking, too slow) as AWS's error for it.</summary>
-    private static AwsError TransportError(Microsoft.AspNetCore.Http.BadHttpRequestException e) => e.StatusCode switch
-    {
-        413 => new AwsError("SerializationException", "The request body is too large.", 413),
-        408 => new AwsError("RequestTimeoutException", "The request body did not arrive in time.", 408),
-        _ => new AwsError("SerializationException", "The request body could not be read: " + e.Message, e.StatusCode is >= 400 and < 500 ? e.StatusCode : 400),
-    };
-
     private async Task InvokeJsonAsync(IJsonService service, string operation, CallerIdentity caller, Core.Policies.ICallerAccess access, JsonInput input, Core.Secrets.SecretResolution? resolved, ArrayBufferWriter<byte> output, CancellationToken ct)
     {
         await using var writer = new Utf8JsonWriter(output);
@@ -420,7 +412,7 @@ public sealed partial class ApiEndpoint
         }
         else
         {
-            identity = new AuditIdentity("Unknown", string.Empty, string.Empty, _identity.AccountId, ClaimedAccessKey(context.Request.Headers.Authorization.ToString()), null);
+            identity = new AuditIdentity("Unknown", string.Empty, string.Empty, _identity.AccountId, RequestWire.ClaimedAccessKey(context.Request.Headers.Authorization.ToString()), null);
         }
 
         return new AuditEvent
@@ -441,23 +433,6 @@ public sealed partial class ApiEndpoint
             ReadOnly = readOnly,
             Resources = resources.Select(r => new AuditResource(r.Arn, r.Type)).ToList(),
         };
-    }
-
-    /// <summary>
-    /// The query of an unsigned STS call AWS serves unsigned (AssumeRoleWithWebIdentity, AssumeRoleWithSAML), or null:
-    /// no Authorization header, no presigned-URL parameters, no X-Amz-Target, a form body whose Action is exactly one
-    /// of those two and whose Version is STS's. Nothing else is ever served unsigned.
-    /// </summary>
-    private static QueryRequest? UnsignedStsCall(HttpRequest request, ReadOnlyMemory<byte> body)
-    {
-        if (request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-Amz-Target")
-            || request.Query.Keys.Any(k => k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-
-        var query = QueryRequest.Parse(body);
-        return IamApi.UnsignedStsActions.Contains(query.Action) && query.Get("Version") == IamApi.StsVersion ? query : null;
     }
 
     /// <summary>The request's own global condition keys, for a trust policy decided without a caller.</summary>
@@ -497,118 +472,8 @@ public sealed partial class ApiEndpoint
         return builder.ToString();
     }
 
-    private static string? ClaimedAccessKey(string authorization)
-    {
-        var start = authorization.IndexOf("Credential=", StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return null;
-        }
-
-        start += "Credential=".Length;
-        var end = authorization.IndexOf('/', start);
-        return end > start && end - start <= 128 ? authorization[start..end] : null;
-    }
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int maxBody, CancellationToken ct)
-    {
-        if (request.ContentLength > maxBody)
-        {
-            throw new AwsError("SerializationException", "The request body is too large.", 413);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength ?? 4096) + 1);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= maxBody)
-                    {
-                        throw new AwsError("SerializationException", "The request body is too large.", 413);
-                    }
-
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBody + 1));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-                    buffer = bigger;
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), ct);
-                if (read == 0)
-                {
-                    return (buffer, length);
-                }
-
-                length += read;
-            }
-        }
-        catch
-        {
-            // Too large, malformed or too slow (Kestrel's BadHttpRequestException): the part read is zeroed and returned.
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-            throw;
-        }
-    }
-
     /// <summary>AWS's JSON error shape. Secrets Manager names the text "Message", KMS "message".</summary>
-    public static async Task WriteErrorAsync(HttpContext context, AwsError error, string messageMember)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(error);
-        if (context.Response.HasStarted)
-        {
-            return;
-        }
-
-        context.Response.StatusCode = error.Status;
-        context.Response.ContentType = JsonContentType;
-        context.Response.Headers["x-amzn-ErrorType"] = error.Code;
-        var output = new ArrayBufferWriter<byte>(256);
-        await using (var writer = new Utf8JsonWriter(output))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("__type", JsonText(error.Code));
-            writer.WriteString(messageMember, JsonText(error.Message));
-            writer.WriteEndObject();
-        }
-
-        context.Response.ContentLength = output.WrittenCount;
-        await context.Response.Body.WriteAsync(output.WrittenMemory);
-    }
-
-    /// <summary><paramref name="text"/> with each unpaired surrogate replaced by U+FFFD (a JSON writer refuses them).</summary>
-    private static string JsonText(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                var chars = text.ToCharArray();
-                for (var j = i; j < chars.Length; j++)
-                {
-                    if (char.IsHighSurrogate(chars[j]) && j + 1 < chars.Length && char.IsLowSurrogate(chars[j + 1]))
-                    {
-                        j++;
-                    }
-                    else if (char.IsSurrogate(chars[j]))
-                    {
-                        chars[j] = '\uFFFD';
-                    }
-                }
-
-                return new string(chars);
-            }
-        }
-
-        return text;
-    }
+    public static Task WriteErrorAsync(HttpContext context, AwsError error, string messageMember) => AwsErrorResponse.WriteAsync(context, error, messageMember);
 
     [LoggerMessage(EventId = 7201, Level = LogLevel.Warning, Message = "Authentication lockout: too many signature failures from {Address} for access key id {AccessKeyId}; refused until the lockout ends")]
     private static partial void LogLockout(ILogger logger, string address, string accessKeyId);

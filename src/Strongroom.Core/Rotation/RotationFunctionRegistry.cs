@@ -47,17 +47,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         _iam = iam;
     }
 
-    [GeneratedRegex("^[a-zA-Z0-9-_]{1,64}$")]
-    private static partial Regex NamePattern();
-
-    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_]*$")]
-    private static partial Regex EnvironmentKeyPattern();
-
     [GeneratedRegex("^arn:aws:lambda:([a-z0-9-]+):([0-9]{12}):function:([a-zA-Z0-9-_]{1,64})$")]
     private static partial Regex LambdaArnPattern();
-
-    [GeneratedRegex("^arn:aws:iam::([0-9]{12}):role/(?:[\\x21-\\x7e]*/)?[\\w+=,.@-]{1,64}$")]
-    private static partial Regex RoleArnPattern();
 
     /// <summary>What the IAM-entity row holds: no environment values, no key.</summary>
     private sealed class StoredFunction
@@ -107,87 +98,6 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
 
     private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
 
-    private static void ValidateName(string name)
-    {
-        if (!NamePattern().IsMatch(name))
-        {
-            throw DomainException.Constraint("name", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}");
-        }
-
-        if (RotationFunction.BuiltinNames.ContainsKey(name))
-        {
-            throw Invalid($"{name} is the name of a built-in rotation function; choose another name.");
-        }
-    }
-
-    /// <summary>Checks a complete function (after an update is applied). Messages name keys, never values.</summary>
-    private void Validate(RotationFunction f)
-    {
-        var kinds = (f.Command is null ? 0 : 1) + (f.Url is null ? 0 : 1) + (f.Builtin is null ? 0 : 1);
-        if (kinds != 1)
-        {
-            throw Invalid("Specify exactly one of Command, Url and Builtin.");
-        }
-
-        if (f.Command is not null && string.IsNullOrWhiteSpace(f.Command))
-        {
-            throw Invalid("Command must not be empty.");
-        }
-
-        if (f.Url is not null && (!Uri.TryCreate(f.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-        {
-            throw Invalid("Url must be an absolute http:// or https:// URL.");
-        }
-
-        if (f.Builtin is not null && !RotationFunction.BuiltinKinds.Contains(f.Builtin))
-        {
-            throw Invalid($"Builtin must be one of: {string.Join(", ", RotationFunction.BuiltinKinds.Order(StringComparer.Ordinal))}.");
-        }
-
-        if (f.TimeoutSeconds is < 1 or > RotationFunction.MaxTimeoutSeconds)
-        {
-            throw Invalid($"TimeoutSeconds must be between 1 and {RotationFunction.MaxTimeoutSeconds}.");
-        }
-
-        foreach (var key in f.Environment.Keys)
-        {
-            if (!EnvironmentKeyPattern().IsMatch(key))
-            {
-                throw Invalid($"Environment variable name '{key}' is invalid: it must match [a-zA-Z][a-zA-Z0-9_]*.");
-            }
-
-            if (ReservedEnvironmentKeys.Contains(key))
-            {
-                throw Invalid($"Environment variable {key} is reserved: the runner sets it.");
-            }
-        }
-
-        if (f.RoleArn is not null && (RoleArnPattern().Match(f.RoleArn) is not { Success: true } role || role.Groups[1].Value != _identity.AccountId))
-        {
-            throw Invalid($"RoleArn must be the ARN of a role in account {_identity.AccountId} (arn:aws:iam::{_identity.AccountId}:role/NAME).");
-        }
-
-        if (f.Description is { Length: > 2048 })
-        {
-            throw DomainException.Constraint("description", f.Description[..32] + "…", "Member must have length less than or equal to 2048");
-        }
-    }
-
-    private static RotationFunctionKind KindOf(RotationFunction f) =>
-        f.Command is not null ? RotationFunctionKind.Command : f.Url is not null ? RotationFunctionKind.Http : RotationFunctionKind.Builtin;
-
-    private static bool NamesCode(RotationFunctionInput input) => input.Command is not null || input.Url is not null;
-
-    /// <summary>Command and URL functions are the administrator's: defining or changing one is code execution and network reach on the server.</summary>
-    private static void RequireAuthor(RotationFunctionAuthor author, bool code, string operation, string arn)
-    {
-        if (code && !author.MayDefineCode)
-        {
-            throw new DomainException(ErrorKind.AccessDenied,
-                $"User: {author.PrincipalArn} is not authorized to perform: strongroom:{operation} on resource: {arn}: command and URL functions run code and open connections on the server, so only the administrator may define or change them.");
-        }
-    }
-
     /// <summary>A function's role must exist and trust the rotation service (as Lambda requires of an execution role).</summary>
     private async Task RequireAssumableAsync(string? roleArn, CancellationToken ct)
     {
@@ -201,8 +111,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(author);
-        ValidateName(input.Name);
-        RequireAuthor(author, NamesCode(input), "CreateRotationFunction", RotationFunction.ArnOf(region, _identity.AccountId, input.Name));
+        RotationFunctionRules.ValidateName(input.Name);
+        RotationFunctionRules.RequireAuthor(author, RotationFunctionRules.NamesCode(input), "CreateRotationFunction", RotationFunction.ArnOf(region, _identity.AccountId, input.Name));
         var now = Now;
         var function = new RotationFunction
         {
@@ -219,8 +129,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             CreatedDate = now,
             LastModified = now,
         };
-        Validate(function);
-        function.Kind = KindOf(function);
+        RotationFunctionRules.Validate(function, _identity.AccountId);
+        function.Kind = RotationFunctionRules.KindOf(function);
         await RequireAssumableAsync(function.RoleArn, ct);
         var hmacKey = function.Kind == RotationFunctionKind.Http ? RandomNumberGenerator.GetBytes(HmacKeyBytes) : null;
         try
@@ -256,7 +166,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(author);
         var arn = RotationFunction.ArnOf(region, _identity.AccountId, input.Name);
-        RequireAuthor(author, NamesCode(input), "UpdateRotationFunction", arn);
+        RotationFunctionRules.RequireAuthor(author, RotationFunctionRules.NamesCode(input), "UpdateRotationFunction", arn);
         await RequireAssumableAsync(input.RoleArn, ct);
         byte[]? newKey = null;
         try
@@ -268,7 +178,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
                     try
                     {
                         // Any change to a command or URL function (its environment, timeout or role included) is the administrator's.
-                        RequireAuthor(author, RotationFunction.IsCode(function.Kind), "UpdateRotationFunction", arn);
+                        RotationFunctionRules.RequireAuthor(author, RotationFunction.IsCode(function.Kind), "UpdateRotationFunction", arn);
                         var wasHttp = function.Kind == RotationFunctionKind.Http;
                         if (input.Command is not null || input.Url is not null || input.Builtin is not null)
                         {
@@ -284,8 +194,8 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
                         // An empty RoleArn or Description clears it.
                         function.RoleArn = input.RoleArn is null ? function.RoleArn : input.RoleArn.Length == 0 ? null : input.RoleArn;
                         function.Description = input.Description is null ? function.Description : input.Description.Length == 0 ? null : input.Description;
-                        Validate(function);
-                        function.Kind = KindOf(function);
+                        RotationFunctionRules.Validate(function, _identity.AccountId);
+                        function.Kind = RotationFunctionRules.KindOf(function);
                         function.LastModified = Now;
                         if (function.Kind != RotationFunctionKind.Http)
                         {
@@ -420,7 +330,7 @@ public sealed partial class RotationFunctionRegistry : IRotationFunctions
             };
         }
 
-        if (!NamePattern().IsMatch(name))
+        if (!RotationFunctionRules.NamePattern().IsMatch(name))
         {
             return null;
         }
