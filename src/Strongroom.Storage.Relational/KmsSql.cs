@@ -15,8 +15,8 @@ internal static class KmsSql
             KeyId = Guid.Parse(r.GetString(0)),
             Region = r.GetString(1),
             Arn = r.GetString(2),
-            State = r.GetString(3),
-            Manager = r.GetString(4),
+            State = KmsKeyWire.ParseState(r.GetString(3)),
+            Manager = KmsKeyWire.ParseManager(r.GetString(4)),
             Description = r.GetStringOrNull(5),
             CreatedDate = r.GetMs(6),
             CurrentVersion = (uint)r.GetInt64(7),
@@ -59,7 +59,7 @@ internal static class KmsSql
     {
         ArgumentNullException.ThrowIfNull(key);
         await a.Sql($"INSERT INTO kms_keys ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            .Text(Id(key.KeyId)).Text(key.Region).Text(key.Arn).Text(key.State).Text(key.Manager).Text(key.Description).Ms(key.CreatedDate).Int64(key.CurrentVersion)
+            .Text(Id(key.KeyId)).Text(key.Region).Text(key.Arn).Text(KmsKeyWire.ToWire(key.State)).Text(KmsKeyWire.ToWire(key.Manager)).Text(key.Description).Ms(key.CreatedDate).Int64(key.CurrentVersion)
             .Text(KmsMeta.Write(key)).Ms(key.DeletionDate).Ms(key.NextRotationDate)
             .ExecuteAsync(ct);
         await InsertVersionAsync(a, key.KeyId, new KmsKeyVersion(key.CurrentVersion, key.CreatedDate, null), wrappedMaterial, ct);
@@ -69,7 +69,7 @@ internal static class KmsSql
     {
         ArgumentNullException.ThrowIfNull(key);
         await a.Sql("UPDATE kms_keys SET state = $2, description = $3, current_version = $4, meta = $5, deletion_ms = $6, next_rotation_ms = $7 WHERE key_id = $1")
-            .Text(Id(key.KeyId)).Text(key.State).Text(key.Description).Int64(key.CurrentVersion).Text(KmsMeta.Write(key)).Ms(key.DeletionDate).Ms(key.NextRotationDate)
+            .Text(Id(key.KeyId)).Text(KmsKeyWire.ToWire(key.State)).Text(key.Description).Int64(key.CurrentVersion).Text(KmsMeta.Write(key)).Ms(key.DeletionDate).Ms(key.NextRotationDate)
             .ExecuteAsync(ct);
     }
 

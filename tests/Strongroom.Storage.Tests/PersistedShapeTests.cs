@@ -148,8 +148,8 @@ public abstract class PersistedShapeTests : IAsyncLifetime
             KeyId = Guid.Parse("0b1e9c1c-5a47-4a4b-9f58-0d5c3b0f3a11"),
             Region = "us-east-1",
             Arn = "arn:aws:kms:us-east-1:123456789012:key/0b1e9c1c-5a47-4a4b-9f58-0d5c3b0f3a11",
-            State = "PendingDeletion",
-            Manager = "CUSTOMER",
+            State = KmsKeyState.PendingDeletion,
+            Manager = KmsKeyManager.Customer,
             Description = "golden key",
             CreatedDate = T0,
             CurrentVersion = 3,
@@ -167,7 +167,7 @@ public abstract class PersistedShapeTests : IAsyncLifetime
         var minimal = new KmsKeyRecord
         {
             KeyId = Guid.Parse("f0000000-0000-0000-0000-00000000000f"), Region = "eu-west-1", Arn = "arn:aws:kms:eu-west-1:123456789012:key/f0000000-0000-0000-0000-00000000000f",
-            State = "Enabled", Manager = "AWS", CreatedDate = T0, CurrentVersion = 1,
+            State = KmsKeyState.Enabled, Manager = KmsKeyManager.Aws, CreatedDate = T0, CurrentVersion = 1,
         };
         await Write(async tx =>
         {

@@ -104,7 +104,7 @@ public sealed class PostgresSqliteParityTests : IAsyncLifetime
                     await tx.InsertSecretAsync(secret, Ct);
                     var key = new KmsKeyRecord
                     {
-                        KeyId = keyId, Region = "us-east-1", Arn = "arn:aws:kms:us-east-1:123456789012:key/" + keyId, State = "Enabled", Manager = "CUSTOMER",
+                        KeyId = keyId, Region = "us-east-1", Arn = "arn:aws:kms:us-east-1:123456789012:key/" + keyId, State = KmsKeyState.Enabled, Manager = KmsKeyManager.Customer,
                         CurrentVersion = 1, RotationEnabled = true, Policy = "{}", Tags = [new("a", "b")],
                     };
                     await tx.InsertKmsKeyAsync(key, [1], Ct);

@@ -75,8 +75,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         KeyId = id,
         Region = region,
         Arn = $"arn:aws:kms:{region}:{Account}:key/{id:D}",
-        State = "Enabled",
-        Manager = "CUSTOMER",
+        State = KmsKeyState.Enabled,
+        Manager = KmsKeyManager.Customer,
         CreatedDate = T0,
         CurrentVersion = 1,
     };
@@ -711,7 +711,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         await Write(tx => tx.InsertKmsKeyAsync(key, [1, 2, 3], Ct));
 
         var found = (await Store.FindKmsKeyAsync(id, Ct))!;
-        Assert.Equal((key.Arn, "Enabled", "CUSTOMER", "d", T0, 1u), (found.Arn, found.State, found.Manager, found.Description, found.CreatedDate, found.CurrentVersion));
+        Assert.Equal((key.Arn, KmsKeyState.Enabled, KmsKeyManager.Customer, "d", T0, 1u), (found.Arn, found.State, found.Manager, found.Description, found.CreatedDate, found.CurrentVersion));
         Assert.Equal(("ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "AWS_KMS"), (found.KeyUsage, found.KeySpec, found.Origin));
         Assert.True(found.RotationEnabled);
         Assert.Equal(90, found.RotationPeriodInDays);
@@ -726,13 +726,13 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         {
             await tx.InsertKmsKeyVersionAsync(id, new KmsKeyVersion(2, T0.AddDays(90), "AUTOMATIC"), [4, 5], Ct);
             found.CurrentVersion = 2;
-            found.State = "PendingDeletion";
+            found.State = KmsKeyState.PendingDeletion;
             found.DeletionDate = T0.AddDays(7);
             found.PendingWindowInDays = 7;
             await tx.UpdateKmsKeyAsync(found, Ct);
         });
         var updated = (await Store.FindKmsKeyAsync(id, Ct))!;
-        Assert.Equal((2u, "PendingDeletion", T0.AddDays(7), 7), (updated.CurrentVersion, updated.State, updated.DeletionDate!.Value, updated.PendingWindowInDays!.Value));
+        Assert.Equal((2u, KmsKeyState.PendingDeletion, T0.AddDays(7), 7), (updated.CurrentVersion, updated.State, updated.DeletionDate!.Value, updated.PendingWindowInDays!.Value));
         Assert.Equal([new KmsKeyVersion(1, T0, null), new KmsKeyVersion(2, T0.AddDays(90), "AUTOMATIC")], await Store.ListKmsKeyVersionsAsync(id, Ct));
         Assert.Equal(new byte[] { (byte)4, (byte)5 }, await Store.GetKmsKeyMaterialAsync(id, 2, Ct));
     }

@@ -79,7 +79,7 @@ public sealed class KmsServiceTests
         f.Time.Advance(TimeSpan.FromDays(365));
         var rotated = (await f.Kms.Keys.RunMaintenanceAsync(CancellationToken.None)).Rotated;
         Assert.Single(rotated);
-        Assert.Equal("AWS", rotated[0].Manager);
+        Assert.Equal(KmsKeyManager.Aws, rotated[0].Manager);
         await f.PutAsync("s", "after");
         Assert.Equal("after", await f.ReadAsync("s"));
         Assert.Equal("before", await f.ReadAsync("s", stage: "AWSPREVIOUS"));

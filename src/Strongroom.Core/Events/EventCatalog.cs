@@ -65,7 +65,7 @@ public static class EventCatalog
         {
             ["keyId"] = key.KeyId.ToString(),
             ["keyArn"] = key.Arn,
-            ["keyState"] = key.State,
+            ["keyState"] = KmsKeyWire.ToWire(key.State),
         });
 
     public static ServiceEvent PendingDeletion(KmsKeyRecord key) =>
@@ -73,7 +73,7 @@ public static class EventCatalog
         {
             ["keyId"] = key.KeyId.ToString(),
             ["keyArn"] = key.Arn,
-            ["keyState"] = key.State,
+            ["keyState"] = KmsKeyWire.ToWire(key.State),
             ["deletionDate"] = key.DeletionDate is { } d ? Iso(d) : string.Empty,
         });
 

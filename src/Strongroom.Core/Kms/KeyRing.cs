@@ -60,12 +60,12 @@ public sealed class KeyRing : IDisposable
     public static void EnsureUsable(KmsKeyRecord key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (key.State == "PendingDeletion")
+        if (key.State == KmsKeyState.PendingDeletion)
         {
             throw new KmsUnavailableException(KmsFailure.PendingDeletion, key.Arn);
         }
 
-        if (key.State != "Enabled")
+        if (key.State != KmsKeyState.Enabled)
         {
             throw new KmsUnavailableException(KmsFailure.Disabled, key.Arn);
         }
@@ -147,8 +147,8 @@ public sealed class KeyRing : IDisposable
             KeyId = keyId,
             Region = region,
             Arn = KeyArn(region, keyId),
-            State = "Enabled",
-            Manager = "AWS",
+            State = KmsKeyState.Enabled,
+            Manager = KmsKeyManager.Aws,
             Description = service == "ssm"
                 ? "Default key that protects my SSM parameters when no other key is defined"
                 : "Default key that protects my Secrets Manager data when no other key is defined",

@@ -81,8 +81,8 @@ public sealed class KmsKeyLifecycle
                 KeyId = keyId,
                 Region = region,
                 Arn = _keys.KeyArn(region, keyId),
-                State = "Enabled",
-                Manager = "CUSTOMER",
+                State = KmsKeyState.Enabled,
+                Manager = KmsKeyManager.Customer,
                 Description = request.Description ?? string.Empty,
                 CreatedDate = _context.Now,
                 CurrentVersion = 1,
@@ -140,9 +140,9 @@ public sealed class KmsKeyLifecycle
             RequireCustomerManaged(key, enabled ? "EnableKey" : "DisableKey");
             RequireNotPendingDeletion(key);
             var was = key.State;
-            key.State = enabled ? "Enabled" : "Disabled";
+            key.State = enabled ? KmsKeyState.Enabled : KmsKeyState.Disabled;
             await tx.UpdateKmsKeyAsync(key, ct);
-            if (!enabled && was != "Disabled")
+            if (!enabled && was != KmsKeyState.Disabled)
             {
                 await _context.Events.AddAsync(tx, Events.EventCatalog.Disabled(key), ct);
             }
@@ -158,7 +158,7 @@ public sealed class KmsKeyLifecycle
             RequireCustomerManaged(key, "ScheduleKeyDeletion");
             RequireNotPendingDeletion(key);
             var window = pendingWindowInDays ?? 30;
-            key.State = "PendingDeletion";
+            key.State = KmsKeyState.PendingDeletion;
             key.PendingWindowInDays = window;
             key.DeletionDate = _context.Now.AddDays(window);
             await tx.UpdateKmsKeyAsync(key, ct);
@@ -171,12 +171,12 @@ public sealed class KmsKeyLifecycle
         _context.ChangeKeyAsync(region, keyId, async (tx, key) =>
         {
             RequireCustomerManaged(key, "CancelKeyDeletion");
-            if (key.State != "PendingDeletion")
+            if (key.State != KmsKeyState.PendingDeletion)
             {
                 throw Error(ErrorKind.KmsInvalidState, $"{key.Arn} is not pending deletion.");
             }
 
-            key.State = "Disabled";
+            key.State = KmsKeyState.Disabled;
             key.DeletionDate = null;
             key.PendingWindowInDays = null;
             await tx.UpdateKmsKeyAsync(key, ct);
@@ -200,7 +200,7 @@ public sealed class KmsKeyLifecycle
                     return 0;
                 }
 
-                if (key.State == "PendingDeletion" && key.DeletionDate <= now)
+                if (key.State == KmsKeyState.PendingDeletion && key.DeletionDate <= now)
                 {
                     await Cluster.ClusterCoordinator.MarkChangedAsync(tx, KeyRing.ChangeDomain, ct);
                     await tx.DeleteKmsKeyAsync(key.KeyId, ct);
@@ -217,7 +217,7 @@ public sealed class KmsKeyLifecycle
 
                     key.NextRotationDate = key.RotationEnabled ? next : null;
                     await Cluster.ClusterCoordinator.MarkChangedAsync(tx, KeyRing.ChangeDomain, ct);
-                    if (key.RotationEnabled && key.State == "Enabled")
+                    if (key.RotationEnabled && key.State == KmsKeyState.Enabled)
                     {
                         await _keys.RotateAsync(tx, key, "AUTOMATIC", now, ct);
                         return 1;

@@ -43,7 +43,7 @@ public sealed class KmsKeyPolicies
         if (!bypassLockoutCheck && lockoutCheck is not null)
         {
             var current = await _context.RequireKeyAsync(_store, region, keyId, allowAlias: false, ct);
-            if (current.Manager == "CUSTOMER" && !await lockoutCheck(current.Arn, policy, ct))
+            if (current.Manager == KmsKeyManager.Customer && !await lockoutCheck(current.Arn, policy, ct))
             {
                 throw Error(ErrorKind.MalformedPolicyDocument, KmsKeyLifecycle.LockoutMessage);
             }

@@ -9,11 +9,11 @@ public sealed class KmsKeyRecord
 
     public required string Arn { get; init; }
 
-    /// <summary>Enabled, Disabled, PendingDeletion.</summary>
-    public required string State { get; set; }
+    /// <summary>Enabled, Disabled, PendingDeletion (AWS's strings through <see cref="KmsKeyWire"/>).</summary>
+    public required KmsKeyState State { get; set; }
 
-    /// <summary>AWS for AWS managed keys, CUSTOMER for customer managed keys.</summary>
-    public required string Manager { get; init; }
+    /// <summary>AWS managed or customer managed ("AWS" / "CUSTOMER" through <see cref="KmsKeyWire"/>).</summary>
+    public required KmsKeyManager Manager { get; init; }
 
     public string? Description { get; set; }
 

@@ -14,7 +14,7 @@ internal static class KmsRules
 
     internal static void RequireCustomerManaged(KmsKeyRecord key, string action)
     {
-        if (key.Manager == "AWS")
+        if (key.Manager == KmsKeyManager.Aws)
         {
             throw Error(ErrorKind.AccessDenied, $"The AWS managed key {key.Arn} can be used only by the AWS service it belongs to; kms:{action} is not allowed on it.");
         }
@@ -22,7 +22,7 @@ internal static class KmsRules
 
     internal static void RequireNotPendingDeletion(KmsKeyRecord key)
     {
-        if (key.State == "PendingDeletion")
+        if (key.State == KmsKeyState.PendingDeletion)
         {
             throw Error(ErrorKind.KmsInvalidState, $"{key.Arn} is pending deletion.");
         }
@@ -31,7 +31,7 @@ internal static class KmsRules
     internal static void RequireUsable(KmsKeyRecord key)
     {
         RequireNotPendingDeletion(key);
-        if (key.State != "Enabled")
+        if (key.State != KmsKeyState.Enabled)
         {
             throw Error(ErrorKind.Disabled, $"{key.Arn} is disabled.");
         }

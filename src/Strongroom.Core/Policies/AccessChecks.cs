@@ -182,6 +182,6 @@ public sealed class AccessChecks
             return key.Policy;
         }
 
-        return key.Manager == "AWS" ? _keys.ManagedKeyPolicy(key.Region, "secretsmanager") : _keys.DefaultKeyPolicy();
+        return key.Manager == KmsKeyManager.Aws ? _keys.ManagedKeyPolicy(key.Region, "secretsmanager") : _keys.DefaultKeyPolicy();
     }
 }

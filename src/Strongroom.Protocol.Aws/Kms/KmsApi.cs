@@ -111,13 +111,13 @@ public sealed class KmsApi : IJsonService
         w.WriteString("KeyId", key.KeyId.ToString("D"));
         w.WriteString("Arn", key.Arn);
         JsonOutput.Timestamp(w, "CreationDate", key.CreatedDate);
-        w.WriteBoolean("Enabled", key.State == "Enabled");
+        w.WriteBoolean("Enabled", key.State == KmsKeyState.Enabled);
         w.WriteString("Description", key.Description ?? string.Empty);
         w.WriteString("KeyUsage", key.KeyUsage);
-        w.WriteString("KeyState", key.State);
+        w.WriteString("KeyState", KmsKeyWire.ToWire(key.State));
         JsonOutput.Timestamp(w, "DeletionDate", key.DeletionDate);
         w.WriteString("Origin", key.Origin);
-        w.WriteString("KeyManager", key.Manager);
+        w.WriteString("KeyManager", KmsKeyWire.ToWire(key.Manager));
         w.WriteString("CustomerMasterKeySpec", key.KeySpec);
         w.WriteString("KeySpec", key.KeySpec);
         JsonOutput.StringArray(w, "EncryptionAlgorithms", ["SYMMETRIC_DEFAULT"]);
@@ -176,7 +176,7 @@ public sealed class KmsApi : IJsonService
         var key = await _kms.Keys.ScheduleKeyDeletionAsync(c.Region, KeyId(c), c.Input.Int("PendingWindowInDays"), c.Ct);
         c.Output.WriteString("KeyId", key.Arn);
         JsonOutput.Timestamp(c.Output, "DeletionDate", key.DeletionDate);
-        c.Output.WriteString("KeyState", key.State);
+        c.Output.WriteString("KeyState", KmsKeyWire.ToWire(key.State));
         c.Output.WriteNumber("PendingWindowInDays", key.PendingWindowInDays!.Value);
     }
 
