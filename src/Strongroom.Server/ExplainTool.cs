@@ -220,7 +220,7 @@ public static class ExplainTool
             resourceKeys = target.Keys;
             if (target.Secret?.ResourcePolicy is { } document)
             {
-                resourcePolicy = new NamedPolicy($"resource policy of {target.Arn}", PolicyDocument.Parse(document));
+                resourcePolicy = new NamedPolicy($"resource policy of {target.Arn}", PolicyDocument.Parse(document), PolicySource.Resource);
             }
         }
         else if (action.StartsWith("secretsmanager:", StringComparison.OrdinalIgnoreCase))

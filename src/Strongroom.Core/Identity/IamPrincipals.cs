@@ -234,7 +234,7 @@ public sealed class IamPrincipals
                 throw new RecordIntegrityException(IamRecords.EntityTable, $"{Policy}/{missing}");
             }
 
-            IReadOnlyList<NamedPolicy> sessionPolicies = session.Policy is null ? [] : [new NamedPolicy("session policy", PolicyDocument.Parse(session.Policy))];
+            IReadOnlyList<NamedPolicy> sessionPolicies = session.Policy is null ? [] : [new NamedPolicy("session policy", PolicyDocument.Parse(session.Policy), PolicySource.Session)];
             return (role, session, policies, sessionPolicies);
         }
     }

@@ -221,7 +221,7 @@ public sealed class SecurityTokenService
         var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn }
             .With("aws:PrincipalServiceName", services)
             .With("aws:SourceAccount", AccountId);
-        return PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust)).Allowed;
+        return PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust, PolicySource.Resource)).Allowed;
     }
 
     /// <summary>Ends a session at once: its access key stops working.</summary>

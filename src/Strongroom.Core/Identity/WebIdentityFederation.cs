@@ -296,7 +296,7 @@ public sealed class WebIdentityFederation
             context.With("sts:TransitiveTagKeys", transitive.ToList());
         }
 
-        return PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust)).Allowed;
+        return PolicyEvaluator.Evaluate(context, [], new NamedPolicy("trust policy", trust, PolicySource.Resource)).Allowed;
     }
 
     /// <summary>

@@ -146,7 +146,7 @@ public sealed class AccessEvaluator
 
         if (check.TrustOnly)
         {
-            return check.ResourcePolicy is not null && PolicyEvaluator.Evaluate(context, [], new NamedPolicy(ResourcePolicyName, check.ResourcePolicy)).Allowed
+            return check.ResourcePolicy is not null && PolicyEvaluator.Evaluate(context, [], new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource)).Allowed
                 ? null
                 : $"because no resource-based policy allows the {check.Action} action";
         }
@@ -155,27 +155,27 @@ public sealed class AccessEvaluator
         {
             // AWS KMS (and a role's trust policy): the resource policy must allow, itself or by delegating to the
             // account's IAM policies.
-            var keyPolicy = new NamedPolicy(ResourcePolicyName, check.ResourcePolicy);
+            var keyPolicy = new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource);
             var keyAccess = KeyPolicyEvaluator.Evaluate(context, principal.IdentityPolicies, principal.SessionPolicies, keyPolicy);
             return keyAccess.Result.Allowed ? null
-                : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(keyAccess.Result, keyPolicy)
+                : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(keyAccess.Result)
                 : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
                 : $"because no identity-based policy allows the {check.Action} action";
         }
 
-        var resourcePolicy = check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy);
+        var resourcePolicy = check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource);
         var result = PolicyEvaluator.Evaluate(context, principal.IdentityPolicies, resourcePolicy, principal.SessionPolicies);
         return result.Allowed ? null
-            : result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(result, resourcePolicy)
+            : result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(result)
             : $"because no identity-based policy allows the {check.Action} action";
     }
 
     /// <summary>
-    /// Where an explicit deny came from, as AWS words it, told by the policy object itself rather than by comparing
-    /// display names (#17: no stringly-typed kinds).
+    /// Where an explicit deny came from, as AWS words it, told by the denying policy's typed <see cref="PolicySource"/>
+    /// rather than by its display name or identity (#17: no stringly-typed kinds).
     /// </summary>
-    private static string ExplicitDenyText(AuthorizationResult result, NamedPolicy? resourcePolicy) =>
-        resourcePolicy is not null && ReferenceEquals(result.Policy, resourcePolicy)
+    private static string ExplicitDenyText(AuthorizationResult result) =>
+        result.Policy?.Source == PolicySource.Resource
             ? "with an explicit deny in a resource-based policy"
             : "with an explicit deny in an identity-based policy";
 

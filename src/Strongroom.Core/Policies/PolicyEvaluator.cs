@@ -13,8 +13,8 @@ public enum PolicyDecision
     Allow = 2,
 }
 
-/// <summary>A policy with the name it is shown by (e.g. "user/alice inline read-prod", "resource policy").</summary>
-public sealed record NamedPolicy(string Name, PolicyDocument Document);
+/// <summary>A policy with the name it is shown by (e.g. "user/alice inline read-prod", "resource policy") and where it comes from.</summary>
+public sealed record NamedPolicy(string Name, PolicyDocument Document, PolicySource Source = PolicySource.Identity);
 
 /// <summary>The decision and the statement that made it (null for an implicit deny).</summary>
 public sealed record AuthorizationResult(PolicyDecision Decision, NamedPolicy? Policy, PolicyStatement? Statement)
