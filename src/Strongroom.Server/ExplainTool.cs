@@ -180,7 +180,7 @@ public static class ExplainTool
     }
 
     /// <summary>What both questions start with: the arguments, a known action, the account, the user's or role's stored document.</summary>
-    private static async Task<(Explanation? Refusal, string Account, string Json)> BeginAsync(Core.Storage.IStore store, string kind, string noun, string name, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    private static async Task<(Explanation? Refusal, string Account, string Json)> BeginAsync(Core.Storage.IStore store, IamEntityKind kind, string noun, string name, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(context);

@@ -26,7 +26,7 @@ internal static class IdentitySql
         Mac = r.GetBlobOrNull(7),
     };
 
-    private static IamEntityRow ReadEntity(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetBlobOrNull(3));
+    private static IamEntityRow ReadEntity(DbDataReader r) => new(IamEntityKinds.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetBlobOrNull(3));
 
     public static ValueTask<AccessKeyRecord?> FindAccessKeyAsync(RelationalAccess a, string accessKeyId, CancellationToken ct) =>
         a.Sql($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $1").Text(accessKeyId).FirstAsync(ReadAccessKey, ct);
@@ -54,22 +54,22 @@ internal static class IdentitySql
     public static async ValueTask DeleteAccessKeyAsync(RelationalAccess a, string accessKeyId, CancellationToken ct) =>
         await a.Sql("DELETE FROM access_keys WHERE access_key_id = $1").Text(accessKeyId).ExecuteAsync(ct);
 
-    public static ValueTask<IamEntityRow?> FindEntityAsync(RelationalAccess a, string kind, string name, CancellationToken ct) =>
-        a.Sql($"SELECT {EntityColumns} FROM iam_entities WHERE kind = $1 AND name = $2").Text(kind).Text(name).FirstAsync(ReadEntity, ct);
+    public static ValueTask<IamEntityRow?> FindEntityAsync(RelationalAccess a, IamEntityKind kind, string name, CancellationToken ct) =>
+        a.Sql($"SELECT {EntityColumns} FROM iam_entities WHERE kind = $1 AND name = $2").Text(IamEntityKinds.ToStored(kind)).Text(name).FirstAsync(ReadEntity, ct);
 
     /// <summary>The rows of one kind by name, or of every kind (<paramref name="kind"/> null) by kind and name.</summary>
-    public static async ValueTask<IReadOnlyList<IamEntityRow>> ListEntitiesAsync(RelationalAccess a, string? kind, CancellationToken ct) => kind is null
+    public static async ValueTask<IReadOnlyList<IamEntityRow>> ListEntitiesAsync(RelationalAccess a, IamEntityKind? kind, CancellationToken ct) => kind is null
         ? await a.Sql($"SELECT {EntityColumns} FROM iam_entities ORDER BY kind, name").ListAsync(ReadEntity, ct)
-        : await a.Sql($"SELECT {EntityColumns} FROM iam_entities WHERE kind = $1 ORDER BY name").Text(kind).ListAsync(ReadEntity, ct);
+        : await a.Sql($"SELECT {EntityColumns} FROM iam_entities WHERE kind = $1 ORDER BY name").Text(IamEntityKinds.ToStored(kind.Value)).ListAsync(ReadEntity, ct);
 
     /// <summary>Inserts the row or replaces its JSON and tag.</summary>
     public static async ValueTask PutEntityAsync(RelationalAccess a, IamEntityRow row, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(row);
         await a.Sql($"INSERT INTO iam_entities ({EntityColumns}) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, name) DO UPDATE SET json = excluded.json, mac = excluded.mac")
-            .Text(row.Kind).Text(row.Name).Text(row.Json).Blob(row.Mac).ExecuteAsync(ct);
+            .Text(IamEntityKinds.ToStored(row.Kind)).Text(row.Name).Text(row.Json).Blob(row.Mac).ExecuteAsync(ct);
     }
 
-    public static async ValueTask DeleteEntityAsync(RelationalAccess a, string kind, string name, CancellationToken ct) =>
-        await a.Sql("DELETE FROM iam_entities WHERE kind = $1 AND name = $2").Text(kind).Text(name).ExecuteAsync(ct);
+    public static async ValueTask DeleteEntityAsync(RelationalAccess a, IamEntityKind kind, string name, CancellationToken ct) =>
+        await a.Sql("DELETE FROM iam_entities WHERE kind = $1 AND name = $2").Text(IamEntityKinds.ToStored(kind)).Text(name).ExecuteAsync(ct);
 }

@@ -99,9 +99,9 @@ public sealed class RelationalAccess : IStoreTransaction
 
     public Task<AccessKeyRecord?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => IdentitySql.FindAccessKeyAsync(this, accessKeyId, cancellationToken).AsTask();
 
-    public Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => IdentitySql.FindEntityAsync(this, kind, name, cancellationToken).AsTask();
+    public Task<IamEntityRow?> FindIamEntityAsync(IamEntityKind kind, string name, CancellationToken cancellationToken) => IdentitySql.FindEntityAsync(this, kind, name, cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) => IdentitySql.ListEntitiesAsync(this, kind, cancellationToken).AsTask();
+    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(IamEntityKind? kind, CancellationToken cancellationToken) => IdentitySql.ListEntitiesAsync(this, kind, cancellationToken).AsTask();
 
     public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) => IdentitySql.ListAccessKeysAsync(this, userName, cancellationToken).AsTask();
 
@@ -156,7 +156,7 @@ public sealed class RelationalAccess : IStoreTransaction
 
     public Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken) => IdentitySql.PutEntityAsync(this, row, cancellationToken).AsTask();
 
-    public Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken) => IdentitySql.DeleteEntityAsync(this, kind, name, cancellationToken).AsTask();
+    public Task DeleteIamEntityAsync(IamEntityKind kind, string name, CancellationToken cancellationToken) => IdentitySql.DeleteEntityAsync(this, kind, name, cancellationToken).AsTask();
 
     public Task DeleteAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken) => IdentitySql.DeleteAccessKeyAsync(this, accessKeyId, cancellationToken).AsTask();
 

@@ -188,10 +188,10 @@ public abstract class RelationalStore : IStore
     public Task<IReadOnlyList<AccessKeyRecord>> ListAccessKeysAsync(string userName, CancellationToken cancellationToken) =>
         ReadAsync(static (a, userName, ct) => IdentitySql.ListAccessKeysAsync(a, userName, ct), userName, cancellationToken).AsTask();
 
-    public Task<IamEntityRow?> FindIamEntityAsync(string kind, string name, CancellationToken cancellationToken) =>
+    public Task<IamEntityRow?> FindIamEntityAsync(IamEntityKind kind, string name, CancellationToken cancellationToken) =>
         ReadAsync(static (a, s, ct) => IdentitySql.FindEntityAsync(a, s.kind, s.name, ct), (kind, name), cancellationToken).AsTask();
 
-    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(string? kind, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<IamEntityRow>> ListIamEntitiesAsync(IamEntityKind? kind, CancellationToken cancellationToken) =>
         ReadAsync(static (a, kind, ct) => IdentitySql.ListEntitiesAsync(a, kind, ct), kind, cancellationToken).AsTask();
 
     public Task<ParameterRecord?> FindParameterAsync(string region, string key, CancellationToken cancellationToken) =>

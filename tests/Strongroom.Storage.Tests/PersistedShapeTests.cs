@@ -231,11 +231,11 @@ public abstract class PersistedShapeTests : IAsyncLifetime
     {
         await Write(async tx =>
         {
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "alice", @"{""Name"":""alice"",""Groups"":[""g""]}", [0x01]), Ct);
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "alice", @"{""Name"":""alice"",""Groups"":[]}", [0xa1, 0x1c]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "alice", @"{""Name"":""alice"",""Groups"":[""g""]}", [0x01]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "alice", @"{""Name"":""alice"",""Groups"":[]}", [0xa1, 0x1c]), Ct);
 
             // A row written before integrity tags (issue #25) has none until the upgrade at start tags it.
-            await tx.PutIamEntityAsync(new IamEntityRow("role", "r", "{}", null), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.Role, "r", "{}", null), Ct);
             await tx.UpsertAccessKeyAsync(
                 new AccessKeyRecord
                 {

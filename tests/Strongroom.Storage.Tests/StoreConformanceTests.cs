@@ -262,7 +262,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             await tx.InsertKmsKeyAsync(NewKey(keyId), [9, 9], Ct);
             await tx.InsertKmsAliasAsync(Region, "alias/doomed", keyId, T0, Ct);
             await tx.UpsertAccessKeyAsync(new AccessKeyRecord { AccessKeyId = "AKIADOOMED", WrappedSecret = [1], PrincipalArn = "p", UserName = "u", Status = "Active" }, Ct);
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "u", "{}", [1]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "u", "{}", [1]), Ct);
             await tx.PutRootWrappedAsync("doomed", [1], Ct);
             await tx.UpsertParameterAsync(new ParameterRecord { Region = Region, Key = "p", Name = "p", Current = new ParameterVersionRecord { Version = 1, Type = "String", Value = [1] } }, Ct);
             Assert.NotNull(await tx.FindSecretByNameAsync(Region, "doomed", Ct));
@@ -276,7 +276,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Null(await Store.FindKmsKeyAsync(keyId, Ct));
         Assert.Null(await Store.FindKmsAliasAsync(Region, "alias/doomed", Ct));
         Assert.Null(await Store.FindAccessKeyAsync("AKIADOOMED", Ct));
-        Assert.Null(await Store.FindIamEntityAsync("user", "u", Ct));
+        Assert.Null(await Store.FindIamEntityAsync(IamEntityKind.User, "u", Ct));
         Assert.Null(await Store.FindParameterAsync(Region, "p", Ct));
         Assert.Equal(new StoreStatistics(0, 0, 0, 0, 0, 0), await Store.GetStatisticsAsync(Ct));
 
@@ -842,27 +842,27 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     {
         await Write(async tx =>
         {
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "bob", "{\"n\":\"bob\"}", [1]), Ct);
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "Alice", "{\"n\":\"Alice\"}", [2]), Ct);
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "alice", "{\"n\":\"alice\"}", null), Ct);
-            await tx.PutIamEntityAsync(new IamEntityRow("group", "bob", "{\"g\":1}", [4]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "bob", "{\"n\":\"bob\"}", [1]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "Alice", "{\"n\":\"Alice\"}", [2]), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "alice", "{\"n\":\"alice\"}", null), Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.Group, "bob", "{\"g\":1}", [4]), Ct);
         });
-        var bob = (await Store.FindIamEntityAsync("user", "bob", Ct))!;
-        Assert.Equal(("user", "bob", "{\"n\":\"bob\"}"), (bob.Kind, bob.Name, bob.Json));
+        var bob = (await Store.FindIamEntityAsync(IamEntityKind.User, "bob", Ct))!;
+        Assert.Equal(("user", "bob", "{\"n\":\"bob\"}"), (IamEntityKinds.ToStored(bob.Kind), bob.Name, bob.Json));
         Assert.Equal(new byte[] { 1 }, bob.Mac);
-        Assert.Equal("{\"g\":1}", (await Store.FindIamEntityAsync("group", "bob", Ct))!.Json);
-        Assert.Null((await Store.FindIamEntityAsync("user", "alice", Ct))!.Mac);
-        Assert.Null(await Store.FindIamEntityAsync("role", "bob", Ct));
-        Assert.Equal(["{\"n\":\"Alice\"}", "{\"n\":\"alice\"}", "{\"n\":\"bob\"}"], (await Store.ListIamEntitiesAsync("user", Ct)).Select(r => r.Json));
-        Assert.Equal([("group", "bob"), ("user", "Alice"), ("user", "alice"), ("user", "bob")], (await Store.ListIamEntitiesAsync(null, Ct)).Select(r => (r.Kind, r.Name)));
+        Assert.Equal("{\"g\":1}", (await Store.FindIamEntityAsync(IamEntityKind.Group, "bob", Ct))!.Json);
+        Assert.Null((await Store.FindIamEntityAsync(IamEntityKind.User, "alice", Ct))!.Mac);
+        Assert.Null(await Store.FindIamEntityAsync(IamEntityKind.Role, "bob", Ct));
+        Assert.Equal(["{\"n\":\"Alice\"}", "{\"n\":\"alice\"}", "{\"n\":\"bob\"}"], (await Store.ListIamEntitiesAsync(IamEntityKind.User, Ct)).Select(r => r.Json));
+        Assert.Equal([("group", "bob"), ("user", "Alice"), ("user", "alice"), ("user", "bob")], (await Store.ListIamEntitiesAsync(null, Ct)).Select(r => (IamEntityKinds.ToStored(r.Kind), r.Name)));
 
         await Write(async tx =>
         {
-            await tx.PutIamEntityAsync(new IamEntityRow("user", "bob", "{\"n\":\"bob2\"}", [9]), Ct);
-            await tx.DeleteIamEntityAsync("user", "Alice", Ct);
+            await tx.PutIamEntityAsync(new IamEntityRow(IamEntityKind.User, "bob", "{\"n\":\"bob2\"}", [9]), Ct);
+            await tx.DeleteIamEntityAsync(IamEntityKind.User, "Alice", Ct);
         });
-        Assert.Equal(["{\"n\":\"alice\"}", "{\"n\":\"bob2\"}"], (await Store.ListIamEntitiesAsync("user", Ct)).Select(r => r.Json));
-        Assert.Equal(new byte[] { 9 }, (await Store.FindIamEntityAsync("user", "bob", Ct))!.Mac);
+        Assert.Equal(["{\"n\":\"alice\"}", "{\"n\":\"bob2\"}"], (await Store.ListIamEntitiesAsync(IamEntityKind.User, Ct)).Select(r => r.Json));
+        Assert.Equal(new byte[] { 9 }, (await Store.FindIamEntityAsync(IamEntityKind.User, "bob", Ct))!.Mac);
     }
 
     // ------------------------------------------------------------ parameters

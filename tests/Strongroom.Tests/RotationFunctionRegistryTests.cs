@@ -119,7 +119,7 @@ public sealed class RotationFunctionRegistryTests : IAsyncLifetime
         await _store.WriteAsync(async tx => { await tx.PutIamEntityAsync(edited, CancellationToken.None); return true; }, CancellationToken.None);
         await Assert.ThrowsAsync<Core.Storage.RecordIntegrityException>(() => registry.ResolveAsync(Region, "safe", CancellationToken.None));
         await Assert.ThrowsAsync<Core.Storage.RecordIntegrityException>(() => registry.GetAsync(Region, "safe", CancellationToken.None));
-        Assert.Contains(("iam_entities", RotationFunctionRegistry.EntityKind + "/" + Region + "/safe"), reported);
+        Assert.Contains(("iam_entities", Strongroom.Core.Identity.IamEntityKinds.ToStored(RotationFunctionRegistry.EntityKind) + "/" + Region + "/safe"), reported);
 
         // Without any tag (a row inserted directly) it is refused too.
         await _store.WriteAsync(async tx => { await tx.PutIamEntityAsync(row with { Mac = null }, CancellationToken.None); return true; }, CancellationToken.None);

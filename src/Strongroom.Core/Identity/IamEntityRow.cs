@@ -6,4 +6,4 @@ namespace Strongroom.Core.Identity;
 /// <see cref="IamRecords.EntityContent"/>; null on rows written before issue #25 until the upgrade at start). Read it
 /// through <see cref="IamRecords"/>, which verifies the tag.
 /// </summary>
-public sealed record IamEntityRow(string Kind, string Name, string Json, byte[]? Mac);
+public sealed record IamEntityRow(IamEntityKind Kind, string Name, string Json, byte[]? Mac);

@@ -76,7 +76,7 @@ internal sealed class IamEntityStore
     internal async Task<IamManagedPolicy> RequirePolicyAsync(IStoreReader reader, string arn, CancellationToken ct) =>
         await FindPolicyAsync(reader, arn, ct) ?? throw NoSuchEntity($"Policy {arn} does not exist or is not attachable.");
 
-    internal Task SaveAsync(IStoreTransaction tx, string kind, string name, object entity, CancellationToken ct) =>
+    internal Task SaveAsync(IStoreTransaction tx, IamEntityKind kind, string name, object entity, CancellationToken ct) =>
         Records.PutAsync(tx, kind, name, JsonSerializer.Serialize(entity, entity.GetType(), Json), ct);
 
     /// <summary>
@@ -84,7 +84,7 @@ internal sealed class IamEntityStore
     /// unique case-insensitively (and "admin" is the administrator's, whatever its case).
     /// </summary>
     /// <param name="except">An entity renaming itself: its own current name does not count.</param>
-    internal static async Task<bool> NameTakenAsync(IIamReader reader, string kind, string name, CancellationToken ct, string? except = null) =>
+    internal static async Task<bool> NameTakenAsync(IIamReader reader, IamEntityKind kind, string name, CancellationToken ct, string? except = null) =>
         (kind == User && string.Equals(name, AdminUserName, StringComparison.OrdinalIgnoreCase))
         || (name != except && await reader.FindIamEntityAsync(kind, name, ct) is not null)
         || (await reader.ListIamEntitiesAsync(kind, ct)).Any(row => row.Name != except && string.Equals(row.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -19,7 +19,7 @@ public sealed class IamPolicyAttachments
         _policies = policies;
     }
 
-    private async Task<SortedDictionary<string, string>> InlineOf(IStoreReader reader, string kind, string owner, CancellationToken ct) => kind switch
+    private async Task<SortedDictionary<string, string>> InlineOf(IStoreReader reader, IamEntityKind kind, string owner, CancellationToken ct) => kind switch
     {
         User => (await _entities.RequireUserAsync(reader, owner, ct)).InlinePolicies,
         Role => (await _entities.RequireRoleAsync(reader, owner, ct)).InlinePolicies,
@@ -27,7 +27,7 @@ public sealed class IamPolicyAttachments
     };
 
     /// <summary>Loads an owner (user, group or role), lets <paramref name="change"/> edit its inline policies and attachments, saves it.</summary>
-    private async Task EditOwnerAsync(IStoreTransaction tx, string kind, string owner, Action<SortedDictionary<string, string>, List<string>> change, CancellationToken ct)
+    private async Task EditOwnerAsync(IStoreTransaction tx, IamEntityKind kind, string owner, Action<SortedDictionary<string, string>, List<string>> change, CancellationToken ct)
     {
         switch (kind)
         {
@@ -49,7 +49,7 @@ public sealed class IamPolicyAttachments
         }
     }
 
-    public Task PutInlinePolicyAsync(string kind, string owner, string policyName, string document, CancellationToken ct)
+    public Task PutInlinePolicyAsync(IamEntityKind kind, string owner, string policyName, string document, CancellationToken ct)
     {
         ValidateName(policyName, "policyName", 128);
         ValidateDocument(document);
@@ -60,24 +60,24 @@ public sealed class IamPolicyAttachments
         }, ct);
     }
 
-    public async Task<string> GetInlinePolicyAsync(string kind, string owner, string policyName, CancellationToken ct) =>
-        (await InlineOf(_store, kind, owner, ct)).TryGetValue(policyName, out var document) ? document : throw NoSuchEntity($"The {kind} policy with name {policyName} cannot be found.");
+    public async Task<string> GetInlinePolicyAsync(IamEntityKind kind, string owner, string policyName, CancellationToken ct) =>
+        (await InlineOf(_store, kind, owner, ct)).TryGetValue(policyName, out var document) ? document : throw NoSuchEntity($"The {IamEntityKinds.ToStored(kind)} policy with name {policyName} cannot be found.");
 
-    public async Task<IReadOnlyList<string>> ListInlinePoliciesAsync(string kind, string owner, CancellationToken ct) => (await InlineOf(_store, kind, owner, ct)).Keys.ToList();
+    public async Task<IReadOnlyList<string>> ListInlinePoliciesAsync(IamEntityKind kind, string owner, CancellationToken ct) => (await InlineOf(_store, kind, owner, ct)).Keys.ToList();
 
-    public Task DeleteInlinePolicyAsync(string kind, string owner, string policyName, CancellationToken ct) => _entities.WriteAsync(async tx =>
+    public Task DeleteInlinePolicyAsync(IamEntityKind kind, string owner, string policyName, CancellationToken ct) => _entities.WriteAsync(async tx =>
     {
         await EditOwnerAsync(tx, kind, owner, (inline, _) =>
         {
             if (!inline.Remove(policyName))
             {
-                throw NoSuchEntity($"The {kind} policy with name {policyName} cannot be found.");
+                throw NoSuchEntity($"The {IamEntityKinds.ToStored(kind)} policy with name {policyName} cannot be found.");
             }
         }, ct);
         return true;
     }, ct);
 
-    public Task SetAttachmentAsync(string kind, string owner, string policyArn, bool attach, CancellationToken ct) => _entities.WriteAsync(async tx =>
+    public Task SetAttachmentAsync(IamEntityKind kind, string owner, string policyArn, bool attach, CancellationToken ct) => _entities.WriteAsync(async tx =>
     {
         var policy = await _entities.RequirePolicyAsync(tx, policyArn, ct);
         await EditOwnerAsync(tx, kind, owner, (_, attached) =>
@@ -101,7 +101,7 @@ public sealed class IamPolicyAttachments
         return true;
     }, ct);
 
-    public async Task<IReadOnlyList<IamManagedPolicy>> ListAttachedAsync(string kind, string owner, CancellationToken ct)
+    public async Task<IReadOnlyList<IamManagedPolicy>> ListAttachedAsync(IamEntityKind kind, string owner, CancellationToken ct)
     {
         var arns = kind switch
         {

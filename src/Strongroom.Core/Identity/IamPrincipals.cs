@@ -115,7 +115,7 @@ public sealed class IamPrincipals
                 return null;
             }
 
-            var read = new List<(string Kind, string Name, string Json)> { (User, userName, json!) };
+            var read = new List<(IamEntityKind Kind, string Name, string Json)> { (User, userName, json!) };
             try
             {
                 var policies = await CompileAsync(user, read, ct);
@@ -150,14 +150,14 @@ public sealed class IamPrincipals
         }
     }
 
-    private sealed class MissingReference(string kind, string name) : Exception($"{kind}/{name} is missing")
+    private sealed class MissingReference(IamEntityKind kind, string name) : Exception($"{IamEntityKinds.ToStored(kind)}/{name} is missing")
     {
-        public string Kind { get; } = kind;
+        public string Kind { get; } = IamEntityKinds.ToStored(kind);
 
         public string Name { get; } = name;
     }
 
-    private async Task<List<NamedPolicy>> CompileAsync(IamUser user, List<(string Kind, string Name, string Json)> read, CancellationToken ct)
+    private async Task<List<NamedPolicy>> CompileAsync(IamUser user, List<(IamEntityKind Kind, string Name, string Json)> read, CancellationToken ct)
     {
         var policies = new List<NamedPolicy>();
         foreach (var (name, document) in user.InlinePolicies)

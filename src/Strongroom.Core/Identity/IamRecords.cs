@@ -32,6 +32,9 @@ public sealed class IamRecords
     // ------------------------------------------------------------------ content (frozen by golden tests)
 
     /// <summary>What an IAM-entity row's tag covers: the record type, the row's kind and name, and its JSON.</summary>
+    public static byte[] EntityContent(IamEntityKind kind, string name, string json) => EntityContent(IamEntityKinds.ToStored(kind), name, json);
+
+    /// <summary>The same, for a kind as stored (the golden tests pin the bytes).</summary>
     public static byte[] EntityContent(string kind, string name, string json) => Content("iam-entity", kind, name, json);
 
     /// <summary>
@@ -73,7 +76,7 @@ public sealed class IamRecords
     // ------------------------------------------------------------------ IAM entities
 
     /// <summary>The verified JSON of a row, or null when there is none. Throws <see cref="RecordIntegrityException"/> for a row that fails its check.</summary>
-    public async Task<string?> FindAsync(IStoreReader reader, string kind, string name, CancellationToken ct)
+    public async Task<string?> FindAsync(IStoreReader reader, IamEntityKind kind, string name, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var row = await reader.FindIamEntityAsync(kind, name, ct);
@@ -87,7 +90,7 @@ public sealed class IamRecords
     }
 
     /// <summary>The verified JSON of every row of a kind, by name; a row that fails its check is reported and left out.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(IStoreReader reader, string kind, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> ListAsync(IStoreReader reader, IamEntityKind kind, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var verified = new List<string>();
@@ -99,7 +102,7 @@ public sealed class IamRecords
             }
             else
             {
-                _root.ReportIntegrityFailure(EntityTable, row.Kind + "/" + row.Name);
+                _root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
             }
         }
 
@@ -107,7 +110,7 @@ public sealed class IamRecords
     }
 
     /// <summary>Writes a row with its tag.</summary>
-    public async Task PutAsync(IStoreTransaction tx, string kind, string name, string json, CancellationToken ct)
+    public async Task PutAsync(IStoreTransaction tx, IamEntityKind kind, string name, string json, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tx);
         await tx.PutIamEntityAsync(new IamEntityRow(kind, name, json, await _root.MacAsync(tx, EntityContent(kind, name, json), ct)), ct);
@@ -117,8 +120,8 @@ public sealed class IamRecords
     {
         if (!await _root.VerifyAsync(reader, EntityContent(row.Kind, row.Name, row.Json), row.Mac, ct))
         {
-            _root.ReportIntegrityFailure(EntityTable, row.Kind + "/" + row.Name);
-            throw new RecordIntegrityException(EntityTable, row.Kind + "/" + row.Name);
+            _root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
+            throw new RecordIntegrityException(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
         }
     }
 

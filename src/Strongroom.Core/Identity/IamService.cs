@@ -11,12 +11,12 @@ namespace Strongroom.Core.Identity;
 /// </summary>
 public sealed class IamService
 {
-    public const string User = "user";
-    public const string Group = "group";
-    public const string Policy = "policy";
-    public const string Role = "role";
-    public const string Session = "session";
-    public const string OidcProvider = "oidc-provider";
+    public const IamEntityKind User = IamEntityKind.User;
+    public const IamEntityKind Group = IamEntityKind.Group;
+    public const IamEntityKind Policy = IamEntityKind.Policy;
+    public const IamEntityKind Role = IamEntityKind.Role;
+    public const IamEntityKind Session = IamEntityKind.Session;
+    public const IamEntityKind OidcProvider = IamEntityKind.OidcProvider;
 
     /// <summary>The name the administrator's user has; reserved (whatever its case) for it alone.</summary>
     public const string AdminUserName = "admin";

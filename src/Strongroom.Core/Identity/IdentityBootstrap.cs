@@ -97,7 +97,7 @@ public static class IdentityBootstrap
     private static IamUser NewAdmin(string userId, string accountId, DateTimeOffset now) =>
         new() { Name = IamService.AdminUserName, Path = "/", Arn = AdminArn(accountId), UserId = userId, CreateDate = now };
 
-    private static Task PutAsync(IamRecords records, IStoreTransaction tx, string kind, string name, object entity, CancellationToken ct) =>
+    private static Task PutAsync(IamRecords records, IStoreTransaction tx, IamEntityKind kind, string name, object entity, CancellationToken ct) =>
         records.PutAsync(tx, kind, name, JsonSerializer.Serialize(entity, entity.GetType(), Json), ct);
 
     private static async Task<Result> UpgradeAsync(IStoreTransaction tx, RootWrap root, IamRecords records, IReadOnlyList<IamEntityRow> rows, IReadOnlyList<AccessKeyRecord> keys, string accountId, DateTimeOffset now, CancellationToken ct)

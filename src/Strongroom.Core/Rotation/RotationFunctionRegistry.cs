@@ -17,7 +17,7 @@ namespace Strongroom.Core.Rotation;
 /// </summary>
 public sealed partial class RotationFunctionRegistry : IRotationFunctions
 {
-    public const string EntityKind = "rotation-function";
+    public const IamEntityKind EntityKind = IamEntityKind.RotationFunction;
 
     /// <summary>Format version of the stored JSON (both the entity and the wrapped secrets).</summary>
     public const int StoredVersion = 1;

@@ -10,7 +10,7 @@ public interface IIamWriter : IIamReader
     /// <summary>Inserts or replaces the row (its JSON and its integrity tag). Write through <see cref="IamRecords"/>, which computes the tag.</summary>
     Task PutIamEntityAsync(IamEntityRow row, CancellationToken cancellationToken);
 
-    Task DeleteIamEntityAsync(string kind, string name, CancellationToken cancellationToken);
+    Task DeleteIamEntityAsync(IamEntityKind kind, string name, CancellationToken cancellationToken);
 
     Task DeleteAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
 }

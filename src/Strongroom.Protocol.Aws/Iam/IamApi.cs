@@ -379,7 +379,7 @@ public sealed class IamApi
         (document ? w.Element("Document", Uri.EscapeDataString(v.Document)) : w).Element("VersionId", v.VersionId)
             .Element("IsDefaultVersion", (defaultVersion is null || defaultVersion == v.VersionId) ? "true" : "false").Time("CreateDate", v.CreateDate);
 
-    private async Task GetInlineAsync(Call c, string kind, string ownerMember)
+    private async Task GetInlineAsync(Call c, IamEntityKind kind, string ownerMember)
     {
         var owner = c.Q.Required(ownerMember);
         var name = c.Q.Required("PolicyName");
