@@ -143,11 +143,30 @@ public sealed class RunTests : IDisposable
         await WaitForFileAsync(log, t => t == "first\n");
         await Task.Delay(500); // the watch call is on its way
         await new SecretsManagerClient(_server.Client(_http)).PutSecretValueAsync(name, Guid.NewGuid().ToString(), "second");
-        Assert.Equal("first\nsecond\n", await WaitForFileAsync(log, t => t.Contains("second", StringComparison.Ordinal)));
+        Assert.Equal("first\nsecond\n", await WaitForFileOrExplainAsync(run, log, t => t.Contains("second", StringComparison.Ordinal)));
         run.Kill(entireProcessTree: true);
         var (_, output) = await FinishAsync(run);
         Assert.Contains("restarting sh", output, StringComparison.Ordinal);
         Assert.DoesNotContain("first", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <see cref="WaitForFileAsync"/>, and when it times out, what `strongroom run` and the server said (so a failure in
+    /// CI explains itself).
+    /// </summary>
+    private async Task<string> WaitForFileOrExplainAsync(Process run, string path, Func<string, bool> done)
+    {
+        try
+        {
+            return await WaitForFileAsync(path, done);
+        }
+        catch (TimeoutException e)
+        {
+            run.Kill(entireProcessTree: true);
+            var (code, output) = await FinishAsync(run);
+            var server = _server.Output;
+            throw new TimeoutException($"{e.Message}\n--- strongroom run (exit {code}):\n{output}\n--- server (last 4000 characters):\n{server[Math.Max(0, server.Length - 4000)..]}", e);
+        }
     }
 
     [Fact]
@@ -160,7 +179,7 @@ public sealed class RunTests : IDisposable
         await WaitForFileAsync(ready, _ => true);
         await Task.Delay(500);
         await new SecretsManagerClient(_server.Client(_http)).PutSecretValueAsync(name, Guid.NewGuid().ToString(), "two");
-        Assert.Equal("got-hup\n", await WaitForFileAsync(marker, t => t.Length > 0));
+        Assert.Equal("got-hup\n", await WaitForFileOrExplainAsync(run, marker, t => t.Length > 0));
         run.Kill(entireProcessTree: true);
         await FinishAsync(run);
     }
