@@ -33,7 +33,12 @@ public sealed class RunTests : IDisposable
 
     private Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through env(1) with SIGHUP at its default: a test runner started under nohup (as a CI job may be) has HUP
+        // ignored, a child inherits that, and a shell cannot trap a signal that was ignored when it started — the
+        // signal test would then prove nothing about strongroom run (docs/applications.md says the same to users).
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=HUP");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(StrongroomServer.Executable);
         info.ArgumentList.Add("run");
         info.ArgumentList.Add("--endpoint-url");
