@@ -274,11 +274,12 @@ public sealed class SigV4Verifier
         try
         {
             var written = Encoding.UTF8.GetBytes(stringToSignPrefix, rented);
-            written += HexLower(canonicalHash, rented.AsSpan(written));
+            Convert.TryToHexStringLower(canonicalHash, rented.AsSpan(written), out var hexWritten);
+            written += hexWritten;
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
             HMACSHA256.HashData(key, rented.AsSpan(0, written), mac);
             Span<byte> expected = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
-            HexLower(mac, expected);
+            Convert.TryToHexStringLower(mac, expected, out _);
             var signature = parsed.Signature;
             if (signature.Length != expected.Length)
             {
@@ -286,10 +287,7 @@ public sealed class SigV4Verifier
             }
 
             Span<byte> given = stackalloc byte[2 * HMACSHA256.HashSizeInBytes];
-            for (var i = 0; i < given.Length; i++)
-            {
-                given[i] = signature[i] < 128 ? (byte)signature[i] : (byte)'?';
-            }
+            Encoding.ASCII.GetBytes(signature, given);
 
             return CryptographicOperations.FixedTimeEquals(expected, given);
         }
@@ -320,18 +318,6 @@ public sealed class SigV4Verifier
         {
             ArrayPool<byte>.Shared.Return(rented, clearArray: true);
         }
-    }
-
-    private static int HexLower(ReadOnlySpan<byte> bytes, Span<byte> destination)
-    {
-        const string Digits = "0123456789abcdef";
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            destination[2 * i] = (byte)Digits[bytes[i] >> 4];
-            destination[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
-        }
-
-        return 2 * bytes.Length;
     }
 
     /// <summary>The canonical request (api/sigv4.md §2, step 1).</summary>
