@@ -189,7 +189,7 @@ public sealed partial class ApiEndpoint
                 }
                 else if (query is not null)
                 {
-                    var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.AccessKeyId, context.RequestAborted);
+                    var xml = await _iamApi.InvokeAsync(service, query, requestId, caller.PrincipalArn, caller.UserName, caller.Kind, caller.AccessKeyId, context.RequestAborted);
                     output.Write(System.Text.Encoding.UTF8.GetBytes(xml));
                 }
                 else

@@ -24,7 +24,7 @@ public sealed class Authorizer
         _checks = checks;
     }
 
-    private static AccessCaller Of(CallerIdentity caller) => new(caller.AccessKeyId, caller.PrincipalArn, caller.UserName, caller.Region, caller.PrincipalId);
+    private static AccessCaller Of(CallerIdentity caller) => new(caller.Kind, caller.AccessKeyId, caller.PrincipalArn, caller.UserName, caller.Region, caller.PrincipalId);
 
     /// <summary>
     /// True for the administrator: the caller whose principal id is the one recorded under the root key at
@@ -42,7 +42,7 @@ public sealed class Authorizer
     {
         ArgumentNullException.ThrowIfNull(caller);
         // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
-        if (service == "iam" && caller.Temporary && !SessionNames.IsSession(caller.UserName))
+        if (service == "iam" && caller.Kind == PrincipalKind.UserSession)
         {
             throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
         }

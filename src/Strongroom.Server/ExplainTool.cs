@@ -9,7 +9,9 @@ namespace Strongroom.Server;
 /// <summary>
 /// `strongroom admin explain`: for a user, an action and a resource, which statement of which policy allows
 /// or denies it (or that none applies). Reads the store; needs no root key — so it reads IAM rows without checking
-/// their integrity tags (a diagnostic; the server's own decisions check them). It evaluates as the server does.
+/// their integrity tags (<see cref="IamService.Unverified"/>: a diagnostic; the server's own decisions check them). It
+/// does not evaluate on its own: it asks the server's <see cref="AccessEvaluator"/>, with an <see cref="AccessTrace"/>
+/// that collects the deciding statement and the request context the near misses are found in (ADR 0038).
 /// </summary>
 public static class ExplainTool
 {
@@ -97,130 +99,111 @@ public static class ExplainTool
     /// <param name="region">The region of the call being explained: a secret name or partial ARN is looked up there (default us-east-1).</param>
     public static async Task<Explanation> ExplainAsync(Core.Storage.IStore store, string userName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
     {
-        var (refusal, account, json) = await BeginAsync(store, IamService.User, "user", userName, action, resource, context, ct);
+        var (refusal, view, json) = await BeginAsync(store, IamService.User, "user", userName, action, context, ct, region);
         if (refusal is not null)
         {
             return refusal;
         }
 
         var user = JsonSerializer.Deserialize<IamUser>(json)!;
-        // The administrator is the user with the recorded unique id, not whoever is called "admin".
-        if (user.UserId == await store.GetSettingAsync(IdentityBootstrap.AdminUserIdSetting, ct))
+        var caller = new AccessCaller(PrincipalKind.User, ExplainKeyId, user.Arn, userName, view.Identity.DefaultRegion, user.UserId);
+        var evaluator = new AccessEvaluator(view.Iam.Principals, view.Identity, TimeProvider.System);
+        // The administrator is the user with the recorded unique id, not whoever is called "admin" (the evaluator's test).
+        if (evaluator.IsAdmin(caller))
         {
             return new Explanation(true, "Allow", null, null, null, $"ALLOW: {userName} is the administrator, who may do everything.");
         }
 
-        var policies = new List<NamedPolicy>();
-        foreach (var (name, document) in user.InlinePolicies)
-        {
-            policies.Add(new NamedPolicy($"user/{userName} inline policy {name}", PolicyDocument.Parse(document)));
-        }
-
-        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
-        void AddManaged(IEnumerable<string> arns, string via)
-        {
-            foreach (var arn in arns)
-            {
-                if (managed.TryGetValue(arn, out var policy))
-                {
-                    policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId}){via}", PolicyDocument.Parse(policy.DefaultDocument)));
-                }
-            }
-        }
-
-        AddManaged(user.AttachedPolicies, string.Empty);
-        foreach (var groupName in user.Groups)
-        {
-            if (await store.FindIamEntityAsync(IamService.Group, groupName, ct) is { } groupRow)
-            {
-                var group = JsonSerializer.Deserialize<IamGroup>(groupRow.Json)!;
-                foreach (var (name, document) in group.InlinePolicies)
-                {
-                    policies.Add(new NamedPolicy($"group/{groupName} inline policy {name}", PolicyDocument.Parse(document)));
-                }
-
-                AddManaged(group.AttachedPolicies, $" via group/{groupName}");
-            }
-        }
-
-        var keys = new List<KeyValuePair<string, string>> { new("aws:username", userName), new("aws:userid", user.UserId), new("aws:PrincipalArn", user.Arn) };
-        keys.AddRange(user.Tags.Select(tag => new KeyValuePair<string, string>("aws:PrincipalTag/" + tag.Key, tag.Value)));
-        return await DecideAsync(store, account, new Principal(user.Arn, user.Arn, keys), policies, action, resource, context, region, ct);
+        return await DecideAsync(store, view, evaluator, caller, user.Arn, action, resource, context, ct);
     }
 
     /// <summary>
     /// The decision for a session of an IAM role (as an AssumeRole or AssumeRoleWithWebIdentity session without session
-    /// policies is decided): the role's inline and attached policies, the role's tags as principal tags, aws:PrincipalArn
-    /// the role's ARN, and the resource policy matched against the session's principal as the server matches it.
+    /// policies or session tags is decided): the role's inline and attached policies, the role's tags as principal
+    /// tags, aws:PrincipalArn the role's ARN, and the resource policy matched against the session's principal as the
+    /// server matches it — by the server's own evaluator, given a session named "explain" that is not stored.
     /// </summary>
     public static async Task<Explanation> ExplainRoleAsync(Core.Storage.IStore store, string roleName, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region = null)
     {
-        var (refusal, account, json) = await BeginAsync(store, IamService.Role, "role", roleName, action, resource, context, ct);
+        var (refusal, view, json) = await BeginAsync(store, IamService.Role, "role", roleName, action, context, ct, region);
         if (refusal is not null)
         {
             return refusal;
         }
 
         var role = JsonSerializer.Deserialize<IamRole>(json)!;
-        var policies = role.InlinePolicies.Select(p => new NamedPolicy($"role/{roleName} inline policy {p.Key}", PolicyDocument.Parse(p.Value))).ToList();
-        var managed = (await store.ListIamEntitiesAsync(IamService.Policy, ct)).Select(row => JsonSerializer.Deserialize<IamManagedPolicy>(row.Json)!).ToDictionary(p => p.Arn, StringComparer.Ordinal);
-        foreach (var arn in role.AttachedPolicies)
-        {
-            if (managed.TryGetValue(arn, out var policy))
-            {
-                policies.Add(new NamedPolicy($"managed policy {arn} ({policy.DefaultVersionId})", PolicyDocument.Parse(policy.DefaultDocument)));
-            }
-        }
-
-        const string session = "explain";
-        var sessionArn = $"arn:aws:sts::{account}:assumed-role/{role.Name}/{session}";
-        var keys = new List<KeyValuePair<string, string>> { new("aws:userid", role.RoleId + ":" + session), new("aws:PrincipalArn", role.Arn), new("aws:PrincipalType", "AssumedRole") };
-        keys.AddRange(role.Tags.Select(tag => new KeyValuePair<string, string>("aws:PrincipalTag/" + tag.Key, tag.Value)));
-        return await DecideAsync(store, account, new Principal(sessionArn, role.Arn, keys), policies, action, resource, context, region, ct);
+        var session = new IamSession { Kind = IamSession.RoleKind, RoleName = role.Name, SessionName = "explain" };
+        var sessionArn = $"arn:aws:sts::{view.Identity.AccountId}:assumed-role/{role.Name}/{session.SessionName}";
+        var caller = new AccessCaller(PrincipalKind.AssumedRoleSession, ExplainKeyId, sessionArn, roleName, view.Identity.DefaultRegion, role.RoleId + ":" + session.SessionName);
+        var evaluator = new AccessEvaluator(new RoleSessionPolicies(view.Iam.Principals, role.Name, session), view.Identity, TimeProvider.System);
+        return await DecideAsync(store, view, evaluator, caller, role.Arn, action, resource, context, ct);
     }
 
-    /// <summary>What both questions start with: the arguments, a known action, the account, the user's or role's stored document.</summary>
-    private static async Task<(Explanation? Refusal, string Account, string Json)> BeginAsync(Core.Storage.IStore store, IamEntityKind kind, string noun, string name, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    /// <summary>The access key id an explained caller is given: it signs nothing and names no stored key.</summary>
+    private const string ExplainKeyId = "EXPLAIN";
+
+    /// <summary>
+    /// The installation as explain sees it: its identity (the account, the administrator's recorded id, the region asked
+    /// about) and an unverified, read-only view of the IAM rows (<see cref="IamService.Unverified"/>: explain has no root key).
+    /// </summary>
+    private sealed record View(ServerIdentity Identity, IamService Iam);
+
+    /// <summary>What both questions start with: the arguments, a known action, the installation, the user's or role's stored document.</summary>
+    private static async Task<(Explanation? Refusal, View View, string Json)> BeginAsync(Core.Storage.IStore store, IamEntityKind kind, string noun, string name, string action, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct, string? region)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(resource);
         if (CheckAction(action) is { } wrongAction)
         {
-            return (new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given."), string.Empty, string.Empty);
+            return (new Explanation(false, UnknownAction, null, null, null, $"UNKNOWN ACTION: {wrongAction} No call asks for it, so no answer is given."), null!, string.Empty);
         }
 
         var account = await store.GetSettingAsync("account_id", ct) ?? throw new InvalidOperationException("the data directory has no account id");
+        var identity = new ServerIdentity(account, region ?? "us-east-1") { AdminUserId = await store.GetSettingAsync(IdentityBootstrap.AdminUserIdSetting, ct) };
+        var view = new View(identity, IamService.Unverified(store, identity, TimeProvider.System));
         var json = (await store.FindIamEntityAsync(kind, name, ct))?.Json;
         return json is null
-            ? (new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no {noun} {name}."), account, string.Empty)
-            : (null, account, json);
+            ? (new Explanation(false, "ImplicitDeny", null, null, null, $"DENY: there is no {noun} {name}."), view, string.Empty)
+            : (null, view, json);
     }
 
-    /// <summary>Who is asking: the request's principal ARN, the ARN the answer names, and its global condition keys.</summary>
-    private sealed record Principal(string Arn, string Shown, IReadOnlyList<KeyValuePair<string, string>> Keys);
-
-    /// <summary>Resolves the resource as the operation does, then evaluates the request (with the caller's extra context keys) against the identity policies and the secret's resource policy.</summary>
-    private static async Task<Explanation> DecideAsync(Core.Storage.IStore store, string account, Principal principal, List<NamedPolicy> policies, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, string? region, CancellationToken ct)
+    /// <summary>
+    /// The policies of the unstored "explain" session of a role: the role's, compiled by <see cref="IamPrincipals.PoliciesOfRoleAsync"/>
+    /// as for a real session, with no session policy.
+    /// </summary>
+    private sealed class RoleSessionPolicies(IamPrincipals principals, string roleName, IamSession session) : IPrincipalPolicies
     {
+        public async Task<CallerPolicies?> PoliciesOfAsync(AccessCaller caller, CancellationToken ct) =>
+            await principals.PoliciesOfRoleAsync(roleName, ct) is { } role ? new CallerPolicies(role.Policies, null, null, role.Role, session) : null;
+    }
+
+    /// <summary>
+    /// Resolves the resource as the operation does, then asks the server's evaluator (<see cref="AccessEvaluator"/>, with
+    /// an <see cref="AccessTrace"/>) to decide the one check — the caller's extra context keys added to the check's — and
+    /// words what it collected. The transport's keys (aws:SourceIp, aws:SecureTransport) are absent unless given with
+    /// --context: explain has no request to take them from.
+    /// </summary>
+    private static async Task<Explanation> DecideAsync(Core.Storage.IStore store, View view, AccessEvaluator evaluator, AccessCaller caller, string shown, string action, string resource, IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
         // The resource as the operation resolves it: a secret's name, partial or full ARN becomes the secret's ARN with
         // its condition keys and resource policy (AccessChecks.SecretAsync, what the authorizer asks), so the answer is
         // the server's. The call's region is the ARN's, else the one given.
         var requested = resource;
-        NamedPolicy? resourcePolicy = null;
-        IReadOnlyDictionary<string, IReadOnlyList<string>> resourceKeys = new Dictionary<string, IReadOnlyList<string>>();
+        string? resourcePolicy = null;
+        var keys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         var isSecretAction = action.StartsWith("secretsmanager:", StringComparison.OrdinalIgnoreCase) && !SecretlessActions.Contains(action, StringComparer.OrdinalIgnoreCase);
         if (isSecretAction || resource.StartsWith("arn:aws:secretsmanager:", StringComparison.Ordinal))
         {
             var parts = resource.Split(':');
-            var callRegion = resource.StartsWith("arn:", StringComparison.Ordinal) && parts.Length > 3 ? parts[3] : region ?? "us-east-1";
-            var target = await AccessChecks.SecretAsync(store, account, callRegion, resource, ct);
+            var callRegion = resource.StartsWith("arn:", StringComparison.Ordinal) && parts.Length > 3 ? parts[3] : view.Identity.DefaultRegion;
+            var target = await AccessChecks.SecretAsync(store, view.Identity.AccountId, callRegion, resource, ct);
             resource = target.Arn;
-            resourceKeys = target.Keys;
-            if (target.Secret?.ResourcePolicy is { } document)
+            resourcePolicy = target.Secret?.ResourcePolicy;
+            foreach (var (key, values) in target.Keys)
             {
-                resourcePolicy = new NamedPolicy($"resource policy of {target.Arn}", PolicyDocument.Parse(document), PolicySource.Resource);
+                keys[key] = values;
             }
         }
         else if (action.StartsWith("secretsmanager:", StringComparison.OrdinalIgnoreCase))
@@ -228,25 +211,16 @@ public static class ExplainTool
             resource = "*";
         }
 
-
-        var request = new RequestContext { Action = action, Resource = resource, PrincipalArn = principal.Arn, AccountId = account, AccountPrincipalDelegates = true };
-        foreach (var (key, value) in principal.Keys)
-        {
-            request.With(key, value);
-        }
-
-        foreach (var (key, values) in resourceKeys)
-        {
-            request.With(key, values);
-        }
-
         foreach (var (key, values) in context)
         {
-            request.With(key, values);
+            keys[key] = values;
         }
 
-        var result = PolicyEvaluator.Evaluate(request, policies, resourcePolicy);
-        var where = result.Statement is null ? "no statement of any policy applies" : $"statement {(result.Statement.Sid is null ? "#" + (result.Statement.Index + 1) : "\"" + result.Statement.Sid + "\"")} of {result.Policy!.Name}";
+        var trace = new AccessTrace();
+        await evaluator.DecideAsync(caller, [new AccessCheck(action, resource, resourcePolicy, false, keys)], new AccessRequestContext(null, null), trace, ct);
+        var traced = trace.Checks[^1];
+        var result = traced.Result;
+        var where = result.Statement is null ? "no statement of any policy applies" : $"statement {StatementName(result.Statement)} of {result.Policy!.Name}";
         var verdict = result.Decision switch
         {
             PolicyDecision.Allow => "ALLOW",
@@ -255,10 +229,10 @@ public static class ExplainTool
         };
         var resolved = requested == resource ? resource : $"{resource} (as the call resolves '{requested}')";
         var text = new System.Text.StringBuilder(
-            $"{verdict}: {principal.Shown} → {action} on {resolved}: {where}. Policies considered: {policies.Count}{(resourcePolicy is null ? string.Empty : " + the resource policy")}.");
+            $"{verdict}: {shown} → {action} on {resolved}: {where}. Policies considered: {traced.Policies.Count}{(traced.ResourcePolicy is null ? string.Empty : " + the resource policy")}.");
         if (result.Decision == PolicyDecision.ImplicitDeny)
         {
-            var closest = PolicyNearMiss.Closest(request, resourcePolicy is null ? policies : [.. policies, resourcePolicy]);
+            var closest = traced.Closest();
             if (closest.Count == 0)
             {
                 text.Append("\nNo Allow statement names this action or this resource.");
@@ -266,7 +240,6 @@ public static class ExplainTool
 
             foreach (var miss in closest)
             {
-                var sid = miss.Statement.Sid is null ? "#" + (miss.Statement.Index + 1) : "\"" + miss.Statement.Sid + "\"";
                 var lacks = new List<string>();
                 if (!miss.ActionMatches)
                 {
@@ -287,10 +260,12 @@ public static class ExplainTool
                     lacks.Add($"its conditions are not met: {string.Join("; ", miss.Conditions)}");
                 }
 
-                text.Append($"\nClosest: statement {sid} of {miss.Policy.Name}: {string.Join("; ", lacks)}.");
+                text.Append($"\nClosest: statement {StatementName(miss.Statement)} of {miss.Policy.Name}: {string.Join("; ", lacks)}.");
             }
         }
 
         return new Explanation(result.Allowed, result.Decision.ToString(), result.Policy?.Name, result.Statement?.Sid, result.Statement?.Index, text.ToString());
     }
+
+    private static string StatementName(PolicyStatement statement) => statement.Sid is null ? "#" + (statement.Index + 1) : "\"" + statement.Sid + "\"";
 }

@@ -40,11 +40,11 @@ public sealed class StoreCredentialSource : ICredentialSource
         ResolvedCredential? credential = null;
         if (await _iam.Principals.ResolveAccessKeyAsync(accessKeyId, cancellationToken) is { } key)
         {
-            credential = new ResolvedCredential(key.PrincipalArn, key.UserName, key.Secret, key.SessionTokenHash, key.Expiration, key.PrincipalId);
+            credential = new ResolvedCredential(key.PrincipalArn, key.UserName, key.Secret, key.SessionTokenHash, key.Expiration, key.PrincipalId, key.Kind);
         }
         else if (_dev && _identity.AdminUserId is { } admin && !LooksIssued(accessKeyId) && !await _iam.AccessKeys.AccessKeyStoredAsync(accessKeyId, cancellationToken))
         {
-            credential = new ResolvedCredential(IdentityBootstrap.AdminArn(_identity.AccountId), IamService.AdminUserName, null, PrincipalId: admin);
+            credential = new ResolvedCredential(IdentityBootstrap.AdminArn(_identity.AccountId), IamService.AdminUserName, null, PrincipalId: admin, Kind: PrincipalKind.User);
         }
 
         if (_cache.Count > 10_000)

@@ -53,7 +53,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
     }
 
     private Task<CallAccess> DecideAsync(string operation, IAccessInput input) =>
-        _decision.DecideAsync(new AccessCaller("AKIAREADER", Reader, "reader", ServiceFixture.Region, "AIDAREADER"), "secretsmanager", operation, input, null, new AccessRequestContext("127.0.0.1", true), CancellationToken.None);
+        _decision.DecideAsync(new AccessCaller(PrincipalKind.User, "AKIAREADER", Reader, "reader", ServiceFixture.Region, "AIDAREADER"), "secretsmanager", operation, input, null, new AccessRequestContext("127.0.0.1", true), CancellationToken.None);
 
     /// <summary>The SecretId's form, and the store queries one resolution of it takes (a partial ARN: the exact ARN, then the prefix).</summary>
     public static TheoryData<string, int> SecretIds() => new() { { "name", 1 }, { "arn", 1 }, { "partial", 2 } };

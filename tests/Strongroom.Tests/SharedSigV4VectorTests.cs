@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Xunit;
@@ -40,10 +41,11 @@ public sealed class SharedSigV4VectorTests
             var token = vector.TryGetProperty("sessionToken", out var t) ? t.GetString() : null;
             return ValueTask.FromResult(accessKeyId == vector.GetProperty("accessKeyId").GetString()
                 ? new ResolvedCredential(
-                    "arn:aws:iam::111122223333:user/x", token is null ? "x" : "session:" + accessKeyId,
+                    "arn:aws:iam::111122223333:user/x", "x",
                     Encoding.UTF8.GetBytes(vector.GetProperty("secretAccessKey").GetString()!),
                     token is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))),
-                    token is null ? null : DateTimeOffset.MaxValue)
+                    token is null ? null : DateTimeOffset.MaxValue,
+                    Kind: token is null ? PrincipalKind.User : PrincipalKind.UserSession)
                 : null);
         }
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using Strongroom.Core.Identity;
 using Strongroom.Protocol.Aws;
 using Strongroom.Protocol.Aws.Auth;
 using Xunit;
@@ -149,7 +150,7 @@ public sealed class SigV4VectorTests
     private sealed class SessionKeys(string tokenHash, DateTimeOffset expiration) : ICredentialSource
     {
         public ValueTask<ResolvedCredential?> ResolveAsync(string accessKeyId, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<ResolvedCredential?>(new ResolvedCredential("arn:aws:sts::111122223333:assumed-role/r/s", "session:" + accessKeyId, Encoding.UTF8.GetBytes(Secret), tokenHash, expiration));
+            ValueTask.FromResult<ResolvedCredential?>(new ResolvedCredential("arn:aws:sts::111122223333:assumed-role/r/s", accessKeyId, Encoding.UTF8.GetBytes(Secret), tokenHash, expiration, Kind: PrincipalKind.AssumedRoleSession));
     }
 
     private static SigV4Request KmsSessionRequest() => Request("POST",

@@ -35,7 +35,7 @@ public class AccessDecisionBenchmarks
         const string policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:*:secret:bench/read/*"}]}""";
         await iam.Attachments.PutInlinePolicyAsync(IamEntityKind.User, user.Name, "read", policy, CancellationToken.None);
         _decision = new CallAuthorization(iam, _fixture.Store, _fixture.Keys, identity, TimeProvider.System, new AccessChecks(_fixture.Store, _fixture.Keys, identity));
-        _caller = new AccessCaller("AKIABENCHREADER", user.Arn, user.Name, InProcessFixture.Region, user.UserId);
+        _caller = new AccessCaller(PrincipalKind.User, "AKIABENCHREADER", user.Arn, user.Name, InProcessFixture.Region, user.UserId);
         _inputs = [.. Enumerable.Range(0, InProcessFixture.Count).Select(i => new Input(InProcessFixture.Name(i)))];
         if ((await DecideAsync(_inputs[0])).Denial is { } denial)
         {

@@ -55,7 +55,7 @@ public sealed class IamAccess
     }
 
     /// <summary>The caller as the requests need it.</summary>
-    /// <param name="UserName">An IAM user's name; for an assumed-role session its "session:…" key name.</param>
+    /// <param name="UserName">An IAM user's name; for an assumed-role session the opaque owner name of its key (never parsed).</param>
     /// <param name="IsSession">True for assumed-role sessions (they have no user a missing UserName could mean).</param>
     public sealed record Caller(string PrincipalArn, string UserName, bool IsSession);
 

@@ -15,20 +15,22 @@ namespace Strongroom.Core.Identity;
 /// </summary>
 internal sealed class IamEntityStore
 {
-    public IamEntityStore(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    /// <param name="root">The root key's wrapper; null for the unverified, read-only view of <see cref="IamService.Unverified"/>.</param>
+    public IamEntityStore(IStore store, RootWrap? root, ServerIdentity identity, TimeProvider time)
     {
         Store = store;
         Root = root;
         Identity = identity;
         _time = time;
-        Records = new IamRecords(root);
+        Records = root is null ? IamRecords.Unverified() : new IamRecords(root);
     }
 
     private readonly TimeProvider _time;
 
     public IStore Store { get; }
 
-    public RootWrap Root { get; }
+    /// <summary>Null only in the unverified view (<see cref="IamService.Unverified"/>).</summary>
+    public RootWrap? Root { get; }
 
     public ServerIdentity Identity { get; }
 

@@ -6,13 +6,17 @@ using static Strongroom.Core.Identity.IamEntityStore;
 
 namespace Strongroom.Core.Identity;
 
-/// <summary>A caller's access key resolved to its principal, and the compiled identity policies of a user or a role session for authorisation (cached until the next IAM change).</summary>
-public sealed class IamPrincipals
+/// <summary>
+/// A caller's access key resolved to its principal — and its <see cref="PrincipalKind"/> decided here, once, from the
+/// key's row and its session's record — and the compiled identity policies of a user or a role session for
+/// authorisation (cached until the next IAM change).
+/// </summary>
+public sealed class IamPrincipals : IPrincipalPolicies
 {
     private readonly IamEntityStore _entities;
     private readonly IStore _store;
     private readonly IamRecords _records;
-    private readonly RootWrap _root;
+    private readonly RootWrap? _root;
     private readonly SecurityTokenService _sts;
 
     internal IamPrincipals(IamEntityStore entities, SecurityTokenService sts)
@@ -26,7 +30,8 @@ public sealed class IamPrincipals
 
     /// <summary>A caller's access key, checked and resolved to its principal.</summary>
     /// <param name="PrincipalId">The principal's unique id as aws:userid has it: a user's UserId; a session's "RoleId:SessionName".</param>
-    public sealed record ResolvedKey(string AccessKeyId, string PrincipalArn, string UserName, string PrincipalId, byte[] Secret, string? SessionTokenHash, DateTimeOffset? Expiration);
+    /// <param name="Kind">A user, a role's session or a user's own session: what every later question about the caller asks.</param>
+    public sealed record ResolvedKey(string AccessKeyId, string PrincipalArn, string UserName, string PrincipalId, byte[] Secret, string? SessionTokenHash, DateTimeOffset? Expiration, PrincipalKind Kind);
 
     /// <summary>
     /// The principal and secret of an active access key, or null when the key is unknown, inactive, or refused: its row
@@ -45,10 +50,11 @@ public sealed class IamPrincipals
             }
 
             string principalId;
+            PrincipalKind kind;
             var userName = key.UserName;
             string? tokenHash = null;
             DateTimeOffset? expiration = null;
-            var session = SessionNames.IsSession(key.UserName) ? await _sts.FindSessionAsync(accessKeyId, ct) : null;
+            var session = key.IsSessionKey ? await _sts.FindSessionAsync(accessKeyId, ct) : null;
             if (session is { IsUserSession: true, UserName: { } owner })
             {
                 // A user's own session (GetSessionToken) acts as that user: its policies, its GetCallerIdentity.
@@ -58,9 +64,9 @@ public sealed class IamPrincipals
                     return null;
                 }
 
-                (principalId, userName, tokenHash, expiration) = (user.UserId, owner, session.TokenHash, session.Expiration);
+                (principalId, userName, tokenHash, expiration, kind) = (user.UserId, owner, session.TokenHash, session.Expiration, PrincipalKind.UserSession);
             }
-            else if (SessionNames.IsSession(key.UserName))
+            else if (key.IsSessionKey)
             {
                 var role = session is null ? null : Load<IamRole>(await _records.FindAsync(_store, Role, session.RoleName, ct));
                 if (session is null || role is null || role.RoleId != key.PrincipalId || key.PrincipalArn != _sts.SessionArn(role.Name, session.SessionName))
@@ -68,7 +74,7 @@ public sealed class IamPrincipals
                     return null;
                 }
 
-                (principalId, tokenHash, expiration) = (role.RoleId + ":" + session.SessionName, session.TokenHash, session.Expiration);
+                (principalId, tokenHash, expiration, kind) = (role.RoleId + ":" + session.SessionName, session.TokenHash, session.Expiration, PrincipalKind.AssumedRoleSession);
             }
             else
             {
@@ -78,11 +84,11 @@ public sealed class IamPrincipals
                     return null;
                 }
 
-                principalId = user.UserId;
+                (principalId, kind) = (user.UserId, PrincipalKind.User);
             }
 
             var secret = await _records.UnwrapSecretAsync(_store, key, ct);
-            return new ResolvedKey(key.AccessKeyId, key.PrincipalArn, userName, principalId, secret, tokenHash, expiration);
+            return new ResolvedKey(key.AccessKeyId, key.PrincipalArn, userName, principalId, secret, tokenHash, expiration, kind);
         }
         catch (RecordIntegrityException)
         {
@@ -143,7 +149,7 @@ public sealed class IamPrincipals
 
                 if (attempt > 0 || !changed)
                 {
-                    _root.ReportIntegrityFailure(IamRecords.EntityTable, $"{missing.Kind}/{missing.Name} (named by user/{userName}, missing)");
+                    _root?.ReportIntegrityFailure(IamRecords.EntityTable, $"{missing.Kind}/{missing.Name} (named by user/{userName}, missing)");
                     throw new RecordIntegrityException(IamRecords.EntityTable, $"{missing.Kind}/{missing.Name}");
                 }
             }
@@ -191,15 +197,58 @@ public sealed class IamPrincipals
         return policies;
     }
 
-    /// <summary>The role's policies and the session policy of an assumed-role session, or null when the role is gone.</summary>
+    /// <summary>
+    /// The principal of <paramref name="caller"/>, by its kind: a user (or a user's GetSessionToken session) by name, a
+    /// role's session by its own access key id; null when it is gone or is not the principal the key was issued to (a
+    /// user or role re-created under the same name since has another unique id and lends it none). A caller of
+    /// <see cref="PrincipalKind.Unknown"/> kind has none.
+    /// </summary>
+    public async Task<CallerPolicies?> PoliciesOfAsync(AccessCaller caller, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        switch (caller.Kind)
+        {
+            case PrincipalKind.AssumedRoleSession:
+                if (await PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } session
+                    && (caller.PrincipalId is null || caller.PrincipalId == session.Role.RoleId + ":" + session.Session.SessionName))
+                {
+                    return new CallerPolicies(session.Policies, session.SessionPolicies, null, session.Role, session.Session);
+                }
+
+                return null;
+            case PrincipalKind.User or PrincipalKind.UserSession:
+                if (await PoliciesOfUserAsync(caller.UserName, ct) is { } user && (caller.PrincipalId is null || caller.PrincipalId == user.User.UserId))
+                {
+                    return new CallerPolicies(user.Policies, null, user.User, null, null);
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The role's policies and the session policy of an assumed-role session, or null when the session or its role is gone.</summary>
     public async Task<(IamRole Role, IamSession Session, IReadOnlyList<NamedPolicy> Policies, IReadOnlyList<NamedPolicy> SessionPolicies)?> PoliciesOfSessionAsync(string accessKeyId, CancellationToken ct)
+    {
+        var session = await _sts.FindSessionAsync(accessKeyId, ct);
+        if (session is null || session.IsUserSession || await PoliciesOfRoleAsync(session.RoleName, ct) is not { } role)
+        {
+            return null;
+        }
+
+        IReadOnlyList<NamedPolicy> sessionPolicies = session.Policy is null ? [] : [new NamedPolicy("session policy", PolicyDocument.Parse(session.Policy), PolicySource.Session)];
+        return (role.Role, session, role.Policies, sessionPolicies);
+    }
+
+    /// <summary>A role's inline and attached policies, or null when the role is gone.</summary>
+    public async Task<(IamRole Role, IReadOnlyList<NamedPolicy> Policies)?> PoliciesOfRoleAsync(string roleName, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var session = await _sts.FindSessionAsync(accessKeyId, ct);
-            var json = session is null || session.IsUserSession ? null : await _records.FindAsync(_store, Role, session.RoleName, ct);
+            var json = await _records.FindAsync(_store, Role, roleName, ct);
             var role = Load<IamRole>(json);
-            if (session is null || role is null)
+            if (role is null)
             {
                 return null;
             }
@@ -230,12 +279,11 @@ public sealed class IamPrincipals
                     continue;
                 }
 
-                _root.ReportIntegrityFailure(IamRecords.EntityTable, $"{Policy}/{missing} (attached to role/{role.Name}, missing)");
+                _root?.ReportIntegrityFailure(IamRecords.EntityTable, $"{Policy}/{missing} (attached to role/{role.Name}, missing)");
                 throw new RecordIntegrityException(IamRecords.EntityTable, $"{Policy}/{missing}");
             }
 
-            IReadOnlyList<NamedPolicy> sessionPolicies = session.Policy is null ? [] : [new NamedPolicy("session policy", PolicyDocument.Parse(session.Policy), PolicySource.Session)];
-            return (role, session, policies, sessionPolicies);
+            return (role, policies);
         }
     }
 }

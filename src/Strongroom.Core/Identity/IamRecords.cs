@@ -22,12 +22,29 @@ public sealed class IamRecords
     public const string EntityTable = "iam_entities";
     public const string AccessKeyTable = "access_keys";
     private static ReadOnlySpan<byte> Magic => "SRREC1"u8;
-    private readonly RootWrap _root;
+    private readonly RootWrap? _root;
 
     public IamRecords(RootWrap root)
     {
+        ArgumentNullException.ThrowIfNull(root);
         _root = root;
     }
+
+    private IamRecords()
+    {
+    }
+
+    /// <summary>
+    /// Rows read as stored, their integrity tags not checked; nothing written, no secret unwrapped. Only for
+    /// `strongroom admin explain`, an offline diagnostic that has no root key (<see cref="IamService.Unverified"/>):
+    /// no decision the server enforces ever reads through it.
+    /// </summary>
+    internal static IamRecords Unverified() => new();
+
+    /// <summary>False for <see cref="Unverified"/>.</summary>
+    public bool Verifies => _root is not null;
+
+    private RootWrap Root => _root ?? throw new InvalidOperationException("An unverified view of the IAM rows (strongroom admin explain) writes nothing and unwraps no secret.");
 
     // ------------------------------------------------------------------ content (frozen by golden tests)
 
@@ -85,7 +102,11 @@ public sealed class IamRecords
             return null;
         }
 
-        await RequireAsync(reader, row, ct);
+        if (_root is not null)
+        {
+            await RequireAsync(reader, row, ct);
+        }
+
         return row.Json;
     }
 
@@ -96,13 +117,13 @@ public sealed class IamRecords
         var verified = new List<string>();
         foreach (var row in await reader.ListIamEntitiesAsync(kind, ct))
         {
-            if (await _root.VerifyAsync(reader, EntityContent(row.Kind, row.Name, row.Json), row.Mac, ct))
+            if (_root is null || await _root.VerifyAsync(reader, EntityContent(row.Kind, row.Name, row.Json), row.Mac, ct))
             {
                 verified.Add(row.Json);
             }
             else
             {
-                _root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
+                Root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
             }
         }
 
@@ -113,14 +134,14 @@ public sealed class IamRecords
     public async Task PutAsync(IStoreTransaction tx, IamEntityKind kind, string name, string json, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        await tx.PutIamEntityAsync(new IamEntityRow(kind, name, json, await _root.MacAsync(tx, EntityContent(kind, name, json), ct)), ct);
+        await tx.PutIamEntityAsync(new IamEntityRow(kind, name, json, await Root.MacAsync(tx, EntityContent(kind, name, json), ct)), ct);
     }
 
     private async Task RequireAsync(IStoreReader reader, IamEntityRow row, CancellationToken ct)
     {
-        if (!await _root.VerifyAsync(reader, EntityContent(row.Kind, row.Name, row.Json), row.Mac, ct))
+        if (!await Root.VerifyAsync(reader, EntityContent(row.Kind, row.Name, row.Json), row.Mac, ct))
         {
-            _root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
+            Root.ReportIntegrityFailure(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
             throw new RecordIntegrityException(EntityTable, IamEntityKinds.ToStored(row.Kind) + "/" + row.Name);
         }
     }
@@ -158,12 +179,12 @@ public sealed class IamRecords
 
     private async Task<bool> VerifiedAsync(IStoreReader reader, AccessKeyRecord key, CancellationToken ct)
     {
-        if (key.PrincipalId is not null && await _root.VerifyAsync(reader, AccessKeyContent(key), key.Mac, ct))
+        if (_root is null || (key.PrincipalId is not null && await _root.VerifyAsync(reader, AccessKeyContent(key), key.Mac, ct)))
         {
             return true;
         }
 
-        _root.ReportIntegrityFailure(AccessKeyTable, key.AccessKeyId);
+        Root.ReportIntegrityFailure(AccessKeyTable, key.AccessKeyId);
         return false;
     }
 
@@ -174,7 +195,7 @@ public sealed class IamRecords
         var record = new AccessKeyRecord
         {
             AccessKeyId = accessKeyId,
-            WrappedSecret = await _root.WrapAsync(tx, secret, AccessKeyBinding(accessKeyId, principalId, principalArn), ct),
+            WrappedSecret = await Root.WrapAsync(tx, secret, AccessKeyBinding(accessKeyId, principalId, principalArn), ct),
             PrincipalArn = principalArn,
             UserName = userName,
             Status = "Active",
@@ -190,7 +211,7 @@ public sealed class IamRecords
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(key);
-        key.Mac = await _root.MacAsync(tx, AccessKeyContent(key), ct);
+        key.Mac = await Root.MacAsync(tx, AccessKeyContent(key), ct);
         await tx.UpsertAccessKeyAsync(key, ct);
     }
 
@@ -208,7 +229,7 @@ public sealed class IamRecords
             var moved = new AccessKeyRecord
             {
                 AccessKeyId = key.AccessKeyId,
-                WrappedSecret = await _root.WrapAsync(tx, secret, AccessKeyBinding(key.AccessKeyId, key.PrincipalId, principalArn), ct),
+                WrappedSecret = await Root.WrapAsync(tx, secret, AccessKeyBinding(key.AccessKeyId, key.PrincipalId, principalArn), ct),
                 PrincipalArn = principalArn,
                 UserName = userName,
                 Status = key.Status,
@@ -230,11 +251,11 @@ public sealed class IamRecords
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            return await _root.UnwrapAsync(reader, key.WrappedSecret, AccessKeyBinding(key.AccessKeyId, key.PrincipalId, key.PrincipalArn), ct);
+            return await Root.UnwrapAsync(reader, key.WrappedSecret, AccessKeyBinding(key.AccessKeyId, key.PrincipalId, key.PrincipalArn), ct);
         }
         catch (CryptoFailureException)
         {
-            _root.ReportIntegrityFailure(AccessKeyTable, key.AccessKeyId);
+            Root.ReportIntegrityFailure(AccessKeyTable, key.AccessKeyId);
             throw new RecordIntegrityException(AccessKeyTable, key.AccessKeyId);
         }
     }

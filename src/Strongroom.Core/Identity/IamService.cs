@@ -27,8 +27,13 @@ public sealed class IamService
     private readonly IamEntityStore _entities;
 
     public IamService(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+        : this(new IamEntityStore(store, root ?? throw new ArgumentNullException(nameof(root)), identity, time))
     {
-        _entities = new IamEntityStore(store, root, identity, time);
+    }
+
+    private IamService(IamEntityStore entities)
+    {
+        _entities = entities;
         Users = new IamUsers(_entities);
         AccessKeys = new IamAccessKeys(_entities);
         Groups = new IamGroups(_entities, Users);
@@ -39,6 +44,14 @@ public sealed class IamService
         Principals = new IamPrincipals(_entities, Sts);
         OidcProviders = new IamOidcProviders(_entities);
     }
+
+    /// <summary>
+    /// A read-only view of the same rows without the root key: their integrity tags are not checked, and any write or
+    /// secret unwrap throws. For `strongroom admin explain` alone — an offline diagnostic over a data directory, which
+    /// needs no root key — so that it compiles the same policies (<see cref="IamPrincipals.PoliciesOfAsync"/>) and decides
+    /// with the same <see cref="Policies.AccessEvaluator"/> as the server, whose own instance always verifies.
+    /// </summary>
+    public static IamService Unverified(IStore store, ServerIdentity identity, TimeProvider time) => new(new IamEntityStore(store, null, identity, time));
 
     public IamUsers Users { get; }
 

@@ -171,7 +171,7 @@ public static class IdentityBootstrap
             var userName = userNames[key.AccessKeyId];
             string? principalId = null;
             string principalArn = key.PrincipalArn;
-            if (SessionNames.IsSession(userName))
+            if (AccessKeyRecord.IsSessionOwner(userName))
             {
                 var session = json.TryGetValue((IamService.Session, key.AccessKeyId), out var s) ? JsonSerializer.Deserialize<IamSession>(s, Json) : null;
                 var role = session is not null && json.TryGetValue((IamService.Role, session.RoleName), out var r) ? JsonSerializer.Deserialize<IamRole>(r, Json) : null;

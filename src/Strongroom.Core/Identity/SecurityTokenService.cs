@@ -154,7 +154,7 @@ public sealed class SecurityTokenService
     };
 
     /// <summary>
-    /// Stores a session: its access key (the secret wrapped by the root key, listed under "session:ASIA…" so it is
+    /// Stores a session: its access key (the secret wrapped by the root key, listed under a session owner name, <see cref="AccessKeyRecord.SessionOwner"/>, so it is
     /// never one of a user's own keys) and the session entity with the token's SHA-256. Returns the secret and token.
     /// </summary>
     private async Task<(string Secret, string Token)> StoreSessionAsync(IStoreTransaction tx, IamSession session, string principalId, string principalArn, CancellationToken ct)
@@ -171,7 +171,7 @@ public sealed class SecurityTokenService
         var bytes = Encoding.UTF8.GetBytes(secret);
         try
         {
-            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, principalId, principalArn, SessionNames.For(session.AccessKeyId), Now, ct);
+            await _records.CreateAccessKeyAsync(tx, session.AccessKeyId, bytes, principalId, principalArn, AccessKeyRecord.SessionOwner(session.AccessKeyId), Now, ct);
         }
         finally
         {

@@ -8,19 +8,28 @@ namespace Strongroom.Core.Policies;
 /// Decides access checks with AWS's evaluation logic: the caller's identity policies (those of the principal its key
 /// was issued to), an assumed role's session policies, the resource's own policy (a secret's resource policy, a KMS key
 /// policy, a role's trust policy) and the request context (global keys and the check's condition keys). The admin is
-/// recognised by its principal id, never by a name. A denial never says whether the resource exists. Thread-safe.
+/// recognised by its principal id, never by a name. A denial never says whether the resource exists. The one
+/// evaluation of access: the server decides with it, and `strongroom admin explain` asks it too, passing an
+/// <see cref="AccessTrace"/> that collects the statements weighed (ADR 0038). Thread-safe.
 /// </summary>
 public sealed class AccessEvaluator
 {
     private const string ResourcePolicyName = "resource policy";
-    private readonly IamService _iam;
+    private readonly IPrincipalPolicies _principals;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, PolicyDocument?> _resourcePolicies = new(StringComparer.Ordinal);
 
     public AccessEvaluator(IamService iam, ServerIdentity identity, TimeProvider time)
+        : this((iam ?? throw new ArgumentNullException(nameof(iam))).Principals, identity, time)
     {
-        _iam = iam;
+    }
+
+    /// <param name="principals">Where a caller's principal and policies are found: the server's verified
+    /// <see cref="IamPrincipals"/>, or explain's unverified view of the same rows.</param>
+    public AccessEvaluator(IPrincipalPolicies principals, ServerIdentity identity, TimeProvider time)
+    {
+        _principals = principals;
         _identity = identity;
         _time = time;
     }
@@ -44,20 +53,28 @@ public sealed class AccessEvaluator
     /// The first denial among <paramref name="checks"/> for a non-admin caller, or null when every check allows. The
     /// administrator is bound only by trust-only checks (a role's trust policy), so for it only those are decided.
     /// </summary>
-    public async Task<AccessDenial?> DecideAsync(AccessCaller caller, IEnumerable<AccessCheck> checks, AccessRequestContext request, CancellationToken ct)
+    public Task<AccessDenial?> DecideAsync(AccessCaller caller, IEnumerable<AccessCheck> checks, AccessRequestContext request, CancellationToken ct) =>
+        DecideAsync(caller, checks, request, null, ct);
+
+    /// <summary>
+    /// The same decision, collecting into <paramref name="trace"/> (when given) how each check was decided: the request
+    /// context, the policies weighed, the deciding statement. The decision does not depend on it.
+    /// </summary>
+    public async Task<AccessDenial?> DecideAsync(AccessCaller caller, IEnumerable<AccessCheck> checks, AccessRequestContext request, AccessTrace? trace, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(checks);
-        return await DecideAsync(caller, checks.Select(From).ToList(), request, ct);
+        return await DecideAsync(caller, checks.Select(From).ToList(), request, trace, ct);
     }
 
-    private async Task<AccessDenial?> DecideAsync(AccessCaller caller, IReadOnlyList<Check> checks, AccessRequestContext request, CancellationToken ct)
+    private async Task<AccessDenial?> DecideAsync(AccessCaller caller, IReadOnlyList<Check> checks, AccessRequestContext request, AccessTrace? trace, CancellationToken ct)
     {
         if (IsAdmin(caller))
         {
+            trace?.Administrator = true;
             foreach (var check in checks.Where(c => c.TrustOnly))
             {
-                if (Decide(check, caller, Principal.None, request) is { } reason)
+                if (Decide(check, caller, CallerPolicies.None, request, trace) is { } reason)
                 {
                     return Denial(caller, check, reason);
                 }
@@ -66,10 +83,10 @@ public sealed class AccessEvaluator
             return null;
         }
 
-        var principal = await PrincipalAsync(caller, ct);
+        var principal = await _principals.PoliciesOfAsync(caller, ct) ?? CallerPolicies.None;
         foreach (var check in checks)
         {
-            if ((check.Forbidden ?? Decide(check, caller, principal, request)) is { } reason)
+            if ((check.Forbidden ?? Decide(check, caller, principal, request, trace)) is { } reason)
             {
                 return Denial(caller, check, reason);
             }
@@ -98,39 +115,13 @@ public sealed class AccessEvaluator
         }
 
         Check[] checks = [new Check("kms:PutKeyPolicy", keyArn, candidate, true, []), new Check("kms:PutKeyPolicy", keyArn, candidate, false, [], TrustOnly: true)];
-        return await DecideAsync(caller, checks, request, ct) is null;
+        return await DecideAsync(caller, checks, request, null, ct) is null;
     }
 
     private static AccessDenial Denial(AccessCaller caller, Check check, string reason) => AccessDenial.For(caller, check.Action, check.Shown ?? check.Resource, reason);
 
-    /// <summary>The principal behind the caller's key, with the policies that bind it.</summary>
-    private sealed record Principal(IReadOnlyList<NamedPolicy> IdentityPolicies, IReadOnlyList<NamedPolicy>? SessionPolicies, IamUser? User, IamRole? Role, IamSession? Session)
-    {
-        public static Principal None { get; } = new([], null, null, null, null);
-    }
-
-    private async Task<Principal> PrincipalAsync(AccessCaller caller, CancellationToken ct)
-    {
-        // The policies are those of the principal the caller's key was issued to: a user or role re-created under the
-        // same name since (another unique id) lends it none.
-        if (SessionNames.IsSession(caller.UserName))
-        {
-            if (await _iam.Principals.PoliciesOfSessionAsync(caller.AccessKeyId, ct) is { } found
-                && (caller.PrincipalId is null || caller.PrincipalId == found.Role.RoleId + ":" + found.Session.SessionName))
-            {
-                return new Principal(found.Policies, found.SessionPolicies, null, found.Role, found.Session);
-            }
-        }
-        else if (await _iam.Principals.PoliciesOfUserAsync(caller.UserName, ct) is { } found && (caller.PrincipalId is null || caller.PrincipalId == found.User.UserId))
-        {
-            return new Principal(found.Policies, null, found.User, null, null);
-        }
-
-        return Principal.None;
-    }
-
     /// <summary>One check's decision: null when allowed, else the denial's reason as AWS words it.</summary>
-    private string? Decide(Check check, AccessCaller caller, Principal principal, AccessRequestContext request)
+    private string? Decide(Check check, AccessCaller caller, CallerPolicies principal, AccessRequestContext request, AccessTrace? trace)
     {
         // Identity, session and resource policies are evaluated together, as AWS does: an explicit Deny in any of them
         // wins; a session policy bounds what the role's identity policies and a resource policy naming the role grant (a
@@ -146,9 +137,11 @@ public sealed class AccessEvaluator
 
         if (check.TrustOnly)
         {
-            return check.ResourcePolicy is not null && PolicyEvaluator.Evaluate(context, [], new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource)).Allowed
-                ? null
-                : $"because no resource-based policy allows the {check.Action} action";
+            var trustPolicy = check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource);
+            var trust = trustPolicy is null ? null : PolicyEvaluator.Evaluate(context, [], trustPolicy);
+            var refused = trust is { Allowed: true } ? null : $"because no resource-based policy allows the {check.Action} action";
+            trace?.Add(new TracedCheck(context, [], trustPolicy, trust ?? new AuthorizationResult(PolicyDecision.ImplicitDeny, null, null), refused));
+            return refused;
         }
 
         if (check.KeyPolicy && check.ResourcePolicy is not null)
@@ -157,18 +150,26 @@ public sealed class AccessEvaluator
             // account's IAM policies.
             var keyPolicy = new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource);
             var keyAccess = KeyPolicyEvaluator.Evaluate(context, principal.IdentityPolicies, principal.SessionPolicies, keyPolicy);
-            return keyAccess.Result.Allowed ? null
+            var keyDenial = keyAccess.Result.Allowed ? null
                 : keyAccess.Result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(keyAccess.Result)
                 : keyAccess.IdentityAllowed ? $"because no resource-based policy allows the {check.Action} action"
                 : $"because no identity-based policy allows the {check.Action} action";
+            trace?.Add(new TracedCheck(context, Weighed(principal), keyPolicy, keyAccess.Result, keyDenial));
+            return keyDenial;
         }
 
         var resourcePolicy = check.ResourcePolicy is null ? null : new NamedPolicy(ResourcePolicyName, check.ResourcePolicy, PolicySource.Resource);
         var result = PolicyEvaluator.Evaluate(context, principal.IdentityPolicies, resourcePolicy, principal.SessionPolicies);
-        return result.Allowed ? null
+        var denial = result.Allowed ? null
             : result.Decision == PolicyDecision.ExplicitDeny ? ExplicitDenyText(result)
             : $"because no identity-based policy allows the {check.Action} action";
+        trace?.Add(new TracedCheck(context, Weighed(principal), resourcePolicy, result, denial));
+        return denial;
     }
+
+    /// <summary>The identity policies, then the session policies, as a trace names them.</summary>
+    private static IReadOnlyList<NamedPolicy> Weighed(CallerPolicies principal) =>
+        principal.SessionPolicies is { Count: > 0 } session ? [.. principal.IdentityPolicies, .. session] : principal.IdentityPolicies;
 
     /// <summary>
     /// Where an explicit deny came from, as AWS words it, told by the denying policy's typed <see cref="PolicySource"/>
@@ -179,7 +180,7 @@ public sealed class AccessEvaluator
             ? "with an explicit deny in a resource-based policy"
             : "with an explicit deny in an identity-based policy";
 
-    private void AddGlobalKeys(RequestContext context, AccessCaller caller, Principal principal, AccessRequestContext request)
+    private void AddGlobalKeys(RequestContext context, AccessCaller caller, CallerPolicies principal, AccessRequestContext request)
     {
         var now = _time.GetUtcNow();
         if (principal.Role is { } role)
@@ -211,8 +212,12 @@ public sealed class AccessEvaluator
         context.With("aws:PrincipalAccount", _identity.AccountId)
             .With("aws:CurrentTime", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
             .With("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))
-            .With("aws:SecureTransport", request.Secure ? "true" : "false")
             .With("kms:CallerAccount", _identity.AccountId);
+        if (request.Secure is { } secure)
+        {
+            context.With("aws:SecureTransport", secure ? "true" : "false");
+        }
+
         if (request.SourceIp is not null)
         {
             context.With("aws:SourceIp", request.SourceIp);

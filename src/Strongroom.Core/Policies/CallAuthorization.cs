@@ -85,7 +85,7 @@ public sealed class CallAuthorization
             case "sts" when operation == "AssumeRole" && query.Get("RoleArn") is { } roleArn:
                 return await _assumeRole.ChecksAsync(roleArn, query, ct);
             case "iam" or "sts":
-                var requests = await _iam.RequestsAsync(service, operation, query, new IamAccess.Caller(caller.PrincipalArn, caller.UserName, SessionNames.IsSession(caller.UserName)), ct);
+                var requests = await _iam.RequestsAsync(service, operation, query, new IamAccess.Caller(caller.PrincipalArn, caller.UserName, caller.IsRoleSession), ct);
                 return requests.Select(r => new AccessCheck(r.Action, r.Resource, null, false, r.Keys, Forbidden: r.Forbidden)).ToList();
             case "strongroom":
                 return await _rotation.ChecksAsync(region, operation, input, ct);

@@ -114,19 +114,30 @@ public static class PolicyEvaluator
         return (null, allow);
     }
 
-    private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy, bool sessionPrincipalOnly)
+    /// <summary>Whether the statement's Action (or NotAction) lets <paramref name="request"/>'s action in (case-insensitively, as IAM).</summary>
+    public static bool ActionMatches(PolicyStatement s, RequestContext request)
     {
-        if (s.Actions is not null ? !s.Actions.Any(a => Glob(a, request.Action, ignoreCase: true)) : s.NotActions!.Any(a => Glob(a, request.Action, ignoreCase: true)))
-        {
-            return false;
-        }
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(request);
+        return s.Actions is not null ? s.Actions.Any(a => Glob(a, request.Action, ignoreCase: true)) : !s.NotActions!.Any(a => Glob(a, request.Action, ignoreCase: true));
+    }
 
+    /// <summary>Whether the statement's Resource (or NotResource), its policy variables substituted, lets <paramref name="request"/>'s resource in.</summary>
+    public static bool ResourceMatches(PolicyStatement s, bool variables, RequestContext request)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(request);
         if (s.Resources is not null && !s.Resources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false)))
         {
             return false;
         }
 
-        if (s.NotResources is not null && s.NotResources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false)))
+        return s.NotResources is null || !s.NotResources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false));
+    }
+
+    private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy, bool sessionPrincipalOnly)
+    {
+        if (!ActionMatches(s, request) || !ResourceMatches(s, variables, request))
         {
             return false;
         }

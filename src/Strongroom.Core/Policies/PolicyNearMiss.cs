@@ -31,11 +31,9 @@ public static class PolicyNearMiss
             var variables = policy.Document.VariablesEnabled;
             foreach (var s in policy.Document.Statements.Where(s => s.Allow))
             {
-                var action = s.Actions is not null
-                    ? s.Actions.Any(a => PolicyEvaluator.Glob(a, request.Action, ignoreCase: true))
-                    : !s.NotActions!.Any(a => PolicyEvaluator.Glob(a, request.Action, ignoreCase: true));
-                var resource = (s.Resources is null || s.Resources.Any(r => PolicyEvaluator.Substitute(r, variables, request) is { } p && PolicyEvaluator.Glob(p, request.Resource, ignoreCase: false)))
-                    && (s.NotResources is null || !s.NotResources.Any(r => PolicyEvaluator.Substitute(r, variables, request) is { } p && PolicyEvaluator.Glob(p, request.Resource, ignoreCase: false)));
+                // The same element matching as the decision's (PolicyEvaluator.Applies), one element at a time.
+                var action = PolicyEvaluator.ActionMatches(s, request);
+                var resource = PolicyEvaluator.ResourceMatches(s, variables, request);
                 if (!action && !resource)
                 {
                     continue;

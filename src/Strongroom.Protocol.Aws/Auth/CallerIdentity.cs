@@ -1,3 +1,5 @@
+using Strongroom.Core.Identity;
+
 namespace Strongroom.Protocol.Aws.Auth;
 
 /// <summary>Who made a verified request, and the region and service of its credential scope.</summary>
@@ -6,4 +8,8 @@ namespace Strongroom.Protocol.Aws.Auth;
 /// role's "RoleId:SessionName". Null only for credentials that name no stored principal.
 /// </param>
 /// <param name="Temporary">True for temporary credentials (an ASIA key with its session token).</param>
-public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service, string? PrincipalId = null, bool Temporary = false);
+/// <param name="Kind">
+/// A user, a role's session or a user's own (GetSessionToken) session, decided where the key was resolved
+/// (<see cref="Core.Identity.IamPrincipals.ResolveAccessKeyAsync"/>): what tells a session from a user, never its name.
+/// </param>
+public sealed record CallerIdentity(string AccessKeyId, string PrincipalArn, string UserName, string Region, string Service, string? PrincipalId = null, bool Temporary = false, PrincipalKind Kind = PrincipalKind.User);

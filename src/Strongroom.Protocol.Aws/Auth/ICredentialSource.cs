@@ -1,3 +1,5 @@
+using Strongroom.Core.Identity;
+
 namespace Strongroom.Protocol.Aws.Auth;
 
 /// <summary>Looks up the secret half of an access key. Implementations are thread-safe.</summary>
@@ -14,4 +16,5 @@ public interface ICredentialSource
 /// <param name="SessionTokenHash">For temporary credentials: the SHA-256 (hex) of the session token the request must carry.</param>
 /// <param name="Expiration">For temporary credentials: when they stop working.</param>
 /// <param name="PrincipalId">The principal's unique id (see <see cref="CallerIdentity.PrincipalId"/>).</param>
-public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey, string? SessionTokenHash = null, DateTimeOffset? Expiration = null, string? PrincipalId = null);
+/// <param name="Kind">What kind of principal the key was issued to (see <see cref="CallerIdentity.Kind"/>).</param>
+public sealed record ResolvedCredential(string PrincipalArn, string UserName, byte[]? SecretAccessKey, string? SessionTokenHash = null, DateTimeOffset? Expiration = null, string? PrincipalId = null, PrincipalKind Kind = PrincipalKind.User);

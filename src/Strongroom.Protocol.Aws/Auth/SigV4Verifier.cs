@@ -144,7 +144,7 @@ public sealed class SigV4Verifier
             }
         }
 
-        return new CallerIdentity(accessKeyId, credential.PrincipalArn, credential.UserName, region, service, credential.PrincipalId, credential.SessionTokenHash is not null);
+        return new CallerIdentity(accessKeyId, credential.PrincipalArn, credential.UserName, region, service, credential.PrincipalId, credential.SessionTokenHash is not null, credential.Kind);
     }
 
     /// <summary>

@@ -153,10 +153,11 @@ public sealed class IamApi
     /// <summary>The STS operations served.</summary>
     public static IReadOnlyList<string> StsOperations => StsActions;
 
-    private sealed record Call(QueryRequest Q, QueryWriter W, string CallerUser, CancellationToken Ct);
+    private sealed record Call(QueryRequest Q, QueryWriter W, string CallerUser, PrincipalKind CallerKind, CancellationToken Ct);
 
     /// <summary>Runs an IAM or STS action; returns the XML answer.</summary>
-    public async Task<string> InvokeAsync(string service, QueryRequest request, string requestId, string callerArn, string callerUser, string? accessKeyId, CancellationToken ct)
+    /// <param name="callerKind">What kind of principal the caller is (a role's session has no user), as its key was resolved.</param>
+    public async Task<string> InvokeAsync(string service, QueryRequest request, string requestId, string callerArn, string callerUser, PrincipalKind callerKind, string? accessKeyId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var action = request.Action;
@@ -186,9 +187,10 @@ public sealed class IamApi
 
             // The caller's unique id: a user's UserId (the administrator's too: it is a stored user), a session's RoleId:SessionName.
             string userId;
-            if (SessionNames.IsSession(callerUser))
+            if (callerKind == PrincipalKind.AssumedRoleSession)
             {
-                var session = await _iam.Sts.FindSessionAsync(SessionNames.AccessKeyIdOf(callerUser), ct);
+                // A session signs with its own access key, which names its record.
+                var session = accessKeyId is null ? null : await _iam.Sts.FindSessionAsync(accessKeyId, ct);
                 userId = session is null ? callerUser : (await _iam.Roles.GetRoleAsync(session.RoleName, ct)).RoleId + ":" + session.SessionName;
             }
             else
@@ -207,7 +209,7 @@ public sealed class IamApi
         }
 
         using var writer = new QueryWriter(action, IamNamespace, requestId);
-        await handler(new Call(request, writer, callerUser, ct));
+        await handler(new Call(request, writer, callerUser, callerKind, ct));
         return writer.Finish();
     }
 
@@ -216,7 +218,7 @@ public sealed class IamApi
     /// the caller's own user). An assumed-role session has no user: AWS's ValidationError.
     /// </summary>
     private static string UserOrCaller(Call c) =>
-        c.Q.Get("UserName") ?? (SessionNames.IsSession(c.CallerUser)
+        c.Q.Get("UserName") ?? (c.CallerKind == PrincipalKind.AssumedRoleSession
             ? throw new AwsError("ValidationError", "Must specify userName when calling with non-User credentials")
             : c.CallerUser);
 
