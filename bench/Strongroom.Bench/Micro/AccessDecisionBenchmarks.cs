@@ -21,6 +21,8 @@ public class AccessDecisionBenchmarks
     private CallAuthorization _decision = null!;
     private AccessCaller _caller = null!;
     private Input[] _inputs = null!;
+    private AccessCheck[] _check = null!;
+    private readonly AccessRequestContext _request = new("127.0.0.1", false);
     private int _next;
 
     [GlobalSetup]
@@ -37,6 +39,12 @@ public class AccessDecisionBenchmarks
         _decision = new CallAuthorization(iam, _fixture.Store, _fixture.Keys, identity, TimeProvider.System, new AccessChecks(_fixture.Store, _fixture.Keys, identity));
         _caller = new AccessCaller(PrincipalKind.User, "AKIABENCHREADER", user.Arn, user.Name, InProcessFixture.Region, user.UserId);
         _inputs = [.. Enumerable.Range(0, InProcessFixture.Count).Select(i => new Input(InProcessFixture.Name(i)))];
+        var secret = await new AccessChecks(_fixture.Store, _fixture.Keys, identity).SecretAsync(InProcessFixture.Region, InProcessFixture.Name(0), CancellationToken.None);
+        _check = [new AccessCheck("secretsmanager:GetSecretValue", secret.Arn, null, false, secret.Keys)];
+        if (await _decision.Evaluator.DecideAsync(_caller, _check, _request, CancellationToken.None) is { } refused)
+        {
+            throw new InvalidOperationException("the bench reader is denied: " + refused.Message);
+        }
         if ((await DecideAsync(_inputs[0])).Denial is { } denial)
         {
             throw new InvalidOperationException("the bench reader is denied: " + denial.Message);
@@ -66,6 +74,13 @@ public class AccessDecisionBenchmarks
         using var result = await _fixture.Service.Reads.GetSecretValueAsync(InProcessFixture.Region, input.SecretId, null, null, CancellationToken.None, access.Secret);
         return result.Value.Text!.Length + (access.Denial is null ? 0 : 1);
     }
+
+    /// <summary>
+    /// The evaluation alone (AccessEvaluator.DecideAsync on one allowed secretsmanager:GetSecretValue check, the user's
+    /// compiled policies cached): what ADR 0038's trace must not slow when none is passed.
+    /// </summary>
+    [Benchmark]
+    public async Task<bool> EvaluateOneAllowedCheck() => await _decision.Evaluator.DecideAsync(_caller, _check, _request, CancellationToken.None) is null;
 
     /// <summary>A GetSecretValue input naming one secret.</summary>
     private sealed class Input(string secretId) : IAccessInput

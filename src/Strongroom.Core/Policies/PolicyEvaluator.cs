@@ -119,7 +119,7 @@ public static class PolicyEvaluator
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(request);
-        return s.Actions is not null ? s.Actions.Any(a => Glob(a, request.Action, ignoreCase: true)) : !s.NotActions!.Any(a => Glob(a, request.Action, ignoreCase: true));
+        return s.Actions is not null ? AnyAction(s.Actions, request.Action) : !AnyAction(s.NotActions!, request.Action);
     }
 
     /// <summary>Whether the statement's Resource (or NotResource), its policy variables substituted, lets <paramref name="request"/>'s resource in.</summary>
@@ -127,12 +127,34 @@ public static class PolicyEvaluator
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(request);
-        if (s.Resources is not null && !s.Resources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false)))
+        return (s.Resources is null || AnyResource(s.Resources, variables, request)) && (s.NotResources is null || !AnyResource(s.NotResources, variables, request));
+    }
+
+    // Indexed loops: the decision's hot path allocates no enumerator or closure per statement.
+    private static bool AnyAction(IReadOnlyList<string> patterns, string action)
+    {
+        for (var i = 0; i < patterns.Count; i++)
         {
-            return false;
+            if (Glob(patterns[i], action, ignoreCase: true))
+            {
+                return true;
+            }
         }
 
-        return s.NotResources is null || !s.NotResources.Any(r => Substitute(r, variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false));
+        return false;
+    }
+
+    private static bool AnyResource(IReadOnlyList<string> patterns, bool variables, RequestContext request)
+    {
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (Substitute(patterns[i], variables, request) is { } pattern && Glob(pattern, request.Resource, ignoreCase: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Applies(PolicyStatement s, bool variables, RequestContext request, bool resourcePolicy, bool sessionPrincipalOnly)
