@@ -19,7 +19,7 @@ public sealed class KeyRing : IDisposable
     public const string SsmAlias = "alias/aws/ssm";
     private static readonly string[] ManagedAliases = [SecretsManagerAlias, SsmAlias];
 
-    private readonly IStore _store;
+    private readonly IKmsKeyReader _store;
     private readonly RootWrap _root;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
@@ -28,7 +28,7 @@ public sealed class KeyRing : IDisposable
     private readonly Dictionary<Guid, long> _generations = [];
     private long _allGeneration;
 
-    public KeyRing(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    public KeyRing(IKmsKeyReader store, RootWrap root, ServerIdentity identity, TimeProvider time)
     {
         _store = store;
         _root = root;
