@@ -16,6 +16,12 @@ public interface IJsonService
     /// <summary>The member an error's text goes in ("message" for KMS and SSM, "Message" elsewhere), as AWS's own services write it.</summary>
     string ErrorMessageMember => "Message";
 
+    /// <summary>
+    /// The error a denied call of this service answers (the awsJson services: AccessDeniedException, 400), with the
+    /// decision's text as its message.
+    /// </summary>
+    AwsError AccessDenied(string message) => new("AccessDeniedException", message);
+
     /// <summary>Whether this server serves <paramref name="operation"/> (metric labels and the audit record use only served names).</summary>
     bool Serves(string operation);
 

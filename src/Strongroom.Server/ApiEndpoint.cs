@@ -55,6 +55,13 @@ public sealed partial class ApiEndpoint
         _authorizer = authorizer;
         _verifier = verifier;
         _services = services.ToList();
+        // Every service this endpoint answers is decided by its own registration in Core, never by the fallback: a
+        // protocol API registered without its access registration (or the reverse) fails the start, naming it.
+        var undecided = _services.Select(s => s.SigningName).Concat(IamApi.SigningNames).Where(name => !authorizer.Services.Contains(name)).ToList();
+        if (undecided.Count > 0)
+        {
+            throw new InvalidOperationException("No access registration (Core.Policies.IServiceAccess) for the service(s) " + string.Join(", ", undecided) + ".");
+        }
         _audit = audit;
         _identity = identity;
         _time = time;
@@ -78,7 +85,7 @@ public sealed partial class ApiEndpoint
 
     /// <summary>The operation's name when this server serves it, else "unknown" (metric labels never grow with client input).</summary>
     private string Served(IJsonService? json, string? service, string operation) =>
-        (json?.Serves(operation) ?? (service is "iam" or "sts" && _iamApi.Handles(service, operation))) ? operation : "unknown";
+        (json?.Serves(operation) ?? (service is not null && IamApi.SigningNames.Contains(service) && _iamApi.Handles(service, operation))) ? operation : "unknown";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -148,7 +155,7 @@ public sealed partial class ApiEndpoint
                     throw new AwsError("ThrottlingException", "Rate exceeded");
                 }
 
-                if (isQuery && caller.Service is "iam" or "sts")
+                if (isQuery && IamApi.SigningNames.Contains(caller.Service))
                 {
                     query = QueryRequest.Parse(body);
                     (service, operation) = (caller.Service, query.Action);
@@ -178,7 +185,7 @@ public sealed partial class ApiEndpoint
                 requestParameters = query is not null ? AuditShape.RequestParameters(service, operation, query) : AuditShape.RequestParameters(service, operation, input!);
                 RefuseWritesWhileTrailUnwritable(service, operation);
                 // Access is decided in Core; a secret it resolved is handed to the operation, which reads it from there.
-                var resolved = await _authorizer.AuthorizeAsync(caller, service, operation, input, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
+                var resolved = await _authorizer.AuthorizeAsync(caller, json, service, operation, input, query, sourceIp, context.Request.IsHttps, context.RequestAborted);
                 if (query is not null && service == "sts" && IamApi.UnsignedStsActions.Contains(operation))
                 {
                     // Signed or not, a web identity call is decided by its token and the role's trust policy alone.
@@ -284,7 +291,7 @@ public sealed partial class ApiEndpoint
             {
                 if (isQuery)
                 {
-                    var xml = System.Text.Encoding.UTF8.GetBytes(QueryWriter.Error(service == "sts" ? IamApi.StsNamespace : IamApi.IamNamespace, error, requestId));
+                    var xml = System.Text.Encoding.UTF8.GetBytes(QueryWriter.Error(IamApi.Namespace(service), error, requestId));
                     if (context.Response.HasStarted)
                     {
                         return;
@@ -384,7 +391,7 @@ public sealed partial class ApiEndpoint
     {
         var source = (service ?? caller?.Service ?? "unknown") + ".amazonaws.com";
         var readOnly = AuditShape.IsReadOnly(service ?? string.Empty, operation);
-        var (responseElements, resources) = error is null && service is not ("iam" or "sts") ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
+        var (responseElements, resources) = error is null && !(service is not null && IamApi.SigningNames.Contains(service)) ? AuditShape.FromResponse(service ?? string.Empty, output, readOnly) : (null, []);
         if (error is not null)
         {
             // A denied or failed call names the secret it asked for, so a lookup by resource shows who tried.

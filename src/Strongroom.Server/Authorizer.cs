@@ -11,7 +11,8 @@ namespace Strongroom.Server;
 /// <summary>
 /// The HTTP edge of access control: hands the verified caller and the input the edge decoded once to Core's decision
 /// (<see cref="CallAuthorization"/>, which builds the checks per service and evaluates them with AWS's logic) and maps a
-/// denial to the protocol's error — AccessDeniedException, or AccessDenied (403) for IAM and STS. Thread-safe.
+/// denial to the error its protocol's registration names (<see cref="IJsonService.AccessDenied"/>, <see cref="IamApi.AccessDenied"/>
+/// for the Query protocol). Thread-safe.
 /// </summary>
 public sealed class Authorizer
 {
@@ -32,13 +33,18 @@ public sealed class Authorizer
     /// </summary>
     public bool IsAdmin(CallerIdentity caller) => caller is not null && _calls.Evaluator.IsAdmin(Of(caller));
 
+    /// <summary>The signing names Core's decision has a registration for (<see cref="CallAuthorization.Services"/>).</summary>
+    public IReadOnlyCollection<string> Services => _calls.Services;
+
     /// <summary>
-    /// Throws <see cref="AwsError"/> AccessDenied(Exception) when the call is not allowed; else answers the secret the
-    /// decision resolved (a Secrets Manager call naming one secret), which the operation reuses.
+    /// Throws the protocol's denial (<see cref="IJsonService.AccessDenied"/> of <paramref name="json"/>, or
+    /// <see cref="IamApi.AccessDenied"/> for a Query-protocol call) when the call is not allowed; else answers the secret
+    /// the decision resolved (a Secrets Manager call naming one secret), which the operation reuses.
     /// </summary>
+    /// <param name="json">The awsJson service the call was routed to; null for the Query protocol (IAM, STS).</param>
     /// <param name="input">The JSON protocols' request, as the edge decoded it once (null for the Query protocols).</param>
     /// <param name="query">The Query protocols' request (null for the JSON protocols).</param>
-    public async Task<SecretResolution?> AuthorizeAsync(CallerIdentity caller, string service, string operation, JsonInput? input, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
+    public async Task<SecretResolution?> AuthorizeAsync(CallerIdentity caller, IJsonService? json, string service, string operation, JsonInput? input, QueryRequest? query, string? sourceIp, bool secure, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         // A user's GetSessionToken credentials may not call IAM (AWS: only with MFA, which Strongroom has not).
@@ -50,7 +56,7 @@ public sealed class Authorizer
         var access = await _calls.DecideAsync(Of(caller), service, operation, input is null ? IAccessInput.Empty : new JsonAccessInput(input.Root), query is null ? null : Parameters(query), new AccessRequestContext(sourceIp, secure), ct);
         if (access.Denial is { } denial)
         {
-            throw service is "iam" or "sts" ? new AwsError("AccessDenied", denial.Message, 403) : new AwsError("AccessDeniedException", denial.Message);
+            throw json is null ? IamApi.AccessDenied(denial.Message) : json.AccessDenied(denial.Message);
         }
 
         return access.Secret;

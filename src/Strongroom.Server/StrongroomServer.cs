@@ -303,6 +303,8 @@ public static partial class StrongroomServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(seal);
         builder.Services.AddSingleton(data.Store);
+        // The narrow ports (docs/adr/0036) a DI-built class may take instead of the whole store: the same instance.
+        builder.Services.AddSingleton<Core.Storage.IStoreReader>(data.Store);
         builder.Services.AddSingleton(data.Identity);
         var cluster = new Core.Cluster.ClusterCoordinator(data.Store, options.EffectiveNodeId, options.Cluster, time);
         builder.Services.AddSingleton(cluster);

@@ -215,20 +215,46 @@ public abstract class RelationalStore : IStore
     public Task<IReadOnlyList<RotationRun>> FindRotationRetriesDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         ReadAsync(static (a, s, ct) => RotationRunsSql.RetriesDueAsync(a, s.now, s.limit, ct), (now, limit), cancellationToken).AsTask();
 
-    public Task<AuditRow?> LastAuditAsync(CancellationToken cancellationToken) =>
-        ReadAsync(static (a, _, ct) => AuditSql.LastAsync(a, ct), 0, cancellationToken).AsTask();
+    /// <summary>
+    /// Completes once every audit record this store has acknowledged can be read from the audit tables (a store that
+    /// makes records durable elsewhere first and fills the tables behind, as SQLite's journal does, waits for it here).
+    /// Every read of the trail passes here first.
+    /// </summary>
+    protected virtual ValueTask AuditReadBarrierAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public Task<IReadOnlyList<AuditRow>> ReadAuditAsync(long afterSeq, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, s, ct) => AuditSql.ReadAsync(a, s.afterSeq, s.limit, ct), (afterSeq, limit), cancellationToken).AsTask();
+    public async Task<AuditRow?> LastAuditAsync(CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        return await ReadAsync(static (a, _, ct) => AuditSql.LastAsync(a, ct), 0, cancellationToken);
+    }
 
-    public Task<IReadOnlyList<AuditRow>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken) =>
-        ReadAsync(static (a, query, ct) => AuditSql.QueryAsync(a, query, ct), query, cancellationToken).AsTask();
+    public async Task<IReadOnlyList<AuditRow>> ReadAuditAsync(long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        return await ReadAsync(static (a, s, ct) => AuditSql.ReadAsync(a, s.afterSeq, s.limit, ct), (afterSeq, limit), cancellationToken);
+    }
 
-    public Task<IReadOnlyList<AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken) =>
-        ReadAsync(static (a, _, ct) => AuditSql.ListDigestsAsync(a, ct), 0, cancellationToken).AsTask();
+    public async Task<IReadOnlyList<AuditRow>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        return await ReadAsync(static (a, query, ct) => AuditSql.QueryAsync(a, query, ct), query, cancellationToken);
+    }
 
-    public Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken) =>
-        ReadAsync(static (a, _, ct) => AuditSql.StatisticsAsync(a, ct), 0, cancellationToken).AsTask();
+    public async Task<IReadOnlyList<AuditDigest>> ListAuditDigestsAsync(CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        return await ReadAsync(static (a, _, ct) => AuditSql.ListDigestsAsync(a, ct), 0, cancellationToken);
+    }
+
+    public async Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        return await ReadAsync(static (a, _, ct) => AuditSql.StatisticsAsync(a, ct), 0, cancellationToken);
+    }
+
+    /// <summary>The head of the stored trail (<see cref="AuditChain.HeadAsync"/>): its newest row's number and hash, or where the archive ends.</summary>
+    protected Task<(long Seq, byte[] Hash)> ReadAuditHeadAsync(CancellationToken cancellationToken) =>
+        ReadAsync(static async (a, _, ct) => await AuditChain.HeadAsync(a, await AuditSql.LastAsync(a, ct), ct), 0, cancellationToken).AsTask();
 
     // ------------------------------------------------------------ writes composed of statements
 
@@ -274,27 +300,69 @@ public abstract class RelationalStore : IStore
     public Task PruneOutboxAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         WriteStatementsAsync((a, ct) => OutboxSql.PruneAsync(a, before, ct), cancellationToken);
 
-    public Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
+    public virtual Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
         WriteTransactionAsync(
             async a =>
             {
                 // Under the store's writer serialisation: the head read here is the newest of every writer's commits.
                 var rows = await AuditChain.LinkAfterHeadAsync(a, await AuditSql.LastAsync(a, cancellationToken), entries, cancellationToken);
-                await AuditSql.AppendAsync(a, rows, cancellationToken);
-
-                // The resource-name index is filled behind the trail (AuditResourceIndex); the setting is read only when
-                // this process's last pass is a whole interval behind.
-                if (rows.Count > 0 && rows[^1].Seq - Interlocked.Read(ref _auditResourcesIndexedTo) >= AuditResourceIndex.IndexEvery)
-                {
-                    Interlocked.Exchange(ref _auditResourcesIndexedTo, await AuditSql.IndexResourcesAsync(a, rows[^1].Seq, cancellationToken));
-                }
-
+                await InsertAuditRowsAsync(a, rows, cancellationToken);
                 return rows;
             },
             cancellationToken);
 
-    public Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken) =>
-        WriteStatementsAsync(
+    /// <summary>
+    /// Stores rows numbered and chained before (by a store that made them durable first, such as SQLite's journal) in
+    /// one write transaction: rows the trail already holds are skipped, so storing the same rows twice stores them once;
+    /// the first new row must follow the stored head (<see cref="AuditChain.Follows"/>), else nothing is stored.
+    /// </summary>
+    /// <returns>How many rows were new.</returns>
+    protected Task<int> InsertChainedAuditAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return WriteTransactionAsync(
+            async a =>
+            {
+                var (seq, hash) = await AuditChain.HeadAsync(a, await AuditSql.LastAsync(a, cancellationToken), cancellationToken);
+                var skip = 0;
+                while (skip < rows.Count && rows[skip].Seq <= seq)
+                {
+                    skip++;
+                }
+
+                if (skip == rows.Count)
+                {
+                    return 0;
+                }
+
+                if (!AuditChain.Follows(seq, hash, rows[skip]))
+                {
+                    throw new InvalidOperationException($"The audit records to store do not continue the trail after record {seq}.");
+                }
+
+                var fresh = skip == 0 ? rows : rows.Skip(skip).ToList();
+                await InsertAuditRowsAsync(a, fresh, cancellationToken);
+                return fresh.Count;
+            },
+            cancellationToken);
+    }
+
+    private async Task InsertAuditRowsAsync(RelationalAccess a, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    {
+        await AuditSql.AppendAsync(a, rows, cancellationToken);
+
+        // The resource-name index is filled behind the trail (AuditResourceIndex); the setting is read only when
+        // this process's last pass is a whole interval behind.
+        if (rows.Count > 0 && rows[^1].Seq - Interlocked.Read(ref _auditResourcesIndexedTo) >= AuditResourceIndex.IndexEvery)
+        {
+            Interlocked.Exchange(ref _auditResourcesIndexedTo, await AuditSql.IndexResourcesAsync(a, rows[^1].Seq, cancellationToken));
+        }
+    }
+
+    public async Task RemoveArchivedAuditAsync(long fromSeq, long toSeq, byte[] lastHash, CancellationToken cancellationToken)
+    {
+        await AuditReadBarrierAsync(cancellationToken);
+        await WriteStatementsAsync(
             async (a, ct) =>
             {
                 await AuditSql.DeleteRangeAsync(a, fromSeq, toSeq, ct);
@@ -302,6 +370,7 @@ public abstract class RelationalStore : IStore
                 await SettingsSql.SetAsync(a, "audit_archived_hash", Convert.ToHexStringLower(lastHash), ct);
             },
             cancellationToken);
+    }
 
     public Task<bool> InsertAuditDigestAsync(AuditDigest digest, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using Strongroom.Core.Audit;
 using Strongroom.Storage.Relational;
 
 namespace Strongroom.Storage.Sqlite;
@@ -37,6 +38,7 @@ public sealed class SqliteStore : RelationalStore
     private readonly string _databasePath;
     private readonly ConcurrentBag<RelationalAccess> _readers = new();
     private GroupCommit? _writes;
+    private AuditJournal? _journal;
     private int _pooledReaders;
     private volatile bool _disposed;
 
@@ -86,7 +88,34 @@ public sealed class SqliteStore : RelationalStore
         }
 
         _writes = new GroupCommit(writer);
+
+        // The trail's hot path: records durable in the journal, the audit tables filled behind (ADR 0039). Whatever the
+        // journal holds past the tables is stored now, before anything reads or appends.
+        _journal = await AuditJournal.OpenAsync(_databasePath, InsertChainedAuditAsync, ReadAuditHeadAsync, cancellationToken);
     }
+
+    /// <summary>The journal files beside <paramref name="databasePath"/> (part of the data, like the main and audit files).</summary>
+    public static IReadOnlyList<string> AuditJournalPaths(string databasePath) => [AuditJournalFiles.PathFor(databasePath, 0), AuditJournalFiles.PathFor(databasePath, 1)];
+
+    /// <summary>
+    /// Numbers and chains the records in memory and returns once they are durable in the journal (one write and one
+    /// fdatasync for the group); the audit tables get them behind (<see cref="AuditJournal"/>).
+    /// </summary>
+    public override Task<IReadOnlyList<AuditRow>> AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        var journal = _journal ?? throw new InvalidOperationException("The store is not initialised.");
+        try
+        {
+            return Task.FromResult(journal.Append(entries));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Task.FromException<IReadOnlyList<AuditRow>>(e);
+        }
+    }
+
+    protected override ValueTask AuditReadBarrierAsync(CancellationToken cancellationToken) =>
+        _journal is { } journal ? journal.WhenIndexedAsync(cancellationToken) : ValueTask.CompletedTask;
 
     /// <summary>A connection with the writer's pragmas: full durability, foreign keys, and waiting for locks.</summary>
     private SqliteConnection Open()
@@ -212,6 +241,8 @@ public sealed class SqliteStore : RelationalStore
 
     public override async Task BackupAsync(string path, CancellationToken cancellationToken)
     {
+        // The copy holds every record acknowledged before it started.
+        await AuditReadBarrierAsync(cancellationToken);
         // VACUUM INTO reads one consistent snapshot (a read transaction in WAL mode) and writes a compact copy;
         // writers go on meanwhile. The target must not exist.
         using (var connection = Open())
@@ -224,7 +255,6 @@ public sealed class SqliteStore : RelationalStore
 
         // The trail joins the copy's main file: a backup stays one file (the restored store moves it out again).
         AuditFile.CopyIntoBackup(_databasePath, path);
-        await Task.CompletedTask;
     }
 
     public override async ValueTask DisposeAsync()
@@ -233,6 +263,13 @@ public sealed class SqliteStore : RelationalStore
         while (_readers.TryTake(out var reader))
         {
             Close(reader);
+        }
+
+        // The journal's last indexing pass needs the writer: it closes first.
+        if (_journal is { } journal)
+        {
+            await journal.DisposeAsync();
+            _journal = null;
         }
 
         if (_writes is { } writes)

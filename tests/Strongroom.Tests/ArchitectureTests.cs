@@ -93,7 +93,7 @@ public sealed class ArchitectureTests
         Assert.True(unexplained.Count == 0, "over 500 lines and not named in docs/architecture.md: " + string.Join(", ", unexplained));
     }
 
-    private static string RepoRoot
+    internal static string RepoRoot
     {
         get
         {

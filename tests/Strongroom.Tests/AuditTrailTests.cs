@@ -73,6 +73,10 @@ public sealed class AuditTrailTests : IDisposable
     {
         var key = await SeedAsync();
         Sql(tamper);
+
+        // A forger who can write the data directory removes the journal too (else a removed tail is stored again
+        // from it: Verify_TailRemovedFromTheTablesAlone_IsStoredAgainFromTheJournal).
+        RemoveJournal();
         var (code, output) = await VerifyAsync(key);
         Assert.True(code == 1, output);
         Assert.Contains("FAILED at record", output, StringComparison.Ordinal);
@@ -81,6 +85,28 @@ public sealed class AuditTrailTests : IDisposable
         {
             Assert.Contains($"FAILED at record {expectedSeq}:", output, StringComparison.Ordinal);
         }
+    }
+
+    private void RemoveJournal()
+    {
+        foreach (var file in Strongroom.Storage.Sqlite.SqliteStore.AuditJournalPaths(Path.Combine(DataDir, "strongroom.db")))
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_TailRemovedFromTheTablesAlone_IsStoredAgainFromTheJournal()
+    {
+        var key = await SeedAsync();
+        Sql("DELETE FROM audit_events WHERE seq > 10");
+        var (code, output) = await VerifyAsync(key);
+        Assert.True(code == 0, output);
+        using var connection = new SqliteConnection($"Data Source={Database};Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM audit_events WHERE seq > 10";
+        Assert.True((long)count.ExecuteScalar()! > 0);
     }
 
     [Fact]

@@ -47,24 +47,38 @@ public static class AuditChain
     /// <returns>The rows to insert, in order, each with its sequence number and hash.</returns>
     public static async Task<IReadOnlyList<AuditRow>> LinkAfterHeadAsync(Storage.ISettingsReader tx, AuditRow? last, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(entries);
-        long seq;
-        byte[] hash;
+        var (seq, hash) = await HeadAsync(tx, last, ct);
+        return Link(seq, hash, entries);
+    }
+
+    /// <summary>
+    /// The trail's head: the sequence number and hash of <paramref name="last"/>, the newest stored row; when no row is
+    /// stored (all archived, or none yet), where the archive ends (settings audit_archived_to_seq / audit_archived_hash),
+    /// else (0, genesis).
+    /// </summary>
+    public static async Task<(long Seq, byte[] Hash)> HeadAsync(Storage.ISettingsReader settings, AuditRow? last, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         if (last is not null)
         {
-            (seq, hash) = (last.Seq, last.Hash);
-        }
-        else if (await tx.GetSettingAsync("audit_archived_to_seq", ct) is { } archivedTo)
-        {
-            seq = long.Parse(archivedTo, System.Globalization.CultureInfo.InvariantCulture);
-            hash = Convert.FromHexString(await tx.GetSettingAsync("audit_archived_hash", ct) ?? throw new InvalidOperationException("audit_archived_hash is missing while audit_archived_to_seq is set"));
-        }
-        else
-        {
-            (seq, hash) = (0, Genesis);
+            return (last.Seq, last.Hash);
         }
 
+        if (await settings.GetSettingAsync("audit_archived_to_seq", ct) is { } archivedTo)
+        {
+            return (long.Parse(archivedTo, System.Globalization.CultureInfo.InvariantCulture),
+                Convert.FromHexString(await settings.GetSettingAsync("audit_archived_hash", ct) ?? throw new InvalidOperationException("audit_archived_hash is missing while audit_archived_to_seq is set")));
+        }
+
+        return (0, Genesis);
+    }
+
+    /// <summary>Numbers and chains <paramref name="entries"/> after the head (<paramref name="seq"/>, <paramref name="hash"/>).</summary>
+    /// <returns>The rows, in order, each with its sequence number and hash.</returns>
+    public static AuditRow[] Link(long seq, byte[] hash, IReadOnlyList<AuditEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
         var rows = new AuditRow[entries.Count];
         for (var i = 0; i < rows.Length; i++)
         {
@@ -75,5 +89,12 @@ public static class AuditChain
         }
 
         return rows;
+    }
+
+    /// <summary>True when <paramref name="row"/> follows the head (<paramref name="seq"/>, <paramref name="hash"/>): the next number, its hash linked to the head's.</summary>
+    public static bool Follows(long seq, ReadOnlySpan<byte> hash, AuditRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Seq == seq + 1 && Link(hash, row.Seq, row.Record).AsSpan().SequenceEqual(row.Hash);
     }
 }

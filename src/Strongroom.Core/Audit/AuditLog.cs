@@ -47,12 +47,12 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Sequence number of the last record this process made durable (other nodes may have added more).</summary>
     public long LastSeq => Interlocked.Read(ref _seq);
 
-    public static Task<AuditLog> StartAsync(IStore store, CancellationToken ct) => StartAsync(store, null, ct);
+    public static Task<AuditLog> StartAsync(IAuditStore store, CancellationToken ct) => StartAsync(store, null, ct);
 
     /// <param name="store">Where records are kept.</param>
     /// <param name="afterCommit">Called with each durable batch, in order (a file sink for a SIEM); its failures are its own.</param>
     /// <param name="ct">Cancels the start.</param>
-    public static async Task<AuditLog> StartAsync(IStore store, Action<IReadOnlyList<AuditRow>>? afterCommit, CancellationToken ct)
+    public static async Task<AuditLog> StartAsync(IAuditStore store, Action<IReadOnlyList<AuditRow>>? afterCommit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         var last = await store.LastAuditAsync(ct);

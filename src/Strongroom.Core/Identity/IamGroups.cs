@@ -11,7 +11,7 @@ namespace Strongroom.Core.Identity;
 public sealed class IamGroups
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamRecords _records;
     private readonly IamUsers _users;
 

@@ -9,7 +9,7 @@ namespace Strongroom.Core.Identity;
 public sealed class IamPolicyAttachments
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamManagedPolicies _policies;
 
     internal IamPolicyAttachments(IamEntityStore entities, IamManagedPolicies policies)

@@ -14,7 +14,7 @@ namespace Strongroom.Core.Identity;
 public sealed class IamPrincipals : IPrincipalPolicies
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamRecords _records;
     private readonly RootWrap? _root;
     private readonly SecurityTokenService _sts;

@@ -12,7 +12,7 @@ namespace Strongroom.Core.Identity;
 public sealed class IamUsers
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamRecords _records;
 
     internal IamUsers(IamEntityStore entities)

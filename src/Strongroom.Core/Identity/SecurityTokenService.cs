@@ -15,7 +15,7 @@ namespace Strongroom.Core.Identity;
 public sealed class SecurityTokenService
 {
     private readonly IamEntityStore _entities;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly IamRecords _records;
 
     internal SecurityTokenService(IamEntityStore entities)

@@ -10,20 +10,26 @@ namespace Strongroom.Core.Kms;
 /// kms:EncryptionContext:… and kms:EncryptionContextKeys; Decrypt and ReEncrypt on the key the ciphertext names
 /// (whatever the request claims); an alias operation on the alias and on every key it touches. Thread-safe.
 /// </summary>
-public sealed class KeyAccess
+public sealed class KeyAccess : IServiceAccess
 {
-    private readonly IStore _store;
+    private readonly IKmsKeyReader _store;
     private readonly KeyRing _keys;
     private readonly AccessChecks _checks;
     private readonly ServerIdentity _identity;
 
-    public KeyAccess(IStore store, KeyRing keys, AccessChecks checks, ServerIdentity identity)
+    public KeyAccess(IKmsKeyReader store, KeyRing keys, AccessChecks checks, ServerIdentity identity)
     {
         _store = store;
         _keys = keys;
         _checks = checks;
         _identity = identity;
     }
+
+    /// <inheritdoc/>
+    public string SigningName => "kms";
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<AccessCheck>> IServiceAccess.ChecksAsync(ServiceCall call, CancellationToken ct) => ChecksAsync(call.Caller.Region, call.Operation, call.Input, ct);
 
     /// <summary>The checks of <paramref name="operation"/>, in order; every one must allow.</summary>
     public async Task<IReadOnlyList<AccessCheck>> ChecksAsync(string region, string operation, IAccessInput input, CancellationToken ct)

@@ -8,9 +8,10 @@ namespace Strongroom.Core.Kms;
 
 /// <summary>
 /// Resolves KMS keys and makes and opens ciphertext under them. Unwrapped key material is cached in
-/// memory (zeroed on dispose) so the read path costs two AES-GCM operations and no store round trip
-/// for key material; key records are cached for decryption and invalidated by <see cref="Invalidate"/>
-/// when a key's state or material changes. Thread-safe.
+/// memory (zeroed when forgotten and on dispose; every use works on its own copy, zeroed after it) so the
+/// read path costs two AES-GCM operations and no store round trip for key material; key records are cached
+/// for decryption and invalidated by <see cref="Invalidate"/> when a key's state or material changes.
+/// Thread-safe.
 /// </summary>
 public sealed class KeyRing : IDisposable
 {
@@ -18,16 +19,16 @@ public sealed class KeyRing : IDisposable
     public const string SsmAlias = "alias/aws/ssm";
     private static readonly string[] ManagedAliases = [SecretsManagerAlias, SsmAlias];
 
-    private readonly IStore _store;
+    private readonly IKmsKeyReader _store;
     private readonly RootWrap _root;
     private readonly ServerIdentity _identity;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<(Guid, uint), byte[]> _material = new();
+    private readonly ConcurrentDictionary<(Guid, uint), CachedMaterial> _material = new();
     private readonly ConcurrentDictionary<Guid, KmsKeyRecord> _keys = new();
     private readonly Dictionary<Guid, long> _generations = [];
     private long _allGeneration;
 
-    public KeyRing(IStore store, RootWrap root, ServerIdentity identity, TimeProvider time)
+    public KeyRing(IKmsKeyReader store, RootWrap root, ServerIdentity identity, TimeProvider time)
     {
         _store = store;
         _root = root;
@@ -212,8 +213,16 @@ public sealed class KeyRing : IDisposable
     public async Task<byte[]> EncryptAsync(IStoreReader reader, KmsKeyRecord key, ReadOnlyMemory<byte> plaintext, byte[] canonicalContext, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var material = await GetMaterialAsync(reader, key, key.CurrentVersion, ct);
-        return KmsCiphertextBlob.Seal(key.KeyId, key.CurrentVersion, material, plaintext.Span, canonicalContext);
+        var version = key.CurrentVersion;
+        var material = await MaterialCopyAsync(reader, key, version, ct);
+        try
+        {
+            return KmsCiphertextBlob.Seal(key.KeyId, version, material, plaintext.Span, canonicalContext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
     }
 
     /// <summary>A fresh data key and its blob under <paramref name="key"/>. The caller zeroes the plaintext.</summary>
@@ -247,13 +256,20 @@ public sealed class KeyRing : IDisposable
         }
 
         var key = await CachedKeyAsync(reader, keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
+        if (version > key.CurrentVersion)
+        {
+            // Another node may have rotated the key since this one cached it (its change feed tells this node within a
+            // poll): the store decides whether the version exists before the blob is refused.
+            key = await ReloadKeyAsync(reader, keyId, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, null);
+        }
+
         EnsureUsable(key);
         if (version == 0 || version > key.CurrentVersion)
         {
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn);
         }
 
-        var material = await GetMaterialAsync(reader, key, version, ct);
+        var material = await MaterialCopyAsync(reader, key, version, ct);
         try
         {
             return (key, version, KmsCiphertextBlob.Open(blob.Span, material, canonicalContext));
@@ -261,6 +277,10 @@ public sealed class KeyRing : IDisposable
         catch (CryptoFailureException e)
         {
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
         }
     }
 
@@ -284,20 +304,14 @@ public sealed class KeyRing : IDisposable
         return await CachedKeyAsync(reader, keyId, ct);
     }
 
-    private async Task<KmsKeyRecord?> CachedKeyAsync(IKmsKeyReader reader, Guid keyId, CancellationToken ct)
+    private async Task<KmsKeyRecord?> CachedKeyAsync(IKmsKeyReader reader, Guid keyId, CancellationToken ct) =>
+        _keys.TryGetValue(keyId, out var key) ? key : await ReloadKeyAsync(reader, keyId, ct);
+
+    /// <summary>The key record as the store has it now, cached unless an invalidation came while it was read.</summary>
+    private async Task<KmsKeyRecord?> ReloadKeyAsync(IKmsKeyReader reader, Guid keyId, CancellationToken ct)
     {
-        if (_keys.TryGetValue(keyId, out var key))
-        {
-            return key;
-        }
-
-        long generation;
-        lock (_generations)
-        {
-            generation = _generations.GetValueOrDefault(keyId) + _allGeneration;
-        }
-
-        key = await reader.FindKmsKeyAsync(keyId, ct);
+        var generation = Generation(keyId);
+        var key = await reader.FindKmsKeyAsync(keyId, ct);
         if (key is null)
         {
             return null;
@@ -313,6 +327,14 @@ public sealed class KeyRing : IDisposable
         }
 
         return key;
+    }
+
+    private long Generation(Guid keyId)
+    {
+        lock (_generations)
+        {
+            return _generations.GetValueOrDefault(keyId) + _allGeneration;
+        }
     }
 
     /// <summary>The change-feed domain KMS key changes mark, so every node's key ring follows.</summary>
@@ -345,18 +367,23 @@ public sealed class KeyRing : IDisposable
         {
             if (_material.TryRemove(entry, out var removed))
             {
-                CryptographicOperations.ZeroMemory(removed);
+                removed.Zero();
             }
         }
     }
 
-    private async Task<byte[]> GetMaterialAsync(IStoreReader reader, KmsKeyRecord key, uint version, CancellationToken ct)
+    /// <summary>
+    /// The unwrapped material of one version, as a copy the caller owns and zeroes after use: the cached bytes may be
+    /// zeroed by an invalidation at any moment, and an encryption under half-zeroed bytes would make a blob nothing opens.
+    /// </summary>
+    private async Task<byte[]> MaterialCopyAsync(IStoreReader reader, KmsKeyRecord key, uint version, CancellationToken ct)
     {
-        if (_material.TryGetValue((key.KeyId, version), out var cached))
+        if (_material.TryGetValue((key.KeyId, version), out var cached) && cached.CopyOrNull() is { } copy)
         {
-            return cached;
+            return copy;
         }
 
+        var generation = Generation(key.KeyId);
         var wrapped = await reader.GetKmsKeyMaterialAsync(key.KeyId, version, ct) ?? throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn);
         byte[] material;
         try
@@ -368,7 +395,23 @@ public sealed class KeyRing : IDisposable
             throw new KmsUnavailableException(KmsFailure.InvalidCiphertext, key.Arn, e);
         }
 
-        return _material.GetOrAdd((key.KeyId, version), material);
+        var entry = new CachedMaterial(material);
+        var added = false;
+        lock (_generations)
+        {
+            // Material read before a concurrent Invalidate (say of a key being deleted) is not cached after it.
+            if (_generations.GetValueOrDefault(key.KeyId) + _allGeneration == generation)
+            {
+                added = _material.TryAdd((key.KeyId, version), entry);
+            }
+        }
+
+        if (!added)
+        {
+            entry.Zero();
+        }
+
+        return material;
     }
 
     public static string MaterialBinding(string keyArn, uint version) =>
@@ -378,7 +421,7 @@ public sealed class KeyRing : IDisposable
     {
         foreach (var material in _material.Values)
         {
-            CryptographicOperations.ZeroMemory(material);
+            material.Zero();
         }
 
         _material.Clear();

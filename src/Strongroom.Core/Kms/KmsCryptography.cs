@@ -11,7 +11,7 @@ namespace Strongroom.Core.Kms;
 public sealed class KmsCryptography
 {
     private readonly KmsKeyContext _context;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly KeyRing _keys;
 
     internal KmsCryptography(KmsKeyContext context)

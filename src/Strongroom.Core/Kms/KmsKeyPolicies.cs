@@ -9,7 +9,7 @@ namespace Strongroom.Core.Kms;
 public sealed class KmsKeyPolicies
 {
     private readonly KmsKeyContext _context;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly KeyRing _keys;
 
     internal KmsKeyPolicies(KmsKeyContext context)

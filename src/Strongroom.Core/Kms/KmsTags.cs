@@ -9,7 +9,7 @@ namespace Strongroom.Core.Kms;
 public sealed class KmsTags
 {
     private readonly KmsKeyContext _context;
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
 
     internal KmsTags(KmsKeyContext context)
     {

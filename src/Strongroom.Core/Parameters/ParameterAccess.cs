@@ -10,7 +10,7 @@ namespace Strongroom.Core.Parameters;
 /// that names none is checked on "*". A SecureString's key and an /aws/reference/secretsmanager/ parameter's secret
 /// are checked as the call reads them (<see cref="ICallerAccess"/>): only then is it known what is read. Thread-safe.
 /// </summary>
-public sealed class ParameterAccess
+public sealed class ParameterAccess : IServiceAccess
 {
     private readonly IParameterReader _store;
     private readonly ServerIdentity _identity;
@@ -20,6 +20,12 @@ public sealed class ParameterAccess
         _store = store;
         _identity = identity;
     }
+
+    /// <inheritdoc/>
+    public string SigningName => "ssm";
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<AccessCheck>> IServiceAccess.ChecksAsync(ServiceCall call, CancellationToken ct) => ChecksAsync(call.Caller.Region, call.Operation, call.Input, ct);
 
     /// <summary>The checks of <paramref name="operation"/>, in order; every one must allow.</summary>
     public async Task<IReadOnlyList<AccessCheck>> ChecksAsync(string region, string operation, IAccessInput input, CancellationToken ct)

@@ -12,11 +12,11 @@ namespace Strongroom.Core.Policies;
 /// </summary>
 public sealed class AccessChecks
 {
-    private readonly IStore _store;
+    private readonly IStoreReader _store;
     private readonly KeyRing _keys;
     private readonly ServerIdentity _identity;
 
-    public AccessChecks(IStore store, KeyRing keys, ServerIdentity identity)
+    public AccessChecks(IStoreReader store, KeyRing keys, ServerIdentity identity)
     {
         _store = store;
         _keys = keys;

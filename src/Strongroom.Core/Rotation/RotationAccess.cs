@@ -9,7 +9,7 @@ namespace Strongroom.Core.Rotation;
 /// SecretId names, or — without one — run by run as the answer is built. WatchSecrets has no front-door check: each
 /// secret needs secretsmanager:DescribeSecret, decided in <see cref="Secrets.SecretWatch"/>. Thread-safe.
 /// </summary>
-public sealed class RotationAccess
+public sealed class RotationAccess : IServiceAccess
 {
     /// <summary>The admin API's operation that streams secret changes (Protocol.Aws.Strongroom.WatchSecretsApi.Operation is this).</summary>
     public const string WatchSecrets = "WatchSecrets";
@@ -22,6 +22,12 @@ public sealed class RotationAccess
         _checks = checks;
         _identity = identity;
     }
+
+    /// <inheritdoc/>
+    public string SigningName => "strongroom";
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<AccessCheck>> IServiceAccess.ChecksAsync(ServiceCall call, CancellationToken ct) => ChecksAsync(call.Caller.Region, call.Operation, call.Input, ct);
 
     /// <summary>The checks of <paramref name="operation"/>, in order; every one must allow (none: decided as the call runs).</summary>
     public async Task<IReadOnlyList<AccessCheck>> ChecksAsync(string region, string operation, IAccessInput input, CancellationToken ct)

@@ -10,7 +10,7 @@ namespace Strongroom.Core.Secrets;
 /// for a rotation. The SecretId is resolved once, into the call's <see cref="SecretResolution"/>, which the operation
 /// then reuses. Thread-safe.
 /// </summary>
-public sealed class SecretAccess
+public sealed class SecretAccess : IServiceAccess
 {
     private readonly AccessChecks _checks;
     private readonly ServerIdentity _identity;
@@ -34,6 +34,15 @@ public sealed class SecretAccess
         ArgumentNullException.ThrowIfNull(input);
         return operation == "CreateSecret" || OnAnyResource(operation, input) ? null : new SecretResolution(region, input.String("SecretId") ?? string.Empty);
     }
+
+    /// <inheritdoc/>
+    public string SigningName => "secretsmanager";
+
+    /// <inheritdoc/>
+    SecretResolution? IServiceAccess.ResolutionFor(string region, string operation, IAccessInput input) => ResolutionFor(region, operation, input);
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<AccessCheck>> IServiceAccess.ChecksAsync(ServiceCall call, CancellationToken ct) => ChecksAsync(call.Caller.Region, call.Operation, call.Input, call.Secret, ct);
 
     /// <summary>The checks of <paramref name="operation"/>, in order; every one must allow.</summary>
     /// <param name="secret">The call's resolution, from <see cref="ResolutionFor"/>.</param>

@@ -18,6 +18,9 @@ public sealed class IamApi
     /// <summary>The STS operations that AWS serves unsigned (the caller proves who it is with the token or assertion).</summary>
     public static readonly IReadOnlySet<string> UnsignedStsActions = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML" };
 
+    /// <summary>The signing names of the services this Query-protocol API answers: IAM and STS.</summary>
+    public static readonly IReadOnlyList<string> SigningNames = ["iam", "sts"];
+
     private static readonly string[] StsActions = ["GetCallerIdentity", "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetSessionToken"];
     private readonly IamService _iam;
     private readonly WebIdentityFederation? _webIdentity;
@@ -147,6 +150,12 @@ public sealed class IamApi
     }
 
     public IReadOnlyCollection<string> Operations => _operations.Keys;
+
+    /// <summary>The XML namespace of <paramref name="service"/>'s answers and errors: STS's, else IAM's.</summary>
+    public static string Namespace(string? service) => service == "sts" ? StsNamespace : IamNamespace;
+
+    /// <summary>The error a denied IAM or STS call answers: AccessDenied, 403, with the decision's text as its message.</summary>
+    public static AwsError AccessDenied(string message) => new("AccessDenied", message, 403);
 
     public bool Handles(string service, string action) => service == "sts" ? StsActions.Contains(action) : _operations.ContainsKey(action);
 
