@@ -89,7 +89,7 @@ public sealed class ExplainAgreementTests : IAsyncLifetime
     /// <summary>The server's decision on secretsmanager:<paramref name="operation"/> of <paramref name="secretName"/>, as explain names decisions.</summary>
     private async Task<string> ServerDecisionAsync(AccessCaller caller, string operation, string secretName)
     {
-        var access = await _decision.DecideAsync(caller, "secretsmanager", operation, new Input(("SecretId", secretName)), null, new AccessRequestContext(null, null), CancellationToken.None);
+        var access = await _decision.DecideAsync(caller, "secretsmanager", operation, new StringMembersInput(("SecretId", secretName)), null, new AccessRequestContext(null, null), CancellationToken.None);
         return access.Denial is not { } denial ? "Allow"
             : denial.Message.Contains("with an explicit deny", StringComparison.Ordinal) ? "ExplicitDeny"
             : "ImplicitDeny";
@@ -152,7 +152,7 @@ public sealed class ExplainAgreementTests : IAsyncLifetime
         foreach (var (ip, allowed) in new[] { ("10.1.2.3", true), ("192.0.2.1", false) })
         {
             var explained = await ExplainTool.ExplainAsync(_fx.Store, "alice", "secretsmanager:GetSecretValue", "dev/db", [new("aws:SourceIp", [ip])], CancellationToken.None, Region);
-            var access = await _decision.DecideAsync(_alice, "secretsmanager", "GetSecretValue", new Input(("SecretId", "dev/db")), null, new AccessRequestContext(ip, true), CancellationToken.None);
+            var access = await _decision.DecideAsync(_alice, "secretsmanager", "GetSecretValue", new StringMembersInput(("SecretId", "dev/db")), null, new AccessRequestContext(ip, true), CancellationToken.None);
             Assert.Equal(allowed, explained.Allowed);
             Assert.Equal(allowed, access.Denial is null);
         }
@@ -194,20 +194,5 @@ public sealed class ExplainAgreementTests : IAsyncLifetime
         Assert.False(caller.IsRoleSession);
         Assert.Equal("alice", caller.UserName);
         Assert.Equal("Allow", await ServerDecisionAsync(caller, "GetSecretValue", "prod/db"));
-    }
-
-    private sealed class Input(params (string Member, string Value)[] members) : IAccessInput
-    {
-        public string? String(string member) => members.FirstOrDefault(m => m.Member == member).Value;
-
-        public bool IsTrue(string member) => false;
-
-        public bool IsPresent(string member) => String(member) is not null;
-
-        public IReadOnlyList<string>? Strings(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Tags(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Map(string member) => null;
     }
 }

@@ -66,7 +66,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
         var secretId = form switch { "name" => secret.Name, "arn" => secret.Arn, _ => secret.Arn[..^7] };
         _counts.Reset();
 
-        var access = await DecideAsync("GetSecretValue", new Input(("SecretId", secretId)));
+        var access = await DecideAsync("GetSecretValue", new StringMembersInput(("SecretId", secretId)));
         Assert.Null(access.Denial);
         Assert.NotNull(access.Secret);
         using var value = await _secrets.Reads.GetSecretValueAsync(ServiceFixture.Region, secretId, null, null, CancellationToken.None, access.Secret);
@@ -82,7 +82,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
         var secret = await ReadableSecretAsync("app/plain", "plain");
         _counts.Reset();
 
-        await DecideAsync("GetSecretValue", new Input(("SecretId", secret.Name)));
+        await DecideAsync("GetSecretValue", new StringMembersInput(("SecretId", secret.Name)));
         using var value = await _secrets.Reads.GetSecretValueAsync(ServiceFixture.Region, secret.Name, null, null, CancellationToken.None);
 
         Assert.Equal("plain", value.Value.Text);
@@ -97,7 +97,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
         await _fx.CreateAsync("app/other", "other-value");
 
         // The decision was about app/allowed; an operation handed it with another SecretId reads that one, not app/allowed.
-        var access = await DecideAsync("GetSecretValue", new Input(("SecretId", allowed.Name)));
+        var access = await DecideAsync("GetSecretValue", new StringMembersInput(("SecretId", allowed.Name)));
         Assert.Null(access.Denial);
         using var value = await _secrets.Reads.GetSecretValueAsync(ServiceFixture.Region, "app/other", null, null, CancellationToken.None, access.Secret);
         Assert.Equal("other-value", value.Value.Text);
@@ -110,7 +110,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
         var second = await _fx.PutAsync(secret.Name, "second");
 
         // The decision looked up AWSCURRENT; a read of AWSPREVIOUS through the same resolution must not get it.
-        var access = await DecideAsync("GetSecretValue", new Input(("SecretId", secret.Name)));
+        var access = await DecideAsync("GetSecretValue", new StringMembersInput(("SecretId", secret.Name)));
         Assert.Null(access.Denial);
         using var previous = await _secrets.Reads.GetSecretValueAsync(ServiceFixture.Region, secret.Name, null, "AWSPREVIOUS", CancellationToken.None, access.Secret);
         Assert.Equal("first", previous.Value.Text);
@@ -120,7 +120,7 @@ public sealed class SecretResolutionTests : IAsyncLifetime
     [Fact]
     public async Task AMissingSecret_IsDeniedByItsName_AndTheReadStillAnswersNotFound()
     {
-        var access = await DecideAsync("GetSecretValue", new Input(("SecretId", "app/missing")));
+        var access = await DecideAsync("GetSecretValue", new StringMembersInput(("SecretId", "app/missing")));
 
         // Denied without saying whether it exists: the resource named is what the caller sent.
         Assert.NotNull(access.Denial);
@@ -135,27 +135,11 @@ public sealed class SecretResolutionTests : IAsyncLifetime
         var secret = await ReadableSecretAsync("app/described", "v");
         _counts.Reset();
 
-        var access = await DecideAsync("DescribeSecret", new Input(("SecretId", secret.Arn)));
+        var access = await DecideAsync("DescribeSecret", new StringMembersInput(("SecretId", secret.Arn)));
         var view = await _secrets.Reads.DescribeSecretAsync(ServiceFixture.Region, secret.Arn, CancellationToken.None, access.Secret);
 
         Assert.Equal(secret.Name, view.Secret.Name);
         Assert.Equal(1, _counts.SecretLookups);
-    }
-
-    /// <summary>A call's input with string members only.</summary>
-    private sealed class Input(params (string Member, string Value)[] members) : IAccessInput
-    {
-        public string? String(string member) => members.FirstOrDefault(m => m.Member == member).Value;
-
-        public bool IsTrue(string member) => false;
-
-        public bool IsPresent(string member) => String(member) is not null;
-
-        public IReadOnlyList<string>? Strings(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Tags(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Map(string member) => null;
     }
 
     /// <summary>Forwards every call to a real store and counts the secret and version lookups.</summary>

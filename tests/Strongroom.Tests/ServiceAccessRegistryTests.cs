@@ -154,20 +154,5 @@ public sealed class ServiceAccessRegistryTests : IAsyncLifetime
     }
 
     private Task<CallAccess> DecideAsync(string service, string operation, params (string Member, string Value)[] members) =>
-        _calls.DecideAsync(Nobody, service, operation, new Input(members), null, new AccessRequestContext("127.0.0.1", true), CancellationToken.None);
-
-    private sealed class Input(params (string Member, string Value)[] members) : IAccessInput
-    {
-        public string? String(string member) => members.FirstOrDefault(m => m.Member == member).Value;
-
-        public bool IsTrue(string member) => false;
-
-        public bool IsPresent(string member) => String(member) is not null;
-
-        public IReadOnlyList<string>? Strings(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Tags(string member) => null;
-
-        public IReadOnlyList<KeyValuePair<string, string>>? Map(string member) => null;
-    }
+        _calls.DecideAsync(Nobody, service, operation, new StringMembersInput(members), null, new AccessRequestContext("127.0.0.1", true), CancellationToken.None);
 }
