@@ -112,7 +112,8 @@ class ListSecretsWordTests(SMTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.p = "t-%s/" % uuid.uuid4().hex[:8]
+        # Digits only: a hex prefix such as "t-3f0a…" holds the word "f", which the "all" filter matches in every name.
+        cls.p = "t-%s/" % str(uuid.uuid4().int)[:10]
         client = sm()
         specs = [
             ("SecretFTag", None, [{"Key": "Stage", "Value": "blue"}]),
